@@ -1,0 +1,1 @@
+"""The composition root: settings, auth, pages, HTTP routes and the CLI."""

@@ -1,0 +1,1 @@
+"""NiceGUI building blocks: frame, tables, badges, log panes."""

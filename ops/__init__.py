@@ -1,0 +1,1 @@
+"""The core of the control plane: operations, the engine adapter, the world and the store (no UI here)."""

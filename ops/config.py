@@ -1,0 +1,104 @@
+"""The operator's TOML configuration: stacks, probes, journal units, backup and scope."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+# Compose project names: lowercase letters, digits, dashes and underscores (what Compose itself accepts).
+StackName = Annotated[str, StringConstraints(pattern=r'^[a-z0-9][a-z0-9_-]{0,62}$')]
+ProbeName = Annotated[str, StringConstraints(pattern=r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$')]
+UnitName = Annotated[str, StringConstraints(pattern=r'^[A-Za-z0-9][A-Za-z0-9@_.:-]{0,126}$')]
+
+_DURATION = re.compile(r'^(\d+)([smhd])$')
+_SECONDS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400}
+
+
+def parse_duration(text: str) -> int:
+    """Turn '26h', '90m', '30s' or '2d' into seconds."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        raise ValueError(f'not a duration like 26h or 90m: {text!r}')
+    return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra='forbid', frozen=True)
+
+
+class StackConfig(_Strict):
+    """One Compose project the console manages; files are relative to the repository directory."""
+
+    files: list[str] = Field(min_length=1)
+
+    @field_validator('files')
+    @classmethod
+    def _relative_inside_repo(cls, files: list[str]) -> list[str]:
+        for name in files:
+            path = Path(name)
+            if path.is_absolute() or '..' in path.parts:
+                raise ValueError(f'stack files must be relative to the repository, without "..": {name!r}')
+        return files
+
+
+class ProbeConfig(_Strict):
+    """A network probe target the operator allowed."""
+
+    kind: Literal['ping', 'dns', 'tcp', 'http']
+    target: str = Field(min_length=1, max_length=253)
+    port: int | None = Field(default=None, ge=1, le=65535)
+    resolver: str | None = None
+    timeout: float = Field(default=5.0, gt=0, le=60)
+
+
+class JournalConfig(_Strict):
+    """The systemd units whose journal may be read."""
+
+    units: list[UnitName] = Field(default_factory=list)
+    directory: str = '/var/log/journal'
+
+
+class BackupConfig(_Strict):
+    """The host-owned backup unit and how old its last success may be."""
+
+    unit: UnitName = 'restic-backup.service'
+    max_age: str = '26h'
+
+    @field_validator('max_age')
+    @classmethod
+    def _is_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
+class HomelabConfig(_Strict):
+    """Everything the optional TOML file can say."""
+
+    stacks: dict[StackName, StackConfig] = Field(default_factory=dict)
+    probes: dict[ProbeName, ProbeConfig] = Field(default_factory=dict)
+    journal: JournalConfig = Field(default_factory=JournalConfig)
+    backup: BackupConfig = Field(default_factory=BackupConfig)
+
+
+class ConfigError(ValueError):
+    """The TOML file is missing, unreadable or does not match the expected shape."""
+
+
+def load_config(path: Path | None) -> HomelabConfig:
+    """Read and validate the TOML file; no file means the empty default."""
+    if path is None:
+        return HomelabConfig()
+    try:
+        data = tomllib.loads(path.read_text(encoding='utf-8'))
+    except FileNotFoundError as err:
+        raise ConfigError(f'config file not found: {path}') from err
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f'config file {path} is not valid TOML: {err}') from err
+    try:
+        return HomelabConfig.model_validate(data)
+    except ValueError as err:
+        raise ConfigError(f'config file {path}: {err}') from err

@@ -1,0 +1,1 @@
+"""Persistence: Tortoise ORM models on SQLite, migrations and queries."""

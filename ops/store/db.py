@@ -1,0 +1,62 @@
+"""Opening the SQLite store: production PRAGMAs, Tortoise set-up and the built-in migrations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate
+
+APP_LABEL = 'homelab'
+
+
+def tortoise_config(database: Path | str) -> dict[str, Any]:
+    """The Tortoise config for one database file (WAL, synchronous=FULL for a durable audit trail)."""
+    return {
+        'connections': {
+            'default': {
+                'engine': 'tortoise.backends.sqlite',
+                'credentials': {
+                    'file_path': str(database),
+                    'journal_mode': 'WAL',
+                    'synchronous': 'FULL',
+                    'busy_timeout': 5000,
+                    'foreign_keys': 'ON',
+                },
+            },
+        },
+        'apps': {
+            APP_LABEL: {
+                'models': ['ops.store.models'],
+                'migrations': 'ops.store.migrations',
+                'default_connection': 'default',
+            },
+        },
+        'use_tz': True,
+        'timezone': 'UTC',
+    }
+
+
+# Used by `tortoise makemigrations` (see [tool.tortoise] in pyproject.toml).
+TORTOISE_ORM = tortoise_config('data/homelab.sqlite3')
+
+
+async def open_store(database: Path) -> None:
+    """Apply pending migrations, then open the connections the app uses."""
+    database.parent.mkdir(parents=True, exist_ok=True)
+    config = tortoise_config(database)
+    await migrate(config=config)
+    await Tortoise.close_connections()
+    await Tortoise.init(config=config)
+
+
+async def close_store() -> None:
+    await Tortoise.close_connections()
+
+
+async def pragma(name: str) -> Any:
+    """Read one PRAGMA from the open default connection (names are constants of ours, never user input)."""
+    conn = Tortoise.get_connection('default')
+    _, rows = await conn.execute_query(f'PRAGMA {name}')
+    return rows[0][0] if rows else None
