@@ -48,7 +48,8 @@ async def open_store(database: Path) -> None:
     config = tortoise_config(database)
     await migrate(config=config)
     await Tortoise.close_connections()
-    await Tortoise.init(config=config)
+    # The global fallback lets request handlers and background tasks (other asyncio contexts) see the store.
+    await Tortoise.init(config=config, _enable_global_fallback=True)
 
 
 async def close_store() -> None:

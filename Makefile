@@ -1,0 +1,50 @@
+# Homelab Control Plane. `make help` lists the targets; `make run` and `make test` set everything up.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+BIN := $(VENV)/bin
+PYTEST_ARGS ?=
+
+.PHONY: help setup run test test-fast rig browser dev-stack dev-stack-down lint format bench clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
+
+setup: ## Create .venv with the locked dependencies (idempotent)
+	@bash scripts/setup.sh
+
+run: setup ## Start the console on 127.0.0.1:8080 (data in ./data, the local Docker engine if any)
+	$(BIN)/homelab serve
+
+rig: setup ## Start the test rig: Docker engine, Compose v2, dev images, local registry
+	@bash scripts/rig.sh
+
+browser: ## Install headless Chromium and chromedriver for the browser tests
+	@bash scripts/browser.sh
+
+dev-stack: rig ## Bring up the homelab-dev Compose project on the rig's engine
+	@RIG_SKIP=1 bash scripts/dev-stack.sh up
+
+dev-stack-down: ## Remove the homelab-dev Compose project
+	@RIG_SKIP=1 bash scripts/dev-stack.sh down
+
+test: setup browser dev-stack ## Run every suite: unit, UI, real engine and real browser
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-fast: setup ## Only the tests that need neither engine nor browser
+	$(BIN)/pytest -m 'not engine and not browser' $(PYTEST_ARGS)
+
+lint: setup ## ruff and mypy on app, components and ops
+	$(BIN)/ruff check app components ops tests
+	$(BIN)/ruff format --check app components ops tests
+	$(BIN)/mypy
+
+format: setup ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix app components ops tests
+	$(BIN)/ruff format app components ops tests
+
+bench: setup ## Run the benchmarks (figures, not pass/fail)
+	@if ls bench/*.py >/dev/null 2>&1; then $(BIN)/python -m bench; else echo "no benchmarks yet"; fi
+
+clean: ## Remove caches and test artifacts (keeps .venv and ./data)
+	rm -rf .pytest_cache .mypy_cache .ruff_cache test-artifacts

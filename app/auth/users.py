@@ -1,0 +1,59 @@
+"""Creating users, changing passwords and checking a login; users come only from the CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from datetime import UTC, datetime
+
+from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from ops.store.models import User
+
+USERNAME = re.compile(r'^[a-z_][a-z0-9_.-]{0,63}$')
+
+
+class UserError(ValueError):
+    """A user cannot be created or changed as asked."""
+
+
+def _check_username(username: str) -> None:
+    if not USERNAME.match(username):
+        raise UserError('a user name is 1-64 characters: lowercase letters, digits, ".", "_" or "-"')
+
+
+async def create_user(username: str, password: str) -> User:
+    _check_username(username)
+    if problem := password_problem(password):
+        raise UserError(problem)
+    if await User.exists(username=username):
+        raise UserError(f'user {username!r} already exists')
+    return await User.create(username=username, password_hash=await asyncio.to_thread(hash_password, password))
+
+
+async def set_password(username: str, password: str) -> None:
+    if problem := password_problem(password):
+        raise UserError(problem)
+    user = await User.get_or_none(username=username)
+    if user is None:
+        raise UserError(f'no user {username!r}')
+    user.password_hash = await asyncio.to_thread(hash_password, password)
+    await user.save(update_fields=['password_hash'])
+
+
+async def authenticate(username: str, password: str) -> User | None:
+    """The user when name and password match and the account is enabled; None otherwise (same cost)."""
+    user = await User.get_or_none(username=username) if USERNAME.match(username) else None
+    stored = user.password_hash if user is not None else None
+    if not await asyncio.to_thread(verify_password, stored, password) or user is None or user.disabled:
+        return None
+    user.last_login_at = datetime.now(UTC)
+    fields = ['last_login_at']
+    if needs_rehash(user.password_hash):
+        user.password_hash = await asyncio.to_thread(hash_password, password)
+        fields.append('password_hash')
+    await user.save(update_fields=fields)
+    return user
+
+
+async def user_count() -> int:
+    return await User.all().count()

@@ -1,0 +1,113 @@
+"""The `homelab` command: serve the console and manage users from the host."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from app.settings import Settings, prepare_data_dir
+from ops.store.db import close_store, open_store
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, 'handler', None):
+        parser.print_help()
+        return 2
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog='homelab', description='Homelab Control Plane: the console and its tools.')
+    commands = parser.add_subparsers(title='commands', metavar='COMMAND')
+
+    serve = commands.add_parser('serve', help='start the web console (or a native window with --native)')
+    serve.add_argument('--native', action='store_true', help='open a desktop window (needs pywebview with Qt)')
+    serve.add_argument('--host', help='address to listen on (default 127.0.0.1, or HOMELAB_HOST)')
+    serve.add_argument('--port', type=int, help='port to listen on (default 8080, or HOMELAB_PORT)')
+    serve.set_defaults(handler=_serve)
+
+    user = commands.add_parser('user', help='manage who may sign in')
+    user_commands = user.add_subparsers(title='user commands', metavar='ACTION', required=True)
+    for name, helptext, handler in (
+        ('create', 'create a user', _user_create),
+        ('set-password', "change a user's password", _user_set_password),
+    ):
+        sub = user_commands.add_parser(name, help=helptext)
+        sub.add_argument('username')
+        sub.add_argument('--password-stdin', action='store_true', help='read the password from standard input')
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    overrides: dict[str, Any] = {}
+    if args.host:
+        overrides['host'] = args.host
+    if args.port:
+        overrides['port'] = args.port
+    settings = Settings(**overrides)
+    if args.native:
+        try:
+            import webview  # noqa: F401
+        except ImportError:
+            print('homelab: --native needs pywebview with Qt: .venv/bin/pip install "pywebview[qt]"', file=sys.stderr)
+            return 2
+    from app.main import serve
+
+    serve(settings, native=args.native)
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip('\r\n')
+    first = getpass.getpass('Password: ')
+    if getpass.getpass('Repeat password: ') != first:
+        raise SystemExit('homelab: the passwords differ; nothing changed')
+    return first
+
+
+def _user_create(args: argparse.Namespace) -> int:
+    from app.auth.users import create_user
+
+    password = _read_password(args)
+    return _with_store(lambda: create_user(args.username, password), f'created user {args.username!r}')
+
+
+def _user_set_password(args: argparse.Namespace) -> int:
+    from app.auth.users import set_password
+
+    password = _read_password(args)
+    return _with_store(lambda: set_password(args.username, password), f'changed the password of {args.username!r}')
+
+
+def _with_store(action: Callable[[], Awaitable[object]], success: str) -> int:
+    from app.auth.users import UserError
+
+    settings = Settings()
+
+    async def run() -> int:
+        prepare_data_dir(settings.data_dir)
+        await open_store(settings.database_path)
+        try:
+            await action()
+        except UserError as err:
+            print(f'homelab: {err}', file=sys.stderr)
+            return 1
+        finally:
+            await close_store()
+        print(f'homelab: {success}')
+        return 0
+
+    return asyncio.run(run())
+
+
+if __name__ == '__main__':
+    raise SystemExit(main())

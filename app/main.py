@@ -1,0 +1,44 @@
+"""Start the console: build the System, wire routes and pages, and run NiceGUI."""
+
+from __future__ import annotations
+
+from nicegui import app, ui
+
+from app.api import register_api
+from app.auth.gate import install_gate
+from app.pages import register_pages
+from app.settings import Settings, prepare_data_dir, storage_secret
+from app.system import System
+
+
+def build(settings: Settings) -> System:
+    """Create the System and register everything with NiceGUI (call once per process or test)."""
+    prepare_data_dir(settings.data_dir)
+    system = System(settings)
+    app.on_startup(system.start)
+    app.on_shutdown(system.stop)
+    install_gate()
+    register_api()
+    register_pages(system)
+    return system
+
+
+def serve(settings: Settings, *, native: bool = False) -> None:
+    system = build(settings)
+    ui.run(
+        host=settings.host,
+        port=settings.port,
+        title=settings.title,
+        native=native,
+        reload=False,
+        show=False,
+        dark=None,
+        favicon='🛰️',
+        storage_secret=storage_secret(system.settings),
+        show_welcome_message=False,
+        uvicorn_logging_level='warning',
+    )
+
+
+if __name__ in {'__main__', '__mp_main__'}:
+    serve(Settings())

@@ -1,0 +1,31 @@
+"""A banner that says plainly when the Docker engine cannot be reached, and disappears when it returns."""
+
+from __future__ import annotations
+
+from nicegui import context, ui
+
+from ops.world.observer import EngineState, Observer
+
+
+class engine_banner(ui.element):
+    """Visible only while the engine is unreachable; follows the observer's engine events."""
+
+    def __init__(self, observer: Observer) -> None:
+        super().__init__()
+        self.classes('w-full')
+        with self:
+            with ui.card().classes('w-full bg-red-1 dark:bg-red-10 border-l-4 border-red-7').props('flat'):
+                with ui.row().classes('items-center gap-3 no-wrap'):
+                    ui.icon('cloud_off', color='negative', size='md')
+                    with ui.column().classes('gap-0'):
+                        ui.label('Docker engine unreachable').classes('text-base font-semibold') \
+                            .props('data-testid=engine-unreachable')
+                        self.reason = ui.label().classes('text-sm opacity-80')
+                        ui.label('Retrying by itself; the console keeps working.').classes('text-sm opacity-80')
+        self.show(observer.engine_state)
+        unsubscribe = observer.engine_changed.subscribe(self.show)
+        context.client.on_delete(unsubscribe)
+
+    def show(self, state: EngineState) -> None:
+        self.set_visibility(state.reachable is False)
+        self.reason.set_text(state.error)

@@ -1,0 +1,59 @@
+"""The shared page layout: header, navigation drawer, dark mode and sign-out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from nicegui import app, ui
+
+NAVIGATION = (
+    ('Overview', '/', 'dashboard'),
+    ('Logs', '/logs', 'subject'),
+    ('Operations', '/operations', 'play_circle'),
+    ('Runs', '/runs', 'history'),
+    ('Audit', '/audit', 'fact_check'),
+    ('Actions', '/actions', 'approval'),
+    ('Host', '/host', 'dns'),
+)
+
+
+@contextmanager
+def frame(title: str, *, on_sign_out: Callable[[], object] | None = None) -> Iterator[None]:
+    """Wrap a page's content in the console's header and navigation."""
+    dark = ui.dark_mode(value=app.storage.user.get('dark', None))
+    ui.colors(primary='#2563eb')
+    ui.page_title(f'{title} · Homelab')
+    with ui.header(elevated=True).classes('items-center gap-2 px-3 py-1'):
+        ui.button(icon='menu', on_click=lambda: drawer.toggle()).props('flat round dense color=white')
+        ui.label('Homelab').classes('text-lg font-semibold')
+        ui.label('/').classes('opacity-60')
+        ui.label(title).classes('text-lg').props('data-testid=page-title')
+        ui.space()
+        ui.button(icon='dark_mode', on_click=lambda: _toggle_dark(dark)).props('flat round dense color=white') \
+            .tooltip('Light / dark')
+        username = app.storage.user.get('username', '')
+        with ui.button(icon='account_circle').props('flat round dense color=white'):
+            with ui.menu():
+                ui.menu_item(f'Signed in as {username}').props('disable')
+                ui.menu_item('Sign out', on_click=on_sign_out or _sign_out)
+    with ui.left_drawer(value=None, bordered=True).classes('p-0') as drawer:
+        with ui.list().classes('w-full').props('padding'):
+            for label, path, icon in NAVIGATION:
+                with ui.item(on_click=lambda p=path: ui.navigate.to(p)).props(f'clickable data-nav="{label}"'):
+                    with ui.item_section().props('avatar'):
+                        ui.icon(icon)
+                    ui.item_section(label)
+    with ui.column().classes('w-full max-w-screen-2xl mx-auto p-2 sm:p-4 gap-4'):
+        yield
+
+
+def _toggle_dark(dark: ui.dark_mode) -> None:
+    # None follows the browser; a click makes the choice explicit and remembers it per user.
+    dark.value = not bool(dark.value)
+    app.storage.user['dark'] = dark.value
+
+
+def _sign_out() -> None:
+    app.storage.user.clear()
+    ui.navigate.to('/login')
