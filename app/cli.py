@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import importlib.util
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -53,12 +54,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.port:
         overrides['port'] = args.port
     settings = Settings(**overrides)
-    if args.native:
-        try:
-            import webview  # noqa: F401
-        except ImportError:
-            print('homelab: --native needs pywebview with Qt: .venv/bin/pip install "pywebview[qt]"', file=sys.stderr)
-            return 2
+    if args.native and importlib.util.find_spec('webview') is None:
+        print('homelab: --native needs pywebview with Qt: .venv/bin/pip install "pywebview[qt]"', file=sys.stderr)
+        return 2
     from app.main import serve
 
     serve(settings, native=args.native)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from nicegui import app, ui
+from nicegui import ui
 
 from app.api import register_api
 from app.auth.gate import install_gate
+from app.lifecycle import run_with_app
 from app.pages import register_pages
 from app.settings import Settings, prepare_data_dir, storage_secret
 from app.system import System
@@ -15,8 +16,7 @@ def build(settings: Settings) -> System:
     """Create the System and register everything with NiceGUI (call once per process or test)."""
     prepare_data_dir(settings.data_dir)
     system = System(settings)
-    app.on_startup(system.start)
-    app.on_shutdown(system.stop)
+    run_with_app(system.start, system.stop)
     install_gate()
     register_api()
     register_pages(system)

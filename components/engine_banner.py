@@ -13,15 +13,14 @@ class engine_banner(ui.element):
     def __init__(self, observer: Observer) -> None:
         super().__init__()
         self.classes('w-full')
-        with self:
-            with ui.card().classes('w-full bg-red-1 dark:bg-red-10 border-l-4 border-red-7').props('flat'):
-                with ui.row().classes('items-center gap-3 no-wrap'):
-                    ui.icon('cloud_off', color='negative', size='md')
-                    with ui.column().classes('gap-0'):
-                        ui.label('Docker engine unreachable').classes('text-base font-semibold') \
-                            .props('data-testid=engine-unreachable')
-                        self.reason = ui.label().classes('text-sm opacity-80')
-                        ui.label('Retrying by itself; the console keeps working.').classes('text-sm opacity-80')
+        card_classes = 'w-full bg-red-1 dark:bg-red-10 border-l-4 border-red-7'
+        with self, ui.card().classes(card_classes).props('flat'), ui.row().classes('items-center gap-3 no-wrap'):
+            ui.icon('cloud_off', color='negative', size='md')
+            with ui.column().classes('gap-0'):
+                title = ui.label('Docker engine unreachable').classes('text-base font-semibold')
+                title.props('data-testid=engine-unreachable')
+                self.reason = ui.label().classes('text-sm opacity-80')
+                ui.label('Retrying by itself; the console keeps working.').classes('text-sm opacity-80')
         self.show(observer.engine_state)
         unsubscribe = observer.engine_changed.subscribe(self.show)
         context.client.on_delete(unsubscribe)

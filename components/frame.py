@@ -24,26 +24,26 @@ def frame(title: str, *, on_sign_out: Callable[[], object] | None = None) -> Ite
     dark = ui.dark_mode(value=app.storage.user.get('dark', None))
     ui.colors(primary='#2563eb')
     ui.page_title(f'{title} · Homelab')
+    drawer = ui.left_drawer(value=None, bordered=True).classes('p-0')
     with ui.header(elevated=True).classes('items-center gap-2 px-3 py-1'):
-        ui.button(icon='menu', on_click=lambda: drawer.toggle()).props('flat round dense color=white')
+        ui.button(icon='menu', on_click=drawer.toggle).props('flat round dense color=white')
         ui.label('Homelab').classes('text-lg font-semibold')
         ui.label('/').classes('opacity-60')
         ui.label(title).classes('text-lg').props('data-testid=page-title')
         ui.space()
-        ui.button(icon='dark_mode', on_click=lambda: _toggle_dark(dark)).props('flat round dense color=white') \
-            .tooltip('Light / dark')
+        ui.button(icon='dark_mode', on_click=lambda: _toggle_dark(dark)).props(
+            'flat round dense color=white data-testid=dark-toggle'
+        ).tooltip('Light / dark')
         username = app.storage.user.get('username', '')
-        with ui.button(icon='account_circle').props('flat round dense color=white'):
-            with ui.menu():
-                ui.menu_item(f'Signed in as {username}').props('disable')
-                ui.menu_item('Sign out', on_click=on_sign_out or _sign_out)
-    with ui.left_drawer(value=None, bordered=True).classes('p-0') as drawer:
-        with ui.list().classes('w-full').props('padding'):
-            for label, path, icon in NAVIGATION:
-                with ui.item(on_click=lambda p=path: ui.navigate.to(p)).props(f'clickable data-nav="{label}"'):
-                    with ui.item_section().props('avatar'):
-                        ui.icon(icon)
-                    ui.item_section(label)
+        with ui.button(icon='account_circle').props('flat round dense color=white'), ui.menu():
+            ui.menu_item(f'Signed in as {username}').props('disable')
+            ui.menu_item('Sign out', on_click=on_sign_out or _sign_out)
+    with drawer, ui.list().classes('w-full').props('padding'):
+        for label, path, icon in NAVIGATION:
+            with ui.item(on_click=lambda p=path: ui.navigate.to(p)).props(f'clickable data-nav="{label}"'):
+                with ui.item_section().props('avatar'):
+                    ui.icon(icon)
+                ui.item_section(label)
     with ui.column().classes('w-full max-w-screen-2xl mx-auto p-2 sm:p-4 gap-4'):
         yield
 

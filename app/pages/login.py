@@ -41,8 +41,11 @@ def register(system: System) -> None:
                     ui.label('Create the first one on the host, then reload this page:').classes('text-sm')
                     ui.code('homelab user create admin', language='bash').classes('w-full')
                 username = ui.input('User name').props('autofocus autocomplete=username').classes('w-full')
-                password = ui.input('Password', password=True, password_toggle_button=True) \
-                    .props('autocomplete=current-password').classes('w-full')
+                password = (
+                    ui.input('Password', password=True, password_toggle_button=True)
+                    .props('autocomplete=current-password')
+                    .classes('w-full')
+                )
                 password.on('keydown.enter', try_login)
                 error = ui.label().classes('text-negative text-sm').props('data-testid=login-error')
                 error.set_visibility(False)

@@ -25,7 +25,6 @@ def register(system: System) -> None:
 def _register_one(path: str, title: str, purpose: str) -> None:
     @ui.page(path, title=f'{title} · Homelab')
     def planned_page() -> None:
-        with frame(title):
-            with ui.card().classes('w-full'):
-                ui.label(purpose).classes('text-base')
-                ui.label('Not available in this version yet.').classes('text-sm opacity-70')
+        with frame(title), ui.card().classes('w-full'):
+            ui.label(purpose).classes('text-base')
+            ui.label('Not available in this version yet.').classes('text-sm opacity-70')

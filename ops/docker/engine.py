@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,33 +136,26 @@ class EventStream:
             yield from self._stream
 
     def close(self) -> None:
-        try:
+        # Closing a dead stream may fail in many ways; it is closed either way.
+        with suppress(Exception):
             self._stream.close()
-        except Exception:  # noqa: S110 - closing a dead stream may fail in many ways; it is closed either way
-            pass
 
 
-class _translated:
+@contextmanager
+def _translated(engine: Engine) -> Iterator[None]:
     """Turn docker-py and requests errors into EngineUnavailable / EngineError at this boundary."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object) -> bool:
-        if exc is None or isinstance(exc, EngineError | GeneratorExit):
-            return False
-        if isinstance(exc, requests.exceptions.ConnectionError | requests.exceptions.Timeout | ConnectionError):
-            self.engine.reset()
-            raise EngineUnavailable(_describe(exc)) from exc
-        if isinstance(exc, docker.errors.APIError):
-            raise EngineError(_describe(exc)) from exc
-        if isinstance(exc, docker.errors.DockerException | OSError):
-            self.engine.reset()
-            raise EngineUnavailable(_describe(exc)) from exc
-        return False
+    try:
+        yield
+    except EngineError:
+        raise
+    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError) as exc:
+        engine.reset()
+        raise EngineUnavailable(_describe(exc)) from exc
+    except docker.errors.APIError as exc:
+        raise EngineError(_describe(exc)) from exc
+    except (docker.errors.DockerException, OSError) as exc:
+        engine.reset()
+        raise EngineUnavailable(_describe(exc)) from exc
 
 
 def _describe(err: BaseException) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
@@ -67,10 +68,8 @@ class Observer:
             except Exception as err:  # the observer must outlive any surprise
                 log.exception('observer failed')
                 self._set_engine(EngineState(reachable=False, error=f'observer error: {err}'))
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), timeout=delay)
-            except TimeoutError:
-                pass
             delay = min(delay * 2, self._retry_max)
 
     def stop(self) -> None:

@@ -39,7 +39,8 @@ class Console:
 
 
 def console_env(data_dir: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith('HOMELAB_')}
+    # PYTEST_* would make NiceGUI believe it runs inside pytest; HOMELAB_* must come from the test only.
+    env = {k: v for k, v in os.environ.items() if not k.startswith(('HOMELAB_', 'PYTEST_', 'NICEGUI_'))}
     env.update({'HOMELAB_DATA_DIR': str(data_dir), 'PYTHONUNBUFFERED': '1'}, **extra)
     return env
 
@@ -47,7 +48,13 @@ def console_env(data_dir: Path, **extra: str) -> dict[str, str]:
 def create_user(env: dict[str, str], username: str, password: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*HOMELAB, 'user', 'create', username, '--password-stdin'],
-        input=password + '\n', env=env, cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+        input=password + '\n',
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -43,14 +43,21 @@ async def test_dev_stack_states_as_the_overview_shows_them(observer: Observer) -
         lambda c: c.info and c.info.service == 'flaky' and flaky_states.append((c.info.state, c.info.exit_code))
     )
     await wait_for_async(lambda: by_service(observer, 'web') == ('running', 'healthy'), timeout=60, what='web healthy')
-    await wait_for_async(lambda: by_service(observer, 'sick') == ('running', 'unhealthy'), timeout=60,
-                         what='sick unhealthy')
+    await wait_for_async(
+        lambda: by_service(observer, 'sick') == ('running', 'unhealthy'), timeout=60, what='sick unhealthy'
+    )
     # flaky exits with code 3 every ~20 s and its restart policy brings it straight back: the world
     # must still report the exit (with its code), then running again.
-    await wait_for_async(lambda: ('exited', 3) in flaky_states or ('restarting', None) in flaky_states,
-                         timeout=60, what='flaky exited with code 3 or restarting')
-    await wait_for_async(lambda: by_service(observer, 'flaky') == ('running', None), timeout=30,
-                         what='flaky running again after its restart')
+    await wait_for_async(
+        lambda: ('exited', 3) in flaky_states or ('restarting', None) in flaky_states,
+        timeout=60,
+        what='flaky exited with code 3 or restarting',
+    )
+    await wait_for_async(
+        lambda: by_service(observer, 'flaky') == ('running', None),
+        timeout=30,
+        what='flaky running again after its restart',
+    )
     assert observer.engine_state.reachable is True
 
 
@@ -63,15 +70,24 @@ async def test_a_new_container_appears_and_disappears_from_events_alone(observer
     container = client.containers.create('busybox:1.36', ['sleep', '300'], name=name, init=True)
     try:
         container.start()
-        await wait_for_async(lambda: any(c.info and c.info.name == name and c.info.state == 'running' for c in seen),
-                             timeout=15, what='the started container in the world')
+        await wait_for_async(
+            lambda: any(c.info and c.info.name == name and c.info.state == 'running' for c in seen),
+            timeout=15,
+            what='the started container in the world',
+        )
         container.stop(timeout=1)
-        await wait_for_async(lambda: any(i.name == name and i.state == 'exited' for i in observer.containers.values()),
-                             timeout=15, what='the stop to reach the world')
+        await wait_for_async(
+            lambda: any(i.name == name and i.state == 'exited' for i in observer.containers.values()),
+            timeout=15,
+            what='the stop to reach the world',
+        )
     finally:
         container.remove(force=True)
-    await wait_for_async(lambda: all(i.name != name for i in observer.containers.values()), timeout=15,
-                         what='the removed container to leave the world')
+    await wait_for_async(
+        lambda: all(i.name != name for i in observer.containers.values()),
+        timeout=15,
+        what='the removed container to leave the world',
+    )
 
 
 async def test_engine_down_then_back_is_reported_and_recovered(tmp_path: Path) -> None:

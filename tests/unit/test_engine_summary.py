@@ -29,7 +29,12 @@ def summary(status: str, state: str = 'running') -> dict[str, object]:
 def test_health_comes_from_the_status_text(status: str, health: str | None) -> None:
     info = container_from_summary(summary(status))
     assert info.health == health
-    assert (info.name, info.stack, info.service, info.image) == ('homelab-dev-web-1', 'homelab-dev', 'web', 'busybox:1.36')
+    assert (info.name, info.stack, info.service, info.image) == (
+        'homelab-dev-web-1',
+        'homelab-dev',
+        'web',
+        'busybox:1.36',
+    )
 
 
 def test_a_container_outside_compose_has_no_stack() -> None:

@@ -53,7 +53,7 @@ def test_a_given_storage_secret_wins(tmp_path: Path) -> None:
     assert not (tmp_path / 'secrets' / 'storage_secret').exists()
 
 
-TOML = '''
+TOML = """
 [stacks.homelab-dev]
 files = ["compose.dev.yml"]
 
@@ -67,7 +67,7 @@ units = ["restic-backup.service", "unattended-upgrades.service"]
 [backup]
 unit = "restic-backup.service"
 max_age = "26h"
-'''
+"""
 
 
 def test_the_documented_toml_shape_loads(tmp_path: Path) -> None:

@@ -3,11 +3,11 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from app.auth.users import UserError, authenticate, create_user, set_password
 from ops.store.db import close_store, open_store, pragma
 from ops.store.models import User
-
-import pytest
 
 PASSWORD = 'correct horse battery staple'
 

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from pathlib import Path
+
+import pytest
+from nicegui.testing import User
+from nicegui.testing.user_simulation import user_simulation
+
+MAIN = Path(__file__).resolve().parents[2] / 'app' / 'main.py'
+PASSWORD = 'correct horse battery staple'
+
+
+@pytest.fixture
+def console(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., AbstractAsyncContextManager[User]]:
+    """Start the real app/main.py in NiceGUI's user simulation, with its own data dir and engine address."""
+    monkeypatch.setenv('HOMELAB_DATA_DIR', str(tmp_path / 'data'))
+
+    def start(*, docker_host: str | None = None) -> AbstractAsyncContextManager[User]:
+        if docker_host is not None:
+            monkeypatch.setenv('DOCKER_HOST', docker_host)
+        return user_simulation(main_file=MAIN)
+
+    return start
+
+
+async def sign_in(user: User, username: str = 'admin', password: str = PASSWORD) -> None:
+    await user.open('/login')
+    user.find('User name').type(username)
+    user.find('Password').type(password)
+    user.find('Sign in').click()
+
+
+@pytest.fixture
+def dead_engine(tmp_path: Path) -> str:
+    return f'unix://{tmp_path}/no-engine.sock'
+
+
+@pytest.fixture
+async def nothing() -> AsyncIterator[None]:
+    yield
