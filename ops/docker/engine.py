@@ -117,6 +117,11 @@ class Engine:
         found = self.list_containers(id=container_id)
         return found[0] if found else None
 
+    def disk_usage(self) -> dict[str, Any]:
+        """The engine's `system df`: images, containers, volumes and build cache with their sizes."""
+        with _translated(self):
+            return dict(self.client().api.df())
+
     def events(self, since: float | None = None) -> EventStream:
         """Container events from `since` (unix time) on; close() the stream to stop it from another thread."""
         with _translated(self):

@@ -1,0 +1,122 @@
+"""The operation catalog: the allowlist. Each operation registers a params model, a handler and a spec.
+
+A duplicate name fails at import; an unknown spec option is a TypeError at import (keyword-only arguments).
+Nothing outside this registry can be run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel
+
+if TYPE_CHECKING:
+    from ops.run_context import RunContext
+    from ops.services import Services
+
+P = TypeVar('P', bound=BaseModel)
+Result = dict[str, Any]
+Handler = Callable[[P, 'RunContext'], Awaitable[Result]]
+WorldCheck = Callable[[P, 'Services', bool], Awaitable[None]]
+Pool = Literal['read', 'docker', 'compose', 'host']
+BusyPolicy = Literal['refuse', 'join']
+
+
+class RegistryError(Exception):
+    """The catalog itself is wrong (a duplicate name): a programming error, raised at import."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OperationSpec(Generic[P]):
+    """How one operation runs: its argument model, handler and supervision."""
+
+    name: str
+    summary: str
+    params: type[P]
+    handler: Handler[P]
+    mutating: bool
+    confirm: bool
+    timeout: float
+    pool: Pool
+    lock: Callable[[P], str] | None
+    on_busy: BusyPolicy
+    check: WorldCheck[P] | None
+    streams: bool
+
+    def lock_key(self, params: P) -> str | None:
+        return self.lock(params) if self.lock is not None else None
+
+
+class Registry:
+    """Name -> spec; the only way in is `operation(...)`."""
+
+    def __init__(self) -> None:
+        self._specs: dict[str, OperationSpec[Any]] = {}
+
+    def add(self, spec: OperationSpec[Any]) -> None:
+        if spec.name in self._specs:
+            raise RegistryError(f'operation {spec.name!r} is registered twice')
+        self._specs[spec.name] = spec
+
+    def get(self, name: str) -> OperationSpec[Any] | None:
+        return self._specs.get(name)
+
+    def names(self) -> list[str]:
+        return sorted(self._specs)
+
+    def specs(self) -> list[OperationSpec[Any]]:
+        return [self._specs[name] for name in self.names()]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._specs
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+
+CATALOG = Registry()
+
+
+def operation(
+    name: str,
+    *,
+    summary: str,
+    params: type[P],
+    mutating: bool,
+    timeout: float,
+    pool: Pool = 'read',
+    confirm: bool = False,
+    lock: Callable[[P], str] | None = None,
+    on_busy: BusyPolicy = 'refuse',
+    check: WorldCheck[P] | None = None,
+    streams: bool = False,
+    registry: Registry = CATALOG,
+) -> Callable[[Handler[P]], Handler[P]]:
+    """Register the decorated async handler as operation `name` in the catalog."""
+    if params.model_config.get('extra') != 'forbid':
+        raise RegistryError(f"operation {name!r}: its params model must set extra='forbid'")
+    if timeout <= 0:
+        raise RegistryError(f'operation {name!r}: timeout must be positive')
+
+    def register(handler: Handler[P]) -> Handler[P]:
+        registry.add(
+            OperationSpec(
+                name=name,
+                summary=summary,
+                params=params,
+                handler=handler,
+                mutating=mutating,
+                confirm=confirm,
+                timeout=timeout,
+                pool=pool,
+                lock=lock,
+                on_busy=on_busy,
+                check=check,
+                streams=streams,
+            )
+        )
+        return handler
+
+    return register

@@ -1,0 +1,39 @@
+"""The outside world as operations see it: one object with the engine, Compose, log hub and config."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from ops.config import HomelabConfig
+from ops.docker.engine import Engine
+
+if TYPE_CHECKING:
+    from ops.docker.compose import Compose
+    from ops.docker.loghub import LogHub
+
+DEV_PROJECT = 'homelab-dev'
+
+
+@dataclass(kw_only=True)
+class Services:
+    """Built once by the composition root (or a test) and shared by every run."""
+
+    engine: Engine
+    config: HomelabConfig
+    data_dir: Path
+    repo_dir: Path
+    env: Literal['dev', 'prod'] = 'dev'
+    host_root: Path = Path('/')
+    compose: Compose | None = None
+    loghub: LogHub | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def requests_dir(self) -> Path:
+        return self.data_dir / 'requests'
+
+    def host_path(self, absolute: str) -> Path:
+        """A host file under the configured host root (`/` on the host, a mount point in a container)."""
+        return self.host_root / absolute.lstrip('/')
