@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tortoise import fields
 from tortoise.models import Model
 
@@ -18,3 +20,44 @@ class User(Model):
 
     class Meta:
         table = 'users'
+
+
+class Run(Model):
+    """One request to run an operation, from acceptance or refusal to its end."""
+
+    id = fields.IntField(primary_key=True)
+    operation = fields.CharField(max_length=64, db_index=True)
+    params: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    actor = fields.CharField(max_length=128, db_index=True)
+    origin = fields.CharField(max_length=32)
+    state = fields.CharField(max_length=16, db_index=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+    error: str | None = fields.TextField(null=True)  # type: ignore[assignment]
+    result: fields.JSONField[dict[str, Any] | None] = fields.JSONField(null=True)
+    output = fields.TextField(default='')
+    dropped_lines = fields.IntField(default=0)
+    joined_run_id = fields.IntField(null=True)
+    owner = fields.CharField(max_length=64, default='')
+
+    class Meta:
+        table = 'runs'
+
+
+class AuditEvent(Model):
+    """An append-only, hash-chained record of who asked for what and how it ended."""
+
+    id = fields.IntField(primary_key=True)
+    at = fields.DatetimeField(db_index=True)
+    actor = fields.CharField(max_length=128, db_index=True)
+    origin = fields.CharField(max_length=32)
+    kind = fields.CharField(max_length=32, db_index=True)
+    operation = fields.CharField(max_length=64, null=True, db_index=True)
+    run_id = fields.IntField(null=True, db_index=True)
+    detail: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    prev_hash = fields.CharField(max_length=64)
+    hash = fields.CharField(max_length=64)
+
+    class Meta:
+        table = 'audit_events'

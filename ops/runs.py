@@ -1,0 +1,52 @@
+"""A run's lifecycle: its states and the typed events the manager publishes about it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class RunState(StrEnum):
+    PENDING = 'pending'
+    RUNNING = 'running'
+    SUCCEEDED = 'succeeded'
+    FAILED = 'failed'
+    TIMED_OUT = 'timed_out'
+    CANCELLED = 'cancelled'
+    REJECTED = 'rejected'
+    INTERRUPTED = 'interrupted'
+
+    @property
+    def finished(self) -> bool:
+        return self not in {RunState.PENDING, RunState.RUNNING}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunUpdate:
+    """A run changed state; `finished` runs carry their error (if any)."""
+
+    run_id: int
+    operation: str
+    state: RunState
+    actor: str
+    origin: str
+    error: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RunOutcome:
+    """How a run ended, as the CLI and API report it."""
+
+    run_id: int
+    operation: str
+    state: RunState
+    error: str | None
+    result: dict[str, Any] | None
+    output: str
+    dropped_lines: int
+    joined_run_id: int | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.state is RunState.SUCCEEDED

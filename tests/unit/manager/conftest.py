@@ -1,0 +1,41 @@
+"""A manager on a real SQLite store, with a test-only catalog of small operations."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from ops.config import HomelabConfig
+from ops.docker.engine import Engine
+from ops.manager import Manager
+from ops.services import Services
+from ops.store.db import close_store, open_store
+from ops.store.owners import OwnerLock
+from tests.unit.manager.test_ops import TEST_CATALOG
+
+
+@pytest.fixture
+def services(tmp_path: Path) -> Services:
+    return Services(
+        engine=Engine(f'unix://{tmp_path}/no-engine.sock', timeout=2),
+        config=HomelabConfig(),
+        data_dir=tmp_path / 'data',
+        repo_dir=tmp_path,
+    )
+
+
+@pytest.fixture
+async def manager(tmp_path: Path, services: Services) -> AsyncIterator[Manager]:
+    await open_store(tmp_path / 'data' / 'homelab.sqlite3')
+    owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
+    mgr = Manager(services, owner=owner, registry=TEST_CATALOG, pools={'docker': 2})
+    try:
+        yield mgr
+    finally:
+        await mgr.shutdown()
+        await asyncio.sleep(0)
+        owner.release()
+        await close_store()
