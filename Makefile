@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-fast rig browser dev-stack dev-stack-down lint format bench clean
+.PHONY: help setup run test test-fast rig browser host-tools dev-stack dev-stack-down lint format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ run: setup ## Start the console on 127.0.0.1:8080 (data in ./data, the local Doc
 rig: setup ## Start the test rig: Docker engine, Compose v2, dev images, local registry
 	@bash scripts/rig.sh
 
+host-tools: ## Install what the host-operation tests need (systemd-journal-remote, ping)
+	@bash scripts/host-tools.sh
+
 browser: ## Install headless Chromium and chromedriver for the browser tests
 	@bash scripts/browser.sh
 
@@ -28,16 +31,18 @@ dev-stack: rig ## Bring up the homelab-dev Compose project on the rig's engine
 dev-stack-down: ## Remove the homelab-dev Compose project
 	@RIG_SKIP=1 bash scripts/dev-stack.sh down
 
-test: setup browser dev-stack ## Run every suite: unit, UI, real engine and real browser
+test: setup browser host-tools dev-stack ## Run every suite: unit, UI, host, real engine and real browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-test-fast: setup ## Only the tests that need neither engine nor browser
+test-fast: setup host-tools ## Only the tests that need neither engine nor browser
 	$(BIN)/pytest -m 'not engine and not browser' $(PYTEST_ARGS)
 
 lint: setup ## ruff and mypy on app, components and ops
 	$(BIN)/ruff check app components ops tests
 	$(BIN)/ruff format --check app components ops tests
 	$(BIN)/mypy
+	@if command -v shellcheck >/dev/null; then shellcheck -x scripts/*.sh scripts/rig/*.sh deploy/host/*.sh; \
+	else echo "shellcheck not installed: skipping the shell scripts (apt-get install shellcheck)"; fi
 
 format: setup ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix app components ops tests

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.cli_ops import add_commands
 from app.settings import Settings, prepare_data_dir
 from ops.store.db import close_store, open_store
 
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument('username')
         sub.add_argument('--password-stdin', action='store_true', help='read the password from standard input')
         sub.set_defaults(handler=handler)
+    add_commands(commands)
     return parser
 
 

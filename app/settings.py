@@ -25,6 +25,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path('data')
     repo_dir: Path = Path('.')
     config: Path | None = None
+    host_root: Path = Path('/')
     env: Literal['dev', 'prod'] = 'dev'
     storage_secret: str | None = None
     title: str = 'Homelab Control Plane'

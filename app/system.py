@@ -1,4 +1,4 @@
-"""The composition root: builds the engine adapter, observer and store once, and starts/stops them."""
+"""The composition root: builds the services, manager, store and observer once; starts and stops them."""
 
 from __future__ import annotations
 
@@ -8,27 +8,81 @@ import logging
 import os
 
 from app.settings import Settings, prepare_data_dir
+from ops.catalog import catalog
 from ops.config import HomelabConfig
+from ops.docker.compose import Compose
 from ops.docker.engine import Engine
+from ops.docker.loghub import LogHub
+from ops.manager import Manager
+from ops.services import Services
 from ops.store.db import close_store, open_store
+from ops.store.owners import OwnerLock
 from ops.world.observer import Observer
 
 log = logging.getLogger(__name__)
 
 
-class System:
-    """Everything long-lived; pages receive it and subscribe to its events."""
+def build_services(settings: Settings, config: HomelabConfig) -> Services:
+    engine = Engine(os.environ.get('DOCKER_HOST') or None)
+    return Services(
+        engine=engine,
+        config=config,
+        data_dir=settings.data_dir,
+        repo_dir=settings.repo_dir,
+        env=settings.env,
+        host_root=settings.host_root,
+        compose=Compose(),
+        loghub=LogHub(engine),
+    )
+
+
+class Core:
+    """What every entry point needs: services, the store and the operation manager (the CLI stops here)."""
 
     def __init__(self, settings: Settings, config: HomelabConfig | None = None) -> None:
         self.settings = settings
         self.config = config if config is not None else settings.load_config()
-        self.engine = Engine(os.environ.get('DOCKER_HOST') or None)
+        self.services = build_services(settings, self.config)
+        self.engine = self.services.engine
+        self._owner: OwnerLock | None = None
+        self._manager: Manager | None = None
+
+    @property
+    def manager(self) -> Manager:
+        if self._manager is None:
+            raise RuntimeError('the core is not open yet')
+        return self._manager
+
+    async def open(self) -> None:
+        prepare_data_dir(self.settings.data_dir)
+        await open_store(self.settings.database_path)
+        self._owner = OwnerLock(self.settings.data_dir / 'state' / 'owners')
+        self._manager = Manager(self.services, owner=self._owner, registry=catalog())
+        interrupted = await self._manager.recover()
+        if interrupted:
+            log.warning('%d run(s) were interrupted by an earlier stop', interrupted)
+
+    async def close(self) -> None:
+        if self._manager is not None:
+            await self._manager.shutdown()
+        if self.services.loghub is not None:
+            await self.services.loghub.close()
+        await asyncio.to_thread(self.engine.reset)
+        if self._owner is not None:
+            self._owner.release()
+        await close_store()
+
+
+class System(Core):
+    """The server: the core plus the observer; pages receive it and subscribe to its events."""
+
+    def __init__(self, settings: Settings, config: HomelabConfig | None = None) -> None:
+        super().__init__(settings, config)
         self.observer = Observer(self.engine)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
-        prepare_data_dir(self.settings.data_dir)
-        await open_store(self.settings.database_path)
+        await self.open()
         self._tasks.append(asyncio.create_task(self.observer.run(), name='observer'))
 
     async def stop(self) -> None:
@@ -38,5 +92,4 @@ class System:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
         self._tasks.clear()
-        await asyncio.to_thread(self.engine.reset)
-        await close_store()
+        await self.close()

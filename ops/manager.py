@@ -359,13 +359,13 @@ def explain(err: ValidationError) -> str:
     """A pydantic error as one line a person can act on, without echoing huge or hostile input back."""
     parts = []
     for item in err.errors()[:5]:
-        where = '.'.join(str(p) for p in item['loc']) or 'arguments'
+        where = _clip('.'.join(str(p) for p in item['loc']) or 'arguments', 64)
         if item['type'] == 'extra_forbidden':
             parts.append(f'unknown argument {where!r}')
         elif item['type'] == 'missing':
             parts.append(f'missing argument {where!r}')
         else:
-            parts.append(f'{where}: {item["msg"]}')
+            parts.append(f'{where}: {_clip(item["msg"], 200)}')
     return 'invalid arguments: ' + '; '.join(parts)
 
 

@@ -39,11 +39,13 @@ class RunContext:
         *,
         run_id: int,
         services: Services,
+        actor: str = '',
         max_lines: int = 2000,
         on_line: Callable[[int, str], object] | None = None,
         on_progress: Callable[[int, Progress], object] | None = None,
     ) -> None:
         self.run_id = run_id
+        self.actor = actor
         self.services = services
         self.lines: deque[str] = deque(maxlen=max_lines)
         self.dropped = 0

@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from typing import Any
 
 import docker
+import docker.auth
 import docker.errors
+import docker.utils
+import requests
 import requests.exceptions
+import urllib3.exceptions
 
-PROJECT_LABEL = 'com.docker.compose.project'
-SERVICE_LABEL = 'com.docker.compose.service'
-CONFIG_HASH_LABEL = 'com.docker.compose.config-hash'
+# Re-exported: these used to live here, and callers import them from the engine.
+from ops.docker.containers import ContainerInfo as ContainerInfo
+from ops.docker.containers import container_from_summary as container_from_summary
+from ops.docker.details import ContainerDetails, ImageRef, details_from_inspect
+from ops.docker.labels import CONFIG_HASH_LABEL as CONFIG_HASH_LABEL
+from ops.docker.labels import PROJECT_LABEL as PROJECT_LABEL
+from ops.docker.labels import SERVICE_LABEL as SERVICE_LABEL
+from ops.docker.layers import PullEvent, PullFailed, pull_event, pull_messages
+from ops.docker.logstream import LogDecoder, LogStream
+from ops.docker.streams import Cancel, shut_response
 
-_HEALTH_IN_STATUS = re.compile(r'\((healthy|unhealthy|health: starting)\)')
-_EXIT_IN_STATUS = re.compile(r'^Exited \((-?\d+)\)')
+_CHUNK = 65536
 
 
 class EngineError(Exception):
@@ -27,52 +35,6 @@ class EngineError(Exception):
 
 class EngineUnavailable(EngineError):
     """The engine cannot be reached (socket missing, daemon down, connection cut or timed out)."""
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
-class ContainerInfo:
-    """One container as the console shows it."""
-
-    id: str
-    name: str
-    stack: str | None
-    service: str | None
-    state: str
-    health: str | None
-    image: str
-    status: str
-    created: int
-    config_hash: str | None = None
-    exit_code: int | None = None
-
-    @property
-    def short_id(self) -> str:
-        return self.id[:12]
-
-
-def container_from_summary(summary: dict[str, Any]) -> ContainerInfo:
-    """Build a ContainerInfo from one entry of the engine's container list (no per-container inspect)."""
-    labels = summary.get('Labels') or {}
-    status = summary.get('Status') or ''
-    match = _HEALTH_IN_STATUS.search(status)
-    health = None
-    if match:
-        health = 'starting' if match.group(1) == 'health: starting' else match.group(1)
-    exited = _EXIT_IN_STATUS.match(status)
-    names = summary.get('Names') or ['/' + summary['Id'][:12]]
-    return ContainerInfo(
-        id=summary['Id'],
-        name=names[0].lstrip('/'),
-        stack=labels.get(PROJECT_LABEL),
-        service=labels.get(SERVICE_LABEL),
-        state=summary.get('State') or 'unknown',
-        health=health,
-        image=summary.get('Image') or '',
-        status=status,
-        created=int(summary.get('Created') or 0),
-        config_hash=labels.get(CONFIG_HASH_LABEL),
-        exit_code=int(exited.group(1)) if exited else None,
-    )
 
 
 class Engine:
@@ -128,6 +90,103 @@ class Engine:
             stream = self.client().api.events(since=since, filters={'type': 'container'}, decode=True)
         return EventStream(stream, self)
 
+    def inspect(self, container: str) -> ContainerDetails:
+        """The inspect summary of one container (with the repo digests of its image)."""
+        with _translated(self):
+            data = self.client().api.inspect_container(container)
+            image = self._image_ref(str(data.get('Image') or ''))
+        return details_from_inspect(data, image)
+
+    def image_ref(self, image: str) -> ImageRef | None:
+        """The local image a reference (or id) points at, or None when there is none."""
+        with _translated(self):
+            return self._image_ref(image)
+
+    def restart(self, container: str, *, timeout: int = 10) -> None:
+        """Restart a container; `timeout` seconds of grace after SIGTERM before the engine kills it."""
+        with _translated(self):
+            self.client().api.restart(container, timeout=timeout)
+
+    def pull(
+        self, image: str, on_progress: Callable[[PullEvent], object] | None = None, *, cancel: Cancel | None = None
+    ) -> ImageRef:
+        """Pull `image` (tag defaults to latest), reporting each progress message; returns the pulled image."""
+        repository, tag = docker.utils.parse_repository_tag(image)
+        with _translated(self):
+            api = self.client().api
+            registry, _ = docker.auth.resolve_repository_name(repository)
+            auth = docker.auth.get_config_header(api, registry)
+            # The raw request rather than api.pull(): only the response lets another thread abort the pull.
+            response = api._post(
+                api._url('/images/create'),
+                params={'fromImage': repository, 'tag': tag or 'latest'},
+                headers={'X-Registry-Auth': auth} if auth else {},
+                stream=True,
+                timeout=None,
+            )
+            api._raise_for_status(response)
+        if cancel is not None:
+            cancel.attach(lambda: shut_response(response))
+        try:
+            for message in pull_messages(_chunks(response)):
+                event = pull_event(message)
+                if on_progress is not None:
+                    on_progress(event)
+        except PullFailed as err:
+            raise EngineError(f'pull of {image} failed: {err}') from err
+        except ValueError as err:  # not the JSON the engine promises
+            raise EngineError(f'pull of {image}: unreadable progress from the engine ({err})') from err
+        except EngineUnavailable:
+            if cancel is None or not cancel.requested:
+                raise
+        finally:
+            response.close()
+        if cancel is not None and cancel.requested:
+            raise EngineError(f'pull of {image} was cancelled')
+        pulled = self.image_ref(image)
+        if pulled is None:
+            raise EngineError(f'pull of {image} ended, but the engine has no such image')
+        return pulled
+
+    def logs(
+        self,
+        container: str,
+        *,
+        tail: int | None = None,
+        since: float | None = None,
+        follow: bool = False,
+        timestamps: bool = False,
+    ) -> LogStream:
+        """A container's log lines (the last `tail`, from `since` on, live with `follow`); close() it when done."""
+        with _translated(self):
+            api = self.client().api
+            tty = bool((api.inspect_container(container).get('Config') or {}).get('Tty'))
+            params: dict[str, Any] = {
+                'stdout': 1,
+                'stderr': 1,
+                'follow': int(follow),
+                'timestamps': int(timestamps),
+                'tail': 'all' if tail is None else int(tail),
+            }
+            if since is not None:
+                params['since'] = int(since)
+            # docker-py reads a TTY stream one byte per call; the raw response lets us read whole chunks.
+            response = api._get(api._url('/containers/{0}/logs', container), params=params, stream=True)
+            api._raise_for_status(response)
+            if follow:
+                # A quiet container must not end a live stream with a read timeout.
+                api._disable_socket_timeout(api._get_raw_response_socket(response))
+        return LogStream(_chunks(response), LogDecoder(tty=tty, timestamps=timestamps), lambda: shut_response(response))
+
+    def _image_ref(self, image: str) -> ImageRef | None:
+        if not image:
+            return None
+        try:
+            data = self.client().api.inspect_image(image)
+        except docker.errors.ImageNotFound:
+            return None
+        return ImageRef(id=str(data['Id']), repo_digests=tuple(data.get('RepoDigests') or ()))
+
 
 class EventStream:
     """An iterator over decoded engine events that can be closed from any thread."""
@@ -161,6 +220,16 @@ def _translated(engine: Engine) -> Iterator[None]:
     except (docker.errors.DockerException, OSError) as exc:
         engine.reset()
         raise EngineUnavailable(_describe(exc)) from exc
+
+
+def _chunks(response: requests.Response) -> Iterator[bytes]:
+    """The body as it arrives: read1 returns what the socket has, so a live stream is never held back."""
+    try:
+        while chunk := response.raw.read1(_CHUNK):
+            yield chunk
+    except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as err:
+        # A broken stream is not a dead engine: no reset() of the shared client here.
+        raise EngineUnavailable(f'the engine stream broke off: {_describe(err)}') from err
 
 
 def _describe(err: BaseException) -> str:

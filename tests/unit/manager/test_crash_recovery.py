@@ -24,11 +24,15 @@ async def test_sigkill_mid_run_leaves_it_interrupted_and_the_database_intact(tmp
     data = tmp_path / 'data'
     victim = subprocess.Popen(
         [sys.executable, '-m', 'tests.helpers.crash_victim', str(data)],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         line = victim.stdout.readline() if victim.stdout else ''  # blocks until the run is running (or exit)
-        assert line.startswith('running '), f'victim did not start a run: {line!r} {victim.stderr.read() if victim.stderr else ""}'
+        errors = '' if line.startswith('running ') or victim.stderr is None else victim.stderr.read()
+        assert line.startswith('running '), f'victim did not start a run: {line!r} {errors}'
         run_id = int(line.split()[1])
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
@@ -63,8 +67,9 @@ async def test_recovery_leaves_runs_of_a_live_process_alone(tmp_path: Path) -> N
     other_process = OwnerLock(data / 'state' / 'owners')  # e.g. the server, still running
     me = OwnerLock(data / 'state' / 'owners')
     try:
-        run = await Run.create(operation='docker_pull', actor='ui:a', origin='ui', state='running',
-                               owner=other_process.token)
+        run = await Run.create(
+            operation='docker_pull', actor='ui:a', origin='ui', state='running', owner=other_process.token
+        )
         services = Services(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
         assert await Manager(services, owner=me, registry=TEST_CATALOG).recover() == 0
         assert (await Run.get(id=run.id)).state == 'running'

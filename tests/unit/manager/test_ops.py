@@ -41,9 +41,19 @@ async def _only_known(params: Target, services: Services, mutating: bool) -> Non
         raise Refused(f'no container named {params.container!r}')
 
 
-@operation('test_restart', summary='pretend restart', params=Target, mutating=True, confirm=True, timeout=5,
-           pool='docker', lock=lambda p: f'container:{p.container}', on_busy='refuse', check=_only_known,
-           registry=TEST_CATALOG)
+@operation(
+    'test_restart',
+    summary='pretend restart',
+    params=Target,
+    mutating=True,
+    confirm=True,
+    timeout=5,
+    pool='docker',
+    lock=lambda p: f'container:{p.container}',
+    on_busy='refuse',
+    check=_only_known,
+    registry=TEST_CATALOG,
+)
 async def restart(params: Target, ctx: RunContext) -> dict[str, object]:
     CALLS['test_restart'] = CALLS.get('test_restart', 0) + 1
     await GATES.setdefault(f'restart:{params.container}', asyncio.Event()).wait()
@@ -54,8 +64,17 @@ class Stack(StrictParams):
     stack: Annotated[str, Field(pattern=r'^[a-z0-9-]+$')]
 
 
-@operation('test_up', summary='pretend compose up', params=Stack, mutating=True, timeout=5, pool='compose',
-           lock=lambda p: f'stack:{p.stack}', on_busy='join', registry=TEST_CATALOG)
+@operation(
+    'test_up',
+    summary='pretend compose up',
+    params=Stack,
+    mutating=True,
+    timeout=5,
+    pool='compose',
+    lock=lambda p: f'stack:{p.stack}',
+    on_busy='join',
+    registry=TEST_CATALOG,
+)
 async def up(params: Stack, ctx: RunContext) -> dict[str, object]:
     CALLS['test_up'] = CALLS.get('test_up', 0) + 1
     await GATES.setdefault(f'up:{params.stack}', asyncio.Event()).wait()
@@ -66,8 +85,15 @@ class Slot(StrictParams):
     n: int
 
 
-@operation('test_busy', summary='hold a docker pool slot', params=Slot, mutating=False, timeout=5, pool='docker',
-           registry=TEST_CATALOG)
+@operation(
+    'test_busy',
+    summary='hold a docker pool slot',
+    params=Slot,
+    mutating=False,
+    timeout=5,
+    pool='docker',
+    registry=TEST_CATALOG,
+)
 async def busy(params: Slot, ctx: RunContext) -> dict[str, object]:
     CONCURRENCY['now'] += 1
     CONCURRENCY['max'] = max(CONCURRENCY['max'], CONCURRENCY['now'])
@@ -78,23 +104,29 @@ async def busy(params: Slot, ctx: RunContext) -> dict[str, object]:
     return {'n': params.n}
 
 
-@operation('test_hang', summary='a child process that never ends', params=NoParams, mutating=False, timeout=1,
-           registry=TEST_CATALOG)
+@operation(
+    'test_hang',
+    summary='a child process that never ends',
+    params=NoParams,
+    mutating=False,
+    timeout=1,
+    registry=TEST_CATALOG,
+)
 async def hang(params: NoParams, ctx: RunContext) -> dict[str, object]:
     # sh starts a grandchild and prints its pid, then both wait forever: the timeout must kill the whole group.
     await run_process(['sh', '-c', 'sleep 600 & echo "child $!"; echo "shell $$"; wait'], timeout=60, on_line=ctx.log)
     return {}
 
 
-@operation('test_engine', summary='list containers', params=NoParams, mutating=False, timeout=10,
-           registry=TEST_CATALOG)
+@operation('test_engine', summary='list containers', params=NoParams, mutating=False, timeout=10, registry=TEST_CATALOG)
 async def engine(params: NoParams, ctx: RunContext) -> dict[str, object]:
     found = await asyncio.to_thread(ctx.services.engine.list_containers)
     return {'containers': len(found)}
 
 
-@operation('test_flood', summary='more output than is kept', params=NoParams, mutating=False, timeout=10,
-           registry=TEST_CATALOG)
+@operation(
+    'test_flood', summary='more output than is kept', params=NoParams, mutating=False, timeout=10, registry=TEST_CATALOG
+)
 async def flood(params: NoParams, ctx: RunContext) -> dict[str, object]:
     for i in range(2500):
         ctx.log(f'line {i}')

@@ -1,0 +1,61 @@
+"""What the docker_* operations share: engine calls off the loop, Compose, the stacks in scope."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ops.checks import stack_configured, stack_in_scope
+from ops.docker.compose import Compose
+from ops.errors import OperationFailed, Refused
+from ops.services import Services
+
+T = TypeVar('T')
+
+READ_TIMEOUT = 30.0
+
+
+async def blocking(call: Callable[..., T], *args: Any, timeout: float = READ_TIMEOUT, **kwargs: Any) -> T:
+    """Run a blocking engine call in a worker thread; give up (with a clear message) after `timeout` seconds."""
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(call, *args, **kwargs), timeout=timeout)
+    except TimeoutError as err:
+        raise OperationFailed(f'the Docker engine did not answer within {timeout:g} s') from err
+
+
+def compose_of(services: Services) -> Compose:
+    """The shared Compose runner (a default one when the composition root built none)."""
+    if services.compose is None:
+        services.compose = Compose()
+    return services.compose
+
+
+def stacks_in_scope(services: Services, stack: str | None, mutating: bool) -> list[str]:
+    """The one named stack (configured, in scope), or every configured stack this environment may change."""
+    if stack is not None:
+        stack_configured(stack, services, mutating)
+        return [stack]
+    names = sorted(services.config.stacks)
+    if mutating:
+        names = [name for name in names if _in_scope(name, services)]
+    if not names:
+        raise Refused('no configured stack is in scope (add [stacks.<name>] to the config)')
+    return names
+
+
+def stack_lock(services: Services, stack: str) -> asyncio.Lock:
+    """One lock per stack inside this process: an all-stacks run and a one-stack run never overlap on it."""
+    locks = services.extra.setdefault('docker.stack_locks', {})
+    assert isinstance(locks, dict)
+    lock = locks.setdefault(stack, asyncio.Lock())
+    assert isinstance(lock, asyncio.Lock)
+    return lock
+
+
+def _in_scope(stack: str, services: Services) -> bool:
+    try:
+        stack_in_scope(stack, services)
+    except Refused:
+        return False
+    return True

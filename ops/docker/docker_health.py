@@ -1,0 +1,51 @@
+"""docker_health: a container's healthcheck status, its recent probe log and its restart count."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from ops.checks import container_in_scope
+from ops.docker.calls import blocking
+from ops.params import ContainerName, StrictParams
+from ops.registry import Result, operation
+from ops.run_context import RunContext
+from ops.services import Services
+
+
+class Params(StrictParams):
+    """The container, by name or id."""
+
+    container: ContainerName
+
+
+async def check(params: Params, services: Services, mutating: bool) -> None:
+    """The container must exist."""
+    await container_in_scope(params.container, services, mutating)
+
+
+@operation(
+    'docker_health',
+    summary='Health of one container: status, the last healthcheck probes, restart count',
+    params=Params,
+    mutating=False,
+    timeout=30,
+    check=check,
+)
+async def docker_health(params: Params, ctx: RunContext) -> Result:
+    """Status 'none' means the container has no healthcheck."""
+    details = await blocking(ctx.services.engine.inspect, params.container)
+    health = details.health
+    ctx.log(
+        f'{details.name}: {health.status} (failing streak {health.failing_streak}), {details.restart_count} restarts'
+    )
+    for probe in health.log:
+        ctx.log(f'{probe.start} exit {probe.exit_code}: {probe.output}')
+    return {
+        'container': details.name,
+        'state': details.state,
+        'status': health.status,
+        'failing_streak': health.failing_streak,
+        'restart_count': details.restart_count,
+        'started_at': details.started_at,
+        'log': [dataclasses.asdict(probe) for probe in health.log],
+    }

@@ -1,0 +1,76 @@
+"""docker_pull_all: pull every image the containers of the configured stacks (in scope) run."""
+
+from __future__ import annotations
+
+from ops.docker.calls import blocking, stacks_in_scope
+from ops.docker.engine import EngineError
+from ops.docker.labels import PROJECT_LABEL
+from ops.docker.pulling import pull_image
+from ops.errors import OperationFailed
+from ops.params import StackName, StrictParams
+from ops.registry import Result, operation
+from ops.run_context import RunContext
+from ops.services import Services
+
+
+class Params(StrictParams):
+    """One stack, or (without) every configured stack in scope."""
+
+    stack: StackName | None = None
+
+
+async def check(params: Params, services: Services, mutating: bool) -> None:
+    """The stack is configured and in scope (or at least one is, without a stack)."""
+    stacks_in_scope(services, params.stack, mutating)
+
+
+@operation(
+    'docker_pull_all',
+    summary='Pull the images of every container of the configured stacks',
+    params=Params,
+    mutating=True,
+    timeout=1800,
+    pool='docker',
+    lock=lambda params: f'pull_all:{params.stack or "*"}',
+    on_busy='refuse',
+    check=check,
+)
+async def docker_pull_all(params: Params, ctx: RunContext) -> Result:
+    """Pull each image once; one failed pull does not stop the others, but fails the run at the end."""
+    stacks = stacks_in_scope(ctx.services, params.stack, mutating=True)
+    images = await _stack_images(ctx, stacks)
+    pulled: list[dict[str, object]] = []
+    failed: dict[str, str] = {}
+    for image in images:
+        if ctx.cancelled.is_set():
+            break
+        try:
+            outcome = await pull_image(ctx, image, key_prefix=f'{image} ')
+        except EngineError as err:
+            failed[image] = str(err)
+            ctx.log(f'{image}: FAILED: {err}')
+            continue
+        pulled.append(outcome.as_result())
+    if failed:
+        raise OperationFailed(
+            f'{len(failed)} of {len(images)} pulls failed: ' + '; '.join(f'{i}: {e}' for i, e in failed.items())
+        )
+    return {'stacks': stacks, 'images': pulled, 'changed': [p['image'] for p in pulled if p['changed']]}
+
+
+async def _stack_images(ctx: RunContext, stacks: list[str]) -> list[str]:
+    """The image names the stacks' containers run that came from a registry (nothing else can be pulled)."""
+    engine = ctx.services.engine
+    images: set[str] = set()
+    for stack in stacks:
+        for container in await blocking(engine.list_containers, label=f'{PROJECT_LABEL}={stack}'):
+            details = await blocking(engine.inspect, container.id)
+            if details.image.startswith('sha256:'):
+                ctx.log(f'{container.name}: created from an image id, not a name: skipped')
+            elif not details.repo_digests:
+                # Built or imported on this host: no registry has it, so a pull could only fail.
+                ctx.log(f'{container.name}: {details.image} has no registry digest (built locally): skipped')
+            else:
+                images.add(details.image)
+    ctx.log(f'{len(images)} image(s) to pull in {", ".join(stacks)}')
+    return sorted(images)

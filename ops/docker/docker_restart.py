@@ -1,0 +1,55 @@
+"""docker_restart: restart one container (single-flight per container)."""
+
+from __future__ import annotations
+
+from ops.checks import container_in_scope
+from ops.docker.calls import blocking
+from ops.params import ContainerName, StrictParams
+from ops.registry import Result, operation
+from ops.run_context import RunContext
+from ops.services import Services
+
+RESTART_TIMEOUT = 120
+# Seconds between SIGTERM and SIGKILL: what `docker restart` gives by default.
+STOP_GRACE = 10
+
+
+class Params(StrictParams):
+    """The container, by name or id."""
+
+    container: ContainerName
+
+
+async def check(params: Params, services: Services, mutating: bool) -> None:
+    """The container must exist and be in scope (HOMELAB_ENV=dev: only homelab-dev)."""
+    await container_in_scope(params.container, services, mutating)
+
+
+@operation(
+    'docker_restart',
+    summary='Restart one container',
+    params=Params,
+    mutating=True,
+    confirm=True,
+    timeout=RESTART_TIMEOUT,
+    pool='docker',
+    lock=lambda params: f'container:{params.container}',
+    on_busy='refuse',
+    check=check,
+)
+async def docker_restart(params: Params, ctx: RunContext) -> Result:
+    """Stop (SIGTERM, then SIGKILL after the grace period) and start again; the result has both start times."""
+    engine = ctx.services.engine
+    before = await blocking(engine.inspect, params.container)
+    ctx.log(f'restarting {before.name} (running since {before.started_at or "never"})')
+    # The engine may need the whole grace period (and then some) to stop the container.
+    await blocking(lambda: engine.restart(params.container, timeout=STOP_GRACE), timeout=RESTART_TIMEOUT - 10)
+    after = await blocking(engine.inspect, params.container)
+    ctx.log(f'{after.name} is {after.state} again, started {after.started_at}')
+    return {
+        'container': after.name,
+        'started_at_before': before.started_at,
+        'started_at': after.started_at,
+        'state': after.state,
+        'health': after.health.status,
+    }

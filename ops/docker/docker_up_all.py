@@ -1,0 +1,73 @@
+"""docker_up_all: `compose up -d` for the configured stacks, recreating what differs from their files."""
+
+from __future__ import annotations
+
+from ops.docker.calls import compose_of, stack_lock, stacks_in_scope
+from ops.docker.compose import ServiceProgress
+from ops.errors import OperationFailed
+from ops.params import StackName, StrictParams
+from ops.registry import Result, operation
+from ops.run_context import RunContext
+from ops.services import Services
+
+UP_TIMEOUT = 900
+# Steps after which a service has nothing left to do in this `up`.
+_SETTLED = frozenset({'Started', 'Running', 'Healthy', 'Exited', 'Removed', 'Error'})
+
+
+class Params(StrictParams):
+    """One stack, or (without) every configured stack in scope."""
+
+    stack: StackName | None = None
+
+
+async def check(params: Params, services: Services, mutating: bool) -> None:
+    """The stack is configured and in scope (or at least one is, without a stack)."""
+    stacks_in_scope(services, params.stack, mutating)
+
+
+@operation(
+    'docker_up_all',
+    summary='Bring the configured stacks in line with their Compose files (compose up -d)',
+    params=Params,
+    mutating=True,
+    confirm=True,
+    timeout=UP_TIMEOUT,
+    pool='compose',
+    lock=lambda params: f'stack:{params.stack or "*"}',
+    on_busy='join',
+    check=check,
+)
+async def docker_up_all(params: Params, ctx: RunContext) -> Result:
+    """Stack by stack; the first stack whose `up` fails ends the run with Compose's last output lines."""
+    services = ctx.services
+    compose = compose_of(services)
+    done: dict[str, dict[str, object]] = {}
+    for stack in stacks_in_scope(services, params.stack, mutating=True):
+        if ctx.cancelled.is_set():
+            break
+
+        def progress(step: ServiceProgress, stack: str = stack) -> None:
+            settled = step.status in _SETTLED
+            ctx.progress(f'{stack}/{step.service}', f'{stack} {step.service}', 1 if settled else 0, 1, step.status)
+
+        ctx.log(f'== {stack}: compose up -d')
+        # An all-stacks run and a one-stack run have different lock keys: this keeps them off the same stack.
+        async with stack_lock(services, stack):
+            result = await compose.up(
+                stack,
+                services.config.stacks[stack].files,
+                services.repo_dir,
+                on_line=ctx.log,
+                on_service_progress=progress,
+                timeout=UP_TIMEOUT,
+            )
+        if not result.ok:
+            why = 'timed out' if result.timed_out else f'exited with {result.returncode}'
+            raise OperationFailed(f'compose up of {stack} {why}:\n{result.tail()}')
+        done[stack] = {
+            'changed': result.changed,
+            'services': {service: steps[-1] for service, steps in sorted(result.steps.items())},
+        }
+        ctx.log(f'== {stack}: {", ".join(result.changed) or "nothing"} changed')
+    return {'stacks': done}

@@ -1,0 +1,53 @@
+"""backup_run: start the host's backup now, through a request file its own systemd path unit performs."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ops.errors import Refused
+from ops.host.request_files import read_pending, requester, write_request
+from ops.params import NoParams
+from ops.registry import Result, operation
+from ops.run_context import RunContext
+from ops.services import Services
+
+
+class Params(NoParams):
+    """backup_run takes no arguments."""
+
+
+async def check(params: Params, services: Services, mutating: bool) -> None:
+    """Single-flight across runs too: a request the host has not picked up yet blocks another."""
+    pending = await asyncio.to_thread(read_pending, services.requests_dir, 'backup')
+    if pending is not None:
+        raise Refused(
+            f'a backup request is already pending (id {pending.get("id")}, requested {pending.get("requested_at")}); '
+            'is homelab-backup.path installed and enabled on the host?'
+        )
+
+
+@operation(
+    'backup_run',
+    summary='Run the host backup now (a request file for the host-owned homelab-backup unit)',
+    params=Params,
+    mutating=True,
+    timeout=15,
+    pool='host',
+    lock=lambda params: 'backup',
+    on_busy='refuse',
+    check=check,
+)
+async def backup_run(params: Params, ctx: RunContext) -> Result:
+    """Queue a backup of the configured unit; backup_status tells when it finished."""
+    unit = ctx.services.config.backup.unit
+    details = {'actor': requester(ctx), 'run_id': ctx.run_id, 'unit': unit}
+    request = await asyncio.to_thread(write_request, ctx.services.requests_dir, 'backup', details)
+    ctx.log(f'backup of {unit} requested: {request.path} (id {request.id}); the host unit homelab-backup.path runs it')
+    return {
+        'queued': True,
+        'kind': 'backup',
+        'id': request.id,
+        'unit': unit,
+        'requested_at': request.requested_at.isoformat(),
+        'request_file': str(request.path),
+    }

@@ -1,0 +1,80 @@
+"""host_journal: the last lines of an allowlisted systemd unit's journal, read from the host's journal files."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from pydantic import Field
+
+from ops.checks import unit_allowed
+from ops.config import parse_duration
+from ops.host.journal import JournalEntry, read_journal
+from ops.params import Since, StrictParams, UnitName
+from ops.registry import Result, operation
+from ops.run_context import RunContext
+from ops.services import Services
+
+JournalLines = Annotated[int, Field(ge=1, le=5000)]
+TIMEOUT = 60.0
+
+
+class Params(StrictParams):
+    """Which unit ([journal] units), how many lines, and optionally since when (unix time, or 10m / 2h / 1d ago)."""
+
+    unit: UnitName
+    lines: JournalLines = 200
+    since: Since | None = None
+
+
+async def check(params: Params, services: Services, mutating: bool) -> None:
+    """Only units on the journal allowlist."""
+    unit_allowed(params.unit, services)
+
+
+@operation(
+    'host_journal',
+    summary='The last lines of an allowlisted unit from the host journal',
+    params=Params,
+    mutating=False,
+    timeout=TIMEOUT,
+    check=check,
+)
+async def host_journal(params: Params, ctx: RunContext) -> Result:
+    """Entries oldest first, each also logged as a line of the run's output."""
+    config = ctx.services.config.journal
+
+    def show(entry: JournalEntry) -> None:
+        ctx.log(entry.as_text())
+
+    journal = await read_journal(
+        ctx.services.host_path(config.directory),
+        unit=params.unit,
+        lines=params.lines,
+        since=since_timestamp(params.since),
+        # Leave the run's own timeout the last word: journalctl is stopped first, with a clear message.
+        timeout=TIMEOUT - 5,
+        on_entry=show,
+    )
+    for note in journal.notes:
+        ctx.log(f'journalctl: {note}')
+    entries = [
+        {
+            'time': entry.time.isoformat() if entry.time is not None else None,
+            'unit': entry.unit,
+            'priority': entry.priority,
+            'identifier': entry.identifier,
+            'message': entry.message,
+        }
+        for entry in journal.entries
+    ]
+    return {'unit': params.unit, 'count': len(entries), 'entries': entries, 'notes': list(journal.notes)}
+
+
+def since_timestamp(since: str | None) -> int | None:
+    """'1700000000' is a unix time; '2h' is two hours before now."""
+    if since is None:
+        return None
+    if since.isdigit():
+        return int(since)
+    return int(time.time()) - parse_duration(since)

@@ -1,0 +1,30 @@
+"""Turn the probes' frozen dataclasses into plain JSON values for a run's result."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from typing import Any
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses become dicts, tuples become lists, datetimes become ISO 8601 text; the rest stays."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: jsonable(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(item) for item in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def utc_from_timestamp(seconds: float) -> datetime:
+    """A unix timestamp as an aware UTC datetime (millisecond precision is plenty for an operator)."""
+    return datetime.fromtimestamp(round(seconds, 3), tz=UTC)
+
+
+def utc_now() -> datetime:
+    """Now, aware, in UTC."""
+    return datetime.now(tz=UTC)

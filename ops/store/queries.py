@@ -1,0 +1,80 @@
+"""History queries with keyset pagination (newest first): a page costs the same at any depth, no COUNT(*)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from tortoise.models import Model
+from tortoise.queryset import QuerySet
+
+from ops.store.models import AuditEvent, Run
+
+M = TypeVar('M', bound=Model)
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Page(Generic[M]):
+    """One page of rows, newest first; `next_before` is the cursor of the following page (None at the end)."""
+
+    rows: list[M]
+    next_before: int | None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HistoryFilter:
+    operation: str | None = None
+    state: str | None = None
+    actor: str | None = None
+    kind: str | None = None
+    run_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def runs_page(*, before: int | None = None, limit: int = 50, where: HistoryFilter | None = None) -> Page[Run]:
+    query = Run.all()
+    f = where or HistoryFilter()
+    if f.operation:
+        query = query.filter(operation=f.operation)
+    if f.state:
+        query = query.filter(state=f.state)
+    if f.actor:
+        query = query.filter(actor=f.actor)
+    if f.since:
+        query = query.filter(created_at__gte=f.since)
+    if f.until:
+        query = query.filter(created_at__lt=f.until)
+    return await _page(query, before, limit)
+
+
+async def audit_page(
+    *, before: int | None = None, limit: int = 50, where: HistoryFilter | None = None
+) -> Page[AuditEvent]:
+    query = AuditEvent.all()
+    f = where or HistoryFilter()
+    if f.operation:
+        query = query.filter(operation=f.operation)
+    if f.actor:
+        query = query.filter(actor=f.actor)
+    if f.kind:
+        query = query.filter(kind=f.kind)
+    if f.run_id is not None:
+        query = query.filter(run_id=f.run_id)
+    if f.since:
+        query = query.filter(at__gte=f.since)
+    if f.until:
+        query = query.filter(at__lt=f.until)
+    return await _page(query, before, limit)
+
+
+async def _page(query: QuerySet[M], before: int | None, limit: int) -> Page[M]:
+    limit = max(1, min(limit, MAX_PAGE))
+    if before is not None:
+        query = query.filter(id__lt=before)
+    rows = await query.order_by('-id').limit(limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows=rows, next_before=int(rows[-1].pk) if more and rows else None)

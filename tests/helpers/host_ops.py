@@ -1,0 +1,52 @@
+"""Run host operations the way the manager does (schema, world check, handler) against fixture host files."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+from ops.config import HomelabConfig
+from ops.docker.engine import Engine
+from ops.registry import CATALOG
+from ops.run_context import RunContext
+from ops.services import Services
+
+HOST_OPERATIONS = (
+    'host_disk_report',
+    'host_network_probe',
+    'host_reboot_required',
+    'host_unattended_upgrades',
+    'host_journal',
+    'host_reboot',
+    'backup_run',
+    'backup_status',
+)
+for _name in HOST_OPERATIONS:
+    importlib.import_module(f'ops.host.{_name}')
+
+
+def host_services(tmp_path: Path, config: HomelabConfig | None = None, engine: Engine | None = None) -> Services:
+    """Services whose host root is tmp_path/'host' and whose engine, unless given, is unreachable."""
+    return Services(
+        engine=engine or Engine('unix:///nonexistent'),
+        config=config or HomelabConfig(),
+        data_dir=tmp_path / 'data',
+        repo_dir=tmp_path,
+        host_root=tmp_path / 'host',
+    )
+
+
+async def run_operation(name: str, services: Services, **args: Any) -> tuple[dict[str, Any], RunContext]:
+    """Validate, check against the world, run under the spec's timeout; the result must survive JSON."""
+    spec = CATALOG.get(name)
+    assert spec is not None, f'{name} is not in the catalog'
+    params = spec.params(**args)
+    if spec.check is not None:
+        await spec.check(params, services, spec.mutating)
+    ctx = RunContext(run_id=1, services=services)
+    result = await asyncio.wait_for(spec.handler(params, ctx), timeout=spec.timeout)
+    json.dumps(result)  # a run's result is stored and published as JSON
+    return result, ctx
