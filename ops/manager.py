@@ -31,7 +31,8 @@ from ops.store.owners import OwnerLock
 
 log = logging.getLogger(__name__)
 
-DEFAULT_POOLS = {'read': 8, 'docker': 4, 'compose': 1, 'host': 2}
+# 'read' is wide: a followed log holds its slot for as long as someone watches.
+DEFAULT_POOLS = {'read': 16, 'docker': 4, 'compose': 1, 'host': 2}
 MAX_PARAM_TEXT = 512  # how much of a refused request's arguments the records keep
 
 
