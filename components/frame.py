@@ -7,6 +7,9 @@ from contextlib import contextmanager
 
 from nicegui import app, ui
 
+from components.run_toasts import run_toasts
+from ops.manager import Manager
+
 NAVIGATION = (
     ('Overview', '/', 'dashboard'),
     ('Logs', '/logs', 'subject'),
@@ -19,8 +22,10 @@ NAVIGATION = (
 
 
 @contextmanager
-def frame(title: str, *, on_sign_out: Callable[[], object] | None = None) -> Iterator[None]:
-    """Wrap a page's content in the console's header and navigation."""
+def frame(
+    title: str, manager: Manager | None = None, *, on_sign_out: Callable[[], object] | None = None
+) -> Iterator[None]:
+    """Wrap a page's content in the console's header and navigation; with a manager, toast finished runs."""
     dark = ui.dark_mode(value=app.storage.user.get('dark', None))
     ui.colors(primary='#2563eb')
     ui.page_title(f'{title} · Homelab')
@@ -44,6 +49,8 @@ def frame(title: str, *, on_sign_out: Callable[[], object] | None = None) -> Ite
                 with ui.item_section().props('avatar'):
                     ui.icon(icon)
                 ui.item_section(label)
+    if manager is not None:
+        run_toasts(manager)
     with ui.column().classes('w-full max-w-screen-2xl mx-auto p-2 sm:p-4 gap-4'):
         yield
 

@@ -13,7 +13,7 @@ from components.frame import frame
 def register(system: System) -> None:
     @ui.page('/', title='Overview · Homelab')
     def overview_page() -> None:
-        with frame('Overview'):
+        with frame('Overview', system.manager):
             engine_banner(system.observer)
             with ui.card().classes('w-full p-0'):
                 with ui.row().classes('w-full items-center px-4 pt-3'):

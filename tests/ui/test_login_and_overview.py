@@ -41,7 +41,7 @@ async def test_signed_in_overview_says_plainly_when_the_engine_is_unreachable(co
         await user.should_see('Containers', retries=50)
         await user.should_see('Docker engine unreachable', retries=50)
         await user.should_see('the Docker socket does not exist')
-        for path in ('/logs', '/operations', '/runs', '/audit', '/actions', '/host'):
+        for path in ('/logs', '/operations', '/runs', '/audit', '/actions', '/host', '/containers/homelab-dev-web-1'):
             await user.open(path)
             await user.should_see('Not available in this version yet.')
 
