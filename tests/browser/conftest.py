@@ -1,0 +1,67 @@
+"""Browser-test fixtures: a real headless Chromium, a real `homelab serve` process and a signed-in helper."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from tests.helpers.console import Console, create_user, running_console
+from tests.helpers.rig import require_browser, require_dev_stack
+
+PASSWORD = 'correct horse battery staple'
+
+
+@pytest.fixture
+def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    chromium, driver_path = require_browser()
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in (
+        '--headless=new',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--disable-dev-shm-usage',
+        '--window-size=1400,900',
+        f'--user-data-dir={tmp_path / "chromium"}',
+    ):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(driver_path), options=options)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+@pytest.fixture
+def console(tmp_path: Path) -> Iterator[Console]:
+    require_dev_stack()
+    with running_console(tmp_path / 'data') as running:
+        result = create_user(running.env, 'admin', PASSWORD)
+        assert result.returncode == 0, result.stderr
+        yield running
+
+
+def sign_in(driver: WebDriver, console: Console) -> None:
+    driver.get(f'{console.url}/')
+    wait = WebDriverWait(driver, 20)
+    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, 'input[autocomplete=username]'))).send_keys('admin')
+    driver.find_element(By.CSS_SELECTOR, 'input[autocomplete=current-password]').send_keys(PASSWORD)
+    driver.find_element(By.CSS_SELECTOR, '[data-testid=sign-in]').click()
+
+
+def shows(css: str, text: str) -> Callable[[WebDriver], bool]:
+    """Rows re-render as engine events arrive, so look the element up afresh on every try."""
+    return lambda driver: text in driver.find_element(By.CSS_SELECTOR, css).text
