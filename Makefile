@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-fast rig browser host-tools dev-stack dev-stack-down lint format bench clean
+.PHONY: help setup run test test-fast rig browser host-tools native dev-stack dev-stack-down lint format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -25,13 +25,16 @@ host-tools: ## Install what the host-operation tests need (systemd-journal-remot
 browser: ## Install headless Chromium and chromedriver for the browser tests
 	@bash scripts/browser.sh
 
+native: ## Install Xvfb, the Qt xcb libraries, xdotool and imagemagick for the native-window test
+	@bash scripts/native.sh
+
 dev-stack: rig ## Bring up the homelab-dev Compose project on the rig's engine
 	@RIG_SKIP=1 bash scripts/dev-stack.sh up
 
 dev-stack-down: ## Remove the homelab-dev Compose project
 	@RIG_SKIP=1 bash scripts/dev-stack.sh down
 
-test: setup browser host-tools dev-stack ## Run every suite: unit, UI, host, real engine and real browser
+test: setup browser native host-tools dev-stack ## Run every suite: unit, UI, host, real engine and real browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: setup host-tools ## Only the tests that need neither engine nor browser

@@ -45,6 +45,17 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument('username')
         sub.add_argument('--password-stdin', action='store_true', help='read the password from standard input')
         sub.set_defaults(handler=handler)
+    token = commands.add_parser('token', help='API tokens for /summary (Authorization: Bearer ...)')
+    token_commands = token.add_subparsers(title='token commands', metavar='ACTION', required=True)
+    create = token_commands.add_parser('create', help='create a token; it is shown once')
+    create.add_argument('name')
+    create.set_defaults(handler=_token_create)
+    revoke = token_commands.add_parser('revoke', help='revoke a token; it stops working at once')
+    revoke.add_argument('name')
+    revoke.set_defaults(handler=_token_revoke)
+    disable = user_commands.add_parser('disable', help='stop a user from signing in and end their sessions')
+    disable.add_argument('username')
+    disable.set_defaults(handler=_user_disable)
     add_commands(commands)
     return parser
 
@@ -88,7 +99,34 @@ def _user_set_password(args: argparse.Namespace) -> int:
     return _with_store(lambda: set_password(args.username, password), f'changed the password of {args.username!r}')
 
 
-def _with_store(action: Callable[[], Awaitable[object]], success: str) -> int:
+def _user_disable(args: argparse.Namespace) -> int:
+    from app.auth.users import disable_user
+
+    return _with_store(lambda: disable_user(args.username), f'disabled {args.username!r} and ended their sessions')
+
+
+def _token_create(args: argparse.Namespace) -> int:
+    from app.auth.tokens import create_token
+
+    async def create() -> None:
+        token = await create_token(args.name)
+        print(token)
+        print(
+            'homelab: store it now: it is shown only this once (send it as "Authorization: Bearer <token>")',
+            file=sys.stderr,
+        )
+
+    return _with_store(create, f'created token {args.name!r}', quiet=True)
+
+
+def _token_revoke(args: argparse.Namespace) -> int:
+    from app.auth.tokens import revoke_token
+
+    return _with_store(lambda: revoke_token(args.name), f'revoked token {args.name!r}')
+
+
+def _with_store(action: Callable[[], Awaitable[object]], success: str, *, quiet: bool = False) -> int:
+    from app.auth.tokens import TokenError
     from app.auth.users import UserError
 
     settings = Settings()
@@ -98,12 +136,12 @@ def _with_store(action: Callable[[], Awaitable[object]], success: str) -> int:
         await open_store(settings.database_path)
         try:
             await action()
-        except UserError as err:
+        except (UserError, TokenError) as err:
             print(f'homelab: {err}', file=sys.stderr)
             return 1
         finally:
             await close_store()
-        print(f'homelab: {success}')
+        print(f'homelab: {success}', file=sys.stderr if quiet else sys.stdout)
         return 0
 
     return asyncio.run(run())

@@ -6,9 +6,10 @@ from nicegui import ui
 
 from app.api import register_api
 from app.auth.gate import install_gate
+from app.auth.hardening import install_hardening
 from app.lifecycle import run_with_app
 from app.pages import register_pages
-from app.settings import Settings, prepare_data_dir, storage_secret
+from app.settings import Settings, prepare_data_dir, production_problems, storage_secret
 from app.system import System
 
 
@@ -18,12 +19,15 @@ def build(settings: Settings) -> System:
     system = System(settings)
     run_with_app(system.start, system.stop)
     install_gate()
-    register_api()
+    install_hardening()
+    register_api(system)
     register_pages(system)
     return system
 
 
 def serve(settings: Settings, *, native: bool = False) -> None:
+    if problems := production_problems(settings):
+        raise SystemExit('homelab: not starting:\n  - ' + '\n  - '.join(problems))
     system = build(settings)
     ui.run(
         host=settings.host,

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     host_root: Path = Path('/')
     env: Literal['dev', 'prod'] = 'dev'
     storage_secret: str | None = None
+    storage_secret_file: Path | None = None
+    allow_any_address: bool = False
     title: str = 'Homelab Control Plane'
 
     @property
@@ -46,10 +48,40 @@ def prepare_data_dir(data_dir: Path) -> None:
     (data_dir / 'secrets').chmod(0o700)
 
 
-def storage_secret(settings: Settings) -> str:
-    """The configured secret, or one generated once and kept (0600) under the data directory."""
+WILDCARD_ADDRESSES = {'0.0.0.0', '::', '[::]', ''}  # noqa: S104 - these are the addresses we refuse by default
+
+
+def configured_secret(settings: Settings) -> str | None:
+    """HOMELAB_STORAGE_SECRET, or the content of HOMELAB_STORAGE_SECRET_FILE (a Compose secret)."""
     if settings.storage_secret:
         return settings.storage_secret
+    if settings.storage_secret_file is not None and settings.storage_secret_file.exists():
+        return settings.storage_secret_file.read_text(encoding='utf-8').strip() or None
+    return None
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why the server must not start in HOMELAB_ENV=prod (empty when all is well, and always in dev)."""
+    if settings.env != 'prod':
+        return []
+    problems = []
+    secret = configured_secret(settings)
+    if secret is None:
+        problems.append('HOMELAB_STORAGE_SECRET (or HOMELAB_STORAGE_SECRET_FILE) must be set in production')
+    elif len(secret) < 32 or len(set(secret)) < 12:
+        problems.append('the storage secret is weak: use at least 32 random characters (openssl rand -base64 48)')
+    if settings.host in WILDCARD_ADDRESSES and not settings.allow_any_address:
+        problems.append(
+            f'refusing to listen on every interface ({settings.host!r}): set HOMELAB_HOST to the tailnet or LAN '
+            'address, or HOMELAB_ALLOW_ANY_ADDRESS=true if a firewall or proxy guards it'
+        )
+    return problems
+
+
+def storage_secret(settings: Settings) -> str:
+    """The configured secret, or one generated once and kept (0600) under the data directory."""
+    if secret := configured_secret(settings):
+        return secret
     path = settings.data_dir / 'secrets' / 'storage_secret'
     if path.exists():
         return path.read_text(encoding='utf-8').strip()

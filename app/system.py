@@ -13,10 +13,13 @@ from ops.config import HomelabConfig
 from ops.docker.compose import Compose
 from ops.docker.engine import Engine
 from ops.docker.loghub import LogHub
+from ops.host.samples import HostSampler
+from ops.host.signals import HostSignals
 from ops.manager import Manager
 from ops.services import Services
 from ops.store.db import close_store, open_store
 from ops.store.owners import OwnerLock
+from ops.world.container_facts import ContainerFactsWatch
 from ops.world.observer import Observer
 
 log = logging.getLogger(__name__)
@@ -79,14 +82,22 @@ class System(Core):
     def __init__(self, settings: Settings, config: HomelabConfig | None = None) -> None:
         super().__init__(settings, config)
         self.observer = Observer(self.engine)
+        self.container_facts = ContainerFactsWatch(self.observer)
+        self.sampler = HostSampler()
+        self.host_signals = HostSignals(self.services)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self) -> None:
         await self.open()
         self._tasks.append(asyncio.create_task(self.observer.run(), name='observer'))
+        self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
+        self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
+        self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
 
     async def stop(self) -> None:
         self.observer.stop()
+        self.sampler.stop()
+        self.host_signals.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

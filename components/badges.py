@@ -1,4 +1,4 @@
-"""Colour-coded badges for container state and health."""
+"""Colour-coded badges for container state and health, host signal levels and run states."""
 
 from __future__ import annotations
 
@@ -12,11 +12,34 @@ STATE_COLORS = {
     'removing': 'grey-7',
 }
 HEALTH_COLORS = {'healthy': 'positive', 'unhealthy': 'negative', 'starting': 'info'}
+LEVEL_COLORS = {'ok': 'positive', 'warn': 'warning', 'bad': 'negative', 'unknown': 'grey-7'}
+RUN_COLORS = {
+    'pending': 'grey-7',
+    'running': 'info',
+    'succeeded': 'positive',
+    'failed': 'negative',
+    'timed_out': 'negative',
+    'cancelled': 'grey-7',
+    'rejected': 'warning',
+    'interrupted': 'warning',
+}
 
 
 def state_color(state: str) -> str:
+    """The badge colour of a container state."""
     return STATE_COLORS.get(state, 'grey-7')
 
 
 def health_color(health: str | None) -> str:
+    """The badge colour of a container's health."""
     return HEALTH_COLORS.get(health or '', 'grey-5')
+
+
+def level_color(level: str) -> str:
+    """The badge colour of a host signal's level (ok / warn / bad / unknown)."""
+    return LEVEL_COLORS.get(level, 'grey-7')
+
+
+def run_color(state: str) -> str:
+    """The badge colour of a run's state."""
+    return RUN_COLORS.get(state, 'grey-7')

@@ -62,5 +62,5 @@ def _toggle_dark(dark: ui.dark_mode) -> None:
 
 
 def _sign_out() -> None:
-    app.storage.user.clear()
-    ui.navigate.to('/login')
+    # An HTTP route ends the session on the server and drops the cookie.
+    ui.navigate.to('/logout')

@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
+from nicegui import context, ui
+
+from components.run_state import state_words
 from ops.manager import Manager
+from ops.runs import RunUpdate
 
 
 def run_toasts(manager: Manager) -> None:
-    """Subscribe this page to run endings (filled in with the Operations work)."""
-    return None
+    """Toast each run that ends while this page is open (name, state and the reason when it did not succeed)."""
+    client = context.client
+
+    def on_change(update: RunUpdate) -> None:
+        if not update.state.finished or client.is_deleted:
+            return
+        message = f'#{update.run_id} {update.operation} {state_words(update.state.value)}'
+        if update.error and update.state.value != 'succeeded':
+            message += f': {_clip(update.error, 200)}'
+        with client:
+            ui.notify(message, type=_toast_type(update.state.value), position='bottom-right')
+
+    unsubscribe = manager.run_changed.subscribe(on_change)
+    client.on_delete(unsubscribe)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + '…'
+
+
+def _toast_type(state: str) -> Literal['positive', 'negative', 'warning']:
+    if state == 'succeeded':
+        return 'positive'
+    return 'warning' if state in {'cancelled', 'interrupted'} else 'negative'

@@ -57,3 +57,12 @@ async def authenticate(username: str, password: str) -> User | None:
 
 async def user_count() -> int:
     return await User.all().count()
+
+
+async def disable_user(username: str) -> None:
+    """No more sign-ins for this user, and every open session of theirs ends now."""
+    from app.auth.sessions import Sessions
+
+    if not await User.filter(username=username).update(disabled=True):
+        raise UserError(f'no user {username!r}')
+    await Sessions().end_all_of(username, 'user disabled')

@@ -1,16 +1,82 @@
-"""Container: One container: inspect summary, allowed operations and its live log."""
+"""Container: one container's inspect summary, live state, the operations allowed on it and its live log."""
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import app, run, ui
+from pydantic import TypeAdapter, ValidationError
 
 from app.system import System
+from components.container_actions import container_actions
+from components.container_badges import container_badges
+from components.container_summary import container_summary
 from components.frame import frame
+from components.log_pane import log_pane
+from ops.docker.details import ContainerDetails
+from ops.docker.engine import EngineError, EngineUnavailable
+from ops.params import ContainerName
+
+_NAME = TypeAdapter(ContainerName)
 
 
 def register(system: System) -> None:
     @ui.page('/containers/{name}', title='Container · Homelab')
-    def container_page(name: str) -> None:
+    async def container_page(name: str) -> None:
         with frame('Container', system.manager):
-            ui.label('One container: inspect summary, allowed operations and its live log.')
-            ui.label('Not available in this version yet.').classes('text-sm opacity-70')
+            details = await _inspect(system, name)
+            if isinstance(details, str):
+                _missing(name, details)
+                return
+            name = details.name
+
+            async def refresh() -> None:
+                fresh = await _inspect(system, name)
+                if isinstance(fresh, ContainerDetails):
+                    summary.show(fresh)
+
+            with ui.card().classes('w-full gap-2').props('flat bordered'):
+                with ui.row().classes('w-full items-center no-wrap gap-3'):
+                    ui.icon('widgets', size='md', color='primary')
+                    ui.label(name).classes('text-xl font-semibold break-all grow min-w-0').props(
+                        'data-testid=container-name'
+                    )
+                    ui.button(icon='refresh', on_click=refresh).props('flat round dense').tooltip('Inspect again')
+                with ui.row().classes('w-full items-center gap-x-3 gap-y-1'):
+                    container_badges(system.observer, name, on_change=refresh)
+                    where = f'stack {details.stack} / service {details.service}' if details.stack else 'not in a stack'
+                    ui.label(f'{where} · id {details.id[:12]}').classes('text-sm opacity-70 break-all')
+                container_actions(
+                    system.manager, name, actor=f'ui:{app.storage.user.get("username", "")}', on_done=refresh
+                )
+            summary = container_summary(details)
+            with ui.card().classes('w-full gap-1 p-2').props('flat bordered'):
+                ui.label('Live log').classes('font-semibold px-1')
+                if system.services.loghub is not None:
+                    log_pane(system.services.loghub, name).classes('h-[60vh] min-h-[18rem]')
+
+
+async def _inspect(system: System, name: str) -> ContainerDetails | str:
+    """The container's details, or why there are none (in words for the page)."""
+    try:
+        _NAME.validate_python(name)
+    except ValidationError:
+        return 'no such container'
+    try:
+        details = await run.io_bound(system.engine.inspect, name)
+    except EngineUnavailable as err:
+        return f'the Docker engine is unreachable: {err}'
+    except EngineError as err:
+        return 'no such container' if 'no such container' in str(err).lower() else str(err)
+    return details if details is not None else 'the page was closed'
+
+
+def _missing(name: str, why: str) -> None:
+    with ui.card().classes('w-full gap-2').props('flat bordered data-testid=no-container'):
+        with ui.row().classes('items-center gap-2'):
+            ui.icon('help_outline', size='md', color='warning')
+            ui.label('No such container' if why == 'no such container' else 'Cannot show this container').classes(
+                'text-lg font-semibold'
+            )
+        ui.label(f'Asked for: {name[:200]}').classes('text-sm break-all')
+        if why != 'no such container':
+            ui.label(why).classes('text-sm text-negative break-all')
+        ui.link('Back to the overview', '/')

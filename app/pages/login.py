@@ -2,34 +2,74 @@
 
 from __future__ import annotations
 
-from nicegui import app, ui
+import math
 
-from app.auth.gate import is_signed_in, safe_redirect
+from nicegui import context, ui
+
+from app.auth.gate import safe_redirect, sessions
+from app.auth.sessions import COOKIE
+from app.auth.throttle import LoginThrottle
 from app.auth.users import authenticate, user_count
 from app.system import System
+from ops.store.audit import AuditUnavailable
+
+WRONG = 'Wrong user name or password.'
 
 
 def register(system: System) -> None:
+    throttle = LoginThrottle()
+
+    async def record(kind: str, username: str, client: str) -> bool:
+        """Audit every attempt; when the trail cannot be written, nobody signs in (nothing goes unrecorded)."""
+        try:
+            await system.manager.audit.append(
+                kind,
+                actor=f'ui:{username[:64]}' if kind == 'login_succeeded' else f'anonymous@{client}',
+                origin='ui',
+                detail={'username': username[:64], 'client': client},
+            )
+        except AuditUnavailable:
+            return False
+        return True
+
     @ui.page('/login', title='Sign in · Homelab')
     async def login_page(redirect_to: str = '/') -> None:
         target = safe_redirect(redirect_to)
-        if is_signed_in():
+        request = context.client.request
+        if request is not None and await sessions().check(request.cookies.get(COOKIE)) is not None:
             ui.navigate.to(target)
             return
         ui.dark_mode(value=None)
         no_users = await user_count() == 0
+        client = request.client.host if request is not None and request.client is not None else 'unknown'
 
         async def try_login() -> None:
+            name, secret = username.value.strip(), password.value
+            password.set_value('')
+            wait = throttle.wait_time(client, name)
+            if wait > 0:
+                await record('login_throttled', name, client)
+                show_error(f'Too many failed attempts. Try again in {math.ceil(wait)} s.')
+                return
             button.props('loading')
-            user = await authenticate(username.value.strip(), password.value)
+            user = await authenticate(name, secret)
             button.props(remove='loading')
             if user is None:
-                error.set_text('Wrong user name or password.')
-                error.set_visibility(True)
-                password.set_value('')
+                throttle.failed(client, name)
+                await record('login_failed', name, client)
+                show_error(WRONG)
                 return
-            app.storage.user.update({'authenticated': True, 'username': user.username})
-            ui.navigate.to(target)
+            if not await record('login_succeeded', user.username, client):
+                show_error('The audit trail cannot be written, so nobody can sign in right now.')
+                return
+            throttle.succeeded(client, name)
+            # The session cookie can only be set over HTTP: hand a one-time ticket to /auth/complete.
+            ticket = sessions().issue_ticket(user.username, client, target)
+            ui.navigate.to(f'/auth/complete?ticket={ticket}')
+
+        def show_error(text: str) -> None:
+            error.set_text(text)
+            error.set_visibility(True)
 
         with ui.column().classes('absolute-center items-stretch w-80 max-w-[92vw] gap-3'):
             with ui.row().classes('items-center gap-2 justify-center'):

@@ -1,16 +1,64 @@
-"""Runs: History of every operation run, with its output."""
+"""Runs: the history of every operation run (filtered, paged by keyset, live), and one run in detail."""
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import background_tasks, context, ui
 
 from app.system import System
 from components.frame import frame
+from components.history_filter import history_filter
+from components.pager import PAGE_SIZE, pager
+from components.run_detail import run_detail
+from components.run_table import run_table
+from ops.runs import RunState, RunUpdate
+from ops.store.queries import HistoryFilter, runs_page
 
 
 def register(system: System) -> None:
     @ui.page('/runs', title='Runs · Homelab')
-    def runs_page() -> None:
+    async def runs_page_view() -> None:
         with frame('Runs', system.manager):
-            ui.label('History of every operation run, with its output.')
-            ui.label('Not available in this version yet.').classes('text-sm opacity-70')
+            await RunsPage(system).start()
+
+    @ui.page('/runs/{run_id}', title='Run · Homelab')
+    async def run_page(run_id: int) -> None:
+        with frame(f'Run #{run_id}', system.manager):
+            await run_detail(system.manager, run_id)
+
+
+class RunsPage:
+    """Filters, the table and the pager; a run that starts or changes shows up without a reload."""
+
+    def __init__(self, system: System) -> None:
+        self.where = HistoryFilter()
+        with ui.card().classes('w-full gap-2'):
+            history_filter(
+                self.filter_changed,
+                operations=system.manager.registry.names(),
+                states=[state.value for state in RunState],
+            )
+            self.table = run_table()
+            self.pager = pager(self.load)
+        unsubscribe = system.manager.run_changed.subscribe(self.run_changed)
+        context.client.on_delete(unsubscribe)
+
+    async def start(self) -> None:
+        """Show the newest runs."""
+        await self.pager.first()
+
+    async def load(self, before: int | None) -> int | None:
+        """Show one page; returns the cursor of the next."""
+        page = await runs_page(before=before, limit=PAGE_SIZE, where=self.where)
+        self.table.show(page.rows)
+        return page.next_before
+
+    def filter_changed(self, where: HistoryFilter) -> None:
+        """A new filter starts at the newest rows again."""
+        self.where = where
+        background_tasks.create(self.pager.first(), name='runs-filter')
+
+    def run_changed(self, update: RunUpdate) -> None:
+        """New runs appear on the newest page; a shown run's state changes where it is."""
+        shown = any(row['id'] == update.run_id for row in self.table.rows)
+        if shown or self.pager.on_first_page:
+            background_tasks.create(self.pager.reload(), name='runs-live')

@@ -28,7 +28,7 @@ def tortoise_config(database: Path | str) -> dict[str, Any]:
         },
         'apps': {
             APP_LABEL: {
-                'models': ['ops.store.models'],
+                'models': ['ops.store.models', 'ops.store.access'],
                 'migrations': 'ops.store.migrations',
                 'default_connection': 'default',
             },

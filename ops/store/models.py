@@ -61,3 +61,18 @@ class AuditEvent(Model):
 
     class Meta:
         table = 'audit_events'
+
+
+class HostSample(Model):
+    """One psutil reading of the host: CPU, memory and load, kept for 48 hours for the Host page's trends."""
+
+    id = fields.IntField(primary_key=True)
+    at = fields.DatetimeField(db_index=True)
+    cpu_percent = fields.FloatField()
+    memory_percent = fields.FloatField()
+    load1 = fields.FloatField()
+    load5 = fields.FloatField()
+    load15 = fields.FloatField()
+
+    class Meta:
+        table = 'host_samples'

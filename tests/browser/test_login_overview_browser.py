@@ -20,11 +20,11 @@ def test_sign_in_and_see_web_healthy(browser: WebDriver, console: Console, artif
     wait = WebDriverWait(browser, 30, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
     wait.until(shows('[data-health="homelab-dev-web-1:healthy"]', 'healthy'))
     wait.until(shows('[data-health="homelab-dev-sick-1:unhealthy"]', 'unhealthy'))
-    wait.until(shows('.q-table', 'homelab-dev-web-1'))
+    wait.until(shows('[data-stack=homelab-dev]', 'homelab-dev-web-1'))
     browser.save_screenshot(str(artifacts / 'overview-light.png'))
     browser.find_element(By.CSS_SELECTOR, '[data-testid=dark-toggle]').click()
     wait.until(lambda driver: 'body--dark' in (driver.find_element(By.TAG_NAME, 'body').get_attribute('class') or ''))
-    ActionChains(browser).move_to_element(browser.find_element(By.CSS_SELECTOR, '.q-table')).perform()
+    ActionChains(browser).move_to_element(browser.find_element(By.CSS_SELECTOR, '[data-stack=homelab-dev]')).perform()
     # Quasar fades colours over; wait until the navigation text is light before taking the picture.
     wait.until(
         lambda driver: driver.execute_script(
@@ -49,7 +49,7 @@ def test_phone_width_overview(browser: WebDriver, console: Console, artifacts: P
     WebDriverWait(browser, 30).until(
         ec.presence_of_element_located((By.CSS_SELECTOR, '[data-health="homelab-dev-web-1:healthy"]'))
     )
-    # On a phone every container is a card (no sideways scrolling) that still carries its badges.
-    assert not browser.find_elements(By.CSS_SELECTOR, '.q-table tbody tr')
-    assert browser.find_elements(By.CSS_SELECTOR, '.q-table__grid-content .q-card')
+    # On a phone the rows wrap (name, then badges, then image): nothing scrolls sideways.
+    assert browser.execute_script('return document.documentElement.scrollWidth') <= 390
+    assert browser.find_elements(By.CSS_SELECTOR, '[data-container=homelab-dev-web-1] [data-state]')
     browser.save_screenshot(str(artifacts / 'overview-phone.png'))

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 import pytest
-from nicegui import ui
 from nicegui.testing import User
 
 from app.auth.users import create_user
+from components.container_entry import container_entry
+from ops.docker.engine import ContainerInfo
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.waiting import wait_for_async
 from tests.ui.conftest import PASSWORD, sign_in
@@ -41,9 +42,9 @@ async def test_signed_in_overview_says_plainly_when_the_engine_is_unreachable(co
         await user.should_see('Containers', retries=50)
         await user.should_see('Docker engine unreachable', retries=50)
         await user.should_see('the Docker socket does not exist')
-        for path in ('/logs', '/operations', '/runs', '/audit', '/actions', '/host', '/containers/homelab-dev-web-1'):
-            await user.open(path)
-            await user.should_see('Not available in this version yet.')
+        # The pages of the console work are tested in their own files; the drift supervisor's is still to come.
+        await user.open('/actions')
+        await user.should_see('Not available in this version yet.')
 
 
 async def test_overview_lists_the_real_engines_containers(console) -> None:
@@ -52,27 +53,22 @@ async def test_overview_lists_the_real_engines_containers(console) -> None:
         await create_user('admin', PASSWORD)
         await sign_in(user)
         await user.should_see('Containers', retries=50)
-        rows = await wait_for_async(lambda: _row(user, 'homelab-dev-web-1'), timeout=20, what='web in the table')
-        assert (rows['stack'], rows['service'], rows['state'], rows['image']) == (
-            'homelab-dev',
-            'web',
-            'running',
-            'busybox:1.36',
-        )
+        web = await wait_for_async(lambda: _row(user, 'homelab-dev-web-1'), timeout=20, what='web on the Overview')
+        assert (web.stack, web.service, web.state, web.image) == ('homelab-dev', 'web', 'running', 'busybox:1.36')
         await wait_for_async(
-            lambda: (_row(user, 'homelab-dev-sick-1') or {}).get('health') == 'unhealthy',
+            lambda: getattr(_row(user, 'homelab-dev-sick-1'), 'health', None) == 'unhealthy',
             timeout=30,
             what='sick shown unhealthy',
         )
         await user.should_not_see('Docker engine unreachable')
 
 
-def _row(user: User, name: str) -> dict[str, Any] | None:
-    """The container table's row for `name` as the browser would receive it."""
-    for table in user.find(ui.table).elements:
-        for row in cast(ui.table, table).rows:
-            if row['name'] == name:
-                return cast(dict[str, Any], row)
+def _row(user: User, name: str) -> ContainerInfo | None:
+    """What the Overview's row for `name` shows."""
+    for entry in user.find(container_entry).elements:
+        info = cast(container_entry, entry).info
+        if info.name == name:
+            return info
     return None
 
 

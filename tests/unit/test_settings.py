@@ -110,3 +110,20 @@ def test_bad_config_is_refused_with_a_reason(tmp_path: Path, text: str, message:
 def test_a_missing_config_file_is_named(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match='not found'):
         load_config(tmp_path / 'nope.toml')
+
+
+def test_production_refuses_a_missing_or_weak_secret_and_the_wildcard_address(tmp_path: Path) -> None:
+    from app.settings import production_problems
+
+    strong = 'k3Jx9-QvTz_8LmWc2RbN7yHs4PdFa6Ge0UoIiE'
+    assert production_problems(Settings(data_dir=tmp_path, env='dev', host='0.0.0.0')) == []
+    assert production_problems(Settings(data_dir=tmp_path, env='prod', storage_secret=strong)) == []
+    assert 'must be set' in production_problems(Settings(data_dir=tmp_path, env='prod'))[0]
+    assert 'weak' in production_problems(Settings(data_dir=tmp_path, env='prod', storage_secret='a' * 40))[0]
+    wild = production_problems(Settings(data_dir=tmp_path, env='prod', storage_secret=strong, host='0.0.0.0'))
+    assert 'every interface' in wild[0]
+    allowed = Settings(data_dir=tmp_path, env='prod', storage_secret=strong, host='0.0.0.0', allow_any_address=True)
+    assert production_problems(allowed) == []
+    secret_file = tmp_path / 'secret'
+    secret_file.write_text(strong + '\n')
+    assert production_problems(Settings(data_dir=tmp_path, env='prod', storage_secret_file=secret_file)) == []

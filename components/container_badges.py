@@ -1,0 +1,52 @@
+"""State and health badges of one container, kept live from the observer's events."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from nicegui import background_tasks, context, ui
+
+from components.badges import health_color, state_color
+from ops.docker.engine import ContainerInfo
+from ops.world.observer import ContainerChange, Observer
+
+
+class container_badges(ui.row):
+    """`running` / `healthy` style badges; `on_change` hears when either changes (e.g. to inspect again)."""
+
+    def __init__(
+        self, observer: Observer, name: str, *, on_change: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        super().__init__()
+        self.classes('items-center gap-2')
+        self._name = name
+        self._on_change = on_change
+        self._seen: tuple[str, str] | None = None
+        with self:
+            self._state = ui.badge('unknown').props('data-testid=state-badge')
+            self._health = ui.badge('').props('data-testid=health-badge')
+        info = next((c for c in observer.containers.values() if c.name == name), None)
+        self._show(info)
+        context.client.on_delete(observer.container_changed.subscribe(self._changed))
+
+    def _changed(self, change: ContainerChange) -> None:
+        if change.info is not None and change.info.name == self._name:
+            self._show(change.info)
+        elif change.info is None and self._seen is not None and self._seen[0] != 'removed':
+            # A removal names no container; it was ours if ours is no longer known under its name.
+            self._show(None, removed=True)
+
+    def _show(self, info: ContainerInfo | None, *, removed: bool = False) -> None:
+        state = 'removed' if removed else info.state if info else 'unknown'
+        health = info.health or '' if info else ''
+        if (state, health) == self._seen:
+            return
+        first = self._seen is None
+        self._seen = (state, health)
+        self._state.set_text(state)
+        self._state.props(f'color={state_color(state)} data-state="{state}"')
+        self._health.set_text(health)
+        self._health.props(f'color={health_color(health)} data-health="{health}"')
+        self._health.set_visibility(bool(health))
+        if not first and self._on_change is not None:
+            background_tasks.create(self._on_change(), name='container changed')

@@ -1,0 +1,164 @@
+// The lines of a log pane. Untrusted text only ever becomes DOM text nodes (textContent), never HTML.
+// Lines arrive in batches from the server: {t: time, g: [[text, classes], ...], e: stderr, p: prefix, c: colour}
+// or {k: n} for "n lines skipped". Only `maxLines` lines are kept; older ones are counted in `trimmed`.
+// The line nodes are built directly (one DocumentFragment per batch) rather than by Vue's diff: a burst of
+// thousands of lines then costs one append, not a re-render of everything already on screen. Lines sit in blocks
+// of BLOCK lines with `content-visibility: auto`, so the browser skips layout for the blocks out of view.
+const BLOCK = 200;
+export default {
+  template: `
+    <div class="log-view" :class="{ 'log-view--times': timestamps }"
+         :data-kept="kept" :data-skipped="skipped" :data-trimmed="trimmed">
+      <div ref="scroller" class="log-view__lines">
+        <div v-show="trimmed" class="log-line log-marker log-trimmed">… {{ trimmed }} older lines are no longer kept</div>
+        <div ref="lines"></div>
+        <div v-if="note" class="log-empty">{{ note }}</div>
+      </div>
+    </div>`,
+  props: {
+    maxLines: { type: Number, default: 5000 },
+    pattern: { type: String, default: "" },
+    regex: { type: Boolean, default: false },
+    timestamps: { type: Boolean, default: false },
+    follow: { type: Boolean, default: true },
+    emptyText: { type: String, default: "Waiting for log lines…" },
+  },
+  data() {
+    return { kept: 0, skipped: 0, trimmed: 0, matched: 0 };
+  },
+  created() {
+    this.rows = []; // {item, node, match, block}: not reactive on purpose
+    this.blocks = []; // {node, count}
+  },
+  computed: {
+    compiled() {
+      if (!this.pattern) return { re: null, bad: false };
+      try {
+        const source = this.regex ? this.pattern : this.pattern.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+        return { re: new RegExp(source, "gi"), bad: false };
+      } catch (e) {
+        return { re: null, bad: true };
+      }
+    },
+    note() {
+      if (this.compiled.bad) return "The browser cannot use this pattern.";
+      if (!this.kept && !this.skipped) return this.emptyText;
+      if (this.compiled.re && this.kept && !this.matched) return "No line matches the filter.";
+      return "";
+    },
+  },
+  watch: {
+    compiled() {
+      this.refilter();
+    },
+    follow(value) {
+      if (value) this.toBottom();
+    },
+  },
+  methods: {
+    append(batch) {
+      for (const item of batch) {
+        if (item.k) this.skipped += item.k;
+        else {
+          item.plain = item.g.map((part) => part[0]).join("");
+          this.kept++;
+        }
+        this.place(this.build(item));
+      }
+      const over = this.rows.length - this.maxLines;
+      if (over > 0) {
+        for (const old of this.rows.splice(0, over)) {
+          old.node.remove();
+          if (--old.block.count === 0) {
+            old.block.node.remove();
+            this.blocks.shift();
+          }
+          if (!old.item.k) {
+            this.trimmed++;
+            this.kept--;
+            if (old.match) this.matched--;
+          }
+        }
+      }
+      if (this.follow) this.toBottom();
+    },
+    place(row) {
+      let block = this.blocks[this.blocks.length - 1];
+      if (!block || block.filled >= BLOCK) {
+        block = { node: document.createElement("div"), count: 0, filled: 0 };
+        block.node.className = "log-block";
+        this.blocks.push(block);
+        this.$refs.lines.appendChild(block.node);
+      }
+      block.node.appendChild(row.node);
+      block.count++;
+      block.filled++;
+      row.block = block;
+      this.rows.push(row);
+    },
+    clear() {
+      this.rows = [];
+      this.blocks = [];
+      this.$refs.lines.replaceChildren();
+      this.kept = this.skipped = this.trimmed = this.matched = 0;
+    },
+    refilter() {
+      this.matched = 0;
+      const items = this.rows.map((row) => row.item);
+      this.rows = [];
+      this.blocks = [];
+      this.$refs.lines.replaceChildren();
+      for (const item of items) this.place(this.build(item));
+      if (this.follow) this.toBottom();
+    },
+    build(item) {
+      const node = document.createElement("div");
+      if (item.k) {
+        node.className = "log-line log-marker log-skipped";
+        node.textContent = `… ${item.k} lines skipped (too fast to show)`;
+        return { item, node, match: false };
+      }
+      node.className = item.e ? "log-line log-stderr" : "log-line";
+      const re = this.compiled.re;
+      const match = !re || ((re.lastIndex = 0), re.test(item.plain));
+      if (!match) node.hidden = true;
+      else if (re) this.matched++;
+      if (item.t) node.appendChild(this.span(item.t + " ", "log-time"));
+      if (item.p) node.appendChild(this.span(item.p + " │ ", "log-prefix log-prefix-" + item.c));
+      for (const [text, classes] of item.g) {
+        if (!re || !match) node.appendChild(this.span(text, classes));
+        else this.highlight(node, text, classes, re);
+      }
+      return { item, node, match };
+    },
+    highlight(node, text, classes, re) {
+      let last = 0;
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        if (m[0].length === 0) {
+          re.lastIndex++;
+          continue;
+        }
+        if (m.index > last) node.appendChild(this.span(text.slice(last, m.index), classes));
+        node.appendChild(this.span(m[0], classes + " log-match"));
+        last = m.index + m[0].length;
+      }
+      if (last < text.length) node.appendChild(this.span(text.slice(last), classes));
+    },
+    span(text, classes) {
+      const span = document.createElement("span");
+      if (classes) span.className = classes;
+      span.textContent = text; // text, never markup
+      return span;
+    },
+    toBottom() {
+      if (this.scrollPending) return;
+      this.scrollPending = true;
+      requestAnimationFrame(() => {
+        this.scrollPending = false;
+        const el = this.$refs.scroller;
+        if (el) el.scrollTop = el.scrollHeight;
+      });
+    },
+  },
+};

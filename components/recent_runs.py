@@ -1,0 +1,64 @@
+"""The last few runs, newest first, refreshed when the manager says a run changed."""
+
+from __future__ import annotations
+
+from nicegui import background_tasks, context, ui
+
+from components.badges import run_color
+from ops.host.host_report import age_text
+from ops.manager import Manager
+from ops.runs import RunUpdate
+from ops.store.models import Run
+from ops.store.queries import runs_page
+
+
+class recent_runs(ui.column):
+    """A compact list of the last `limit` runs: state, operation, who, and how long ago."""
+
+    def __init__(self, manager: Manager, *, limit: int = 5) -> None:
+        super().__init__()
+        self.classes('w-full gap-0').props('data-testid=recent-runs')
+        self.manager = manager
+        self.limit = limit
+        self._loading = False
+        self._again = False
+        self.reload()
+        context.client.on_delete(manager.run_changed.subscribe(self._on_run))
+
+    def _on_run(self, update: RunUpdate) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        """Fetch the runs again in the background (a burst of changes costs one or two queries)."""
+        if self._loading:
+            self._again = True
+            return
+        self._loading = True
+        background_tasks.create(self._load(), name='recent-runs')
+
+    async def _load(self) -> None:
+        try:
+            while True:
+                self._again = False
+                page = await runs_page(limit=self.limit)
+                if self.is_deleted:
+                    return
+                self._render(page.rows)
+                if not self._again:
+                    return
+        finally:
+            self._loading = False
+
+    def _render(self, runs: list[Run]) -> None:
+        self.clear()
+        with self:
+            if not runs:
+                ui.label('No runs yet.').classes('text-sm opacity-70 px-3 py-2')
+            for run in runs:
+                with ui.row().classes('w-full items-center gap-2 px-3 py-1 no-wrap border-t border-gray-500/20'):
+                    badge = ui.badge(run.state, color=run_color(run.state))
+                    badge.props['data-run-state'] = f'{run.operation}:{run.state}'
+                    link = ui.link(f'#{run.id} {run.operation}', f'/runs/{run.id}')
+                    link.classes('text-sm break-all text-blue-700 dark:text-blue-300 no-underline hover:underline')
+                    ui.space()
+                    ui.label(f'{run.actor} · {age_text(run.created_at)} ago').classes('text-xs opacity-70 text-right')

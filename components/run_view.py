@@ -1,0 +1,138 @@
+"""A run as it happens: state badge, one progress bar per item, streaming output and a Cancel button."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from nicegui import context, ui
+
+from components.run_state import is_finished, run_state_badge
+from ops.manager import Manager
+from ops.run_context import Progress, RunContext
+from ops.runs import RunOutcome, RunUpdate
+
+SHOWN_LINES = 500  # lines kept in the page; the full (capped) output is on the run's detail page
+FLUSH_SECONDS = 0.25  # output and progress reach the browser in batches, not one message per line
+
+
+class run_view(ui.card):
+    """Follows one run through the manager's events; unsubscribes when it ends or the page goes away."""
+
+    def __init__(self, manager: Manager, run_id: int, operation: str, *, state: str = 'pending') -> None:
+        super().__init__()
+        self.manager = manager
+        self.run_id = run_id
+        self.operation = operation
+        self.state = state
+        self._lines: deque[str] = deque(maxlen=SHOWN_LINES)
+        self._skipped = 0
+        self._progress: dict[str, Progress] = {}
+        self._bars: dict[str, tuple[ui.label, ui.linear_progress]] = {}
+        self.classes('w-full gap-2').props(f'flat bordered data-run={run_id}')
+        with self:
+            with ui.row().classes('w-full items-center gap-2 no-wrap'):
+                ui.link(f'#{run_id}', f'/runs/{run_id}').classes('font-mono')
+                ui.label(operation).classes('font-mono font-semibold break-all')
+                ui.space()
+                self.badge = run_state_badge(state)
+                self.cancel_button = ui.button('Cancel', icon='stop', on_click=self._cancel)
+                self.cancel_button.props('flat dense no-caps color=negative data-testid=cancel-run')
+            self.error = ui.label().classes('text-sm text-negative break-words whitespace-pre-wrap')
+            self.error.props('data-testid=run-error')
+            self.bars = ui.column().classes('w-full gap-1')
+            self.skipped = ui.label().classes('text-xs opacity-70')
+            self.output = ui.log(max_lines=SHOWN_LINES).classes('w-full h-36 text-xs')
+            self.output.props('data-testid=run-output')
+            self._timer = ui.timer(FLUSH_SECONDS, self._flush, active=False)
+        self.error.set_visibility(False)
+        self.skipped.set_visibility(False)
+        self.output.set_visibility(False)
+        live = live_context(manager, run_id)
+        if live is not None:
+            for line in live.lines:
+                self._on_line((run_id, line))
+            for item in live.progress_items.values():
+                self._on_progress((run_id, item))
+        self._unsubscribe = [
+            manager.run_changed.subscribe(self._on_change),
+            manager.run_line.subscribe(self._on_line),
+            manager.run_progress.subscribe(self._on_progress),
+        ]
+        context.client.on_delete(self._stop_following)
+        self._show_state(state, None)
+
+    def finish(self, outcome: RunOutcome) -> None:
+        """Show how the run ended (for runs refused or finished before this view existed)."""
+        self._show_state(outcome.state.value, outcome.error)
+
+    def _on_change(self, update: RunUpdate) -> None:
+        if update.run_id == self.run_id:
+            self._show_state(update.state.value, update.error)
+
+    def _on_line(self, item: tuple[int, str]) -> None:
+        if item[0] != self.run_id:
+            return
+        if len(self._lines) == SHOWN_LINES:
+            self._skipped += 1
+        self._lines.append(item[1])
+        self._timer.activate()
+
+    def _on_progress(self, item: tuple[int, Progress]) -> None:
+        if item[0] == self.run_id:
+            self._progress[item[1].key] = item[1]
+            self._timer.activate()
+
+    def _flush(self) -> None:
+        self._timer.deactivate()
+        if self._lines:
+            self.output.set_visibility(True)
+            self.output.push('\n'.join(self._lines), classes='whitespace-pre-wrap break-all')
+            self._lines.clear()
+        if self._skipped:
+            self.skipped.set_text(f'{self._skipped} lines skipped here (too fast to show); the run keeps its output')
+            self.skipped.set_visibility(True)
+        for key, item in self._progress.items():
+            self._show_progress(key, item)
+        self._progress.clear()
+
+    def _show_progress(self, key: str, item: Progress) -> None:
+        if key not in self._bars:
+            with self.bars, ui.column().classes('w-full gap-0') as item_box:
+                item_box.props['data-progress'] = key  # set as a value, never parsed: keys come from the engine
+                label = ui.label().classes('text-xs break-all')
+                bar = ui.linear_progress(value=0, show_value=False, size='10px').props('rounded')
+            self._bars[key] = (label, bar)
+        label, bar = self._bars[key]
+        fraction = item.fraction
+        percent = f'{fraction * 100:.0f}%' if fraction is not None else ''
+        label.set_text(' · '.join(part for part in (item.label, item.status, percent) if part))
+        bar.set_value(fraction if fraction is not None else 0)
+        done = fraction is not None and fraction >= 1
+        bar.props(f'data-percent={percent.rstrip("%") or "none"} color={"positive" if done else "primary"}')
+
+    def _show_state(self, state: str, error: str | None) -> None:
+        self.state = state
+        self.badge.show(state)
+        self.cancel_button.set_visibility(state in {'pending', 'running'})
+        if error:
+            self.error.set_text(error)
+            self.error.set_visibility(True)
+        if is_finished(state):
+            self._flush()
+            self._stop_following()
+
+    def _cancel(self) -> None:
+        if not self.manager.cancel(self.run_id):
+            ui.notify(f'run #{self.run_id} is not running any more', type='info')
+
+    def _stop_following(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
+
+
+def live_context(manager: Manager, run_id: int) -> RunContext | None:
+    """The context of a run this manager is running now (its lines and progress so far), if any."""
+    # The manager has no public accessor for this yet (asked for in the report); read-only use.
+    handle = manager._active.get(run_id)
+    return handle.context if handle is not None else None

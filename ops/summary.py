@@ -1,0 +1,67 @@
+"""The JSON summary other dashboards read (`GET /summary`): engine, containers, stacks, actions, host, runs."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import asdict, is_dataclass
+from typing import Any
+
+from ops.store.models import Run
+from ops.world.observer import Observer
+
+SCHEMA_VERSION = 1
+
+
+async def build_summary(observer: Observer, host: object | None = None, *, last_runs: int = 10) -> dict[str, Any]:
+    containers = list(observer.containers.values())
+    stacks: dict[str, dict[str, Any]] = {}
+    for info in containers:
+        if info.stack:
+            entry = stacks.setdefault(info.stack, {'containers': 0, 'running': 0, 'unhealthy': 0, 'drift': []})
+            entry['containers'] += 1
+            entry['running'] += info.state == 'running'
+            entry['unhealthy'] += info.health == 'unhealthy'
+    runs = await Run.all().order_by('-id').limit(last_runs)
+    engine = observer.engine_state
+    return {
+        'schema': SCHEMA_VERSION,
+        'engine': {'reachable': engine.reachable, 'version': engine.version or None, 'error': engine.error or None},
+        'containers': {
+            'total': len(containers),
+            'by_state': dict(Counter(c.state for c in containers)),
+            'by_health': dict(Counter(c.health or 'none' for c in containers)),
+        },
+        'stacks': dict(sorted(stacks.items())),
+        'drift': [],
+        'pending_actions': 0,
+        'host': _plain(host),
+        'last_runs': [
+            {
+                'id': r.id,
+                'operation': r.operation,
+                'state': r.state,
+                'actor': r.actor,
+                'created_at': r.created_at.isoformat(),
+                'finished_at': r.finished_at.isoformat() if r.finished_at else None,
+            }
+            for r in runs
+        ],
+    }
+
+
+def _plain(value: object | None) -> Any:
+    if value is None:
+        return None
+    if is_dataclass(value) and not isinstance(value, type):
+        return _jsonable(asdict(value))
+    return None
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    return str(value)

@@ -1,0 +1,68 @@
+"""The container page through NiceGUI's simulated user, against the real engine and the dev stack."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from nicegui.testing import User
+
+from app.auth.users import create_user
+from components.log_pane import log_pane
+from ops.store.models import Run
+from tests.helpers.rig import require_dev_stack
+from tests.helpers.waiting import wait_for_async
+from tests.ui.conftest import PASSWORD, sign_in
+
+
+async def signed_in(user: User) -> None:
+    await create_user('admin', PASSWORD)
+    await sign_in(user)
+    await user.should_see('Containers', retries=50)
+
+
+async def test_the_page_summarises_a_container_and_follows_its_log(console) -> None:
+    require_dev_stack()
+    async with console() as user:
+        await signed_in(user)
+        await user.open('/containers/homelab-dev-sick-1')
+        await user.should_see('homelab-dev-sick-1')
+        await user.should_see('busybox:1.36')
+        await user.should_see('Health check')
+        await user.should_see('dependency unreachable', retries=50)  # the output of the last probes
+        await user.should_see('unhealthy', retries=50)
+        await user.should_see('Restart')
+        await user.should_see('Pull image')
+        pane = next(iter(user.find(log_pane).elements))
+        assert isinstance(pane, log_pane)
+        await wait_for_async(lambda: 'sick: up' in pane.visible_text(), timeout=20, what='the log of sick')
+
+
+async def test_a_restart_asks_first_and_runs_through_the_manager_as_the_signed_in_user(console) -> None:
+    require_dev_stack()
+    async with console() as user:
+        await signed_in(user)
+        await user.open('/containers/homelab-dev-web-1')
+        await user.should_see('Restart')
+        user.find(marker='docker_restart').click()
+        await user.should_see('This changes the host')
+        user.find(marker='confirm-no').click()
+        await user.should_not_see('This changes the host')
+        assert await Run.filter(operation='docker_restart').count() == 0
+        user.find(marker='docker_restart').click()
+        await user.should_see('This changes the host')
+        user.find(marker='confirm-yes').click()
+        await user.should_see('succeeded', retries=300)
+        run = await Run.get(operation='docker_restart')
+        assert (run.actor, run.origin, run.state) == ('ui:admin', 'ui', 'succeeded')
+
+
+async def test_an_unknown_or_hostile_name_says_no_such_container(console) -> None:
+    require_dev_stack()
+    async with console() as user:
+        await signed_in(user)
+        await user.open('/containers/no-such-thing-here')
+        await user.should_see('No such container')
+        await user.should_see('no-such-thing-here')
+        await user.open('/containers/' + quote('<img src=x onerror=alert(1)>'))
+        await user.should_see('No such container')
+        await user.should_see('<img src=x onerror=alert(1)>')  # shown as text

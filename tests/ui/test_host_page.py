@@ -1,0 +1,113 @@
+"""The Host page through NiceGUI's simulated user: disk, trends, reboot, upgrades, probes and the journal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+
+from app.auth.users import create_user
+from ops.store.models import Run
+from tests.helpers.journal_files import service_line, write_journal
+from tests.helpers.loopback_servers import closed_port, tcp_server
+from tests.helpers.waiting import wait_for_async
+from tests.ui.conftest import PASSWORD, sign_in
+
+UNIT = 'restic-backup.service'
+HOSTILE = '<b>bold</b><script>alert(1)</script>'
+
+
+def host_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, open_port: int) -> Path:
+    """A host root with a reboot flag, an upgrades log and a journal; a config naming a unit and two probes."""
+    root = tmp_path / 'host'
+    (root / 'run').mkdir(parents=True)
+    (root / 'run' / 'reboot-required').write_text('*** System restart required ***\n')
+    (root / 'run' / 'reboot-required.pkgs').write_text(f'linux-image-amd64\n{HOSTILE}\n')
+    log_dir = root / 'var' / 'log' / 'unattended-upgrades'
+    log_dir.mkdir(parents=True)
+    (log_dir / 'unattended-upgrades.log').write_text(
+        '2026-11-20 06:25:11,123 INFO Starting unattended upgrades script\n'
+        '2026-11-20 06:25:40,001 INFO Packages that will be upgraded: openssl libssl3\n'
+        '2026-11-20 06:26:02,500 INFO All upgrades installed\n'
+    )
+    write_journal(
+        root / 'var' / 'log' / 'journal',
+        [service_line(UNIT, 'snapshot 1a2b saved', ago=120), service_line(UNIT, f'note {HOSTILE}', ago=60)],
+    )
+    config = tmp_path / 'homelab.toml'
+    config.write_text(
+        f'[journal]\nunits = ["{UNIT}"]\n\n'
+        f'[probes.nas]\nkind = "tcp"\ntarget = "127.0.0.1"\nport = {open_port}\ntimeout = 2\n\n'
+        f'[probes.printer]\nkind = "tcp"\ntarget = "127.0.0.1"\nport = {closed_port()}\ntimeout = 2\n'
+    )
+    monkeypatch.setenv('HOMELAB_HOST_ROOT', str(root))
+    monkeypatch.setenv('HOMELAB_CONFIG', str(config))
+    return root
+
+
+async def test_host_page_shows_disk_trends_reboot_upgrades_and_probes(
+    console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with tcp_server() as port:
+        host_world(tmp_path, monkeypatch, open_port=port)
+        async with console(docker_host=dead_engine) as user:
+            await create_user('admin', PASSWORD)
+            await sign_in(user)
+            await user.should_see('Containers', retries=50)
+            await user.open('/host')
+            await user.should_see('Reboot required', retries=50)
+            await user.should_see('linux-image-amd64')
+            # A package name that looks like HTML is shown as the text it is.
+            assert any(label.text == HOSTILE for label in user.find(ui.label).elements)
+            await user.should_see('Upgrades installed')
+            await user.should_see('Upgraded: openssl, libssl3')
+            assert len(user.find(ui.echart).elements) == 2
+            await _probe_badges(user, {'nas:ok', 'printer:down'})
+            user.find(kind=ui.button, content='Run probes now').click()
+            await wait_for_async(
+                lambda: _probe_runs('succeeded', 2), timeout=30, what='two audited probe runs from the page'
+            )
+            await user.should_see('Docker')
+            await user.should_see('Not available', retries=50)  # the engine's disk use, with a dead engine
+            await wait_for_async(
+                lambda: any(el.props.get('data-filesystem') == '/' for el in user.find(ui.column).elements),
+                timeout=20,
+                what="a disk bar for the host's /",
+            )
+
+
+async def test_journal_reads_are_audited_runs_shown_as_text(
+    console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with tcp_server() as port:
+        host_world(tmp_path, monkeypatch, open_port=port)
+        async with console(docker_host=dead_engine) as user:
+            await create_user('admin', PASSWORD)
+            await sign_in(user)
+            await user.should_see('Containers', retries=50)
+            await user.open('/host')
+            user.find(kind=ui.button, content='Show').click()
+            await user.should_see('2 entries', retries=100)
+            await user.should_see('snapshot 1a2b saved')
+            (log,) = user.find(ui.log).elements
+            lines = [label.text for label in log.descendants() if isinstance(label, ui.label)]
+            assert any(line.endswith(f'note {HOSTILE}') for line in lines)
+            runs = await Run.filter(operation='host_journal')
+            assert [(run.state, run.actor, run.origin, run.params['unit']) for run in runs] == [
+                ('succeeded', 'admin', 'ui', UNIT)
+            ]
+
+
+async def _probe_runs(state: str, count: int) -> bool:
+    runs = await Run.filter(operation='host_network_probe', state=state, origin='ui')
+    return len(runs) == count
+
+
+async def _probe_badges(user: User, expected: set[str]) -> None:
+    def seen() -> bool:
+        badges = {str(el.props.get('data-probe')) for el in user.find(ui.badge).elements if el.props.get('data-probe')}
+        return badges == expected
+
+    await wait_for_async(seen, timeout=20, what=f'probe badges {expected}')

@@ -1,0 +1,53 @@
+"""Server-side sessions: a new id at every sign-in, dead after sign-out, cookie flags."""
+
+from __future__ import annotations
+
+from app.auth.sessions import COOKIE
+from app.auth.users import create_user
+from ops.store.access import LoginSession
+from tests.helpers.waiting import wait_for_async
+from tests.ui.conftest import PASSWORD, sign_in
+
+
+async def test_sign_in_issues_a_new_session_id_and_sign_out_kills_it(console, dead_engine) -> None:
+    async with console(docker_host=dead_engine) as user:
+        await create_user('admin', PASSWORD)
+        await user.open('/')
+        await user.should_see('Sign in')  # a made-up cookie gets nobody in
+        await sign_in(user)
+        await user.should_see('Containers', retries=50)
+        first = user.http_client.cookies.get(COOKIE)
+        assert first
+
+        await user.open('/logout')
+        await user.should_see('Sign in')
+        ended = await LoginSession.get(username='admin')
+        assert ended.ended_at is not None and ended.end_reason == 'signed out'
+
+        user.http_client.cookies.clear()
+        user.http_client.cookies.set(COOKIE, first)  # replay the old cookie
+        await user.open('/')
+        await user.should_see('Sign in')
+
+        user.http_client.cookies.clear()
+        await sign_in(user)
+        await user.should_see('Containers', retries=50)
+        second = user.http_client.cookies.get(COOKIE)
+        assert second and second != first
+        assert await LoginSession.filter(username='admin', ended_at=None).count() == 1
+
+
+async def test_the_session_cookie_is_httponly_and_samesite(console, dead_engine) -> None:
+    async with console(docker_host=dead_engine) as user:
+        await create_user('admin', PASSWORD)
+        seen: list[str] = []
+
+        async def remember(response) -> None:  # type: ignore[no-untyped-def]
+            seen.extend(response.headers.get_list('set-cookie'))
+
+        user.http_client.event_hooks['response'].append(remember)
+        await sign_in(user)
+        await user.should_see('Containers', retries=50)
+        await wait_for_async(lambda: any(c.startswith(f'{COOKIE}=') for c in seen), timeout=5, what='the cookie')
+        cookie = next(c for c in seen if c.startswith(f'{COOKIE}=')).lower()
+        assert 'httponly' in cookie and 'samesite=lax' in cookie and 'path=/' in cookie
