@@ -125,25 +125,35 @@ export default {
       else if (re) this.matched++;
       if (item.t) node.appendChild(this.span(item.t + " ", "log-time"));
       if (item.p) node.appendChild(this.span(item.p + " │ ", "log-prefix log-prefix-" + item.c));
+      const ranges = re && match ? this.matches(item.plain, re) : [];
+      let offset = 0;
       for (const [text, classes] of item.g) {
-        if (!re || !match) node.appendChild(this.span(text, classes));
-        else this.highlight(node, text, classes, re);
+        this.highlight(node, text, classes, offset, ranges);
+        offset += text.length;
       }
       return { item, node, match };
     },
-    highlight(node, text, classes, re) {
-      let last = 0;
+    matches(text, re) {
+      // [start, end) of every match in the whole line: a match may span several colour segments.
+      const ranges = [];
       re.lastIndex = 0;
       for (let m = re.exec(text); m; m = re.exec(text)) {
-        if (m[0].length === 0) {
-          re.lastIndex++;
-          continue;
-        }
-        if (m.index > last) node.appendChild(this.span(text.slice(last, m.index), classes));
-        node.appendChild(this.span(m[0], classes + " log-match"));
-        last = m.index + m[0].length;
+        if (m[0].length === 0) re.lastIndex++;
+        else ranges.push([m.index, m.index + m[0].length]);
       }
-      if (last < text.length) node.appendChild(this.span(text.slice(last), classes));
+      return ranges;
+    },
+    highlight(node, text, classes, offset, ranges) {
+      let at = 0;
+      for (const [start, end] of ranges) {
+        const from = Math.max(start - offset, at);
+        const to = Math.min(end - offset, text.length);
+        if (to <= from) continue;
+        if (from > at) node.appendChild(this.span(text.slice(at, from), classes));
+        node.appendChild(this.span(text.slice(from, to), (classes + " log-match").trim()));
+        at = to;
+      }
+      if (at < text.length) node.appendChild(this.span(text.slice(at), classes));
     },
     span(text, classes) {
       const span = document.createElement("span");

@@ -133,6 +133,4 @@ class run_view(ui.card):
 
 def live_context(manager: Manager, run_id: int) -> RunContext | None:
     """The context of a run this manager is running now (its lines and progress so far), if any."""
-    # The manager has no public accessor for this yet (asked for in the report); read-only use.
-    handle = manager._active.get(run_id)
-    return handle.context if handle is not None else None
+    return manager.live(run_id)

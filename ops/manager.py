@@ -161,6 +161,11 @@ class Manager:
         handle.task.cancel()
         return True
 
+    def live(self, run_id: int) -> RunContext | None:
+        """The context of a run still going here (its output and progress so far), or None."""
+        handle = self._active.get(run_id)
+        return handle.context if handle is not None else None
+
     def active_runs(self) -> list[int]:
         return sorted(self._active)
 

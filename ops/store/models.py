@@ -43,6 +43,8 @@ class Run(Model):
 
     class Meta:
         table = 'runs'
+        # Keyset pages filter by one column and walk ids backwards: (column, id) serves both at any depth.
+        indexes = (('state', 'id'), ('operation', 'id'), ('actor', 'id'))
 
 
 class AuditEvent(Model):
@@ -61,6 +63,7 @@ class AuditEvent(Model):
 
     class Meta:
         table = 'audit_events'
+        indexes = (('kind', 'id'), ('operation', 'id'), ('actor', 'id'), ('run_id', 'id'))
 
 
 class HostSample(Model):

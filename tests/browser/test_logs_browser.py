@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique
 LOGGER = 'homelab-dev-logger-1'
 HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script>'
 BURST = 20000
+FILTER = 'input[data-testid=log-filter], [data-testid=log-filter] input'
 
 
 @contextlib.contextmanager
@@ -126,6 +128,7 @@ def test_a_burst_leaves_the_page_responsive_and_every_line_shown_or_counted(
         deadline = WebDriverWait(browser, 60)
         deadline.until(lambda d: sum(counts(d)[k] for k in ('dom', 'skipped', 'trimmed')) == burst)
         seen = counts(browser)
+        (artifacts / 'logs-burst.json').write_text(json.dumps({**seen, 'burst': burst, 'slowest_round_trip': slowest}))
         assert seen['dom'] <= 5000
         assert (seen['skipped'] == 0) == (seen['markers'] == 0)  # skipped lines are visibly marked
         assert slowest < 1.0, f'a script round trip took {slowest:.2f} s during the burst'
@@ -133,3 +136,20 @@ def test_a_burst_leaves_the_page_responsive_and_every_line_shown_or_counted(
         browser.find_element(By.CSS_SELECTOR, '[data-testid=log-follow]').click()  # the UI still reacts
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid=log-new-lines]').is_displayed())
         browser.save_screenshot(str(artifacts / 'container-burst.png'))
+
+
+def test_a_filter_hides_other_lines_and_highlights_them(browser: WebDriver, console: Console, artifacts: Path) -> None:
+    wait = signed_in_at(browser, console, f'/logs?container={LOGGER}')
+    wait.until(shows('.log-view', 'ERROR line'))
+    browser.find_element(By.CSS_SELECTOR, FILTER).send_keys('error line')
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '.log-view .log-match'))
+    shown = browser.execute_script(
+        'return [...document.querySelectorAll(".log-view .log-line:not(.log-marker)")]'
+        '.filter(e => !e.hidden).map(e => e.textContent)'
+    )
+    assert shown and all('ERROR line' in text for text in shown)
+    assert {m.text for m in browser.find_elements(By.CSS_SELECTOR, '.log-view .log-match')} == {'ERROR line'}
+    browser.save_screenshot(str(artifacts / 'logs-filter.png'))
+    browser.find_element(By.CSS_SELECTOR, FILTER).send_keys(' (')
+    browser.find_element(By.XPATH, '//div[contains(@class,"q-checkbox")][.//text()="regex"]').click()
+    wait.until(shows('[data-testid=log-problem]', 'Not a valid regular expression'))

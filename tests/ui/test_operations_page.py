@@ -129,14 +129,14 @@ async def test_a_followed_log_streams_until_cancelled_and_its_detail_page_is_liv
         user.find(marker='run-docker_logs').click()
         view = await wait_for_async(lambda: next(iter(run_views(user)), None), timeout=10, what='a run view')
         assert view is not None
-        await wait_for_async(lambda: len(view.output.default_slot.children) >= 3, timeout=20, what='streamed lines')
+        await wait_for_async(lambda: len(view.output.default_slot.children) >= 3, timeout=30, what='streamed lines')
         assert view.state == 'running'
 
         await user.open(f'/runs/{view.run_id}')
         await user.should_see('Cancel', retries=50)
         live = await wait_for_async(lambda: next(iter(run_views(user)), None), timeout=10, what='the live view')
         assert live is not None
-        await wait_for_async(lambda: len(live.output.default_slot.children) >= 5, timeout=20, what='lines so far')
+        await wait_for_async(lambda: len(live.output.default_slot.children) >= 5, timeout=30, what='lines so far')
         user.find('Cancel').click()
         await user.should_see(f'#{view.run_id} docker_logs cancelled', retries=100)
         await user.should_see('Result', retries=50)
