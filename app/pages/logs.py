@@ -41,7 +41,10 @@ def register(system: System) -> None:
                 count_panes()
 
             def count_panes() -> None:
-                full = len(panes.default_slot.children) >= MAX_PANES
+                count = len(panes.default_slot.children)
+                full = count >= MAX_PANES
+                # One pane takes the whole width; more sit side by side on a wide screen (stacked on a phone).
+                panes.classes(replace=f'w-full grid gap-3 grid-cols-1 {"xl:grid-cols-2" if count > 1 else ""}')
                 add.set_enabled(not full)
                 stack.set_enabled(not full)
 
