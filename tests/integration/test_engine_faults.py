@@ -34,8 +34,9 @@ def stubborn_container() -> Iterator[str]:
     require_engine()
     client = docker.from_env(version='auto')
     name = f'hl-test-stubborn-{uuid.uuid4().hex[:8]}'
-    container = client.containers.run('busybox:1.36', ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'],
-                                      name=name, detach=True)
+    container = client.containers.run(
+        'busybox:1.36', ['sh', '-c', 'trap "" TERM; while :; do sleep 1; done'], name=name, detach=True
+    )
     try:
         yield name
     finally:
@@ -45,8 +46,9 @@ def stubborn_container() -> Iterator[str]:
 async def manager_for(tmp_path: Path, engine: Engine) -> tuple[Manager, OwnerLock]:
     await open_store(tmp_path / 'data' / 'homelab.sqlite3')
     owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
-    services = Services(engine=engine, config=HomelabConfig(), data_dir=tmp_path / 'data', repo_dir=tmp_path,
-                        env='prod')
+    services = Services(
+        engine=engine, config=HomelabConfig(), data_dir=tmp_path / 'data', repo_dir=tmp_path, env='prod'
+    )
     return Manager(services, owner=owner, registry=catalog()), owner
 
 
@@ -72,8 +74,9 @@ async def test_engine_killed_mid_restart_fails_the_run_and_the_manager_recovers(
     lines: list[str] = []
     manager.run_line.subscribe(lambda item: lines.append(item[1]))
     handle = await manager.submit('docker_restart', {'container': stubborn_container}, actor='t', origin='test')
-    await wait_for_async(lambda: any(line.startswith('restarting') for line in lines), timeout=15,
-                         what='the restart to be under way')
+    await wait_for_async(
+        lambda: any(line.startswith('restarting') for line in lines), timeout=15, what='the restart to be under way'
+    )
     started = time.monotonic()
     proxy.stop()  # the engine "dies" while it is stopping the container
     outcome = await asyncio.wait_for(handle.outcome(), timeout=60)
@@ -134,9 +137,7 @@ async def test_a_hung_engine_socket_fails_runs_at_their_timeout_and_frees_the_sl
     manager, owner = await manager_for(tmp_path, Engine(hung_engine, timeout=2))
     try:
         started = time.monotonic()
-        outcomes = await asyncio.gather(
-            *[manager.run('docker_status', {}, actor='t', origin='test') for _ in range(3)]
-        )
+        outcomes = await asyncio.gather(*[manager.run('docker_status', {}, actor='t', origin='test') for _ in range(3)])
         assert all(o.state is RunState.FAILED for o in outcomes)
         assert all('did not answer in time' in (o.error or '') for o in outcomes), [o.error for o in outcomes]
         assert time.monotonic() - started < 20

@@ -12,11 +12,15 @@ OPEN = {'/login', '/healthz', '/auth/complete'}
 
 async def test_every_route_is_gated_for_anonymous_visitors(console, dead_engine) -> None:
     async with console(docker_host=dead_engine) as user:
-        paths = sorted({
-            re.sub(r'\{[^}]+\}', 'x1', route.path)
-            for route in app.routes
-            if isinstance(route, Route) and not route.path.startswith('/_nicegui') and 'GET' in (route.methods or ())
-        })
+        paths = sorted(
+            {
+                re.sub(r'\{[^}]+\}', 'x1', route.path)
+                for route in app.routes
+                if isinstance(route, Route)
+                and not route.path.startswith('/_nicegui')
+                and 'GET' in (route.methods or ())
+            }
+        )
         assert {'/', '/logs', '/operations', '/runs', '/audit', '/actions', '/host', '/summary'} <= set(paths)
         for path in [*paths, '/no-such-page', '/admin', '/.env']:
             response = await user.http_client.get(path, follow_redirects=False)
