@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
     revoke = token_commands.add_parser('revoke', help='revoke a token; it stops working at once')
     revoke.add_argument('name')
     revoke.set_defaults(handler=_token_revoke)
+    totp = user_commands.add_parser('totp', help='turn on TOTP two-factor sign-in (shows the secret once)')
+    totp.add_argument('username')
+    totp.add_argument('--remove', action='store_true', help='turn two-factor sign-in off again')
+    totp.set_defaults(handler=_user_totp)
     disable = user_commands.add_parser('disable', help='stop a user from signing in and end their sessions')
     disable.add_argument('username')
     disable.set_defaults(handler=_user_disable)
@@ -103,6 +107,30 @@ def _user_disable(args: argparse.Namespace) -> int:
     from app.auth.users import disable_user
 
     return _with_store(lambda: disable_user(args.username), f'disabled {args.username!r} and ended their sessions')
+
+
+def _user_totp(args: argparse.Namespace) -> int:
+    from app.auth.second_factor import enrol, remove
+    from app.auth.users import UserError
+    from ops.store.models import User
+
+    async def change() -> None:
+        if not await User.exists(username=args.username):
+            raise UserError(f'no user {args.username!r}')
+        if args.remove:
+            if not await remove(args.username):
+                raise UserError(f'{args.username!r} has no two-factor sign-in')
+            return
+        enrolment = await enrol(args.username)
+        print('Add this to your authenticator app (or type the secret in by hand):')
+        print(f'  {enrolment.uri}')
+        print(f'  secret: {enrolment.secret}')
+        print('Recovery codes (each works once; keep them somewhere safe, they are not shown again):')
+        for code in enrolment.recovery_codes:
+            print(f'  {code}')
+
+    done = 'removed two-factor sign-in' if args.remove else 'two-factor sign-in is on'
+    return _with_store(change, f'{done} for {args.username!r}')
 
 
 def _token_create(args: argparse.Namespace) -> int:

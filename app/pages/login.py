@@ -7,6 +7,7 @@ import math
 from nicegui import context, ui
 
 from app.auth.gate import safe_redirect, sessions
+from app.auth.second_factor import is_enrolled, verify
 from app.auth.sessions import COOKIE
 from app.auth.throttle import LoginThrottle
 from app.auth.users import authenticate, user_count
@@ -59,12 +60,40 @@ def register(system: System) -> None:
                 await record('login_failed', name, client)
                 show_error(WRONG)
                 return
-            if not await record('login_succeeded', user.username, client):
+            if await is_enrolled(user.username):
+                pending['username'] = user.username
+                error.set_visibility(False)
+                first_step.set_visibility(False)
+                second_step.set_visibility(True)
+                return
+            await finish(user.username)
+
+        async def try_code() -> None:
+            name = pending.get('username', '')
+            entered = code.value
+            code.set_value('')
+            if not name:
+                return
+            wait = throttle.wait_time(client, name)
+            if wait > 0:
+                await record('login_throttled', name, client)
+                show_error(f'Too many failed attempts. Try again in {math.ceil(wait)} s.')
+                return
+            if await verify(name, entered) is None:
+                throttle.failed(client, name)
+                await record('login_failed', name, client)
+                show_error('That code is not valid (or was already used).')
+                return
+            await finish(name)
+
+        async def finish(name: str) -> None:
+            if not await record('login_succeeded', name, client):
                 show_error('The audit trail cannot be written, so nobody can sign in right now.')
                 return
             throttle.succeeded(client, name)
+            pending.clear()
             # The session cookie can only be set over HTTP: hand a one-time ticket to /auth/complete.
-            ticket = sessions().issue_ticket(user.username, client, target)
+            ticket = sessions().issue_ticket(name, client, target)
             ui.navigate.to(f'/auth/complete?ticket={ticket}')
 
         def show_error(text: str) -> None:
@@ -80,13 +109,23 @@ def register(system: System) -> None:
                     ui.label('No user exists yet.').classes('font-semibold')
                     ui.label('Create the first one on the host, then reload this page:').classes('text-sm')
                     ui.code('homelab user create admin', language='bash').classes('w-full')
-                username = ui.input('User name').props('autofocus autocomplete=username').classes('w-full')
-                password = (
-                    ui.input('Password', password=True, password_toggle_button=True)
-                    .props('autocomplete=current-password')
-                    .classes('w-full')
-                )
-                password.on('keydown.enter', try_login)
+                pending: dict[str, str] = {}
+                with ui.column().classes('w-full gap-2 p-0') as first_step:
+                    username = ui.input('User name').props('autofocus autocomplete=username').classes('w-full')
+                    password = (
+                        ui.input('Password', password=True, password_toggle_button=True)
+                        .props('autocomplete=current-password')
+                        .classes('w-full')
+                    )
+                    password.on('keydown.enter', try_login)
+                    button = ui.button('Sign in', on_click=try_login).classes('w-full').props('data-testid=sign-in')
+                with ui.column().classes('w-full gap-2 p-0') as second_step:
+                    ui.label('Enter the 6-digit code from your authenticator app, or a recovery code.').classes(
+                        'text-sm'
+                    )
+                    code = ui.input('Authentication code').props('autocomplete=one-time-code').classes('w-full')
+                    code.on('keydown.enter', try_code)
+                    ui.button('Verify', on_click=try_code).classes('w-full').props('data-testid=verify-code')
+                second_step.set_visibility(False)
                 error = ui.label().classes('text-negative text-sm').props('data-testid=login-error')
                 error.set_visibility(False)
-                button = ui.button('Sign in', on_click=try_login).classes('w-full').props('data-testid=sign-in')

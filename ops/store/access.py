@@ -34,3 +34,28 @@ class ApiToken(Model):
 
     class Meta:
         table = 'api_tokens'
+
+
+class SecondFactor(Model):
+    """A user's TOTP enrolment (RFC 6238) and the last time step used, so a code works only once."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, unique=True)
+    secret = fields.CharField(max_length=64)
+    last_step = fields.BigIntField(default=0)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = 'second_factors'
+
+
+class RecoveryCode(Model):
+    """A one-time code for when the authenticator is lost (stored as a hash, shown once at enrolment)."""
+
+    id = fields.IntField(primary_key=True)
+    username = fields.CharField(max_length=64, db_index=True)
+    code_hash = fields.CharField(max_length=64, unique=True)
+    used_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = 'recovery_codes'
