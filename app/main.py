@@ -19,7 +19,7 @@ def build(settings: Settings) -> System:
     system = System(settings)
     run_with_app(system.start, system.stop)
     install_gate()
-    install_hardening()
+    install_hardening(settings.allowed_hosts)
     register_api(system)
     register_pages(system)
     return system

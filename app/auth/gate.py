@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
-from nicegui import app
+from nicegui import Client, app, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from app.auth.sessions import COOKIE, Sessions
@@ -16,6 +16,8 @@ OPEN_PATHS = frozenset({'/login', '/healthz', '/auth/complete'})
 # NiceGUI's own static assets and its websocket; the websocket only serves pages already gated here.
 OPEN_PREFIXES = ('/_nicegui/', '/_nicegui_ws/')
 JSON_PREFIXES = ('/summary', '/api/')
+# How often an open page re-checks its session, so a sign-out elsewhere or a timeout closes it too.
+SESSION_RECHECK = 30.0
 
 _sessions = Sessions()
 
@@ -59,6 +61,26 @@ def install_gate() -> None:
     global _sessions
     _sessions = Sessions()
     app.add_middleware(LoginGate)
+
+    watched: set[str] = set()
+
+    @app.on_connect
+    def watch_session(client: Client) -> None:
+        request = client.request
+        if request is None or request.url.path in OPEN_PATHS or client.id in watched:
+            return
+        watched.add(client.id)
+        sid = request.cookies.get(COOKIE)
+
+        async def recheck() -> None:
+            if await _sessions.check(sid) is None:
+                timer.cancel()
+                with client:
+                    ui.navigate.to('/login')
+
+        with client:
+            timer = ui.timer(SESSION_RECHECK, recheck)
+        client.on_delete(lambda: watched.discard(client.id))
 
     @app.get('/auth/complete', include_in_schema=False)
     async def complete_sign_in(request: Request, ticket: str = '') -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from nicegui import app, core
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'"
@@ -44,7 +45,10 @@ class SecurityHeaders:
 _REPLACED = {name for name, _ in HEADERS}
 
 
-def install_hardening() -> None:
+def install_hardening(allowed_hosts: list[str] | None = None) -> None:
     app.add_middleware(SecurityHeaders)
+    if allowed_hosts:
+        # Loopback stays allowed so health checks and the host's own CLI tools keep working.
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*allowed_hosts, '127.0.0.1', 'localhost'])
     # NiceGUI allows any Origin on its socket.io endpoint; None means "same origin only" (the Host we serve).
     core.sio.eio.cors_allowed_origins = None

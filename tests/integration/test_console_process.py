@@ -84,3 +84,12 @@ def test_summary_needs_a_session_or_a_bearer_token_and_revoking_stops_it(tmp_pat
             check=True,
         )
         assert httpx.get(f'{console.url}/summary', headers=headers, timeout=5).status_code == 401
+
+
+def test_an_allowlist_of_host_headers_refuses_other_hosts(tmp_path: Path) -> None:
+    with running_console(
+        tmp_path / 'data', DOCKER_HOST=f'unix://{tmp_path}/dead.sock', HOMELAB_ALLOWED_HOSTS='["homelab.lan"]'
+    ) as console:
+        assert httpx.get(f'{console.url}/login', headers={'Host': 'homelab.lan'}, timeout=5).status_code == 200
+        assert httpx.get(f'{console.url}/login', headers={'Host': 'evil.example'}, timeout=5).status_code == 400
+        assert httpx.get(f'{console.url}/healthz', timeout=5).status_code == 200  # 127.0.0.1 stays allowed

@@ -51,3 +51,16 @@ async def test_the_session_cookie_is_httponly_and_samesite(console, dead_engine)
         await wait_for_async(lambda: any(c.startswith(f'{COOKIE}=') for c in seen), timeout=5, what='the cookie')
         cookie = next(c for c in seen if c.startswith(f'{COOKIE}=')).lower()
         assert 'httponly' in cookie and 'samesite=lax' in cookie and 'path=/' in cookie
+
+
+async def test_an_open_page_closes_when_its_session_ends_elsewhere(console, dead_engine, monkeypatch) -> None:
+    from app.auth import gate
+    from app.auth.sessions import Sessions
+
+    monkeypatch.setattr(gate, 'SESSION_RECHECK', 0.2)
+    async with console(docker_host=dead_engine) as user:
+        await create_user('admin', PASSWORD)
+        await sign_in(user)
+        await user.should_see('Containers', retries=50)
+        assert await Sessions().end_all_of('admin', 'signed out elsewhere') == 1
+        await user.should_see('Sign in', retries=100)
