@@ -7,6 +7,7 @@ from nicegui import ui
 from app.api import register_api
 from app.auth.gate import install_gate
 from app.auth.hardening import install_hardening
+from app.auth.oidc import install_oidc
 from app.lifecycle import run_with_app
 from app.pages import register_pages
 from app.settings import Settings, prepare_data_dir, production_problems, storage_secret
@@ -20,6 +21,8 @@ def build(settings: Settings) -> System:
     run_with_app(system.start, system.stop)
     install_gate()
     install_hardening(settings.allowed_hosts)
+    # The manager exists only after start, so the audit function looks it up when a sign-in happens.
+    install_oidc(lambda kind, **kw: system.manager.audit.append(kind, **kw))
     register_api(system)
     register_pages(system)
     return system

@@ -9,10 +9,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from nicegui import Client, app, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from app.auth.oidc import OIDC_PATHS
 from app.auth.sessions import COOKIE, Sessions
 from app.auth.tokens import bearer, token_owner
 
-OPEN_PATHS = frozenset({'/login', '/healthz', '/auth/complete'})
+OPEN_PATHS = frozenset({'/login', '/healthz', '/auth/complete'}) | OIDC_PATHS
 # NiceGUI's own static assets and its websocket; the websocket only serves pages already gated here.
 OPEN_PREFIXES = ('/_nicegui/', '/_nicegui_ws/')
 JSON_PREFIXES = ('/summary', '/api/')

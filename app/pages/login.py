@@ -7,6 +7,7 @@ import math
 from nicegui import context, ui
 
 from app.auth.gate import safe_redirect, sessions
+from app.auth.oidc import START_PATH, OidcSettings
 from app.auth.second_factor import is_enrolled, verify
 from app.auth.sessions import COOKIE
 from app.auth.throttle import LoginThrottle
@@ -19,6 +20,7 @@ WRONG = 'Wrong user name or password.'
 
 def register(system: System) -> None:
     throttle = LoginThrottle()
+    oidc_enabled = OidcSettings().configured
 
     async def record(kind: str, username: str, client: str) -> bool:
         """Audit every attempt; when the trail cannot be written, nobody signs in (nothing goes unrecorded)."""
@@ -127,5 +129,9 @@ def register(system: System) -> None:
                     code.on('keydown.enter', try_code)
                     ui.button('Verify', on_click=try_code).classes('w-full').props('data-testid=verify-code')
                 second_step.set_visibility(False)
+                if oidc_enabled:
+                    ui.button('Sign in with single sign-on', icon='login').classes('w-full').props(
+                        'outline data-testid=sign-in-oidc'
+                    ).on('click', lambda: ui.navigate.to(START_PATH))
                 error = ui.label().classes('text-negative text-sm').props('data-testid=login-error')
                 error.set_visibility(False)

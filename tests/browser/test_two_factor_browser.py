@@ -16,8 +16,15 @@ from tests.helpers.console import HOMELAB, REPO, Console
 
 
 def test_sign_in_with_password_and_authenticator_code(browser: WebDriver, console: Console, artifacts: Path) -> None:
-    enrolled = subprocess.run([*HOMELAB, 'user', 'totp', 'admin'], env=console.env, cwd=REPO, capture_output=True,
-                              text=True, timeout=60, check=True)
+    enrolled = subprocess.run(
+        [*HOMELAB, 'user', 'totp', 'admin'],
+        env=console.env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     secret = next(line.split(':', 1)[1].strip() for line in enrolled.stdout.splitlines() if 'secret:' in line)
     sign_in(browser, console)
     wait = WebDriverWait(browser, 30)

@@ -1,0 +1,179 @@
+"""OIDC sign-in against a real OpenID provider on loopback (authlib server components): no engine, no mocks."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from app.auth.oidc import CALLBACK_PATH, OIDC_PATHS, START_PATH, OidcSettings, install_oidc
+from app.auth.sessions import Sessions
+from tests.helpers.oidc_provider import OidcProvider, running_provider
+
+CONSOLE = 'http://console.test'
+
+
+@dataclass
+class Audit:
+    entries: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+
+    async def append(self, kind: str, *, actor: str, origin: str, detail: dict[str, Any]) -> None:
+        self.entries.append((kind, {'actor': actor, 'origin': origin, **detail}))
+
+    def failures(self) -> list[str]:
+        return [d['reason'] for k, d in self.entries if k == 'login_failed']
+
+
+@dataclass
+class Rig:
+    provider: OidcProvider
+    console: httpx.AsyncClient
+    audit: Audit
+    sessions: Sessions
+
+    async def start(self) -> tuple[str, dict[str, list[str]]]:
+        """GET /auth/oidc/start; the provider's authorize URL and its query."""
+        response = await self.console.get(START_PATH)
+        assert response.status_code == 303, response.text
+        location = response.headers['location']
+        assert location.startswith(f'{self.provider.issuer}/authorize?')
+        return location, parse_qs(urlsplit(location).query)
+
+    async def authorize(self, url: str) -> str:
+        """The browser at the provider (which approves at once): the callback path it sends us back to."""
+        async with httpx.AsyncClient() as browser:
+            response = await browser.get(url)
+        assert response.status_code == 302, response.text
+        location = response.headers['location']
+        assert location.startswith(f'{CONSOLE}{CALLBACK_PATH}?')
+        return location.removeprefix(CONSOLE)
+
+    async def sign_in(self) -> httpx.Response:
+        url, _ = await self.start()
+        return await self.console.get(await self.authorize(url))
+
+
+@pytest.fixture
+def provider() -> Iterator[OidcProvider]:
+    with running_provider() as running:
+        yield running
+
+
+@pytest.fixture
+async def rig(provider: OidcProvider) -> AsyncIterator[Rig]:
+    settings = OidcSettings(
+        issuer=provider.issuer,
+        client_id='homelab',
+        client_secret='test-secret',
+        allowed='alice-sub, carol@example.org',
+        redirect_url=f'{CONSOLE}{CALLBACK_PATH}',
+    )
+    audit, sessions, app = Audit(), Sessions(), FastAPI()
+    assert install_oidc(audit.append, settings=settings, target=app, sessions=lambda: sessions) is not None
+    transport = httpx.ASGITransport(app=app, client=('203.0.113.7', 50000))
+    async with httpx.AsyncClient(transport=transport, base_url=CONSOLE) as console:
+        yield Rig(provider, console, audit, sessions)
+
+
+async def test_an_allowed_subject_signs_in_with_pkce_state_and_nonce(rig: Rig) -> None:
+    url, query = await rig.start()
+    assert query['code_challenge_method'] == ['S256'] and query['code_challenge'][0]
+    assert query['state'][0] and query['nonce'][0] and 'openid' in query['scope'][0].split()
+    response = await rig.console.get(await rig.authorize(url))
+    assert response.status_code == 303, response.text
+    location = response.headers['location']
+    assert location.startswith('/auth/complete?ticket=')
+    ticket = parse_qs(urlsplit(location).query)['ticket'][0]
+    assert rig.sessions.redeem_ticket(ticket) == ('oidc:alice', '203.0.113.7', '/')
+    assert rig.audit.entries[-1][0] == 'login_succeeded'
+    assert rig.audit.entries[-1][1]['username'] == 'oidc:alice'
+    assert rig.audit.failures() == []
+
+
+async def test_an_allowed_email_signs_in_too(rig: Rig) -> None:
+    rig.provider.user = {'sub': 'carol-sub', 'email': 'carol@example.org'}
+    response = await rig.sign_in()
+    assert response.status_code == 303
+    ticket = parse_qs(urlsplit(response.headers['location']).query)['ticket'][0]
+    assert rig.sessions.redeem_ticket(ticket) == ('oidc:carol@example.org', '203.0.113.7', '/')
+
+
+async def test_a_wrong_or_replayed_state_is_refused_and_audited(rig: Rig) -> None:
+    url, query = await rig.start()
+    callback = await rig.authorize(url)
+    forged = callback.replace(f'state={query["state"][0]}', 'state=forged')
+    assert forged != callback
+    response = await rig.console.get(forged)
+    assert response.status_code == 403
+    assert 'state' in response.text
+    # the real callback still works once, and a replay of it does not
+    assert (await rig.console.get(callback)).status_code == 303
+    replay = await rig.console.get(callback)
+    assert replay.status_code == 403
+    assert rig.audit.failures() == ['unknown or expired state', 'unknown or expired state']
+    assert all(d['method'] == 'oidc' for k, d in rig.audit.entries if k == 'login_failed')
+
+
+async def test_a_tampered_nonce_is_refused_and_audited(rig: Rig) -> None:
+    rig.provider.nonce_override = 'not-the-nonce-we-sent'
+    response = await rig.sign_in()
+    assert response.status_code == 403
+    assert 'nonce' in response.text
+    assert rig.audit.failures() == ['the nonce does not match']
+    assert not any(k == 'login_succeeded' for k, _ in rig.audit.entries)
+
+
+async def test_a_subject_not_on_the_allowlist_is_refused_and_audited(rig: Rig) -> None:
+    rig.provider.user = {'sub': 'mallory-sub', 'email': 'mallory@example.org', 'preferred_username': 'alice'}
+    response = await rig.sign_in()
+    assert response.status_code == 403
+    assert 'not allowed' in response.text
+    kind, detail = rig.audit.entries[-1]
+    assert kind == 'login_failed'
+    assert detail['reason'] == 'this account is not allowed here' and detail['subject'] == 'mallory-sub'
+
+
+async def test_an_unverified_email_does_not_count(rig: Rig) -> None:
+    rig.provider.user = {'sub': 'x-sub', 'email': 'carol@example.org', 'email_verified': False}
+    assert (await rig.sign_in()).status_code == 403
+    assert rig.audit.failures() == ['this account is not allowed here']
+
+
+async def test_a_wrong_client_secret_fails_the_token_exchange(provider: OidcProvider) -> None:
+    settings = OidcSettings(
+        issuer=provider.issuer,
+        client_id='homelab',
+        client_secret='wrong',
+        allowed='alice-sub',
+        redirect_url=f'{CONSOLE}{CALLBACK_PATH}',
+    )
+    audit, sessions, app = Audit(), Sessions(), FastAPI()
+    install_oidc(audit.append, settings=settings, target=app, sessions=lambda: sessions)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=CONSOLE) as console:
+        rig = Rig(provider, console, audit, sessions)
+        response = await rig.sign_in()
+    assert response.status_code == 403
+    assert audit.failures() == ['the token exchange failed']
+
+
+def test_nothing_is_installed_unless_configured() -> None:
+    app = FastAPI()
+    assert install_oidc(Audit().append, settings=OidcSettings(), target=app) is None
+    assert {getattr(r, 'path', '') for r in app.routes}.isdisjoint(OIDC_PATHS)
+
+
+def test_settings_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('HOMELAB_OIDC_ISSUER', 'https://auth.example.org')
+    monkeypatch.setenv('HOMELAB_OIDC_CLIENT_ID', 'homelab')
+    monkeypatch.setenv('HOMELAB_OIDC_CLIENT_SECRET', 's3cret')
+    monkeypatch.setenv('HOMELAB_OIDC_ALLOWED', 'abc, me@example.org,,')
+    settings = OidcSettings()
+    assert settings.configured
+    assert settings.allowlist == {'abc', 'me@example.org'}
+    assert settings.client_secret.get_secret_value() == 's3cret'
+    assert settings.redirect_url is None
