@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from nicegui import ui
 
 from app.api import register_api
 from app.auth.gate import install_gate
 from app.auth.hardening import install_hardening
 from app.auth.oidc import install_oidc
+from app.auth.sessions import SessionPolicy
 from app.lifecycle import run_with_app
 from app.pages import register_pages
 from app.settings import Settings, prepare_data_dir, production_problems, storage_secret
@@ -19,7 +22,11 @@ def build(settings: Settings) -> System:
     prepare_data_dir(settings.data_dir)
     system = System(settings)
     run_with_app(system.start, system.stop)
-    install_gate()
+    install_gate(
+        SessionPolicy(
+            idle=timedelta(hours=settings.session_idle_hours), absolute=timedelta(days=settings.session_max_days)
+        )
+    )
     install_hardening(settings.allowed_hosts)
     # The manager exists only after start, so the audit function looks it up when a sign-in happens.
     install_oidc(lambda kind, **kw: system.manager.audit.append(kind, **kw))

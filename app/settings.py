@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     storage_secret: str | None = None
     storage_secret_file: Path | None = None
     allow_any_address: bool = False
+    session_idle_hours: float = Field(default=12, gt=0)
+    session_max_days: float = Field(default=7, gt=0)
     # Host headers the console answers to (e.g. ["homelab.tailnet.ts.net", "192.168.1.10"]); empty = any.
     allowed_hosts: list[str] = Field(default_factory=list)
     title: str = 'Homelab Control Plane'

@@ -10,7 +10,7 @@ from nicegui import Client, app, ui
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from app.auth.oidc import OIDC_PATHS
-from app.auth.sessions import COOKIE, Sessions
+from app.auth.sessions import COOKIE, SessionPolicy, Sessions
 from app.auth.tokens import bearer, token_owner
 
 OPEN_PATHS = frozenset({'/login', '/healthz', '/auth/complete'}) | OIDC_PATHS
@@ -58,9 +58,9 @@ class LoginGate(BaseHTTPMiddleware):
         return RedirectResponse(f'/login?redirect_to={quote(path)}', status_code=303)
 
 
-def install_gate() -> None:
+def install_gate(policy: SessionPolicy | None = None) -> None:
     global _sessions
-    _sessions = Sessions()
+    _sessions = Sessions(policy)
     app.add_middleware(LoginGate)
 
     watched: set[str] = set()

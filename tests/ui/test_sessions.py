@@ -64,3 +64,28 @@ async def test_an_open_page_closes_when_its_session_ends_elsewhere(console, dead
         await user.should_see('Containers', retries=50)
         assert await Sessions().end_all_of('admin', 'signed out elsewhere') == 1
         await user.should_see('Sign in', retries=100)
+
+
+async def test_idle_and_absolute_timeouts_end_a_session(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from app.auth.sessions import SessionPolicy, Sessions
+    from ops.store.db import close_store, open_store
+
+    await open_store(tmp_path / 'h.sqlite3')
+    try:
+        sessions = Sessions(SessionPolicy(idle=timedelta(minutes=30), absolute=timedelta(hours=8)))
+        idle_sid = await sessions.start('admin', '10.0.0.1')
+        old_sid = await sessions.start('admin', '10.0.0.2')
+        assert await sessions.check(idle_sid) is not None
+        now = datetime.now(UTC)
+        idle = await LoginSession.get(client='10.0.0.1')
+        await LoginSession.filter(id=idle.id).update(last_seen_at=now - timedelta(minutes=31))
+        old = await LoginSession.get(client='10.0.0.2')
+        await LoginSession.filter(id=old.id).update(created_at=now - timedelta(hours=9), last_seen_at=now)
+        assert await sessions.check(idle_sid) is None
+        assert await sessions.check(old_sid) is None
+        reasons = {s.client: s.end_reason for s in await LoginSession.all()}
+        assert reasons == {'10.0.0.1': 'idle timeout', '10.0.0.2': 'absolute timeout'}
+    finally:
+        await close_store()
