@@ -84,8 +84,12 @@ def test_a_pull_shows_each_layer_reaching_100_percent(
     browser.get(f'{prod_console.url}/operations')
     choose(browser, 'docker_pull.container', outdated.container)
     browser.find_element(By.CSS_SELECTOR, '[data-testid=run-docker_pull]').click()
-    dialog = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid=confirm-dialog]'))
-    assert f'container {outdated.container}' in dialog.text
+    # The dialog's element exists before its content is drawn: wait for what it must say.
+    wait.until(
+        lambda d: (
+            f'container {outdated.container}' in d.find_element(By.CSS_SELECTOR, '[data-testid=confirm-dialog]').text
+        )
+    )
     browser.find_element(By.CSS_SELECTOR, '[data-testid=confirm-run]').click()
 
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-run] [data-state=succeeded]'))
