@@ -35,39 +35,33 @@ class HistoryFilter:
 
 
 async def runs_page(*, before: int | None = None, limit: int = 50, where: HistoryFilter | None = None) -> Page[Run]:
-    query = Run.all()
     f = where or HistoryFilter()
-    if f.operation:
-        query = query.filter(operation=f.operation)
-    if f.state:
-        query = query.filter(state=f.state)
-    if f.actor:
-        query = query.filter(actor=f.actor)
-    if f.since:
-        query = query.filter(created_at__gte=f.since)
-    if f.until:
-        query = query.filter(created_at__lt=f.until)
-    return await _page(query, before, limit)
+    conditions = _time_range('created_at', f) | _present(operation=f.operation, state=f.state, actor=f.actor)
+    return await _page(Run.filter(**conditions), before, limit)
 
 
 async def audit_page(
     *, before: int | None = None, limit: int = 50, where: HistoryFilter | None = None
 ) -> Page[AuditEvent]:
-    query = AuditEvent.all()
     f = where or HistoryFilter()
-    if f.operation:
-        query = query.filter(operation=f.operation)
-    if f.actor:
-        query = query.filter(actor=f.actor)
-    if f.kind:
-        query = query.filter(kind=f.kind)
+    conditions = _time_range('at', f) | _present(operation=f.operation, actor=f.actor, kind=f.kind)
     if f.run_id is not None:
-        query = query.filter(run_id=f.run_id)
+        conditions['run_id'] = f.run_id
+    return await _page(AuditEvent.filter(**conditions), before, limit)
+
+
+def _present(**values: str | None) -> dict[str, object]:
+    """Only the filters that are set (an empty text means 'any')."""
+    return {name: value for name, value in values.items() if value}
+
+
+def _time_range(column: str, f: HistoryFilter) -> dict[str, object]:
+    bounds: dict[str, object] = {}
     if f.since:
-        query = query.filter(at__gte=f.since)
+        bounds[f'{column}__gte'] = f.since
     if f.until:
-        query = query.filter(at__lt=f.until)
-    return await _page(query, before, limit)
+        bounds[f'{column}__lt'] = f.until
+    return bounds
 
 
 async def _page(query: QuerySet[M], before: int | None, limit: int) -> Page[M]:
