@@ -10,7 +10,9 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.cli_backup import add_commands as add_backup_commands
 from app.cli_ops import add_commands
+from app.cli_world import add_commands as add_world_commands
 from app.settings import Settings, prepare_data_dir
 from ops.store.db import close_store, open_store
 
@@ -61,6 +63,8 @@ def _parser() -> argparse.ArgumentParser:
     disable.add_argument('username')
     disable.set_defaults(handler=_user_disable)
     add_commands(commands)
+    add_world_commands(commands)
+    add_backup_commands(commands)
     return parser
 
 
