@@ -19,4 +19,12 @@ def register_api(system: System) -> None:
     async def summary() -> JSONResponse:
         # The gate lets this through only with a session or an `Authorization: Bearer` token.
         signals = getattr(system, 'host_signals', None)
-        return JSONResponse(await build_summary(system.observer, getattr(signals, 'report', None)))
+        supervisor = system.supervisor
+        return JSONResponse(
+            await build_summary(
+                system.observer,
+                getattr(signals, 'report', None),
+                drifts=supervisor.drifts,
+                managed=sorted(system.config.stacks),
+            )
+        )

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from app.cli_actions import add_commands as add_action_commands
 from app.cli_backup import add_commands as add_backup_commands
 from app.cli_ops import add_commands
 from app.cli_world import add_commands as add_world_commands
@@ -64,6 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     disable.set_defaults(handler=_user_disable)
     add_commands(commands)
     add_world_commands(commands)
+    add_action_commands(commands)
     add_backup_commands(commands)
     return parser
 

@@ -72,7 +72,7 @@ def actor() -> str:
         return 'cli:unknown'
 
 
-def _with_core(action: Callable[[Core], Awaitable[int]]) -> int:
+def with_core(action: Callable[[Core], Awaitable[int]]) -> int:
     async def run() -> int:
         core = Core(Settings())
         await core.open()
@@ -136,7 +136,7 @@ def _ops_run(args: argparse.Namespace) -> int:
         _print_outcome(outcome, as_json=as_json)
         return EXIT.get(outcome.state, 1)
 
-    return _with_core(run)
+    return with_core(run)
 
 
 def _print_outcome(outcome: RunOutcome, *, as_json: bool) -> None:
@@ -180,7 +180,7 @@ def _runs_list(args: argparse.Namespace) -> int:
             print(f'... more: --before {page.next_before}')
         return 0
 
-    return _with_core(run)
+    return with_core(run)
 
 
 def _run_row(run: Run, *, with_output: bool = False) -> dict[str, Any]:
@@ -219,7 +219,7 @@ def _runs_show(args: argparse.Namespace) -> int:
         print(found.output)
         return 0
 
-    return _with_core(run)
+    return with_core(run)
 
 
 def _audit_list(args: argparse.Namespace) -> int:
@@ -236,7 +236,7 @@ def _audit_list(args: argparse.Namespace) -> int:
             )
         return 0
 
-    return _with_core(run)
+    return with_core(run)
 
 
 def _audit_row(event: AuditEvent) -> dict[str, Any]:
@@ -265,4 +265,4 @@ def _audit_verify(args: argparse.Namespace) -> int:
         )
         return 1
 
-    return _with_core(run)
+    return with_core(run)

@@ -12,6 +12,8 @@ from ops.docker import (  # noqa: F401
     docker_restart,
     docker_status,
     docker_up_all,
+    stack_orphan_remove,
+    stack_service_up,
 )
 from ops.host import (  # noqa: F401
     backup_run,
@@ -25,7 +27,7 @@ from ops.host import (  # noqa: F401
 )
 from ops.registry import CATALOG, Registry
 
-EXPECTED = 16
+EXPECTED = 18
 
 
 def catalog() -> Registry:

@@ -30,10 +30,19 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra='forbid', frozen=True)
 
 
+# The kinds of drift the supervisor reports (see ops.world.drift); `invalid` is never acted on.
+DriftKind = Literal['missing', 'stopped', 'config', 'image', 'orphan', 'invalid']
+ActionableKind = Literal['missing', 'stopped', 'config', 'image', 'orphan']
+
+
 class StackConfig(_Strict):
-    """One Compose project the console manages; files are relative to the repository directory."""
+    """One Compose project the console manages; files are relative to the repository directory.
+
+    `auto_approve` lists the drift kinds whose proposed actions run without an operator (off by default).
+    """
 
     files: list[str] = Field(min_length=1)
+    auto_approve: list[ActionableKind] = Field(default_factory=list)
 
     @field_validator('files')
     @classmethod
@@ -75,6 +84,20 @@ class BackupConfig(_Strict):
         return value
 
 
+class DriftConfig(_Strict):
+    """How the supervisor watches: how long a drift must last before it is proposed, how often the
+    registries are asked for newer images."""
+
+    settle_seconds: float = Field(default=5.0, ge=0, le=600)
+    image_check: str = '30m'
+
+    @field_validator('image_check')
+    @classmethod
+    def _is_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
 class HomelabConfig(_Strict):
     """Everything the optional TOML file can say."""
 
@@ -82,6 +105,7 @@ class HomelabConfig(_Strict):
     probes: dict[ProbeName, ProbeConfig] = Field(default_factory=dict)
     journal: JournalConfig = Field(default_factory=JournalConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
+    drift: DriftConfig = Field(default_factory=DriftConfig)
 
 
 class ConfigError(ValueError):

@@ -3,24 +3,45 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
-from ops.store.models import Run
+from ops.store.models import Action, Run
+from ops.world.drift import Drift
 from ops.world.observer import Observer
 
 SCHEMA_VERSION = 1
 
 
-async def build_summary(observer: Observer, host: object | None = None, *, last_runs: int = 10) -> dict[str, Any]:
+async def build_summary(
+    observer: Observer,
+    host: object | None = None,
+    *,
+    drifts: Sequence[Drift] = (),
+    managed: Sequence[str] = (),
+    last_runs: int = 10,
+) -> dict[str, Any]:
+    """`managed` are the configured stacks (listed even with no container); `drifts` the supervisor's picture."""
     containers = list(observer.containers.values())
     stacks: dict[str, dict[str, Any]] = {}
+
+    def entry_of(name: str) -> dict[str, Any]:
+        return stacks.setdefault(
+            name, {'managed': name in managed, 'containers': 0, 'running': 0, 'unhealthy': 0, 'drift': []}
+        )
+
+    for name in managed:
+        entry_of(name)
     for info in containers:
         if info.stack:
-            entry = stacks.setdefault(info.stack, {'containers': 0, 'running': 0, 'unhealthy': 0, 'drift': []})
+            entry = entry_of(info.stack)
             entry['containers'] += 1
             entry['running'] += info.state == 'running'
             entry['unhealthy'] += info.health == 'unhealthy'
+    for drift in drifts:
+        entry_of(drift.stack)['drift'].append(drift.as_json())
+    pending = await Action.filter(state='pending').order_by('id')
     runs = await Run.all().order_by('-id').limit(last_runs)
     engine = observer.engine_state
     return {
@@ -32,8 +53,12 @@ async def build_summary(observer: Observer, host: object | None = None, *, last_
             'by_health': dict(Counter(c.health or 'none' for c in containers)),
         },
         'stacks': dict(sorted(stacks.items())),
-        'drift': [],
-        'pending_actions': 0,
+        'drift': [drift.as_json() for drift in drifts],
+        'pending_actions': len(pending),
+        'actions': [
+            {'id': a.id, 'stack': a.stack, 'kind': a.kind, 'title': a.title, 'created_at': a.created_at.isoformat()}
+            for a in pending
+        ],
         'host': _plain(host),
         'last_runs': [
             {

@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ops.proc import ProcError, ProcResult, run_process
 
@@ -79,6 +80,13 @@ class Compose:
         self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60
     ) -> dict[str, str]:
         """Per service, the image reference the stack asks for (services that only build have none)."""
+        services = (await self.rendered(project, files, repo_dir, timeout=timeout)).get('services') or {}
+        return {name: str(svc['image']) for name, svc in sorted(services.items()) if svc.get('image')}
+
+    async def rendered(
+        self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60
+    ) -> dict[str, Any]:
+        """The stack as Compose renders it, as a JSON document (variables interpolated, paths absolute)."""
         result = await self._checked(project, files, repo_dir, ['config', '--format', 'json'], timeout=timeout)
         # Warnings (merged from stderr) may come before the JSON document; it starts on a line of its own.
         start = next((i for i, line in enumerate(result.lines) if line.startswith('{')), len(result.lines))
@@ -86,8 +94,27 @@ class Compose:
             rendered = json.loads('\n'.join(result.lines[start:]))
         except ValueError as err:
             raise ComposeError(f'compose config of {project} did not print JSON: {err}') from err
-        services = rendered.get('services') or {}
-        return {name: str(svc['image']) for name, svc in sorted(services.items()) if svc.get('image')}
+        if not isinstance(rendered, dict):
+            raise ComposeError(f'compose config of {project} did not print a JSON object')
+        return rendered
+
+    async def plan(
+        self,
+        project: str,
+        files: Sequence[str],
+        repo_dir: Path,
+        services: Sequence[str] = (),
+        *,
+        pull: bool = False,
+        timeout: float = 60,
+    ) -> tuple[str, ...]:
+        """What `up -d` would do, from Compose's own `--dry-run` (nothing is changed); its output lines."""
+        args = ['--dry-run', *_up_args(services, pull=pull, remove_orphans=False)]
+        result = await self._run(project, files, repo_dir, args, timeout=timeout)
+        if not result.ok:
+            why = f'timed out after {timeout:.0f} s' if result.timed_out else f'exited with {result.returncode}'
+            raise ComposeError(f'compose up --dry-run of {project} {why}:\n' + '\n'.join(result.lines[-20:]))
+        return result.lines
 
     async def up(
         self,
@@ -98,8 +125,12 @@ class Compose:
         on_line: Callable[[str], object] | None = None,
         on_service_progress: Callable[[ServiceProgress], object] | None = None,
         timeout: float = 900,
+        services: Sequence[str] = (),
+        pull: bool = False,
+        remove_orphans: bool = True,
     ) -> UpResult:
-        """`up -d --remove-orphans`: create or recreate what differs from the files; never raises on exit status."""
+        """`up -d`: create, recreate or start what differs from the files (all services, or the named ones and
+        what they depend on); `pull` pulls the images first; never raises on exit status."""
         steps: dict[str, list[str]] = {}
 
         def line_seen(line: str) -> None:
@@ -111,8 +142,7 @@ class Compose:
                 if on_service_progress is not None:
                     on_service_progress(progress)
 
-        # --quiet-pull: a pull during up would print a line per layer per tick; docker_pull shows those instead.
-        args = ['up', '--detach', '--remove-orphans', '--quiet-pull']
+        args = _up_args(services, pull=pull, remove_orphans=remove_orphans)
         result = await self._run(project, files, repo_dir, args, timeout=timeout, on_line=line_seen)
         return UpResult(
             project=project,
@@ -168,6 +198,17 @@ class Compose:
         if self.docker_host:
             env['DOCKER_HOST'] = self.docker_host
         return env
+
+
+def _up_args(services: Sequence[str], *, pull: bool, remove_orphans: bool) -> list[str]:
+    # --quiet-pull: a pull during up would print a line per layer per tick; docker_pull shows those instead.
+    args = ['up', '--detach', '--quiet-pull']
+    if remove_orphans:
+        args.append('--remove-orphans')
+    if pull:
+        args += ['--pull', 'always']
+    # `--` ends the options: a service name can never be read as a flag.
+    return [*args, '--', *services] if services else args
 
 
 def find_compose() -> list[str]:

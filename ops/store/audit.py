@@ -65,9 +65,9 @@ class AuditLog:
     ) -> AuditEvent:
         async with self._lock:
             try:
-                if self._tail is None:
-                    last = await AuditEvent.all().order_by('-id').first()
-                    self._tail = last.hash if last is not None else GENESIS
+                # The tail is read again every time: the CLI (another process) may have appended meanwhile.
+                last = await AuditEvent.all().order_by('-id').first()
+                self._tail = last.hash if last is not None else GENESIS
                 event = AuditEvent(
                     at=datetime.now(UTC),
                     actor=actor[:128],

@@ -79,3 +79,32 @@ class HostSample(Model):
 
     class Meta:
         table = 'host_samples'
+
+
+class Action(Model):
+    """A proposed change that brings one drift back in line, and what became of it (see ops.world.actions)."""
+
+    id = fields.IntField(primary_key=True)
+    created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
+    updated_at = fields.DatetimeField(auto_now=True)
+    stack = fields.CharField(max_length=64, db_index=True)
+    service = fields.CharField(max_length=128, null=True)
+    container = fields.CharField(max_length=128, null=True)
+    kind = fields.CharField(max_length=16)
+    drift_key = fields.CharField(max_length=255, db_index=True)
+    title = fields.CharField(max_length=255)
+    detail = fields.TextField(default='')
+    operation = fields.CharField(max_length=64)
+    params: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    plan: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
+    state = fields.CharField(max_length=16, db_index=True)
+    auto = fields.BooleanField(default=False)
+    decided_by = fields.CharField(max_length=128, null=True)
+    decided_at = fields.DatetimeField(null=True)
+    run_id = fields.IntField(null=True)
+    error: str | None = fields.TextField(null=True)  # type: ignore[assignment]
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = 'actions'
+        indexes = (('state', 'id'),)

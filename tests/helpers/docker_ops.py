@@ -11,6 +11,7 @@ import os
 import subprocess
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -199,3 +200,27 @@ def registry_digest(tag: str) -> str:
     )
     response.raise_for_status()
     return response.headers['Docker-Content-Digest']
+
+
+@dataclass
+class AppTag:
+    """A tag of the rig's app image of our own; every version pushed is remembered for the clean-up."""
+
+    tag: str
+    digests: list[str]
+
+    @property
+    def image(self) -> str:
+        return f'{APP_REPOSITORY}:{self.tag}'
+
+    async def push(self, version: str) -> str:
+        await asyncio.to_thread(push_app_version, self.tag, f'{self.tag}-{version}')
+        self.digests.append(registry_digest(self.tag))
+        return self.digests[-1]
+
+    def remove(self) -> None:
+        """Its images leave the engine and its manifests the registry."""
+        mine = {f'{APP_REPOSITORY}@{digest}' for digest in self.digests}
+        ids = [image.id for image in docker_client().images.list() if mine & set(image.attrs.get('RepoDigests') or [])]
+        remove_images(self.image, *ids)
+        delete_registry_manifests(*self.digests)

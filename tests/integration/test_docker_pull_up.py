@@ -20,14 +20,11 @@ from ops.run_context import RunContext
 from ops.services import Services
 from tests.helpers.docker_ops import (
     APP_REPOSITORY,
+    AppTag,
     close_services,
-    delete_registry_manifests,
     docker_client,
     make_services,
     project_containers,
-    push_app_version,
-    registry_digest,
-    remove_images,
     require_registry,
     run_op,
     unique,
@@ -58,37 +55,6 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         with contextlib.suppress(Exception):
             await Compose().down(name, ['compose.yml'], repo)
         await close_services(services)
-
-
-@dataclass
-class AppTag:
-    """A tag of the rig's app image of our own; every version pushed is remembered for the clean-up."""
-
-    tag: str
-    digests: list[str]
-
-    @property
-    def image(self) -> str:
-        return f'{APP_REPOSITORY}:{self.tag}'
-
-    async def push(self, version: str) -> str:
-        await asyncio.to_thread(push_app_version, self.tag, f'{self.tag}-{version}')
-        self.digests.append(registry_digest(self.tag))
-        return self.digests[-1]
-
-
-@pytest.fixture
-async def app_tag() -> AsyncIterator[AppTag]:
-    """Pushed by the test; its images leave the engine and its manifests the registry afterwards."""
-    require_registry()
-    app = AppTag(unique('hl-test'), [])
-    try:
-        yield app
-    finally:
-        mine = {f'{APP_REPOSITORY}@{digest}' for digest in app.digests}
-        ids = [image.id for image in docker_client().images.list() if mine & set(image.attrs.get('RepoDigests') or [])]
-        remove_images(app.image, *ids)
-        delete_registry_manifests(*app.digests)
 
 
 async def test_up_all_recreates_only_the_service_whose_definition_changed(stack: Stack) -> None:

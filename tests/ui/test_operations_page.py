@@ -10,6 +10,7 @@ from nicegui.testing import User
 from app.auth.users import create_user
 from components.op_form import op_form
 from components.run_view import run_view
+from ops.catalog import EXPECTED
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.waiting import wait_for_async
 from tests.ui.conftest import PASSWORD, sign_in
@@ -53,7 +54,7 @@ async def test_the_catalog_is_grouped_and_its_fields_follow_the_params_models(co
         await open_operations(user)
         await user.should_see('Docker')
         await user.should_see('Host')
-        assert len(user.find(op_form).elements) == 16
+        assert len(user.find(op_form).elements) == EXPECTED
         logs = form(user, 'docker_logs').fields
         assert isinstance(logs['container'], ui.select)  # a choice, never free text
         assert isinstance(logs['follow'], ui.switch)

@@ -1,0 +1,125 @@
+"""`homelab actions list|approve|reject`: the proposed actions from the host, through the same queue and audit."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from app.cli_ops import actor, with_core
+from app.system import Core, run_record
+from ops.store.models import Action
+from ops.world.actions import OPEN, ActionError
+from ops.world.journal import EventJournal
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    actions = commands.add_parser('actions', help='drift turned into proposed actions: list, approve, reject')
+    action_commands = actions.add_subparsers(title='actions commands', metavar='ACTION', required=True)
+    listing = action_commands.add_parser('list', help='pending and running actions (--all: the history too)')
+    listing.add_argument('--all', action='store_true', help='also the decided ones, newest first')
+    listing.add_argument('--limit', type=int, default=50)
+    listing.add_argument('--json', action='store_true')
+    listing.set_defaults(handler=_list)
+    approve = action_commands.add_parser('approve', help='approve one pending action and wait for its run')
+    approve.add_argument('action_id', type=int, metavar='ID')
+    approve.add_argument('--json', action='store_true')
+    approve.set_defaults(handler=_approve)
+    reject = action_commands.add_parser('reject', help='reject one pending action (it is not proposed again)')
+    reject.add_argument('action_id', type=int, metavar='ID')
+    reject.add_argument('--reason', default='', help='why, for the audit trail')
+    reject.add_argument('--json', action='store_true')
+    reject.set_defaults(handler=_reject)
+
+
+def action_row(action: Action) -> dict[str, Any]:
+    """One action as the CLI prints it (and tests read it)."""
+    return {
+        'id': action.id,
+        'state': action.state,
+        'stack': action.stack,
+        'kind': action.kind,
+        'service': action.service,
+        'container': action.container,
+        'title': action.title,
+        'detail': action.detail,
+        'operation': action.operation,
+        'params': action.params,
+        'plan': action.plan,
+        'created_at': action.created_at.isoformat(),
+        'decided_by': action.decided_by,
+        'decided_at': action.decided_at.isoformat() if action.decided_at else None,
+        'run_id': action.run_id,
+        'error': action.error,
+    }
+
+
+def _list(args: argparse.Namespace) -> int:
+    async def run(core: Core) -> int:
+        query = Action.all() if args.all else Action.filter(state__in=OPEN)
+        rows = await query.order_by('-id').limit(max(1, min(args.limit, 1000)))
+        if args.json:
+            print(json.dumps([action_row(a) for a in rows], indent=2))
+            return 0
+        if not rows:
+            print('no actions' if args.all else 'no pending actions: the stacks match their files')
+        for a in rows:
+            print(f'{a.id:>5} {a.created_at:%Y-%m-%d %H:%M:%S} {a.state:10} {a.stack:16} {a.kind:8} {a.title}')
+            if a.detail:
+                print(f'      {a.detail}')
+        return 0
+
+    return with_core(run)
+
+
+def _approve(args: argparse.Namespace) -> int:
+    async def run(core: Core) -> int:
+        journal = _journal(core)
+        try:
+            try:
+                await core.actions.approve(args.action_id, actor=actor(), origin='cli')
+            except ActionError as err:
+                print(f'homelab: {err}', file=sys.stderr)
+                return 2
+            action = await core.actions.wait(args.action_id)
+        finally:
+            await journal.close()
+        _print(action, as_json=args.json)
+        return 0 if action.state == 'done' else 1
+
+    return with_core(run)
+
+
+def _reject(args: argparse.Namespace) -> int:
+    async def run(core: Core) -> int:
+        journal = _journal(core)
+        try:
+            action = await core.actions.reject(args.action_id, actor=actor(), origin='cli', reason=args.reason)
+        except ActionError as err:
+            print(f'homelab: {err}', file=sys.stderr)
+            return 2
+        finally:
+            await journal.close()
+        _print(action, as_json=args.json)
+        return 0
+
+    return with_core(run)
+
+
+def _journal(core: Core) -> EventJournal:
+    """The CLI's decisions and runs go into the same event journal as the server's (appends of whole lines)."""
+    journal = EventJournal(core.settings.data_dir / 'events')
+    core.manager.run_changed.subscribe(lambda update: journal.append(run_record(update)))
+    core.actions.changed.subscribe(lambda update: journal.append(update.as_record()))
+    return journal
+
+
+def _print(action: Action, *, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(action_row(action), indent=2))
+        return
+    run = f' (run #{action.run_id})' if action.run_id else ''
+    print(f'action #{action.id} {action.state}{run}: {action.title}')
+    if action.error:
+        print(f'  {action.error}')

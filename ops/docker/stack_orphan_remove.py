@@ -1,0 +1,62 @@
+"""stack_orphan_remove: stop and delete a container of a managed stack whose service its files no longer have
+(what `compose up --remove-orphans` does, for exactly one container)."""
+
+from __future__ import annotations
+
+from ops.checks import container_in_scope, stack_configured
+from ops.docker.calls import blocking, compose_of, stack_lock
+from ops.docker.compose import ComposeError
+from ops.errors import Refused
+from ops.params import ContainerName, StackName, StrictParams
+from ops.registry import Result, operation
+from ops.run_context import RunContext
+from ops.services import Services
+
+REMOVE_TIMEOUT = 120
+STOP_GRACE = 10
+
+
+class Params(StrictParams):
+    """The stack and the orphaned container (by name)."""
+
+    stack: StackName
+    container: ContainerName
+
+
+async def check(params: Params, services: Services, mutating: bool) -> None:
+    """The container belongs to the stack, and the stack's (valid) files have no service of its name."""
+    stack_configured(params.stack, services, mutating)
+    info = await container_in_scope(params.container, services, mutating)
+    if info.stack != params.stack:
+        raise Refused(f'{params.container!r} is not a container of stack {params.stack!r}')
+    try:
+        rendered = await compose_of(services).rendered(
+            params.stack, services.config.stacks[params.stack].files, services.repo_dir
+        )
+    except ComposeError as err:
+        raise Refused(f'the files of stack {params.stack!r} are not valid, nothing was removed: {err}') from err
+    declared = rendered.get('services')
+    if isinstance(declared, dict) and info.service in declared:
+        raise Refused(f'{params.container!r} is service {info.service!r} of the stack files: not an orphan')
+
+
+@operation(
+    'stack_orphan_remove',
+    summary='Remove a container of a stack whose service is no longer in its Compose files',
+    params=Params,
+    mutating=True,
+    confirm=True,
+    timeout=REMOVE_TIMEOUT,
+    pool='docker',
+    lock=lambda params: f'stack:{params.stack}',
+    on_busy='refuse',
+    check=check,
+)
+async def stack_orphan_remove(params: Params, ctx: RunContext) -> Result:
+    """Stop (SIGTERM, then SIGKILL after the grace period) and delete; named volumes are kept."""
+    engine = ctx.services.engine
+    ctx.log(f'removing {params.container} (an orphan of {params.stack})')
+    async with stack_lock(ctx.services, params.stack):
+        await blocking(lambda: engine.remove(params.container, timeout=STOP_GRACE), timeout=REMOVE_TIMEOUT - 10)
+    ctx.log(f'{params.container} removed')
+    return {'stack': params.stack, 'container': params.container, 'removed': True}

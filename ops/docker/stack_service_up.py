@@ -1,0 +1,93 @@
+"""stack_service_up: bring one service of a configured stack in line with its Compose file (start, create,
+recreate; with `pull`, first pull its image layer by layer)."""
+
+from __future__ import annotations
+
+from ops.checks import stack_configured
+from ops.docker.calls import compose_of, stack_lock
+from ops.docker.compose import ComposeError, ServiceProgress
+from ops.docker.pulling import pull_image
+from ops.errors import OperationFailed, Refused
+from ops.params import ServiceName, StackName, StrictParams
+from ops.registry import Result, operation
+from ops.run_context import RunContext
+from ops.services import Services
+
+UP_TIMEOUT = 900
+_SETTLED = frozenset({'Started', 'Running', 'Healthy', 'Exited', 'Removed', 'Error'})
+
+
+class Params(StrictParams):
+    """The stack (a configured Compose project), one of its services, and whether to pull its image first."""
+
+    stack: StackName
+    service: ServiceName
+    pull: bool = False
+
+
+async def service_image(services: Services, stack: str, service: str) -> str | None:
+    """The image the stack's files give the service (None when it only builds); refuses an unknown service."""
+    compose = compose_of(services)
+    try:
+        rendered = await compose.rendered(stack, services.config.stacks[stack].files, services.repo_dir)
+    except ComposeError as err:
+        raise Refused(f'the files of stack {stack!r} are not valid, nothing was run: {err}') from err
+    declared = rendered.get('services')
+    if not isinstance(declared, dict) or service not in declared:
+        raise Refused(f'stack {stack!r} has no service {service!r} in its files')
+    image = declared[service].get('image') if isinstance(declared[service], dict) else None
+    return str(image) if image else None
+
+
+async def check(params: Params, services: Services, mutating: bool) -> None:
+    """The stack is configured and in scope, its files are valid and declare the service."""
+    stack_configured(params.stack, services, mutating)
+    await service_image(services, params.stack, params.service)
+
+
+@operation(
+    'stack_service_up',
+    summary='Bring one service of a stack in line with its Compose file (start, create or recreate; pull first)',
+    params=Params,
+    mutating=True,
+    confirm=True,
+    timeout=UP_TIMEOUT,
+    pool='compose',
+    lock=lambda params: f'stack:{params.stack}',
+    on_busy='refuse',
+    check=check,
+)
+async def stack_service_up(params: Params, ctx: RunContext) -> Result:
+    """`compose up -d SERVICE` (and what it depends on); the result names the steps Compose took."""
+    services = ctx.services
+    compose = compose_of(services)
+    result: Result = {'stack': params.stack, 'service': params.service}
+    if params.pull:
+        image = await service_image(services, params.stack, params.service)
+        if image is None:
+            raise OperationFailed(f'{params.stack}/{params.service} builds its image: there is nothing to pull')
+        result['pull'] = (await pull_image(ctx, image, key_prefix='pull/')).as_result()
+
+    def progress(step: ServiceProgress) -> None:
+        settled = step.status in _SETTLED
+        ctx.progress(f'up/{step.service}', f'{params.stack} {step.service}', 1 if settled else 0, 1, step.status)
+
+    ctx.log(f'== {params.stack}: compose up -d {params.service}')
+    async with stack_lock(services, params.stack):
+        up = await compose.up(
+            params.stack,
+            services.config.stacks[params.stack].files,
+            services.repo_dir,
+            on_line=ctx.log,
+            on_service_progress=progress,
+            timeout=UP_TIMEOUT,
+            services=[params.service],
+            remove_orphans=False,
+        )
+    if not up.ok:
+        why = 'timed out' if up.timed_out else f'exited with {up.returncode}'
+        raise OperationFailed(f'compose up of {params.stack}/{params.service} {why}:\n{up.tail()}')
+    result['changed'] = up.changed
+    result['steps'] = {service: list(steps) for service, steps in sorted(up.steps.items())}
+    ctx.log(f'== {params.stack}: {", ".join(up.changed) or "nothing"} changed')
+    return result

@@ -1,0 +1,263 @@
+"""The action queue: each drift becomes one proposed action; an operator approves (or a stack's policy
+does) and the operation manager runs it; every decision is audited.
+
+States: pending -> approved -> running -> done | failed; pending -> rejected; pending -> superseded
+(the drift went away by itself, or changed into another one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from ops.bus import Event
+from ops.manager import Manager
+from ops.runs import RunState
+from ops.store.models import Action, Run
+from ops.world.drift import Drift
+from ops.world.plans import action_for
+
+log = logging.getLogger(__name__)
+
+Planner = Callable[[Drift], Awaitable[dict[str, Any]]]
+
+
+class ActionState(StrEnum):
+    PENDING = 'pending'
+    APPROVED = 'approved'
+    RUNNING = 'running'
+    DONE = 'done'
+    FAILED = 'failed'
+    REJECTED = 'rejected'
+    SUPERSEDED = 'superseded'
+
+
+OPEN = (ActionState.PENDING.value, ActionState.APPROVED.value, ActionState.RUNNING.value)
+IN_FLIGHT = (ActionState.APPROVED.value, ActionState.RUNNING.value)
+
+
+class ActionError(Exception):
+    """The action cannot be approved or rejected (unknown, or already decided); nothing was run."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ActionUpdate:
+    """An action changed state (published for pages and the event journal)."""
+
+    action_id: int
+    state: str
+    stack: str
+    kind: str
+    subject: str
+    actor: str
+    run_id: int | None = None
+    error: str | None = None
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            'source': 'action',
+            'action_id': self.action_id,
+            'state': self.state,
+            'stack': self.stack,
+            'kind': self.kind,
+            'subject': self.subject,
+            'actor': self.actor,
+            'run_id': self.run_id,
+            'error': self.error,
+        }
+
+
+class ActionQueue:
+    """Proposes, supersedes, approves and rejects; runs approved actions through the manager."""
+
+    def __init__(
+        self,
+        manager: Manager,
+        *,
+        planner: Planner | None = None,
+        auto_approve: Callable[[Drift], bool] | None = None,
+    ) -> None:
+        self.manager = manager
+        self.planner = planner
+        self.auto_approve = auto_approve or (lambda drift: False)
+        self.changed: Event[ActionUpdate] = Event()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def sync(self, drifts: Iterable[Drift], *, stacks: Iterable[str]) -> list[Action]:
+        """Bring the open actions of `stacks` in line with their current drifts; returns the new proposals.
+
+        A stack with an action approved or running is left alone until it ends: its world is in flux.
+        """
+        current = [d for d in drifts if d.actionable]
+        busy = {action.stack for action in await Action.filter(state__in=IN_FLIGHT)}
+        checked = [name for name in stacks if name not in busy]
+        keys = {d.key for d in current}
+        for stale in await Action.filter(state=ActionState.PENDING.value, stack__in=checked):
+            if stale.drift_key not in keys:
+                await self._move(stale, ActionState.PENDING, ActionState.SUPERSEDED, actor='supervisor')
+        proposed: list[Action] = []
+        for drift in current:
+            if drift.stack in busy or drift.stack not in checked:
+                continue
+            if await Action.filter(drift_key=drift.key, state__in=(*OPEN, ActionState.REJECTED.value)).exists():
+                continue
+            action = await self._propose(drift)
+            proposed.append(action)
+            if (
+                self.auto_approve(drift)
+                and not await Action.filter(drift_key=drift.key, state=ActionState.FAILED.value).exists()
+            ):
+                await self.approve(action.id, actor='supervisor (auto-approve policy)', origin='policy')
+        return proposed
+
+    async def approve(self, action_id: int, *, actor: str, origin: str) -> Action:
+        """Pending -> approved (exactly once, however many approve at the same time), then run it."""
+        action = await self._decide(action_id, ActionState.APPROVED, actor=actor, origin=origin)
+        handle = await self.manager.submit(action.operation, action.params, actor=actor, origin='action')
+        action.run_id = handle.run_id
+        await action.save(update_fields=['run_id', 'updated_at'])
+        if handle.done.done():  # refused before it ran (busy, out of scope, invalid files...)
+            await self._finish(action, await handle.outcome())
+            return action
+        await self._move(action, ActionState.APPROVED, ActionState.RUNNING, actor=actor)
+        task = asyncio.create_task(self._follow(action, handle.outcome()), name=f'action-{action.id}')
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return action
+
+    async def reject(self, action_id: int, *, actor: str, origin: str, reason: str = '') -> Action:
+        """Pending -> rejected; the same drift is not proposed again until it changes or goes away."""
+        action = await self._decide(action_id, ActionState.REJECTED, actor=actor, origin=origin, reason=reason)
+        action.finished_at = datetime.now(UTC)
+        await action.save(update_fields=['finished_at', 'updated_at'])
+        return action
+
+    async def wait(self, action_id: int, *, timeout: float = 1800) -> Action:
+        """The action once it has left approved/running (what the CLI waits for)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                action = await Action.get(id=action_id)
+                if action.state not in IN_FLIGHT:
+                    return action
+                await asyncio.sleep(0.2)
+
+    async def recover(self) -> int:
+        """At start: actions left approved/running by a stopped process end as their run ended."""
+        count = 0
+        for action in await Action.filter(state__in=IN_FLIGHT):
+            run = await Run.get_or_none(id=action.run_id) if action.run_id else None
+            state = RunState(run.state) if run is not None else RunState.INTERRUPTED
+            if not state.finished:
+                continue  # the run is still going in another process (the CLI)
+            await self._close(action, ok=state is RunState.SUCCEEDED, error=run.error if run else 'never started')
+            count += 1
+        return count
+
+    async def pending_count(self) -> int:
+        return await Action.filter(state=ActionState.PENDING.value).count()
+
+    async def shutdown(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _propose(self, drift: Drift) -> Action:
+        operation, params, title = action_for(drift)
+        plan: dict[str, Any] = {}
+        if self.planner is not None:
+            try:
+                plan = await self.planner(drift)
+            except Exception as err:  # a preview that cannot be made must not hide the drift
+                log.warning('no plan preview for %s: %s', drift.key, err)
+                plan = {'steps': [], 'dry_run': [], 'diff': [], 'error': f'no preview: {err}'}
+        action = await Action.create(
+            stack=drift.stack,
+            service=drift.service,
+            container=drift.container,
+            kind=drift.kind,
+            drift_key=drift.key,
+            title=title,
+            detail=drift.detail,
+            operation=operation,
+            params=params,
+            plan=plan,
+            state=ActionState.PENDING.value,
+        )
+        await self.manager.audit.append(
+            'action_proposed',
+            actor='supervisor',
+            origin='supervisor',
+            operation=operation,
+            detail={'action_id': action.id, 'drift': drift.as_json(), 'params': params},
+        )
+        self._publish(action, actor='supervisor')
+        return action
+
+    async def _decide(self, action_id: int, to: ActionState, *, actor: str, origin: str, reason: str = '') -> Action:
+        verb = 'approve' if to is ActionState.APPROVED else 'reject'
+        now = datetime.now(UTC)
+        # One conditional UPDATE: of two approvals at the same time, exactly one finds it pending.
+        moved = await Action.filter(id=action_id, state=ActionState.PENDING.value).update(
+            state=to.value, decided_by=actor[:128], decided_at=now, auto=origin == 'policy'
+        )
+        action = await Action.get_or_none(id=action_id)
+        if not moved:
+            why = f'no action #{action_id}' if action is None else f'action #{action_id} is {action.state}, not pending'
+            await self.manager.audit.append(
+                'action_refused', actor=actor, origin=origin, detail={'action_id': action_id, 'verb': verb, 'why': why}
+            )
+            raise ActionError(f'cannot {verb}: {why}')
+        assert action is not None
+        detail: dict[str, Any] = {'action_id': action.id, 'drift_key': action.drift_key, 'params': action.params}
+        if reason:
+            detail['reason'] = reason[:500]
+        await self.manager.audit.append(
+            f'action_{to.value}', actor=actor, origin=origin, operation=action.operation, detail=detail
+        )
+        self._publish(action, actor=actor)
+        return action
+
+    async def _follow(self, action: Action, outcome: Awaitable[Any]) -> None:
+        try:
+            await self._finish(action, await outcome)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception('action #%s: following its run failed', action.id)
+
+    async def _finish(self, action: Action, outcome: Any) -> None:
+        await self._close(action, ok=outcome.state is RunState.SUCCEEDED, error=outcome.error)
+
+    async def _close(self, action: Action, *, ok: bool, error: str | None) -> None:
+        action.state = ActionState.DONE.value if ok else ActionState.FAILED.value
+        action.error = None if ok else (error or 'the run did not succeed')
+        action.finished_at = datetime.now(UTC)
+        await action.save(update_fields=['state', 'error', 'finished_at', 'updated_at'])
+        self._publish(action, actor=action.decided_by or 'supervisor')
+
+    async def _move(self, action: Action, frm: ActionState, to: ActionState, *, actor: str) -> None:
+        fields: dict[str, Any] = {'state': to.value}
+        if to is ActionState.SUPERSEDED:
+            fields['finished_at'] = datetime.now(UTC)
+        if await Action.filter(id=action.id, state=frm.value).update(**fields):
+            action.state = to.value
+            self._publish(action, actor=actor)
+
+    def _publish(self, action: Action, *, actor: str) -> None:
+        self.changed.emit(
+            ActionUpdate(
+                action_id=action.id,
+                state=action.state,
+                stack=action.stack,
+                kind=action.kind,
+                subject=action.service or action.container or action.stack,
+                actor=actor,
+                run_id=action.run_id,
+                error=action.error,
+            )
+        )

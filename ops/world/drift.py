@@ -1,0 +1,153 @@
+"""Drift: every difference between a stack's files (desired) and the engine's containers (observed)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from ops.config import DriftKind
+from ops.docker.containers import ContainerInfo
+from ops.world.desired import StackWant
+
+# A container in these states does not run its service (a `restarting` one is on its way back up).
+_DOWN = frozenset({'exited', 'created', 'dead'})
+KIND_LABELS: dict[str, str] = {
+    'missing': 'missing',
+    'stopped': 'stopped',
+    'config': 'config changed',
+    'image': 'update available',
+    'orphan': 'orphan',
+    'invalid': 'invalid files',
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Drift:
+    """One difference; `fingerprint` changes when the difference itself changes (another hash, digest...)."""
+
+    stack: str
+    kind: DriftKind
+    service: str | None
+    container: str | None
+    detail: str
+    fingerprint: str
+
+    @property
+    def subject(self) -> str:
+        """What drifted, in words: the service, or the container for an orphan."""
+        return self.service or self.container or self.stack
+
+    @property
+    def key(self) -> str:
+        """The identity of this drift: one open action per key."""
+        return f'{self.stack}:{self.kind}:{self.subject}:{self.fingerprint[:16]}'
+
+    @property
+    def actionable(self) -> bool:
+        return self.kind != 'invalid'
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            'stack': self.stack,
+            'kind': self.kind,
+            'service': self.service,
+            'container': self.container,
+            'detail': self.detail,
+            'key': self.key,
+        }
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ImageUpdate:
+    """The registry serves another digest for the tag a running container was created from."""
+
+    image: str
+    running_digest: str | None
+    registry_digest: str
+
+
+def find_drift(
+    want: StackWant, containers: Iterable[ContainerInfo], updates: Mapping[str, ImageUpdate] | None = None
+) -> list[Drift]:
+    """Compare one stack: `containers` are the engine's (any project: others are ignored), `updates` maps a
+    container id to a newer image in its registry. Sorted by service, then kind."""
+    if not want.valid:
+        error = want.error or 'invalid'
+        fingerprint = hashlib.sha256(error.encode()).hexdigest()
+        return [
+            Drift(stack=want.name, kind='invalid', service=None, container=None, detail=error, fingerprint=fingerprint)
+        ]
+    updates = updates or {}
+    mine = [c for c in containers if c.stack == want.name]
+    by_service: dict[str, list[ContainerInfo]] = {}
+    for info in mine:
+        by_service.setdefault(info.service or '', []).append(info)
+    drifts: list[Drift] = []
+    for name, service in want.services.items():
+        running = by_service.get(name, [])
+        if not running:
+            drifts.append(
+                Drift(
+                    stack=want.name,
+                    kind='missing',
+                    service=name,
+                    container=None,
+                    detail=f'no container runs service {name}',
+                    fingerprint=service.config_hash,
+                )
+            )
+            continue
+        for info in sorted(running, key=lambda c: c.name):
+            if info.config_hash and info.config_hash != service.config_hash:
+                drifts.append(
+                    Drift(
+                        stack=want.name,
+                        kind='config',
+                        service=name,
+                        container=info.name,
+                        detail=f'{info.name} runs config {info.config_hash[:12]}, '
+                        f'the files say {service.config_hash[:12]}',
+                        fingerprint=service.config_hash,
+                    )
+                )
+            elif info.state in _DOWN:
+                code = f' (exit code {info.exit_code})' if info.exit_code is not None else ''
+                drifts.append(
+                    Drift(
+                        stack=want.name,
+                        kind='stopped',
+                        service=name,
+                        container=info.name,
+                        detail=f'{info.name} is {info.state}{code}',
+                        fingerprint=info.id,
+                    )
+                )
+            update = updates.get(info.id)
+            if update is not None:
+                drifts.append(
+                    Drift(
+                        stack=want.name,
+                        kind='image',
+                        service=name,
+                        container=info.name,
+                        detail=f'{update.image}: the registry has {update.registry_digest[:19]}…, '
+                        f'{info.name} runs {(update.running_digest or "a local image")[:19]}…',
+                        fingerprint=update.registry_digest,
+                    )
+                )
+    for service_name, infos in sorted(by_service.items()):
+        if service_name in want.services:
+            continue
+        for info in sorted(infos, key=lambda c: c.name):
+            drifts.append(
+                Drift(
+                    stack=want.name,
+                    kind='orphan',
+                    service=None,
+                    container=info.name,
+                    detail=f'{info.name} (service {service_name or "?"}) is not in the stack files',
+                    fingerprint=info.id,
+                )
+            )
+    return sorted(drifts, key=lambda d: (d.subject, d.kind))

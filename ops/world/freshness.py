@@ -1,0 +1,85 @@
+"""Image freshness: does the registry serve another digest for the tag a running container was made from?
+
+The registry is asked with a manifest check (nothing is pulled), and each answer is kept for a while.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ops.docker.details import repository_of
+from ops.docker.engine import ContainerInfo, Engine, EngineError
+from ops.world.drift import ImageUpdate
+
+log = logging.getLogger(__name__)
+
+REGISTRY_TIMEOUT = 20.0
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class RegistryAnswer:
+    """What the registry said for one image reference, and when."""
+
+    checked_at: float
+    digest: str | None
+    error: str | None = None
+
+
+class ImageFreshness:
+    """Per image reference, the registry's current digest (cached `ttl` seconds) compared with the running one."""
+
+    def __init__(self, engine: Engine, *, ttl: float = 1800.0) -> None:
+        self.engine = engine
+        self.ttl = ttl
+        self.answers: dict[str, RegistryAnswer] = {}
+
+    async def updates(
+        self, wanted: Iterable[tuple[ContainerInfo, str]], *, refresh: bool = False
+    ) -> dict[str, ImageUpdate]:
+        """For (container, image reference of its service) pairs: the containers with a newer image waiting."""
+        found: dict[str, ImageUpdate] = {}
+        for info, reference in wanted:
+            update = await self._check(info, reference, refresh=refresh)
+            if update is not None:
+                found[info.id] = update
+        return found
+
+    async def _check(self, info: ContainerInfo, reference: str, *, refresh: bool) -> ImageUpdate | None:
+        if '@' in reference:  # pinned by digest: the tag cannot move under it
+            return None
+        try:
+            details = await asyncio.wait_for(asyncio.to_thread(self.engine.inspect, info.id), REGISTRY_TIMEOUT)
+        except (EngineError, TimeoutError):
+            return None
+        repository = repository_of(reference)
+        running = [d for d in details.repo_digests if d.split('@', 1)[0] == repository]
+        if not details.repo_digests:
+            # Built or imported here: no registry has ever served it, so there is nothing to compare with.
+            return None
+        answer = await self._registry_digest(reference, refresh=refresh)
+        if answer.digest is None:
+            return None
+        if any(d.split('@', 1)[1] == answer.digest for d in running):
+            return None
+        return ImageUpdate(
+            image=reference,
+            running_digest=running[0].split('@', 1)[1] if running else None,
+            registry_digest=answer.digest,
+        )
+
+    async def _registry_digest(self, reference: str, *, refresh: bool) -> RegistryAnswer:
+        cached = self.answers.get(reference)
+        if cached is not None and not refresh and time.monotonic() - cached.checked_at < self.ttl:
+            return cached
+        try:
+            digest = await asyncio.wait_for(asyncio.to_thread(self.engine.registry_digest, reference), REGISTRY_TIMEOUT)
+            answer = RegistryAnswer(checked_at=time.monotonic(), digest=digest)
+        except (EngineError, TimeoutError) as err:
+            log.info('registry check of %s failed: %s', reference, err or 'timed out')
+            answer = RegistryAnswer(checked_at=time.monotonic(), digest=None, error=str(err) or 'timed out')
+        self.answers[reference] = answer
+        return answer
