@@ -16,11 +16,16 @@ from ops.docker.loghub import LogHub
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.manager import Manager
+from ops.runs import RunUpdate
 from ops.services import Services
 from ops.store.db import close_store, open_store
 from ops.store.owners import OwnerLock
+from ops.world.actions import ActionQueue
 from ops.world.container_facts import ContainerFactsWatch
+from ops.world.drift import Drift
+from ops.world.journal import EventJournal
 from ops.world.observer import Observer
+from ops.world.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -49,12 +54,19 @@ class Core:
         self.engine = self.services.engine
         self._owner: OwnerLock | None = None
         self._manager: Manager | None = None
+        self._actions: ActionQueue | None = None
 
     @property
     def manager(self) -> Manager:
         if self._manager is None:
             raise RuntimeError('the core is not open yet')
         return self._manager
+
+    @property
+    def actions(self) -> ActionQueue:
+        if self._actions is None:
+            raise RuntimeError('the core is not open yet')
+        return self._actions
 
     async def open(self) -> None:
         prepare_data_dir(self.settings.data_dir)
@@ -64,8 +76,23 @@ class Core:
         interrupted = await self._manager.recover()
         if interrupted:
             log.warning('%d run(s) were interrupted by an earlier stop', interrupted)
+        self._actions = self._make_actions(self._manager)
+        ended = await self._actions.recover()
+        if ended:
+            log.warning('%d approved action(s) ended while the console was stopped', ended)
+
+    def _make_actions(self, manager: Manager) -> ActionQueue:
+        config = self.config
+
+        def auto_approve(drift: Drift) -> bool:
+            stack = config.stacks.get(drift.stack)
+            return stack is not None and drift.kind in stack.auto_approve
+
+        return ActionQueue(manager, auto_approve=auto_approve)
 
     async def close(self) -> None:
+        if self._actions is not None:
+            await self._actions.shutdown()
         if self._manager is not None:
             await self._manager.shutdown()
         if self.services.loghub is not None:
@@ -81,20 +108,36 @@ class System(Core):
 
     def __init__(self, settings: Settings, config: HomelabConfig | None = None) -> None:
         super().__init__(settings, config)
-        self.observer = Observer(self.engine)
+        self.journal = EventJournal(settings.data_dir / 'events')
+        self.observer = Observer(self.engine, data_dir=settings.data_dir, journal=self.journal)
         self.container_facts = ContainerFactsWatch(self.observer)
         self.sampler = HostSampler()
         self.host_signals = HostSignals(self.services)
         self._tasks: list[asyncio.Task[None]] = []
+        self._supervisor: Supervisor | None = None
+
+    @property
+    def supervisor(self) -> Supervisor:
+        if self._supervisor is None:
+            raise RuntimeError('the system is not started yet')
+        return self._supervisor
 
     async def start(self) -> None:
         await self.open()
+        # The journal holds what the engine did and what was done about it: runs and actions too.
+        self.manager.run_changed.subscribe(lambda update: self.journal.append(run_record(update)))
+        self.actions.changed.subscribe(lambda update: self.journal.append(update.as_record()))
+        self._supervisor = Supervisor(self.services, self.observer, self.actions)
+        self._tasks.append(asyncio.create_task(self.journal.run(), name='event-journal'))
         self._tasks.append(asyncio.create_task(self.observer.run(), name='observer'))
+        self._tasks.append(asyncio.create_task(self._supervisor.run(), name='supervisor'))
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
 
     async def stop(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.stop()
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()
@@ -104,3 +147,17 @@ class System(Core):
                 await task
         self._tasks.clear()
         await self.close()
+        await self.journal.close()
+
+
+def run_record(update: RunUpdate) -> dict[str, object]:
+    """An operation lifecycle event as the event journal keeps it."""
+    return {
+        'source': 'operation',
+        'run_id': update.run_id,
+        'operation': update.operation,
+        'state': update.state.value,
+        'actor': update.actor,
+        'origin': update.origin,
+        'error': update.error,
+    }

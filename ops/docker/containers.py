@@ -27,6 +27,7 @@ class ContainerInfo:
     created: int
     config_hash: str | None = None
     exit_code: int | None = None
+    image_id: str = ''
 
     @property
     def short_id(self) -> str:
@@ -55,4 +56,5 @@ def container_from_summary(summary: dict[str, Any]) -> ContainerInfo:
         created=int(summary.get('Created') or 0),
         config_hash=labels.get(CONFIG_HASH_LABEL),
         exit_code=int(exited.group(1)) if exited else None,
+        image_id=summary.get('ImageID') or '',
     )

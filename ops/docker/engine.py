@@ -84,10 +84,15 @@ class Engine:
         with _translated(self):
             return dict(self.client().api.df())
 
-    def events(self, since: float | None = None) -> EventStream:
-        """Container events from `since` (unix time) on; close() the stream to stop it from another thread."""
+    def events(self, since: float | str | None = None, until: float | str | None = None) -> EventStream:
+        """Container events from `since` on (until `until`, else live); close() stops it from another thread.
+
+        A time is unix seconds, or the engine's own "SECONDS.NANOSECONDS" string (9 digits) for an exact resume.
+        """
         with _translated(self):
-            stream = self.client().api.events(since=since, filters={'type': 'container'}, decode=True)
+            stream = self.client().api.events(
+                since=_event_time(since), until=_event_time(until), filters={'type': 'container'}, decode=True
+            )
         return EventStream(stream, self)
 
     def inspect(self, container: str) -> ContainerDetails:
@@ -147,6 +152,33 @@ class Engine:
         if pulled is None:
             raise EngineError(f'pull of {image} ended, but the engine has no such image')
         return pulled
+
+    def registry_digest(self, image: str) -> str:
+        """The digest the registry serves now for `image`'s tag (a manifest check: nothing is pulled)."""
+        with _translated(self):
+            data = self.client().api.inspect_distribution(image)
+        digest = str((data.get('Descriptor') or {}).get('digest') or '')
+        if not digest.startswith('sha256:'):
+            raise EngineError(f'the registry gave no digest for {image}')
+        return digest
+
+    def running_config(self, container: str) -> dict[str, Any]:
+        """What a container was created with (Config, HostConfig), and its image's own environment."""
+        with _translated(self):
+            api = self.client().api
+            data = api.inspect_container(container)
+            try:
+                image_env = (api.inspect_image(str(data.get('Image') or '')).get('Config') or {}).get('Env') or []
+            except docker.errors.ImageNotFound:
+                image_env = []
+        return {'Config': data.get('Config') or {}, 'HostConfig': data.get('HostConfig') or {}, 'ImageEnv': image_env}
+
+    def remove(self, container: str, *, timeout: int = 10) -> None:
+        """Stop (SIGTERM, then SIGKILL after `timeout` s) and delete a container; its volumes stay."""
+        with _translated(self):
+            api = self.client().api
+            api.stop(container, timeout=timeout)
+            api.remove_container(container)
 
     def logs(
         self,
@@ -220,6 +252,13 @@ def _translated(engine: Engine) -> Iterator[None]:
     except (docker.errors.DockerException, OSError) as exc:
         engine.reset()
         raise EngineUnavailable(_describe(exc)) from exc
+
+
+def _event_time(value: float | str | None) -> str | None:
+    """The engine's time format: a float becomes SECONDS.NANOSECONDS; a string is passed as given."""
+    if value is None or isinstance(value, str):
+        return value
+    return f'{value:.9f}'
 
 
 def _chunks(response: requests.Response) -> Iterator[bytes]:
