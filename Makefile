@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-fast rig browser host-tools native dev-stack dev-stack-down lint format bench clean
+.PHONY: help setup run test test-fast rig browser host-tools native dev-stack dev-stack-down prod-image lint format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -34,7 +34,11 @@ dev-stack: rig ## Bring up the homelab-dev Compose project on the rig's engine
 dev-stack-down: ## Remove the homelab-dev Compose project
 	@RIG_SKIP=1 bash scripts/dev-stack.sh down
 
-test: setup browser native host-tools dev-stack ## Run every suite: unit, UI, host, real engine and real browser
+prod-image: setup rig ## Build the production image on the rig (debootstrap base image, cached; host wheelhouse)
+	@bash scripts/rig/base-image.sh >/dev/null
+	@bash scripts/prod-image.sh --rig >/dev/null
+
+test: setup browser native host-tools dev-stack prod-image ## Run every suite: unit, UI, host, real engine and real browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: setup host-tools ## Only the tests that need neither engine nor browser

@@ -1,14 +1,190 @@
-"""`homelab backup-db` and `homelab restore-db`: copies of the console's own database."""
+"""`homelab backup-db` and `homelab restore-db`: copies of the console's own database.
+
+backup-db works while the server runs (SQLite's online backup API). restore-db refuses while any other
+homelab process holds the database (the server, a CLI command): stop the console first.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
 from typing import Any
+
+from app.settings import Settings, prepare_data_dir
+from ops.store.backup_copy import (
+    BackupError,
+    backup_database,
+    discard_staged,
+    list_backups,
+    live_owners,
+    stage_restore,
+    swap_in,
+)
+
+DEFAULT_KEEP = 14
 
 
 def add_commands(commands: Any) -> None:
     """Register the backup commands on the top-level sub-parser."""
-    del commands
+    backup = commands.add_parser(
+        'backup-db',
+        help="write a consistent copy of the console's database (safe while it runs)",
+        description="Copy the database with SQLite's online backup API into DIR as homelab-<UTC time>.sqlite3, "
+        "check it, and keep only the newest KEEP copies. The host's backup (restic) picks DIR up.",
+    )
+    backup.add_argument('--dir', type=Path, help='where the copies go (default: $HOMELAB_DATA_DIR/backups)')
+    backup.add_argument(
+        '--keep', type=int, default=DEFAULT_KEEP, help=f'how many copies to keep (default {DEFAULT_KEEP})'
+    )
+    backup.add_argument('--json', action='store_true')
+    backup.set_defaults(handler=_backup_db)
+
+    restore = commands.add_parser(
+        'restore-db',
+        help='replace the database with a copy made by backup-db (stop the console first)',
+        description='Check FILE (integrity and audit chain), keep the current database aside as '
+        'homelab.sqlite3.replaced-<time>, and put FILE in its place.',
+    )
+    restore.add_argument('file', type=Path, help='a copy made by backup-db (or another homelab database file)')
+    restore.add_argument('--json', action='store_true')
+    restore.set_defaults(handler=_restore_db)
+
+    backups = commands.add_parser('backups', help='list the copies backup-db made')
+    backups.add_argument('--dir', type=Path, help='default: $HOMELAB_DATA_DIR/backups')
+    backups.add_argument('--json', action='store_true')
+    backups.set_defaults(handler=_list_backups)
 
 
-__all__ = ['add_commands', 'argparse']
+def _backups_dir(settings: Settings, given: Path | None) -> Path:
+    return given if given is not None else settings.data_dir / 'backups'
+
+
+def _backup_db(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if args.keep < 1:
+        print('homelab: --keep must be at least 1', file=sys.stderr)
+        return 2
+    directory = _backups_dir(settings, args.dir)
+    try:
+        result = backup_database(settings.database_path, directory, keep=args.keep)
+    except BackupError as err:
+        print(f'homelab: backup-db: {err}', file=sys.stderr)
+        return 1
+    if args.json:
+        print(
+            json.dumps(
+                {'path': str(result.path), 'size': result.size, 'removed': [str(p) for p in result.removed]},
+                indent=2,
+            )
+        )
+    else:
+        print(f'homelab: wrote {result.path} ({result.size} bytes)')
+        for old in result.removed:
+            print(f'homelab: removed the old copy {old}')
+    return 0
+
+
+def _list_backups(args: argparse.Namespace) -> int:
+    directory = _backups_dir(Settings(), args.dir)
+    found = list_backups(directory)
+    if args.json:
+        print(json.dumps([{'path': str(p), 'size': p.stat().st_size} for p in found], indent=2))
+    else:
+        for path in found:
+            print(f'{path}  {path.stat().st_size} bytes')
+        if not found:
+            print(f'homelab: no copies in {directory}', file=sys.stderr)
+    return 0
+
+
+def _restore_db(args: argparse.Namespace) -> int:
+    settings = Settings()
+    prepare_data_dir(settings.data_dir)
+    source: Path = args.file
+    if not source.is_file():
+        print(f'homelab: restore-db: {source} does not exist', file=sys.stderr)
+        return 2
+    if source.resolve() == settings.database_path.resolve():
+        print('homelab: restore-db: that is the live database itself', file=sys.stderr)
+        return 2
+    if owners := live_owners(settings.data_dir / 'state' / 'owners'):
+        print(
+            f'homelab: restore-db: refused: {len(owners)} homelab process(es) use the database '
+            f'(owner {", ".join(owners)}). Stop the console first (docker compose stop homelab), '
+            'then run restore-db in a one-off container.',
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        staged = stage_restore(source, settings.database_path)
+    except BackupError as err:
+        print(f'homelab: restore-db: {err}', file=sys.stderr)
+        return 1
+    try:
+        chain = asyncio.run(_verify_audit(staged))
+    except Exception as err:
+        discard_staged(staged)
+        print(f'homelab: restore-db: {source} cannot be opened as a homelab database: {err}', file=sys.stderr)
+        return 1
+    if not chain['ok']:
+        discard_staged(staged)
+        print(
+            f'homelab: restore-db: refused: the audit chain in {source} is broken at event #{chain["first_bad_id"]} '
+            f'({chain["problem"]}); nothing was replaced',
+            file=sys.stderr,
+        )
+        return 1
+    try:
+        result = swap_in(staged, settings.database_path)
+    except (BackupError, OSError) as err:
+        discard_staged(staged)
+        print(f'homelab: restore-db: {err}', file=sys.stderr)
+        return 1
+    asyncio.run(_record_restore(settings.database_path, source, chain['checked']))
+    report = {
+        'database': str(result.database),
+        'restored_from': str(source),
+        'audit_events': chain['checked'],
+        'kept_aside': [str(p) for p in result.kept_aside],
+    }
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        print(f'homelab: restored {result.database} from {source} ({chain["checked"]} audit events, chain intact)')
+        for path in result.kept_aside:
+            print(f'homelab: the replaced file is kept as {path}')
+    return 0
+
+
+async def _verify_audit(database: Path) -> dict[str, Any]:
+    """Open the staged copy like the app does (migrations included) and check its audit chain."""
+    from ops.store.audit import verify_chain
+    from ops.store.db import close_store, open_store
+
+    await open_store(database)
+    try:
+        status = await verify_chain()
+    finally:
+        await close_store()
+    return {'ok': status.ok, 'checked': status.checked, 'first_bad_id': status.first_bad_id, 'problem': status.problem}
+
+
+async def _record_restore(database: Path, source: Path, events: int) -> None:
+    """The restore itself goes on the record, at the end of the restored chain."""
+    from app.cli_ops import actor
+    from ops.store.audit import AuditLog
+    from ops.store.db import close_store, open_store
+
+    await open_store(database)
+    try:
+        await AuditLog().append(
+            'db_restored',
+            actor=actor(),
+            origin='cli',
+            detail={'from': source.name, 'audit_events_before': events},
+        )
+    finally:
+        await close_store()
