@@ -5,55 +5,74 @@ from __future__ import annotations
 from nicegui import context, ui
 
 from components.container_entry import GRID, HEADINGS, container_entry
+from components.drift_badges import drift_badges
 from ops.docker.engine import ContainerInfo
 from ops.world.container_facts import ContainerFacts, ContainerFactsWatch
 from ops.world.observer import ContainerChange, Observer
+from ops.world.supervisor import Supervisor
 
 STANDALONE = ''  # the group of containers that belong to no Compose project
 
 
 class stack_card(ui.card):
-    """A stack: its name, how many of its containers run, and a row per container."""
+    """A stack: its name, how it differs from its files (for a configured stack), how many of its containers
+    run, and a row per container."""
 
-    def __init__(self, stack: str) -> None:
+    def __init__(self, stack: str, supervisor: Supervisor | None = None) -> None:
         super().__init__()
         self.stack = stack
+        self.drift: drift_badges | None = None
         self.classes('w-full p-0 gap-0').props('flat bordered')
         self.props['data-stack'] = stack or 'standalone'
         with self:
             with ui.row().classes('w-full items-center gap-2 px-3 py-2'):
                 ui.icon('layers' if stack else 'inventory_2').classes('opacity-70')
                 ui.label(stack or 'Outside any stack').classes('text-base font-semibold break-all')
+                if supervisor is not None and stack in supervisor.services.config.stacks:
+                    with ui.link(target='/actions').classes('no-underline'):
+                        self.drift = drift_badges(stack, supervisor.reports.get(stack), settle=supervisor.settle)
                 ui.space()
                 self.summary = ui.label().classes('text-sm opacity-70')
-            with ui.element().classes(f'max-sm:hidden w-full gap-x-3 px-3 pb-1 text-xs uppercase opacity-60 {GRID}'):
+            with ui.element().classes(
+                f'max-sm:hidden w-full gap-x-3 px-3 pb-1 text-xs uppercase opacity-60 {GRID}'
+            ) as self.headings:
                 for heading in HEADINGS:
                     ui.label(heading)
             self.rows = ui.column().classes('w-full gap-0')
+            self.empty = ui.label('No containers of this stack exist.').classes('text-sm opacity-70 px-3 pb-2')
 
     def count(self) -> None:
         """Update the 'n of m running' line."""
         entries = [entry for entry in self.rows if isinstance(entry, container_entry)]
         running = sum(entry.info.state == 'running' for entry in entries)
         self.summary.set_text(f'{running} of {len(entries)} running')
+        self.headings.set_visibility(bool(entries))
+        self.empty.set_visibility(not entries)
 
 
 class stack_cards(ui.column):
     """Every container the observer knows, grouped by stack; each event updates, adds or removes one row."""
 
-    def __init__(self, observer: Observer, facts: ContainerFactsWatch) -> None:
+    def __init__(self, observer: Observer, facts: ContainerFactsWatch, supervisor: Supervisor | None = None) -> None:
         super().__init__()
         self.classes('w-full gap-3')
         self._facts = facts
+        self._supervisor = supervisor
+        # Configured stacks keep their card without containers: "3 missing" must not vanish from the board.
+        self._configured = set(supervisor.services.config.stacks) if supervisor is not None else set()
         self._cards: dict[str, stack_card] = {}
         self._entries: dict[str, container_entry] = {}
         with self:
             self._empty = ui.label('No containers yet.').classes('opacity-70')
         for info in sorted(observer.containers.values(), key=_order):
             self._add(info)
+        for stack in sorted(self._configured):
+            self._card(stack)
         client = context.client
         client.on_delete(observer.container_changed.subscribe(self._on_change))
         client.on_delete(facts.changed.subscribe(self._on_facts))
+        if supervisor is not None:
+            client.on_delete(supervisor.changed.subscribe(lambda _: self._on_drift()))
         ui.timer(60, self.tick)
 
     def tick(self) -> None:
@@ -80,14 +99,27 @@ class stack_cards(ui.column):
         if entry is not None:
             entry.show_facts(facts)
 
-    def _add(self, info: ContainerInfo) -> None:
-        group = _group(info)
+    def _on_drift(self) -> None:
+        """The supervisor's picture changed: each card's badges redraw only if its stack's report changed."""
+        if self._supervisor is None or self.is_deleted:
+            return
+        for stack, card in self._cards.items():
+            if card.drift is not None:
+                card.drift.show(self._supervisor.reports.get(stack))
+
+    def _card(self, group: str) -> stack_card:
         card = self._cards.get(group)
         if card is None:
             with self:
-                card = self._cards[group] = stack_card(group)
+                card = self._cards[group] = stack_card(group, self._supervisor)
             groups = sorted(self._cards, key=lambda name: (name == STANDALONE, name))
             card.move(self, target_index=groups.index(group) + 1)  # after the "no containers" label
+            card.count()
+        return card
+
+    def _add(self, info: ContainerInfo) -> None:
+        group = _group(info)
+        card = self._card(group)
         with card.rows:
             entry = self._entries[info.id] = container_entry(info, self._facts.facts.get(info.id))
         names = sorted(other.info.name for other in card.rows if isinstance(other, container_entry))
@@ -100,7 +132,7 @@ class stack_cards(ui.column):
         group = _group(entry.info)
         card = self._cards[group]
         card.rows.remove(entry)
-        if not any(isinstance(other, container_entry) for other in card.rows):
+        if not any(isinstance(other, container_entry) for other in card.rows) and group not in self._configured:
             self.remove(card)
             del self._cards[group]
         else:

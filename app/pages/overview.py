@@ -7,6 +7,7 @@ from nicegui import ui
 from app.system import System
 from components.engine_banner import engine_banner
 from components.frame import frame
+from components.pending_actions import pending_actions
 from components.recent_runs import recent_runs
 from components.signal_strip import signal_strip
 from components.stack_cards import stack_cards
@@ -21,18 +22,11 @@ def register(system: System) -> None:
             with ui.element().classes('w-full grid grid-cols-1 lg:grid-cols-3 gap-4 items-start'):
                 with ui.column().classes('w-full gap-2 lg:col-span-2 min-w-0'):
                     ui.label('Containers').classes('text-lg font-semibold')
-                    stack_cards(system.observer, system.container_facts)
+                    stack_cards(system.observer, system.container_facts, system.supervisor)
                 with ui.column().classes('w-full gap-2 min-w-0'):
                     ui.label('Actions').classes('text-lg font-semibold')
                     with ui.card().classes('w-full').props('flat bordered'):
-                        _pending_actions(0)
+                        pending_actions(system.actions)
                     ui.label('Recent runs').classes('text-lg font-semibold')
                     with ui.card().classes('w-full p-0 gap-0').props('flat bordered'):
                         recent_runs(system.manager)
-
-
-def _pending_actions(count: int) -> None:
-    # 0 until the drift supervisor proposes actions; then its queue's length goes here.
-    with ui.link(target='/actions').classes('no-underline text-inherit flex items-center gap-2'):
-        ui.badge(str(count), color='warning' if count else 'grey-7').props('data-testid=pending-actions')
-        ui.label('pending actions' if count != 1 else 'pending action').classes('text-sm')

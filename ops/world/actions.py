@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from tortoise.expressions import Q
+
 from ops.bus import Event
 from ops.manager import Manager
 from ops.runs import RunState
@@ -87,12 +89,16 @@ class ActionQueue:
         self.auto_approve = auto_approve or (lambda drift: False)
         self.changed: Event[ActionUpdate] = Event()
         self._tasks: set[asyncio.Task[None]] = set()
+        # The last state published per open action: decisions made by another process (the CLI) are
+        # noticed at the next sync and published here too, so open pages follow them.
+        self._known: dict[int, str] = {}
 
     async def sync(self, drifts: Iterable[Drift], *, stacks: Iterable[str]) -> list[Action]:
         """Bring the open actions of `stacks` in line with their current drifts; returns the new proposals.
 
         A stack with an action approved or running is left alone until it ends: its world is in flux.
         """
+        await self._notice_elsewhere()
         current = [d for d in drifts if d.actionable]
         busy = {action.stack for action in await Action.filter(state__in=IN_FLIGHT)}
         checked = [name for name in stacks if name not in busy]
@@ -248,7 +254,21 @@ class ActionQueue:
             action.state = to.value
             self._publish(action, actor=actor)
 
+    async def _notice_elsewhere(self) -> None:
+        watched = await Action.filter(Q(state__in=OPEN) | Q(id__in=list(self._known)))
+        for action in watched:
+            if action.id in self._known and self._known[action.id] != action.state:
+                self._publish(action, actor=action.decided_by or 'supervisor')
+            elif action.state in OPEN:
+                self._known[action.id] = action.state
+            else:
+                self._known.pop(action.id, None)
+
     def _publish(self, action: Action, *, actor: str) -> None:
+        if action.state in OPEN:
+            self._known[action.id] = action.state
+        else:
+            self._known.pop(action.id, None)
         self.changed.emit(
             ActionUpdate(
                 action_id=action.id,

@@ -33,7 +33,7 @@ class StackReport:
     want: StackWant
     drifts: tuple[Drift, ...] = field(default_factory=tuple)
     settling: tuple[Drift, ...] = field(default_factory=tuple)
-    checked_at: float = 0.0
+    checked_at: float = field(default=0.0, compare=False)
 
 
 class Supervisor:

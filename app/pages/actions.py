@@ -1,0 +1,49 @@
+"""Actions: how each stack differs from its files, the proposed actions to approve or reject (with their
+plan, and their run live once approved), and the decided ones. Live through the queue's and the
+supervisor's events; nothing polls."""
+
+from __future__ import annotations
+
+from nicegui import app, context, ui
+
+from app.system import System
+from components.action_board import action_board
+from components.action_history import action_history
+from components.frame import frame
+from components.stack_drift import drift_board
+from ops.world.actions import IN_FLIGHT, ActionUpdate
+
+
+def register(system: System) -> None:
+    @ui.page('/actions', title='Actions · Homelab')
+    async def actions_page() -> None:
+        with frame('Actions', system.manager):
+            await ActionsPage(system).start()
+
+
+class ActionsPage:
+    """Drift on top, then the actions to decide (and under way), then the history."""
+
+    def __init__(self, system: System) -> None:
+        actor = f'ui:{app.storage.user.get("username", "unknown")}'
+        with ui.element().classes('w-full grid grid-cols-1 xl:grid-cols-5 gap-4 items-start'):
+            with ui.column().classes('w-full gap-4 min-w-0 xl:col-span-3'):
+                self.board = action_board(system.actions, system.manager, actor)
+            with ui.column().classes('w-full gap-2 min-w-0 xl:col-span-2'):
+                ui.label('Stacks and their files').classes('text-lg font-semibold')
+                with ui.card().classes('w-full p-0 pt-2 gap-0').props('flat bordered'):
+                    self.drift = drift_board(system.supervisor, list(system.config.stacks))
+        ui.label('History').classes('text-lg font-semibold')
+        self.history = action_history()
+        client = context.client
+        client.on_delete(system.actions.changed.subscribe(self.changed))
+        ui.timer(60, self.board.tick)
+
+    async def start(self) -> None:
+        await self.board.start()
+        await self.history.load()
+
+    def changed(self, update: ActionUpdate) -> None:
+        self.board.changed(update)
+        if update.state not in {'pending', *IN_FLIGHT}:
+            self.history.reload()
