@@ -89,5 +89,9 @@ async def stack_service_up(params: Params, ctx: RunContext) -> Result:
         raise OperationFailed(f'compose up of {params.stack}/{params.service} {why}:\n{up.tail()}')
     result['changed'] = up.changed
     result['steps'] = {service: list(steps) for service, steps in sorted(up.steps.items())}
-    ctx.log(f'== {params.stack}: {", ".join(up.changed) or "nothing"} changed')
+    started = sorted(service for service, steps in up.steps.items() if 'Started' in steps)
+    ctx.log(
+        f'== {params.stack}: created or recreated: {", ".join(up.changed) or "none"}; '
+        f'started: {", ".join(started) or "none"}'
+    )
     return result
