@@ -68,7 +68,7 @@ def insert(console: Console, **row: Any) -> int:
         'kind': 'image',
         'drift_key': f'media:image:jellyfin:{now.timestamp()}',
         'title': 'Pull and recreate jellyfin',
-        'detail': 'registry.home.arpa/media/jellyfin:10.9: the registry has sha256:4f1c2a9e…, media-jellyfin-1 runs 10.8',
+        'detail': 'media/jellyfin:10.9: the registry has sha256:4f1c2a9e…, media-jellyfin-1 runs 10.8',
         'operation': 'stack_service_up',
         'params': {'stack': 'media', 'service': 'jellyfin', 'pull': True},
         'plan': PLAN,

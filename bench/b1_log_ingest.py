@@ -1,0 +1,77 @@
+"""B1 log ingest: lines/s from a flooding container into the log hub (no browser), non-TTY and TTY.
+
+Baseline, same run: `docker logs -f` piped to a line counter. For TTY also docker-py's default follow, which
+reads a TTY stream one byte per call. Each round uses fresh containers; the median round is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from bench.common import Report, env_int, median, remove_containers
+from bench.floods import Tally, count_cli, count_docker_py_default, count_hub, count_logstream, flood_container
+from ops.docker.engine import Engine
+
+ID = 'B1'
+TITLE = 'log ingest: lines/s from a flooding container into the log hub'
+
+
+def run() -> Report:
+    report = Report(
+        id=ID,
+        title=TITLE,
+        baseline='`docker logs -f` piped to a line counter (and, for TTY, docker-py default follow)',
+        target='>= 0.8x the CLI rate (non-TTY); TTY >= 20x docker-py byte-at-a-time',
+    )
+    lines = env_int('BENCH_B1_LINES', 100_000)
+    rounds = env_int('BENCH_B1_ROUNDS', 2)
+    report.add('lines per flood', lines, 'lines')
+    engine = Engine()
+    try:
+        results: dict[str, list[Tally]] = {}
+        for tty in (False, True):
+            mode = 'TTY' if tty else 'non-TTY'
+            for _ in range(rounds):
+                results.setdefault(f'cli {mode}', []).append(_once(count_cli, lines, tty))
+                results.setdefault(f'hub {mode}', []).append(
+                    _once(lambda n: asyncio.run(count_hub(engine, n)), lines, tty)
+                )
+            results[f'LogStream alone {mode}'] = [_once(lambda n: count_logstream(engine, n), lines, tty)]
+        budget = float(env_int('BENCH_B1_DOCKER_PY_SECONDS', 8))
+        results['docker-py default TTY'] = [_once(lambda n: count_docker_py_default(n, budget), lines, True)]
+    finally:
+        engine.reset()
+
+    rates: dict[str, float] = {}
+    for key, tallies in results.items():
+        rates[key] = median([t.rate for t in tallies])
+        report.add(f'{key}: lines/s (median of {len(tallies)})', rates[key], 'lines/s')
+        got = min(t.lines + t.skipped for t in tallies)
+        if key.startswith('LogStream'):
+            batches = sum(t.batches for t in tallies)
+            report.add(
+                f'{key}: lines per batch (socket read)', round(sum(t.lines for t in tallies) / max(batches, 1), 2)
+            )
+        if key.startswith('hub'):
+            report.add(f'{key}: lines skipped for the slow reader (max)', max(t.skipped for t in tallies), 'lines')
+        if got < lines and not key.startswith('docker-py'):
+            report.note(f'{key}: a round counted only {got} of {lines} lines')
+        if any(t.timed_out for t in tallies):
+            report.note(f'{key}: stopped at its time budget; the rate covers what was read until then')
+    tty_vs_py = _ratio(rates['hub TTY'], rates['docker-py default TTY'])
+    report.add('TTY: hub / CLI', _ratio(rates['hub TTY'], rates['cli TTY']), 'x')
+    report.add('TTY: hub / docker-py default (target >= 20x)', tty_vs_py, 'x')
+    return report.finish(_ratio(rates['hub non-TTY'], rates['cli non-TTY']), 'non-TTY hub / docker logs -f')
+
+
+def _once(reader: Callable[[str], Tally], lines: int, tty: bool) -> Tally:
+    name = flood_container(lines, tty=tty)
+    try:
+        return reader(name)
+    finally:
+        remove_containers([name])
+
+
+def _ratio(a: float, b: float) -> float | None:
+    return round(a / b, 3) if b > 0 else None
