@@ -51,6 +51,9 @@ class EngineState:
 # Healthcheck probes (exec_create/exec_start/exec_die) arrive every few seconds per checked container; their
 # outcome is journaled as health_status, so the probes themselves are applied but not journaled.
 UNJOURNALED_ACTIONS = ('exec_create', 'exec_start', 'exec_die')
+# Events that leave a known container's list entry as it was (a healthcheck probe is an exec: its outcome
+# arrives as its own health_status event): no engine call for these.
+STATE_NEUTRAL_ACTIONS = (*UNJOURNALED_ACTIONS, 'attach', 'resize', 'top', 'archive-path', 'extract-to-dir', 'export')
 _DEDUP_WINDOW = 20_000
 EventKey = tuple[int, str, str]
 
@@ -299,6 +302,8 @@ class Observer:
         if not container_id:
             return
         action = str(event.get('Action') or '')
+        if action.startswith(STATE_NEUTRAL_ACTIONS) and container_id in self.containers:
+            return
         if action == 'destroy':
             info = None
         else:

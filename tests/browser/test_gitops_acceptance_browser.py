@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from tests.browser.conftest import PASSWORD, sign_in
 from tests.browser.test_operations_browser import FLAKY
 from tests.helpers.console import create_user, running_console
-from tests.helpers.dev_repo import WEB, create_token, dev_drift, dev_repo, summary, todays_events
+from tests.helpers.dev_repo import WEB, create_token, dev_drift, dev_repo, journal_tells, summary
 from tests.helpers.docker_ops import docker_client
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.waiting import wait_for
@@ -73,28 +73,11 @@ def test_stop_web_then_approve_its_start_on_the_actions_page(
             )
             assert after['stacks']['homelab-dev']['drift'] == []
 
-            def journaled() -> bool:
-                events = todays_events(data)
-                stop = any(
-                    e.get('source') == 'engine' and e.get('action') == 'stop' and e.get('name') == WEB for e in events
-                )
-                approval = [
-                    e
-                    for e in events
-                    if e.get('source') == 'action'
-                    and str(e.get('action_id')) == action_id
-                    and e.get('state') == 'approved'
-                ]
-                runs = {
-                    e.get('run_id')
-                    for e in events
-                    if e.get('source') == 'operation'
-                    and e.get('state') == 'succeeded'
-                    and e.get('operation') == 'stack_service_up'
-                }
-                return stop and bool(approval) and approval[0]['actor'] == 'ui:admin' and bool(runs)
-
-            wait_for(journaled, timeout=30, what='the stop, the approval and the run in events.jsonl')
+            wait_for(
+                lambda: journal_tells(data, container=WEB, action_id=action_id or '', actor='ui:admin'),
+                timeout=30,
+                what='the stop, the approval and the run in events.jsonl',
+            )
         finally:
             if not client.api.inspect_container(WEB)['State']['Running']:
                 client.api.start(WEB)

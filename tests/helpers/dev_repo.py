@@ -52,3 +52,20 @@ def todays_events(data_dir: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding='utf-8').splitlines() if line.strip()]
+
+
+def journal_tells(data_dir: Path, *, container: str, action_id: int | str, actor: str | None = None) -> bool:
+    """Today's events.jsonl holds the container's stop, the action's approval (by `actor`, if given) and a
+    succeeded run of the action's operation."""
+    events = todays_events(data_dir)
+    stop = any(e.get('source') == 'engine' and e.get('action') == 'stop' and e.get('name') == container for e in events)
+    approvals = [
+        e
+        for e in events
+        if e.get('source') == 'action' and str(e.get('action_id')) == str(action_id) and e.get('state') == 'approved'
+    ]
+    run = any(
+        e.get('source') == 'operation' and e.get('state') == 'succeeded' and e.get('operation') == 'stack_service_up'
+        for e in events
+    )
+    return stop and bool(approvals) and run and (actor is None or approvals[0].get('actor') == actor)

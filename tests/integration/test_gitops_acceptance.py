@@ -10,7 +10,7 @@ import subprocess
 from pathlib import Path
 
 from tests.helpers.console import HOMELAB, REPO, running_console
-from tests.helpers.dev_repo import WEB, create_token, dev_drift, dev_repo, summary, todays_events
+from tests.helpers.dev_repo import WEB, create_token, dev_drift, dev_repo, journal_tells, summary
 from tests.helpers.docker_ops import docker_client
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.waiting import wait_for
@@ -70,24 +70,11 @@ def test_a_stopped_service_becomes_an_action_that_the_cli_approves(tmp_path: Pat
             )
             assert after['stacks']['homelab-dev']['drift'] == []
 
-            def journaled() -> bool:
-                events = todays_events(data)
-                stopped = any(
-                    e.get('source') == 'engine' and e.get('action') == 'stop' and e.get('name') == WEB for e in events
-                )
-                approval = any(
-                    e.get('source') == 'action' and e.get('action_id') == action['id'] and e.get('state') == 'approved'
-                    for e in events
-                )
-                run = any(
-                    e.get('source') == 'operation'
-                    and e.get('run_id') == action['run_id']
-                    and e.get('state') == 'succeeded'
-                    for e in events
-                )
-                return stopped and approval and run
-
-            wait_for(journaled, timeout=30, what='the stop, the approval and the run in events.jsonl')
+            wait_for(
+                lambda: journal_tells(data, container=WEB, action_id=action['id']),
+                timeout=30,
+                what='the stop, the approval and the run in events.jsonl',
+            )
         finally:
             if not client.api.inspect_container(WEB)['State']['Running']:
                 client.api.start(WEB)
