@@ -152,6 +152,10 @@ class _Feed:
         self._closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
         self._on_end: Callable[[_Feed], None] = lambda feed: None
+        # Lines read but not yet on the loop: while one hand-over is waiting, more lines join it rather than
+        # each batch waking the loop (the engine sends about one chunk per line).
+        self._inbox: list[LogLine] = []
+        self._handover_waiting = False
 
     def start(self, loop: asyncio.AbstractEventLoop, on_end: Callable[[_Feed], None]) -> None:
         self._loop = loop
@@ -176,7 +180,12 @@ class _Feed:
                 self._stream = stream
             self._post(lambda _: self.opened.set(), None)
             for batch in stream.batches():
-                self._post(self._deliver, batch)
+                with self._lock:
+                    self._inbox.extend(batch)
+                    if self._handover_waiting:
+                        continue
+                    self._handover_waiting = True
+                self._post(self._deliver, None)
             self._post(self._finish, None)
         except Exception as err:  # handed to the subscribers (unless they already left)
             self._post(self._finish, None if self._closed else err)
@@ -186,8 +195,10 @@ class _Feed:
         with suppress(RuntimeError):  # the loop is closed: nobody is listening any more
             self._loop.call_soon_threadsafe(callback, argument)
 
-    def _deliver(self, batch: object) -> None:
-        assert isinstance(batch, list)
+    def _deliver(self, _: object) -> None:
+        with self._lock:
+            batch, self._inbox = self._inbox, []
+            self._handover_waiting = False
         self.history.extend(batch)
         for sub in list(self.subscribers):
             for line in batch:
