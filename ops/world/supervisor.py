@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from ops.bus import Event
 from ops.config import parse_duration
 from ops.docker.calls import compose_of
-from ops.services import Services
+from ops.services import DEV_PROJECT, Services
 from ops.world.actions import ActionQueue, ActionUpdate
 from ops.world.desired import StackWant, read_stack, repository_fingerprint
 from ops.world.drift import Drift, find_drift
@@ -141,7 +141,8 @@ class Supervisor:
                     updates = await self.freshness.updates(pairs, refresh=refresh_images)
                 drifts = find_drift(want, containers, updates)
                 ready = [d for d in drifts if self._settled(d, now)]
-                settled.extend(ready)
+                if self._may_change(name):
+                    settled.extend(ready)
                 reports[name] = StackReport(
                     name=name,
                     want=want,
@@ -157,6 +158,10 @@ class Supervisor:
             if changed:
                 self.changed.emit(None)
             return self.drifts
+
+    def _may_change(self, stack: str) -> bool:
+        """HOMELAB_ENV=dev changes only the dev project: other stacks' drift is shown, never proposed."""
+        return self.services.env != 'dev' or stack == DEV_PROJECT
 
     def _settled(self, drift: Drift, now: float) -> bool:
         if not drift.actionable:
