@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nicegui import background_tasks, ui
+from nicegui import ui
 
 from components.action_state import DECIDED, action_color
+from components.coalesced import Coalesced
 from components.drift_badges import kind_words
 from components.run_table import GRID_ON_PHONES, local_time
 from ops.store.models import Action
@@ -101,8 +102,7 @@ class action_history(ui.column):
     def __init__(self) -> None:
         super().__init__()
         self.limit = STEP
-        self._loading = False
-        self._again = False
+        self._refresh = Coalesced(self._fetch, name='action-history')
         self.classes('w-full gap-2')
         with self:
             self.table = ui.table(columns=COLUMNS, rows=[], row_key='id', pagination={'rowsPerPage': 0})
@@ -124,22 +124,14 @@ class action_history(ui.column):
 
     def reload(self) -> None:
         """Fetch again in the background (a burst of changes costs one or two queries)."""
-        background_tasks.create(self.load(), name='action-history')
+        self._refresh.request()
 
     async def load(self) -> None:
-        if self._loading:
-            self._again = True
+        await self._refresh.run()
+
+    async def _fetch(self) -> None:
+        rows = await decided_actions(self.limit + 1)
+        if self.is_deleted:
             return
-        self._loading = True
-        try:
-            while True:
-                self._again = False
-                rows = await decided_actions(self.limit + 1)
-                if self.is_deleted:
-                    return
-                self.table.rows = [history_row(action) for action in rows[: self.limit]]
-                self.more.set_visibility(len(rows) > self.limit)
-                if not self._again:
-                    return
-        finally:
-            self._loading = False
+        self.table.rows = [history_row(action) for action in rows[: self.limit]]
+        self.more.set_visibility(len(rows) > self.limit)

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 
 from nicegui import ui
 
+from components.coalesced import Coalesced
+
 PAGE_SIZE = 50  # rows a page shows on the Runs and Audit pages
 # Shows the page of rows older than `before` (None: the newest) and returns the cursor of the next one.
 Loader = Callable[[int | None], Awaitable[int | None]]
@@ -20,8 +22,7 @@ class pager(ui.row):
         self._trail: list[int | None] = []
         self.before: int | None = None
         self.next_before: int | None = None
-        self._loading = False
-        self._again = False
+        self._refresh = Coalesced(self._fetch, name='pager')
         self.classes('items-center gap-2')
         with self:
             self.newer = ui.button('Newer', icon='chevron_left', on_click=self.go_newer)
@@ -62,19 +63,11 @@ class pager(ui.row):
 
     async def reload(self) -> None:
         """Fetch the current page again; calls that arrive while one runs are folded into one more fetch."""
-        if self._loading:
-            self._again = True
-            return
-        self._loading = True
-        try:
-            while True:
-                self._again = False
-                self.next_before = await self._load(self.before)
-                if not self._again:
-                    break
-        finally:
-            self._loading = False
-        self._show()
+        if await self._refresh.run():
+            self._show()
+
+    async def _fetch(self) -> None:
+        self.next_before = await self._load(self.before)
 
     def _show(self) -> None:
         self.newer.set_enabled(bool(self._trail))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from nicegui import background_tasks, context, ui
+from nicegui import context, ui
 
+from components.coalesced import Coalesced
 from ops.world.actions import ActionQueue, ActionUpdate
 
 
@@ -14,8 +15,7 @@ class pending_actions(ui.link):
         super().__init__(target='/actions')
         self.queue = queue
         self.count: int | None = None
-        self._loading = False
-        self._again = False
+        self._refresh = Coalesced(self._load, name='pending-actions')
         self.classes('no-underline text-inherit flex items-center gap-2')
         with self:
             self.badge = ui.badge('…', color='grey-7').props('data-testid=pending-actions')
@@ -28,24 +28,12 @@ class pending_actions(ui.link):
 
     def reload(self) -> None:
         """Count again in the background (a burst of changes costs one or two queries)."""
-        if self._loading:
-            self._again = True
-            return
-        self._loading = True
-        background_tasks.create(self._load(), name='pending-actions')
+        self._refresh.request()
 
     async def _load(self) -> None:
-        try:
-            while True:
-                self._again = False
-                count = await self.queue.pending_count()
-                if self.is_deleted:
-                    return
-                self.show(count)
-                if not self._again:
-                    return
-        finally:
-            self._loading = False
+        count = await self.queue.pending_count()
+        if not self.is_deleted:
+            self.show(count)
 
     def show(self, count: int) -> None:
         self.count = count

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from nicegui import background_tasks, context, ui
+from nicegui import context, ui
 
 from components.badges import run_color
+from components.coalesced import Coalesced
 from ops.host.host_report import age_text
 from ops.manager import Manager
 from ops.runs import RunUpdate
@@ -20,8 +21,7 @@ class recent_runs(ui.column):
         self.classes('w-full gap-0').props('data-testid=recent-runs')
         self.manager = manager
         self.limit = limit
-        self._loading = False
-        self._again = False
+        self._refresh = Coalesced(self._load, name='recent-runs')
         self.reload()
         context.client.on_delete(manager.run_changed.subscribe(self._on_run))
 
@@ -30,24 +30,12 @@ class recent_runs(ui.column):
 
     def reload(self) -> None:
         """Fetch the runs again in the background (a burst of changes costs one or two queries)."""
-        if self._loading:
-            self._again = True
-            return
-        self._loading = True
-        background_tasks.create(self._load(), name='recent-runs')
+        self._refresh.request()
 
     async def _load(self) -> None:
-        try:
-            while True:
-                self._again = False
-                page = await runs_page(limit=self.limit)
-                if self.is_deleted:
-                    return
-                self._render(page.rows)
-                if not self._again:
-                    return
-        finally:
-            self._loading = False
+        page = await runs_page(limit=self.limit)
+        if not self.is_deleted:
+            self._render(page.rows)
 
     def _render(self, runs: list[Run]) -> None:
         self.clear()
