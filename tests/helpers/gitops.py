@@ -22,7 +22,7 @@ from ops.world.actions import ActionQueue
 from ops.world.drift import Drift
 from ops.world.observer import Observer
 from ops.world.supervisor import Supervisor
-from tests.helpers.docker_ops import close_services, make_services
+from tests.helpers.docker_ops import close_services, docker_client, make_services
 from tests.helpers.waiting import wait_for_async
 
 GIT_IDENTITY = ['-c', 'user.name=Homelab Test', '-c', 'user.email=test@homelab.invalid', '-c', 'commit.gpgsign=false']
@@ -139,6 +139,23 @@ async def gitops_loop(
         await manager.shutdown()
         with contextlib.suppress(Exception):
             await Compose().down(stack, ['compose.yml'], repo)
+        # The files may be broken by then (the invalid-files test): remove what is left by its project label.
+        remove_project(stack)
         owner.release()
         await close_services(services)
         await close_store()
+
+
+def remove_project(project: str) -> None:
+    """Force-remove every container of a Compose project, and its default network."""
+    client = docker_client()
+    try:
+        label = f'com.docker.compose.project={project}'
+        for container in client.api.containers(all=True, filters={'label': label}):
+            with contextlib.suppress(Exception):
+                client.api.remove_container(container['Id'], force=True)
+        for network in client.api.networks(filters={'label': label}):
+            with contextlib.suppress(Exception):
+                client.api.remove_network(network['Id'])
+    finally:
+        client.close()
