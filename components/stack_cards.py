@@ -6,6 +6,7 @@ from nicegui import context, ui
 
 from components.container_entry import GRID, HEADINGS, container_entry
 from components.drift_badges import drift_badges
+from components.ticker import every
 from ops.docker.engine import ContainerInfo
 from ops.world.container_facts import ContainerFacts, ContainerFactsWatch
 from ops.world.observer import ContainerChange, Observer
@@ -73,7 +74,7 @@ class stack_cards(ui.column):
         client.on_delete(facts.changed.subscribe(self._on_facts))
         if supervisor is not None:
             client.on_delete(supervisor.changed.subscribe(lambda _: self._on_drift()))
-        ui.timer(60, self.tick)
+        every(60, self.tick)
 
     def tick(self) -> None:
         """Let the uptimes advance (only texts that read differently now are sent)."""

@@ -9,6 +9,7 @@ from nicegui import context, ui
 
 from components.action_plan import ERROR_TEXT
 from components.drift_badges import NOT_CHECKED, drift_badges, drift_key, kind_badge, kind_words, settling_text
+from components.ticker import every
 from ops.host.host_report import age_text
 from ops.world.drift import Drift
 from ops.world.supervisor import StackReport, Supervisor
@@ -106,7 +107,7 @@ class drift_board(ui.column):
                 self._rows[name] = stack_drift(name, supervisor.reports.get(name), settle=supervisor.settle)
         self._summarize()
         context.client.on_delete(supervisor.changed.subscribe(lambda _: self.refresh()))
-        ui.timer(30, self.tick)
+        every(30, self.tick)
 
     def refresh(self) -> None:
         """The supervisor's picture changed: update the rows whose report is another one."""

@@ -12,6 +12,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 from app.auth.oidc import OIDC_PATHS
 from app.auth.sessions import COOKIE, SessionPolicy, Sessions
 from app.auth.tokens import bearer, token_owner
+from components.ticker import every
 
 OPEN_PATHS = frozenset({'/login', '/healthz', '/auth/complete'}) | OIDC_PATHS
 # NiceGUI's own static assets and its websocket; the websocket only serves pages already gated here.
@@ -75,12 +76,13 @@ def install_gate(policy: SessionPolicy | None = None) -> None:
 
         async def recheck() -> None:
             if await _sessions.check(sid) is None:
-                timer.cancel()
+                stop()
                 with client:
                     ui.navigate.to('/login')
 
         with client:
-            timer = ui.timer(SESSION_RECHECK, recheck)
+            # An app-wide ticker, not a ui.timer: a closed page is let go at once, not at the next recheck.
+            stop = every(SESSION_RECHECK, recheck)
         client.on_delete(lambda: watched.discard(client.id))
 
     @app.get('/auth/complete', include_in_schema=False)

@@ -11,6 +11,7 @@ from components.action_board import action_board
 from components.action_history import action_history
 from components.frame import frame
 from components.stack_drift import drift_board
+from components.ticker import every
 from ops.world.actions import IN_FLIGHT, ActionUpdate
 
 
@@ -37,7 +38,7 @@ class ActionsPage:
         self.history = action_history()
         client = context.client
         client.on_delete(system.actions.changed.subscribe(self.changed))
-        ui.timer(60, self.board.tick)
+        every(60, self.board.tick)
 
     async def start(self) -> None:
         await self.board.start()
