@@ -7,13 +7,16 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from ops.checks import stack_configured, stack_in_scope
-from ops.docker.compose import Compose
+from ops.docker.compose import Compose, ServiceProgress
 from ops.errors import OperationFailed, Refused
+from ops.run_context import RunContext
 from ops.services import Services
 
 T = TypeVar('T')
 
 READ_TIMEOUT = 30.0
+# Steps after which a service has nothing left to do in a `compose up`.
+SETTLED = frozenset({'Started', 'Running', 'Healthy', 'Exited', 'Removed', 'Error'})
 
 
 async def blocking(call: Callable[..., T], *args: Any, timeout: float = READ_TIMEOUT, **kwargs: Any) -> T:
@@ -59,3 +62,13 @@ def _in_scope(stack: str, services: Services) -> bool:
     except Refused:
         return False
     return True
+
+
+def up_progress(ctx: RunContext, stack: str, *, key_prefix: str) -> Callable[[ServiceProgress], None]:
+    """A `compose up` step of a service as the run's progress bar for it: done once the service settled."""
+
+    def progress(step: ServiceProgress) -> None:
+        settled = step.status in SETTLED
+        ctx.progress(f'{key_prefix}{step.service}', f'{stack} {step.service}', 1 if settled else 0, 1, step.status)
+
+    return progress

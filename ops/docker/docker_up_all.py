@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ops.docker.calls import compose_of, stack_lock, stacks_in_scope
-from ops.docker.compose import ServiceProgress
+from ops.docker.calls import compose_of, stack_lock, stacks_in_scope, up_progress
 from ops.errors import OperationFailed
 from ops.params import StackName, StrictParams
 from ops.registry import Result, operation
@@ -11,8 +10,6 @@ from ops.run_context import RunContext
 from ops.services import Services
 
 UP_TIMEOUT = 900
-# Steps after which a service has nothing left to do in this `up`.
-_SETTLED = frozenset({'Started', 'Running', 'Healthy', 'Exited', 'Removed', 'Error'})
 
 
 class Params(StrictParams):
@@ -47,10 +44,6 @@ async def docker_up_all(params: Params, ctx: RunContext) -> Result:
         if ctx.cancelled.is_set():
             break
 
-        def progress(step: ServiceProgress, stack: str = stack) -> None:
-            settled = step.status in _SETTLED
-            ctx.progress(f'{stack}/{step.service}', f'{stack} {step.service}', 1 if settled else 0, 1, step.status)
-
         ctx.log(f'== {stack}: compose up -d')
         # An all-stacks run and a one-stack run have different lock keys: this keeps them off the same stack.
         async with stack_lock(services, stack):
@@ -59,7 +52,7 @@ async def docker_up_all(params: Params, ctx: RunContext) -> Result:
                 services.config.stacks[stack].files,
                 services.repo_dir,
                 on_line=ctx.log,
-                on_service_progress=progress,
+                on_service_progress=up_progress(ctx, stack, key_prefix=f'{stack}/'),
                 timeout=UP_TIMEOUT,
             )
         if not result.ok:

@@ -4,8 +4,8 @@ recreate; with `pull`, first pull its image layer by layer)."""
 from __future__ import annotations
 
 from ops.checks import stack_configured
-from ops.docker.calls import compose_of, stack_lock
-from ops.docker.compose import ComposeError, ServiceProgress
+from ops.docker.calls import compose_of, stack_lock, up_progress
+from ops.docker.compose import ComposeError
 from ops.docker.pulling import pull_image
 from ops.errors import OperationFailed, Refused
 from ops.params import ServiceName, StackName, StrictParams
@@ -14,7 +14,6 @@ from ops.run_context import RunContext
 from ops.services import Services
 
 UP_TIMEOUT = 900
-_SETTLED = frozenset({'Started', 'Running', 'Healthy', 'Exited', 'Removed', 'Error'})
 
 
 class Params(StrictParams):
@@ -68,10 +67,6 @@ async def stack_service_up(params: Params, ctx: RunContext) -> Result:
             raise OperationFailed(f'{params.stack}/{params.service} builds its image: there is nothing to pull')
         result['pull'] = (await pull_image(ctx, image, key_prefix='pull/')).as_result()
 
-    def progress(step: ServiceProgress) -> None:
-        settled = step.status in _SETTLED
-        ctx.progress(f'up/{step.service}', f'{params.stack} {step.service}', 1 if settled else 0, 1, step.status)
-
     ctx.log(f'== {params.stack}: compose up -d {params.service}')
     async with stack_lock(services, params.stack):
         up = await compose.up(
@@ -79,7 +74,7 @@ async def stack_service_up(params: Params, ctx: RunContext) -> Result:
             services.config.stacks[params.stack].files,
             services.repo_dir,
             on_line=ctx.log,
-            on_service_progress=progress,
+            on_service_progress=up_progress(ctx, params.stack, key_prefix='up/'),
             timeout=UP_TIMEOUT,
             services=[params.service],
             remove_orphans=False,
