@@ -84,70 +84,42 @@ def find_drift(
     for info in mine:
         by_service.setdefault(info.service or '', []).append(info)
     drifts: list[Drift] = []
+
+    def found(kind: DriftKind, service: str | None, container: str | None, detail: str, fingerprint: str) -> None:
+        drifts.append(
+            Drift(
+                stack=want.name,
+                kind=kind,
+                service=service,
+                container=container,
+                detail=detail,
+                fingerprint=fingerprint,
+            )
+        )
+
     for name, service in want.services.items():
         running = by_service.get(name, [])
         if not running:
-            drifts.append(
-                Drift(
-                    stack=want.name,
-                    kind='missing',
-                    service=name,
-                    container=None,
-                    detail=f'no container runs service {name}',
-                    fingerprint=service.config_hash,
-                )
-            )
+            found('missing', name, None, f'no container runs service {name}', service.config_hash)
             continue
         for info in sorted(running, key=lambda c: c.name):
             if info.config_hash and info.config_hash != service.config_hash:
-                drifts.append(
-                    Drift(
-                        stack=want.name,
-                        kind='config',
-                        service=name,
-                        container=info.name,
-                        detail=f'{info.name} runs config {info.config_hash[:12]}, '
-                        f'the files say {service.config_hash[:12]}',
-                        fingerprint=service.config_hash,
-                    )
-                )
+                detail = f'{info.name} runs config {info.config_hash[:12]}, the files say {service.config_hash[:12]}'
+                found('config', name, info.name, detail, service.config_hash)
             elif info.state in _DOWN:
                 code = f' (exit code {info.exit_code})' if info.exit_code is not None else ''
-                drifts.append(
-                    Drift(
-                        stack=want.name,
-                        kind='stopped',
-                        service=name,
-                        container=info.name,
-                        detail=f'{info.name} is {info.state}{code}',
-                        fingerprint=info.id,
-                    )
-                )
+                found('stopped', name, info.name, f'{info.name} is {info.state}{code}', info.id)
             update = updates.get(info.id)
             if update is not None:
-                drifts.append(
-                    Drift(
-                        stack=want.name,
-                        kind='image',
-                        service=name,
-                        container=info.name,
-                        detail=f'{update.image}: the registry has {update.registry_digest[:19]}…, '
-                        f'{info.name} runs {(update.running_digest or "a local image")[:19]}…',
-                        fingerprint=update.registry_digest,
-                    )
+                detail = (
+                    f'{update.image}: the registry has {update.registry_digest[:19]}…, '
+                    f'{info.name} runs {(update.running_digest or "a local image")[:19]}…'
                 )
+                found('image', name, info.name, detail, update.registry_digest)
     for service_name, infos in sorted(by_service.items()):
         if service_name in want.services:
             continue
         for info in sorted(infos, key=lambda c: c.name):
-            drifts.append(
-                Drift(
-                    stack=want.name,
-                    kind='orphan',
-                    service=None,
-                    container=info.name,
-                    detail=f'{info.name} (service {service_name or "?"}) is not in the stack files',
-                    fingerprint=info.id,
-                )
-            )
+            detail = f'{info.name} (service {service_name or "?"}) is not in the stack files'
+            found('orphan', None, info.name, detail, info.id)
     return sorted(drifts, key=lambda d: (d.subject, d.kind))

@@ -36,6 +36,7 @@ class ImageFreshness:
         self.engine = engine
         self.ttl = ttl
         self.answers: dict[str, RegistryAnswer] = {}
+        self.digests: dict[str, tuple[float, tuple[str, ...]]] = {}
 
     async def updates(
         self, wanted: Iterable[tuple[ContainerInfo, str]], *, refresh: bool = False
@@ -51,13 +52,12 @@ class ImageFreshness:
     async def _check(self, info: ContainerInfo, reference: str, *, refresh: bool) -> ImageUpdate | None:
         if '@' in reference:  # pinned by digest: the tag cannot move under it
             return None
-        try:
-            details = await asyncio.wait_for(asyncio.to_thread(self.engine.inspect, info.id), REGISTRY_TIMEOUT)
-        except (EngineError, TimeoutError):
+        repo_digests = await self._repo_digests(info, refresh=refresh)
+        if repo_digests is None:
             return None
         repository = repository_of(reference)
-        running = [d for d in details.repo_digests if d.split('@', 1)[0] == repository]
-        if not details.repo_digests:
+        running = [d for d in repo_digests if d.split('@', 1)[0] == repository]
+        if not repo_digests:
             # Built or imported here: no registry has ever served it, so there is nothing to compare with.
             return None
         answer = await self._registry_digest(reference, refresh=refresh)
@@ -70,6 +70,26 @@ class ImageFreshness:
             running_digest=running[0].split('@', 1)[1] if running else None,
             registry_digest=answer.digest,
         )
+
+    async def _repo_digests(self, info: ContainerInfo, *, refresh: bool) -> tuple[str, ...] | None:
+        """The registry digests of the container's image, looked up once per image (not per evaluation)."""
+        cached = self.digests.get(info.image_id) if info.image_id else None
+        if cached is not None and not refresh and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        try:
+            if info.image_id:
+                image = await asyncio.wait_for(
+                    asyncio.to_thread(self.engine.image_ref, info.image_id), REGISTRY_TIMEOUT
+                )
+                digests = image.repo_digests if image is not None else ()
+            else:
+                details = await asyncio.wait_for(asyncio.to_thread(self.engine.inspect, info.id), REGISTRY_TIMEOUT)
+                digests = details.repo_digests
+        except (EngineError, TimeoutError):
+            return None
+        if info.image_id:
+            self.digests[info.image_id] = (time.monotonic(), digests)
+        return digests
 
     async def _registry_digest(self, reference: str, *, refresh: bool) -> RegistryAnswer:
         cached = self.answers.get(reference)
