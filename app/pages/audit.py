@@ -11,7 +11,7 @@ from components.audit_table import audit_table
 from components.chain_status import chain_status
 from components.frame import frame
 from components.history_filter import history_filter
-from components.pager import PAGE_SIZE, pager
+from components.history_view import HistoryView
 from ops.runs import RunUpdate
 from ops.store.history import audit_csv, audit_for_export, audit_json
 from ops.store.queries import HistoryFilter, audit_page
@@ -26,7 +26,7 @@ def register(system: System) -> None:
             await AuditPage(system).start()
 
 
-class AuditPage:
+class AuditPage(HistoryView):
     """Chain status on top, then filters, the events and the pager; new events appear without a reload."""
 
     def __init__(self, system: System) -> None:
@@ -44,25 +44,9 @@ class AuditPage:
                     'outline dense no-caps data-testid=export-json'
                 ).mark('export-json').tooltip('Download the events of this filter as JSON')
             history_filter(self.filter_changed, operations=system.manager.registry.names(), kinds=KINDS, with_run=True)
-            self.table = audit_table()
-            self.pager = pager(self.load)
+            self.attach(audit_table(), audit_page)
         unsubscribe = system.manager.run_changed.subscribe(self.run_changed)
         context.client.on_delete(unsubscribe)
-
-    async def start(self) -> None:
-        """Show the newest events."""
-        await self.pager.first()
-
-    async def load(self, before: int | None) -> int | None:
-        """Show one page; returns the cursor of the next."""
-        page = await audit_page(before=before, limit=PAGE_SIZE, where=self.where)
-        self.table.show(page.rows)
-        return page.next_before
-
-    def filter_changed(self, where: HistoryFilter) -> None:
-        """A new filter starts at the newest events again."""
-        self.where = where
-        background_tasks.create(self.pager.first(), name='audit-filter')
 
     def run_changed(self, update: RunUpdate) -> None:
         """Every run change writes audit events; the newest page shows them as they come."""

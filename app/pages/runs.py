@@ -7,7 +7,7 @@ from nicegui import background_tasks, context, ui
 from app.system import System
 from components.frame import frame
 from components.history_filter import history_filter
-from components.pager import PAGE_SIZE, pager
+from components.history_view import HistoryView
 from components.run_detail import run_detail
 from components.run_table import run_table
 from ops.runs import RunState, RunUpdate
@@ -26,8 +26,10 @@ def register(system: System) -> None:
             await run_detail(system.manager, run_id)
 
 
-class RunsPage:
+class RunsPage(HistoryView):
     """Filters, the table and the pager; a run that starts or changes shows up without a reload."""
+
+    table: run_table
 
     def __init__(self, system: System) -> None:
         self.where = HistoryFilter()
@@ -37,25 +39,9 @@ class RunsPage:
                 operations=system.manager.registry.names(),
                 states=[state.value for state in RunState],
             )
-            self.table = run_table()
-            self.pager = pager(self.load)
+            self.attach(run_table(), runs_page)
         unsubscribe = system.manager.run_changed.subscribe(self.run_changed)
         context.client.on_delete(unsubscribe)
-
-    async def start(self) -> None:
-        """Show the newest runs."""
-        await self.pager.first()
-
-    async def load(self, before: int | None) -> int | None:
-        """Show one page; returns the cursor of the next."""
-        page = await runs_page(before=before, limit=PAGE_SIZE, where=self.where)
-        self.table.show(page.rows)
-        return page.next_before
-
-    def filter_changed(self, where: HistoryFilter) -> None:
-        """A new filter starts at the newest rows again."""
-        self.where = where
-        background_tasks.create(self.pager.first(), name='runs-filter')
 
     def run_changed(self, update: RunUpdate) -> None:
         """New runs appear on the newest page; a shown run's state changes where it is."""
