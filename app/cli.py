@@ -10,11 +10,16 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from app.cli_actions import add_commands as add_action_commands
 from app.cli_backup import add_commands as add_backup_commands
 from app.cli_ops import add_commands
 from app.cli_world import add_commands as add_world_commands
+from app.config_problems import problem_line
 from app.settings import Settings, prepare_data_dir
+from ops.config import ConfigError
 from ops.store.db import close_store, open_store
 
 
@@ -25,7 +30,14 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     handler: Callable[[argparse.Namespace], int] = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except (ConfigError, ValidationError, SettingsError) as err:
+        # A bad config file or HOMELAB_* value: one line naming the key and the rule, not a traceback.
+        if (line := problem_line(err)) is None:
+            raise
+        print(line, file=sys.stderr)
+        return 2
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -77,6 +89,7 @@ def _serve(args: argparse.Namespace) -> int:
     if args.port:
         overrides['port'] = args.port
     settings = Settings(**overrides)
+    settings.load_config()  # a broken config stops here, before the UI's imports and their warnings
     if args.native and importlib.util.find_spec('webview') is None:
         print('homelab: --native needs pywebview with Qt: .venv/bin/pip install "pywebview[qt]"', file=sys.stderr)
         return 2

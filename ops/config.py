@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 
 # Compose project names: lowercase letters, digits, dashes and underscores (what Compose itself accepts).
-StackName = Annotated[str, StringConstraints(pattern=r'^[a-z0-9][a-z0-9_-]{0,62}$')]
-ProbeName = Annotated[str, StringConstraints(pattern=r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$')]
-UnitName = Annotated[str, StringConstraints(pattern=r'^[A-Za-z0-9][A-Za-z0-9@_.:-]{0,126}$')]
+_STACK_NAME = r'^[a-z0-9][a-z0-9_-]{0,62}$'
+_PROBE_NAME = r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$'
+_UNIT_NAME = r'^[A-Za-z0-9][A-Za-z0-9@_.:-]{0,126}$'
+StackName = Annotated[str, StringConstraints(pattern=_STACK_NAME)]
+ProbeName = Annotated[str, StringConstraints(pattern=_PROBE_NAME)]
+UnitName = Annotated[str, StringConstraints(pattern=_UNIT_NAME)]
+# What each name pattern means, for the one line a person reads when the config breaks it.
+NAME_RULES = {
+    _STACK_NAME: 'a stack name must be a lowercase Compose project name (a-z, 0-9, -, _)',
+    _PROBE_NAME: 'a probe name must be letters, digits, ".", "_" or "-" (at most 63)',
+    _UNIT_NAME: 'a systemd unit name must be letters, digits and "@_.:-" (e.g. restic-backup.service)',
+}
 
 _DURATION = re.compile(r'^(\d+)([smhd])$')
 _SECONDS = {'s': 1, 'm': 60, 'h': 3600, 'd': 86400}
@@ -113,16 +124,63 @@ class ConfigError(ValueError):
 
 
 def load_config(path: Path | None) -> HomelabConfig:
-    """Read and validate the TOML file; no file means the empty default."""
+    """Read and validate the TOML file; no file means the empty default.
+
+    A ConfigError's text is one line naming the file, the key and the rule it breaks (never a traceback).
+    """
     if path is None:
         return HomelabConfig()
     try:
         data = tomllib.loads(path.read_text(encoding='utf-8'))
     except FileNotFoundError as err:
-        raise ConfigError(f'config file not found: {path}') from err
+        raise ConfigError(f'config {path}: file not found') from err
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f'config {path}: cannot read it: {err}') from err
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f'config file {path} is not valid TOML: {err}') from err
+        raise ConfigError(f'config {path}: not valid TOML: {err}') from err
     try:
         return HomelabConfig.model_validate(data)
-    except ValueError as err:
-        raise ConfigError(f'config file {path}: {err}') from err
+    except ValidationError as err:
+        raise ConfigError(f'config {path}: {first_problem(err)}') from err
+
+
+def first_problem(err: ValidationError) -> str:
+    """`key: rule` for the first error (plus how many more), without echoing a value that might be secret."""
+    problems = err.errors()
+    item = problems[0]
+    loc = list(item['loc'])
+    if loc and loc[-1] == '[key]':
+        loc.pop()  # a dict key broke its name rule: the key itself is the place to point at
+    more = f' (and {len(problems) - 1} more problem(s))' if len(problems) > 1 else ''
+    return f'{key_path(loc)}: {rule_of(item)}{more}'
+
+
+def key_path(loc: list[int | str]) -> str:
+    """A pydantic location as a TOML key: stacks."My Stack".files[0]."""
+    text = ''
+    for part in loc:
+        if isinstance(part, int):
+            text += f'[{part}]'
+        else:
+            name = part if _BARE_KEY.match(part) else json.dumps(part)
+            text += f'.{name}' if text else name
+    return text or '(top level)'
+
+
+def rule_of(item: ErrorDetails) -> str:
+    """The rule an input broke, in words (the input itself is left out)."""
+    kind, ctx = item['type'], item.get('ctx') or {}
+    if kind == 'extra_forbidden':
+        return 'unknown key'
+    if kind == 'missing':
+        return 'required'
+    if kind == 'string_pattern_mismatch':
+        return NAME_RULES.get(str(ctx.get('pattern')), item['msg'])
+    if kind == 'literal_error':
+        return 'must be one of ' + str(ctx.get('expected', '')).replace(' or ', ', ')
+    if kind == 'value_error':
+        return str(ctx.get('error', item['msg']))
+    return item['msg'][:1].lower() + item['msg'][1:]
+
+
+_BARE_KEY = re.compile(r'^[A-Za-z0-9_-]+$')
