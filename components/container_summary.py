@@ -1,12 +1,12 @@
-"""What `docker inspect` says about one container, as cards: image, ports, mounts, networks and health probes."""
+"""What `docker inspect` says about one container, as cards: image, ports, mounts, networks, health, environment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from nicegui import ui
 
-from ops.docker.details import ContainerDetails, HealthReport
+from ops.docker.details import ContainerDetails, EnvSetting, HealthReport
 
 PROBES_SHOWN = 5
 
@@ -55,6 +55,8 @@ class container_summary(ui.element):
                 _lines(f'{n.name}: {n.ip_address or "no address"}' for n in details.networks)
             with _card('Health check', 'monitor_heart'):
                 _health(details.health)
+            with _card('Environment', 'tune'):
+                _environment(details.environment)
 
 
 def _health(health: HealthReport) -> None:
@@ -72,6 +74,22 @@ def _health(health: HealthReport) -> None:
             with ui.column().classes('gap-0 min-w-0'):
                 ui.label(f'{_when(probe.start)} · exit {probe.exit_code}').classes('text-xs opacity-70')
                 ui.label(probe.output or '(no output)').classes('text-xs font-mono break-all whitespace-pre-wrap')
+
+
+def _environment(settings: Sequence[EnvSetting]) -> None:
+    # Secret-looking values arrive masked already (ops.docker.details): the page never holds them.
+    if not settings:
+        ui.label('None.').classes('text-sm opacity-70')
+    for setting in settings:
+        with ui.row().classes('w-full no-wrap gap-1 items-baseline').props('data-testid=env-setting'):
+            ui.label(setting.name).classes('text-xs font-mono font-semibold break-all')
+            if setting.value is None:
+                ui.label('(no value)').classes('text-xs italic opacity-70')
+                continue
+            ui.label('=').classes('text-xs font-mono opacity-60')
+            value = ui.label(setting.value).classes('text-xs font-mono break-all min-w-0')
+            if setting.hidden:
+                value.classes('italic opacity-70').tooltip('a secret-looking value: not shown')
 
 
 def _card(title: str, icon: str) -> ui.card:

@@ -8,7 +8,7 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,19 @@ _OUTPUT_FLAGS = ('--ansi', 'never', '--progress', 'plain')
 CHANGING = frozenset({'Recreate', 'Recreated', 'Creating', 'Created', 'Removing', 'Removed'})
 _CONTAINER_STEP = re.compile(r'^\s*Container\s+(?P<container>\S+)\s+(?P<status>\S+)(?:\s+(?P<detail>.*\S))?\s*$')
 _PULL_STEP = re.compile(r'^\s*(?P<service>[a-zA-Z0-9][a-zA-Z0-9_.-]*)\s+(?P<status>Pulling|Pulled|Skipped|Error)\b')
+# The only variables of the console's environment Compose gets: the engine's address and what reaching it needs
+# (TLS files, a docker context, the ssh agent for DOCKER_HOST=ssh://). Never HOMELAB_* nor COMPOSE_* (which would
+# silently change what runs).
+COMPOSE_ENVIRONMENT = (
+    'PATH',
+    'HOME',
+    'DOCKER_HOST',
+    'DOCKER_TLS_VERIFY',
+    'DOCKER_CERT_PATH',
+    'DOCKER_CONTEXT',
+    'DOCKER_CONFIG',
+    'SSH_AUTH_SOCK',
+)
 
 
 class ComposeError(Exception):
@@ -193,11 +206,21 @@ class Compose:
             raise ComposeError(str(err)) from err
 
     def _env(self) -> dict[str, str]:
-        # COMPOSE_* variables (COMPOSE_FILE, COMPOSE_PROJECT_NAME...) would silently change what runs.
-        env = {key: value for key, value in os.environ.items() if not key.startswith('COMPOSE_')}
-        if self.docker_host:
-            env['DOCKER_HOST'] = self.docker_host
-        return env
+        return compose_environment(os.environ, docker_host=self.docker_host)
+
+
+def compose_environment(console: Mapping[str, str], *, docker_host: str | None = None) -> dict[str, str]:
+    """What Compose may see of the console's environment: how to reach the engine, nothing else.
+
+    Compose interpolates `${VAR}` (and copies `environment: [VAR]`) from its own environment, so a committed file
+    could otherwise put any console secret into an image reference the engine sends to a registry. The stack's
+    own `.env` and `env_file` are read by Compose itself from the project directory.
+    """
+    env = {name: console[name] for name in COMPOSE_ENVIRONMENT if name in console}
+    env.setdefault('PATH', os.defpath)
+    if docker_host:
+        env['DOCKER_HOST'] = docker_host
+    return env
 
 
 def _up_args(services: Sequence[str], *, pull: bool, remove_orphans: bool) -> list[str]:

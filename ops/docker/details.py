@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ops.docker.labels import CONFIG_HASH_LABEL, PROJECT_LABEL, SERVICE_LABEL
+from ops.masking import is_masked, shown_value
 
 # The engine's "never" timestamp (a container that never finished, never started...).
 _ZERO_TIME = '0001-01-01T00:00:00Z'
@@ -53,6 +54,15 @@ class NetworkInfo:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class EnvSetting:
+    """One environment variable of a container as it may be shown: a secret-looking value is already masked."""
+
+    name: str
+    value: str | None
+    hidden: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class HealthProbe:
     """One run of the container's healthcheck."""
 
@@ -94,6 +104,7 @@ class ContainerDetails:
     mounts: tuple[MountInfo, ...]
     networks: tuple[NetworkInfo, ...]
     health: HealthReport
+    environment: tuple[EnvSetting, ...] = ()
 
 
 def details_from_inspect(data: dict[str, Any], image: ImageRef | None) -> ContainerDetails:
@@ -133,7 +144,19 @@ def details_from_inspect(data: dict[str, Any], image: ImageRef | None) -> Contai
             for name, net in sorted(((data.get('NetworkSettings') or {}).get('Networks') or {}).items())
         ),
         health=health_from_state(state),
+        environment=environment_of(config.get('Env')),
     )
+
+
+def environment_of(entries: object) -> tuple[EnvSetting, ...]:
+    """`Config.Env` (`NAME=value` strings) with every secret-looking value masked: no secret leaves the engine's
+    JSON for a page, a run's result or a log line."""
+    settings: list[EnvSetting] = []
+    for entry in entries if isinstance(entries, list) else []:
+        name, sep, value = str(entry).partition('=')
+        raw = value if sep else None
+        settings.append(EnvSetting(name=name, value=shown_value(name, raw), hidden=is_masked(name, raw)))
+    return tuple(settings)
 
 
 def health_from_state(state: dict[str, Any]) -> HealthReport:

@@ -1,7 +1,8 @@
 """The config diff of a plan preview: what a recreate would change, setting by setting.
 
 The running side comes from the container's inspect (and its image's environment, which is not the
-stack's doing); the wanted side is the service as `compose config --format json` renders it.
+stack's doing); the wanted side is the service as `compose config --format json` renders it. Values of
+secret-looking environment variables and labels never leave this module: their rows say `changed`.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from ops.masking import shown_change
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -33,6 +36,12 @@ def config_diff(running: dict[str, Any], wanted: dict[str, Any]) -> list[Setting
         if have != want:
             changes.append(SettingChange(setting=setting, running=have, wanted=want))
 
+    def compare_masked(setting: str, name: str, have: str | None, want: str | None) -> None:
+        # A secret-looking value is compared in full but shown only as `changed` (see ops.masking).
+        if have != want:
+            shown_have, shown_want = shown_change(name, have, want)
+            changes.append(SettingChange(setting=setting, running=shown_have, wanted=shown_want))
+
     compare('image', _text(config.get('Image')), _text(wanted.get('image')))
     # Without a command (entrypoint) in the files, the image's own applies: nothing to compare.
     if 'command' in wanted:
@@ -42,7 +51,7 @@ def config_diff(running: dict[str, Any], wanted: dict[str, Any]) -> list[Setting
     have_env = _environment(config.get('Env'), running.get('ImageEnv'))
     want_env = {str(k): (None if v is None else str(v)) for k, v in (wanted.get('environment') or {}).items()}
     for key in sorted(set(have_env) | set(want_env)):
-        compare(f'environment {key}', have_env.get(key), want_env.get(key))
+        compare_masked(f'environment {key}', key, have_env.get(key), want_env.get(key))
     compare('ports', _host_ports(host.get('PortBindings')), _wanted_ports(wanted.get('ports')))
     compare('restart', (host.get('RestartPolicy') or {}).get('Name') or 'no', str(wanted.get('restart') or 'no'))
     if 'healthcheck' in wanted:
@@ -53,7 +62,7 @@ def config_diff(running: dict[str, Any], wanted: dict[str, Any]) -> list[Setting
         )
     have_labels = config.get('Labels') or {}
     for key, value in sorted((wanted.get('labels') or {}).items()):
-        compare(f'label {key}', _text(have_labels.get(key)), _text(value))
+        compare_masked(f'label {key}', str(key), _text(have_labels.get(key)), _text(value))
     return changes
 
 

