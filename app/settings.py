@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 from typing import Literal
 
@@ -11,6 +13,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ops.config import HomelabConfig, load_config
+
+log = logging.getLogger(__name__)
 
 DATA_SUBDIRS = ('events', 'world', 'state', 'requests', 'logs', 'secrets')
 
@@ -45,11 +49,29 @@ class Settings(BaseSettings):
 
 
 def prepare_data_dir(data_dir: Path) -> None:
-    """Create the data directory layout of DESIGN.md (idempotent)."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    """Create the data directory layout of DESIGN.md (idempotent). It holds the database and the secrets, so
+    only its owner may enter it (0700) and the secrets are 0600; looser modes left by an older version are
+    tightened here, at every start."""
+    data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private(data_dir, 0o700)
     for name in DATA_SUBDIRS:
         (data_dir / name).mkdir(exist_ok=True)
-    (data_dir / 'secrets').chmod(0o700)
+    secrets_dir = data_dir / 'secrets'
+    private(secrets_dir, 0o700)
+    for path in secrets_dir.iterdir():
+        if path.is_file() and not path.is_symlink():
+            private(path, 0o600)
+
+
+def private(path: Path, mode: int) -> None:
+    """Take away the group and other bits `mode` does not grant (never loosen); a path owned by someone else
+    (a bind mount made by root) is left as it is, with a warning."""
+    try:
+        current = stat.S_IMODE(path.stat().st_mode)
+        if current & ~mode & 0o077:
+            path.chmod(current & mode)
+    except PermissionError as err:
+        log.warning('cannot make %s private (%s): give it to the user the console runs as', path, err)
 
 
 WILDCARD_ADDRESSES = {'0.0.0.0', '::', '[::]', ''}  # noqa: S104 - these are the addresses we refuse by default
@@ -88,8 +110,10 @@ def storage_secret(settings: Settings) -> str:
         return secret
     path = settings.data_dir / 'secrets' / 'storage_secret'
     if path.exists():
+        private(path, 0o600)
         return path.read_text(encoding='utf-8').strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    private(path.parent, 0o700)
     secret = secrets.token_urlsafe(48)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, 'w', encoding='utf-8') as handle:

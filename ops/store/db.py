@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +48,23 @@ TORTOISE_ORM = tortoise_config('data/homelab.sqlite3')
 async def open_store(database: Path) -> None:
     """Apply pending migrations, then open the connections the app uses."""
     database.parent.mkdir(parents=True, exist_ok=True)
+    make_private(database)
     config = tortoise_config(database)
     await migrate(config=config)
     await Tortoise.close_connections()
     # The global fallback lets request handlers and background tasks (other asyncio contexts) see the store.
     await Tortoise.init(config=config, _enable_global_fallback=True)
+
+
+def make_private(database: Path) -> None:
+    """The database holds password hashes, sessions and the audit trail: 0600 from its first byte (SQLite gives
+    its -wal and -shm files the database file's mode), and an existing looser one is tightened."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    for path in (database, *(database.with_name(database.name + tail) for tail in ('-wal', '-shm', '-journal'))):
+        with contextlib.suppress(FileNotFoundError):
+            if stat.S_IMODE(path.stat().st_mode) & 0o077:
+                path.chmod(0o600)
 
 
 async def close_store() -> None:
