@@ -1,62 +1,160 @@
-"""Login throttling per client address and per user name, with exponential back-off.
+"""The sign-in throttle: back-off per address and user name and per address, a rate per user name, one check at a time.
 
-Keys are tracked whether or not the user exists, so the answers never reveal which names are real. The
-lock-out per user name is capped (15 min) so an attacker cannot keep the owner out for long, and the
-attacker's own address is slowed down independently.
+Keys are kept whether or not the user exists, so the answers never reveal which names are real. Guessing from one
+address backs that address off (exponentially, capped); across addresses a user name is only slowed to one check
+per USER_INTERVAL, never locked, so the owner elsewhere always gets in within seconds. An attempt is reserved
+before its secret is checked (no await in between), so simultaneous attempts cannot all pass the check.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import TracebackType
 
-FREE_ATTEMPTS = 5
+FREE_ATTEMPTS = 5  # failures per (address, user name) before that pair backs off
+ADDRESS_FREE_ATTEMPTS = 10  # failures per address, whatever the user names, before the address backs off
+USER_FREE_ATTEMPTS = 5  # failures per user name from all addresses before its checks are rated
+USER_INTERVAL = 5.0  # then at most one check per user name per this many seconds, from wherever it comes
 BASE_DELAY = 2.0
 MAX_DELAY = 15 * 60.0
+BUSY_WAIT = 1.0  # the answer while another check for the same address or user name is under way
 FORGET_AFTER = 60 * 60.0
+
+clock: Callable[[], float] = time.monotonic  # what a new throttle runs on (tests wind a fake one forward)
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """The attempt is not checked; trying again makes sense in `wait` seconds."""
+
+    wait: float
+    busy: bool = False  # another attempt for this address or user name is being checked right now
+
+    @property
+    def message(self) -> str:
+        if self.busy:
+            return f'Another sign-in attempt is being checked. Try again in {_whole(self.wait)} s.'
+        return f'Too many failed attempts. Try again in {_whole(self.wait)} s.'
+
+
+class Attempt:
+    """A reserved check of a secret: it counts as a failure unless `passed()` is called before it ends."""
+
+    def __init__(self, end: Callable[[bool], None]) -> None:
+        self._end = end
+        self._passed = False
+
+    def passed(self) -> None:
+        """The secret was right (the sign-in itself is recorded with `LoginThrottle.succeeded`)."""
+        self._passed = True
+
+    def __enter__(self) -> Attempt:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self._end(not self._passed)
 
 
 @dataclass
 class _Record:
     failures: int = 0
     locked_until: float = 0.0
+    checked_at: float = 0.0
     last: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class _Keys:
+    pair: str
+    address: str
+    user: str
+
+
 class LoginThrottle:
-    """Call `wait_time` before checking a password, `failed` after a miss, `succeeded` after a hit."""
+    """`reserve` before checking a secret and end the attempt; `succeeded` once the user is signed in."""
 
-    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, now: Callable[[], float] | None = None) -> None:
+        self._now = now if now is not None else clock
         self._records: dict[str, _Record] = {}
-        self._now = now
+        self._busy: set[str] = set()
+        self._forgotten_at = 0.0
 
-    def wait_time(self, client: str, username: str) -> float:
-        """Seconds until another attempt from this client for this user name is allowed (0 = now)."""
+    def reserve(self, client: str, username: str) -> Attempt | Refused:
+        """An attempt to check now, or how long to wait; nothing awaits between the decision and the reservation."""
         now = self._now()
         self._forget(now)
-        waits = [r.locked_until - now for key in _keys(client, username) if (r := self._records.get(key))]
-        return max([0.0, *waits])
+        keys = _keys(client, username)
+        if keys.address in self._busy or keys.user in self._busy:
+            return Refused(BUSY_WAIT, busy=True)
+        if (wait := self._wait(keys, now)) > 0:
+            return Refused(wait)
+        self._busy.update((keys.address, keys.user))
+        user = self._records.setdefault(keys.user, _Record())
+        user.checked_at = user.last = now
+        return Attempt(lambda failed: self._end(keys, failed))
 
-    def failed(self, client: str, username: str) -> None:
+    def wait_time(self, client: str, username: str) -> float:
+        """Seconds until an attempt from this address for this user name would be checked (0 = now)."""
+        return max(0.0, self._wait(_keys(client, username), self._now()))
+
+    def succeeded(self, client: str, username: str) -> None:
+        """Signed in: forget this pair's and this user name's failures (the address keeps its own)."""
+        keys = _keys(client, username)
+        self._records.pop(keys.pair, None)
+        self._records.pop(keys.user, None)
+
+    def _wait(self, keys: _Keys, now: float) -> float:
+        waits = [0.0]
+        for key in (keys.pair, keys.address):
+            if record := self._records.get(key):
+                waits.append(record.locked_until - now)
+        user = self._records.get(keys.user)
+        if user is not None and user.failures >= USER_FREE_ATTEMPTS:
+            waits.append(user.checked_at + USER_INTERVAL - now)
+        return max(waits)
+
+    def _end(self, keys: _Keys, failed: bool) -> None:
+        self._busy.difference_update((keys.address, keys.user))
+        if not failed:
+            return
         now = self._now()
-        for key in _keys(client, username):
+        for key, free in ((keys.pair, FREE_ATTEMPTS), (keys.address, ADDRESS_FREE_ATTEMPTS), (keys.user, None)):
             record = self._records.setdefault(key, _Record())
             record.failures += 1
             record.last = now
-            if record.failures >= FREE_ATTEMPTS:
-                delay = min(BASE_DELAY * 2 ** (record.failures - FREE_ATTEMPTS), MAX_DELAY)
-                record.locked_until = now + delay
-
-    def succeeded(self, client: str, username: str) -> None:
-        for key in _keys(client, username):
-            self._records.pop(key, None)
+            if free is not None and record.failures >= free:
+                record.locked_until = now + min(BASE_DELAY * 2 ** min(record.failures - free, 32), MAX_DELAY)
 
     def _forget(self, now: float) -> None:
+        if now - self._forgotten_at < 60:
+            return
+        self._forgotten_at = now
         stale = [k for k, r in self._records.items() if now - r.last > FORGET_AFTER and r.locked_until < now]
         for key in stale:
             del self._records[key]
 
 
-def _keys(client: str, username: str) -> tuple[str, str]:
-    return f'client:{client}', f'user:{username.strip().lower()[:64]}'
+def address_key(client: str) -> str:
+    """What is throttled as one address: the address itself, or its /64 for IPv6 (one host may own a /64)."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def _keys(client: str, username: str) -> _Keys:
+    address, user = address_key(client), username.strip().lower()[:64]
+    return _Keys(pair=f'pair:{address}|{user}', address=f'address:{address}', user=f'user:{user}')
+
+
+def _whole(seconds: float) -> int:
+    return max(1, math.ceil(seconds))

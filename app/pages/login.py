@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
-
 from nicegui import context, ui
 
 from app.auth.gate import safe_redirect, sessions
 from app.auth.oidc import START_PATH, OidcSettings
 from app.auth.second_factor import is_enrolled, verify
 from app.auth.sessions import COOKIE
-from app.auth.throttle import LoginThrottle
+from app.auth.throttle import LoginThrottle, Refused
+from app.auth.throttled_audit import throttled_audit
 from app.auth.users import authenticate, user_count
 from app.system import System
 from ops.store.audit import AuditUnavailable
@@ -20,10 +19,17 @@ WRONG = 'Wrong user name or password.'
 
 def register(system: System) -> None:
     throttle = LoginThrottle()
+    refusals = throttled_audit(lambda kind, **fields: system.manager.audit.append(kind, **fields))
     oidc_enabled = OidcSettings().configured
 
     async def record(kind: str, username: str, client: str) -> bool:
-        """Audit every attempt; when the trail cannot be written, nobody signs in (nothing goes unrecorded)."""
+        """Audit every attempt; when the trail cannot be written, nobody signs in (nothing goes unrecorded).
+
+        Refused (throttled) attempts are counted per address and written as one event per window with a count,
+        so someone who cannot sign in cannot fill the database; checked attempts are bounded by the throttle.
+        """
+        if kind == 'login_throttled':
+            return await refusals.note(client, username)
         try:
             await system.manager.audit.append(
                 kind,
@@ -49,16 +55,18 @@ def register(system: System) -> None:
         async def try_login() -> None:
             name, secret = username.value.strip(), password.value
             password.set_value('')
-            wait = throttle.wait_time(client, name)
-            if wait > 0:
+            attempt = throttle.reserve(client, name)  # reserved before anything is awaited
+            if isinstance(attempt, Refused):
                 await record('login_throttled', name, client)
-                show_error(f'Too many failed attempts. Try again in {math.ceil(wait)} s.')
+                show_error(attempt.message)
                 return
             button.props('loading')
-            user = await authenticate(name, secret)
+            with attempt:
+                user = await authenticate(name, secret)
+                if user is not None:
+                    attempt.passed()
             button.props(remove='loading')
             if user is None:
-                throttle.failed(client, name)
                 await record('login_failed', name, client)
                 show_error(WRONG)
                 return
@@ -76,13 +84,16 @@ def register(system: System) -> None:
             code.set_value('')
             if not name:
                 return
-            wait = throttle.wait_time(client, name)
-            if wait > 0:
+            attempt = throttle.reserve(client, name)
+            if isinstance(attempt, Refused):
                 await record('login_throttled', name, client)
-                show_error(f'Too many failed attempts. Try again in {math.ceil(wait)} s.')
+                show_error(attempt.message)
                 return
-            if await verify(name, entered) is None:
-                throttle.failed(client, name)
+            with attempt:
+                accepted = await verify(name, entered) is not None
+                if accepted:
+                    attempt.passed()
+            if not accepted:
                 await record('login_failed', name, client)
                 show_error('That code is not valid (or was already used).')
                 return

@@ -1,0 +1,180 @@
+"""Sign-in attacks through the real login page: simultaneous clicks, a lock-out attempt, a flood of refusals.
+
+Every visitor is its own browser connection with its own client address (as the request gives it), so the
+throttle sees what it would see from attackers and owners on the network.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+
+import httpx
+import pytest
+from nicegui import core, ui
+from nicegui.testing import User
+
+from app.auth import throttle, users
+from app.auth.throttle import ADDRESS_FREE_ATTEMPTS, FREE_ATTEMPTS, USER_INTERVAL
+from app.auth.users import create_user
+from app.settings import Settings
+from ops.store.models import AuditEvent
+from tests.helpers.waiting import wait_for_async
+from tests.ui.conftest import PASSWORD
+
+WRONG = 'Wrong user name or password.'
+SIGNED_IN = 'signed in'
+
+
+class Clock:
+    """The throttle's clock: the attacker can wait out a 15-minute back-off in no time."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    fake = Clock()
+    monkeypatch.setattr(throttle, 'clock', fake, raising=False)
+    return fake
+
+
+@pytest.fixture
+def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every argon2 verification the console runs, by the password it was given."""
+    checks: list[str] = []
+    verify = users.verify_password
+
+    def counted(stored: str | None, password: str) -> bool:
+        checks.append(password)
+        return verify(stored, password)
+
+    monkeypatch.setattr(users, 'verify_password', counted)
+    return checks
+
+
+@asynccontextmanager
+async def visitor(address: str) -> AsyncIterator[User]:
+    """A browser at `address` with its own connection to the running console."""
+    transport = httpx.ASGITransport(core.app, client=(address, 50_000))
+    async with httpx.AsyncClient(transport=transport, base_url='http://test') as http:
+        yield User(http)
+
+
+async def fill_in(page: User, username: str, password: str) -> None:
+    await page.open('/login')
+    page.find('User name').type(username)
+    page.find('Password').type(password)
+
+
+async def outcome(page: User) -> str:
+    """What the page answered the last click with: its error line, or SIGNED_IN once the Overview is shown."""
+
+    def answered() -> str:
+        if page.client is not None and page.client.page.path == '/':
+            return SIGNED_IN
+        return error_text(page)
+
+    return await wait_for_async(answered, timeout=30, interval=0.02, what='the sign-in page to answer')
+
+
+async def try_password(page: User, username: str, password: str) -> str:
+    await fill_in(page, username, password)
+    page.find('Sign in').click()
+    return await outcome(page)
+
+
+def error_text(page: User) -> str:
+    assert page.client is not None
+    for element in page.client.layout.descendants():
+        if isinstance(element, ui.label) and element.props.get('data-testid') == 'login-error' and element.visible:
+            return element.text
+    return ''
+
+
+def seconds(answer: str) -> float:
+    """The wait a refusal announces ('Try again in N s'), 0 when it was not a refusal."""
+    match = re.search(r'Try again in (\d+) s', answer)
+    return float(match.group(1)) if match else 0.0
+
+
+@pytest.mark.parametrize(
+    'addresses',
+    [['203.0.113.5'] * 30, [f'203.0.113.{i}' for i in range(1, 31)]],
+    ids=['one-address', 'thirty-addresses'],
+)
+async def test_thirty_simultaneous_sign_ins_check_the_password_at_most_the_threshold(
+    console, dead_engine, password_checks, addresses
+) -> None:
+    async with console(docker_host=dead_engine), AsyncExitStack() as stack:
+        await create_user('admin', PASSWORD)
+        pages = [await stack.enter_async_context(visitor(address)) for address in addresses]
+        for page in pages:
+            await fill_in(page, 'admin', 'not the password at all')
+        for page in pages:  # thirty clicks at once: nothing is awaited in between
+            page.find('Sign in').click()
+        answers = [await outcome(page) for page in pages]
+        assert len(password_checks) <= FREE_ATTEMPTS
+        assert answers.count(WRONG) == len(password_checks)
+        refused = [answer for answer in answers if answer != WRONG]
+        assert len(refused) >= 30 - FREE_ATTEMPTS
+        assert all('Try again in' in answer for answer in refused), refused
+
+
+async def test_guessing_from_one_address_does_not_lock_the_owner_out_of_another(
+    console, dead_engine, clock, password_checks
+) -> None:
+    async with console(docker_host=dead_engine), visitor('203.0.113.66') as attacker:
+        await create_user('admin', PASSWORD)
+        while len(password_checks) < 14:  # the attacker waits out every back-off the page announces
+            answer = await try_password(attacker, 'admin', 'a wrong guess')
+            assert answer == WRONG or seconds(answer) > 0, answer
+            clock.now += seconds(answer)
+        assert seconds(await try_password(attacker, 'admin', 'one more')) > USER_INTERVAL  # the attacker is slowed
+
+        async with visitor('192.168.1.20') as owner:
+            waited = 0.0
+            for _ in range(3):
+                answer = await try_password(owner, 'admin', PASSWORD)
+                if answer == SIGNED_IN:
+                    break
+                assert 0 < seconds(answer) <= USER_INTERVAL, answer
+                waited += seconds(answer)
+                clock.now += seconds(answer)
+            assert answer == SIGNED_IN
+            assert waited <= USER_INTERVAL
+            await owner.should_see('Containers', retries=50)
+
+
+async def test_a_flood_of_refused_attempts_writes_a_few_audit_events_whose_counts_add_up(
+    console, dead_engine, clock
+) -> None:
+    flood = 300
+    async with console(docker_host=dead_engine), visitor('198.51.100.7') as attacker:
+        await create_user('admin', PASSWORD)
+        for i in range(ADDRESS_FREE_ATTEMPTS):  # spraying user names locks the address (the clock stands still)
+            assert await try_password(attacker, f'guess{i}', 'a wrong guess') == WRONG
+        await fill_in(attacker, 'admin', '')
+        username, password = attacker.find('User name').elements.pop(), attacker.find('Password').elements.pop()
+        for i in range(flood):  # one socket, as fast as the page takes them, a new user name every time
+            username.value, password.value = f'spray{i}', 'a wrong guess'
+            attacker.find('Sign in').click()
+            await wait_for_async(lambda: password.value == '', interval=0, what='the page to take the attempt')
+        await attacker.should_see('Try again in', retries=50)
+        while_running = await AuditEvent.filter(kind='login_throttled').count()
+        assert 1 <= while_running <= 2
+    # The console has stopped: what was still being counted was written at shutdown.
+    with sqlite3.connect(Settings().database_path) as db:
+        rows = db.execute('SELECT kind, detail FROM audit_events ORDER BY id').fetchall()
+    throttled = [json.loads(detail) for kind, detail in rows if kind == 'login_throttled']
+    assert [kind for kind, _ in rows].count('login_failed') == ADDRESS_FREE_ATTEMPTS
+    assert len(throttled) <= 3
+    assert sum(detail['count'] for detail in throttled) == flood
+    assert {detail['client'] for detail in throttled} == {'198.51.100.7'}
