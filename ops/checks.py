@@ -3,24 +3,44 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from collections.abc import Sequence
 
 from ops.docker.engine import ContainerInfo
 from ops.errors import Refused
 from ops.services import DEV_PROJECT, Services
 
+_FULL_ID = re.compile(r'[0-9a-f]{64}')
+_ID_PREFIX = re.compile(r'[0-9a-f]{12,64}')
 
-async def container_in_scope(name: str, services: Services, mutating: bool) -> ContainerInfo:
-    """The container by exact name (or id); in dev mode a mutating operation may only touch homelab-dev."""
-    found = await asyncio.to_thread(services.engine.list_containers, name=f'^/?{name}$')
-    info = next((c for c in found if c.name == name or c.id.startswith(name)), None)
-    if info is None:
-        found = await asyncio.to_thread(services.engine.list_containers, id=name) if len(name) >= 12 else []
-        info = found[0] if found else None
-    if info is None:
-        raise Refused(f'no container named {name!r}')
+
+async def container_in_scope(reference: str, services: Services, mutating: bool) -> ContainerInfo:
+    """The container a reference means, resolved once (see `resolve_container`); in dev mode a mutating operation
+    may only touch homelab-dev. Act on the returned `.id` only: a name can be taken by another container later."""
+    info = resolve_container(reference, await asyncio.to_thread(services.engine.list_containers))
     if mutating:
         stack_in_scope(info.stack, services)
     return info
+
+
+def resolve_container(reference: str, containers: Sequence[ContainerInfo]) -> ContainerInfo:
+    """The container `reference` means to the engine itself: an exact full id first, then an exact name, then an
+    unambiguous id prefix of at least 12 characters, so a reference means here what it means to `docker`. (A
+    name can be anything, even another container's full id: that is why operations act on the resolved id.)"""
+    if _FULL_ID.fullmatch(reference):
+        exact = [c for c in containers if c.id == reference]
+        if exact:
+            return exact[0]
+    named = [c for c in containers if c.name == reference]
+    if named:
+        return named[0]
+    if _ID_PREFIX.fullmatch(reference):
+        prefixed = [c for c in containers if c.id.startswith(reference)]
+        if len(prefixed) > 1:
+            raise Refused(f'{reference!r} is the start of {len(prefixed)} container ids: give more of the id')
+        if prefixed:
+            return prefixed[0]
+    raise Refused(f'no container named {reference!r}')
 
 
 def stack_in_scope(stack: str | None, services: Services) -> None:

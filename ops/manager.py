@@ -1,6 +1,7 @@
 """The operation manager: the only way anything runs. Validate, audit, check, lock, supervise, record.
 
-submit() -> shape validation -> audit `requested` -> world check -> lock (refuse or join) -> pool slot
+submit() -> shape validation -> audit `requested` -> world check (references resolved to full ids) -> lock (refuse
+or join) -> pool slot
 -> handler under its timeout -> persist -> audit `finished` -> publish. Every `requested` gets a final
 audit event (`rejected`, `joined` + `finished`, or `finished`), and a mutating operation whose audit
 record cannot be written is refused rather than run unrecorded.
@@ -45,6 +46,7 @@ class RunHandle:
     done: asyncio.Future[RunOutcome] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
     task: asyncio.Task[None] | None = None
     context: RunContext | None = None
+    acted_on: dict[str, Any] = field(default_factory=dict)  # the arguments its check resolved (name -> full id)
 
     async def outcome(self) -> RunOutcome:
         return await asyncio.shield(self.done)
@@ -115,11 +117,16 @@ class Manager:
 
         if spec.check is not None:
             try:
-                await spec.check(params, self.services, spec.mutating)
+                resolved = await spec.check(params, self.services, spec.mutating)
             except Refused as err:
                 return await self._finish_early(handle, run, RunState.REJECTED, str(err))
             except Exception as err:  # the engine is down, a file unreadable...: the run fails, with the reason
                 return await self._finish_early(handle, run, RunState.FAILED, describe(err))
+            if resolved is not None:
+                # From here on the run acts on what the check resolved (a container's full id), never on a name
+                # the engine might resolve differently; the run keeps what was asked, the audit what was acted on.
+                handle.acted_on = changed_arguments(params, resolved)
+                params = resolved
 
         key = spec.lock_key(params)
         holder = self._locks.get(key) if key else None
@@ -142,6 +149,8 @@ class Manager:
             on_progress=lambda run_id, item: self.run_progress.emit((run_id, item)),
         )
         handle.context = context
+        for name, value in handle.acted_on.items():
+            context.log(f'{name} {run.params.get(name)!r} is {value}')
         self._active[run.id] = handle
         handle.task = asyncio.create_task(self._execute(spec, params, handle, run, key), name=f'run-{run.id}')
         return handle
@@ -253,6 +262,8 @@ class Manager:
                 detail['error'] = _clip(error, 2000)
             if joined_run_id is not None:
                 detail['joined_run_id'] = joined_run_id
+            if handle.acted_on:
+                detail['acted_on'] = handle.acted_on
             try:
                 await self.audit.append(
                     kind, actor=run.actor, origin=run.origin, operation=run.operation, run_id=run.id, detail=detail
@@ -359,6 +370,12 @@ def _unrecorded(operation: str, reason: str) -> RunHandle:
         )
     )
     return handle
+
+
+def changed_arguments(asked: BaseModel, resolved: BaseModel) -> dict[str, Any]:
+    """The arguments a world check resolved to something else than what was asked (a name to a full id)."""
+    before, after = asked.model_dump(mode='json'), resolved.model_dump(mode='json')
+    return {name: value for name, value in after.items() if before.get(name) != value}
 
 
 def explain(err: ValidationError) -> str:

@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 P = TypeVar('P', bound=BaseModel)
 Result = dict[str, Any]
 Handler = Callable[[P, 'RunContext'], Awaitable[Result]]
-WorldCheck = Callable[[P, 'Services', bool], Awaitable[None]]
+# A check refuses (ops.errors.Refused), or passes; it may return the params with references resolved (a container
+# name to its full id), and the handler then gets those: what was checked is exactly what is acted on.
+WorldCheck = Callable[[P, 'Services', bool], Awaitable[P | None]]
 Pool = Literal['read', 'docker', 'compose', 'host']
 BusyPolicy = Literal['refuse', 'join']
 

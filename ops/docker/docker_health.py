@@ -18,9 +18,10 @@ class Params(StrictParams):
     container: ContainerName
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
-    """The container must exist."""
-    await container_in_scope(params.container, services, mutating)
+async def check(params: Params, services: Services, mutating: bool) -> Params:
+    """The container must exist; the handler gets its full id."""
+    info = await container_in_scope(params.container, services, mutating)
+    return params.model_copy(update={'container': info.id})
 
 
 @operation(
@@ -42,6 +43,7 @@ async def docker_health(params: Params, ctx: RunContext) -> Result:
         ctx.log(f'{probe.start} exit {probe.exit_code}: {probe.output}')
     return {
         'container': details.name,
+        'container_id': details.id,
         'state': details.state,
         'status': health.status,
         'failing_streak': health.failing_streak,

@@ -30,9 +30,10 @@ class Params(StrictParams):
     since: Since | None = None
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
-    """The container must exist."""
-    await container_in_scope(params.container, services, mutating)
+async def check(params: Params, services: Services, mutating: bool) -> Params:
+    """The container must exist; the handler gets its full id."""
+    info = await container_in_scope(params.container, services, mutating)
+    return params.model_copy(update={'container': info.id})
 
 
 @operation(

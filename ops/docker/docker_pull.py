@@ -40,14 +40,16 @@ class Params(StrictParams):
         return f'container {self.container}' if self.container else f'service {self.stack}/{self.service}'
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
-    """The container exists and is in scope; or the stack is configured and has that service."""
+async def check(params: Params, services: Services, mutating: bool) -> Params | None:
+    """The container exists and is in scope (the handler gets its full id); or the stack is configured and has
+    that service."""
     if params.container is not None:
-        await container_in_scope(params.container, services, mutating)
-        return
+        info = await container_in_scope(params.container, services, mutating)
+        return params.model_copy(update={'container': info.id})
     assert params.stack is not None and params.service is not None
     stack_configured(params.stack, services, mutating)
     await _service_image(services, params.stack, params.service)
+    return None
 
 
 @operation(

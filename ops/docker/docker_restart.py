@@ -20,9 +20,11 @@ class Params(StrictParams):
     container: ContainerName
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
-    """The container must exist and be in scope (HOMELAB_ENV=dev: only homelab-dev)."""
-    await container_in_scope(params.container, services, mutating)
+async def check(params: Params, services: Services, mutating: bool) -> Params:
+    """The container must exist and be in scope (HOMELAB_ENV=dev: only homelab-dev); the handler gets its full id,
+    so the container checked is the one restarted (a name could be another container's id to the engine)."""
+    info = await container_in_scope(params.container, services, mutating)
+    return params.model_copy(update={'container': info.id})
 
 
 @operation(
@@ -48,6 +50,7 @@ async def docker_restart(params: Params, ctx: RunContext) -> Result:
     ctx.log(f'{after.name} is {after.state} again, started {after.started_at}')
     return {
         'container': after.name,
+        'container_id': after.id,
         'started_at_before': before.started_at,
         'started_at': after.started_at,
         'state': after.state,

@@ -17,14 +17,15 @@ STOP_GRACE = 10
 
 
 class Params(StrictParams):
-    """The stack and the orphaned container (by name)."""
+    """The stack and the orphaned container (by name or id)."""
 
     stack: StackName
     container: ContainerName
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
-    """The container belongs to the stack, and the stack's (valid) files have no service of its name."""
+async def check(params: Params, services: Services, mutating: bool) -> Params:
+    """The container belongs to the stack, and the stack's (valid) files have no service of its name; the handler
+    gets its full id, so the container checked is the one removed."""
     stack_configured(params.stack, services, mutating)
     info = await container_in_scope(params.container, services, mutating)
     if info.stack != params.stack:
@@ -38,6 +39,7 @@ async def check(params: Params, services: Services, mutating: bool) -> None:
     declared = rendered.get('services')
     if isinstance(declared, dict) and info.service in declared:
         raise Refused(f'{params.container!r} is service {info.service!r} of the stack files: not an orphan')
+    return params.model_copy(update={'container': info.id})
 
 
 @operation(
@@ -59,4 +61,4 @@ async def stack_orphan_remove(params: Params, ctx: RunContext) -> Result:
     async with stack_lock(ctx.services, params.stack):
         await blocking(lambda: engine.remove(params.container, timeout=STOP_GRACE), timeout=REMOVE_TIMEOUT - 10)
     ctx.log(f'{params.container} removed')
-    return {'stack': params.stack, 'container': params.container, 'removed': True}
+    return {'stack': params.stack, 'container_id': params.container, 'removed': True}

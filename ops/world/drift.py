@@ -32,6 +32,8 @@ class Drift:
     container: str | None
     detail: str
     fingerprint: str
+    # The container's full id: an action acts on exactly the container that drifted, whatever its name means.
+    container_id: str | None = None
 
     @property
     def subject(self) -> str:
@@ -85,13 +87,22 @@ def find_drift(
         by_service.setdefault(info.service or '', []).append(info)
     drifts: list[Drift] = []
 
-    def found(kind: DriftKind, service: str | None, container: str | None, detail: str, fingerprint: str) -> None:
+    def found(
+        kind: DriftKind,
+        service: str | None,
+        container: str | None,
+        detail: str,
+        fingerprint: str,
+        *,
+        container_id: str | None = None,
+    ) -> None:
         drifts.append(
             Drift(
                 stack=want.name,
                 kind=kind,
                 service=service,
                 container=container,
+                container_id=container_id,
                 detail=detail,
                 fingerprint=fingerprint,
             )
@@ -105,21 +116,21 @@ def find_drift(
         for info in sorted(running, key=lambda c: c.name):
             if info.config_hash and info.config_hash != service.config_hash:
                 detail = f'{info.name} runs config {info.config_hash[:12]}, the files say {service.config_hash[:12]}'
-                found('config', name, info.name, detail, service.config_hash)
+                found('config', name, info.name, detail, service.config_hash, container_id=info.id)
             elif info.state in _DOWN:
                 code = f' (exit code {info.exit_code})' if info.exit_code is not None else ''
-                found('stopped', name, info.name, f'{info.name} is {info.state}{code}', info.id)
+                found('stopped', name, info.name, f'{info.name} is {info.state}{code}', info.id, container_id=info.id)
             update = updates.get(info.id)
             if update is not None:
                 detail = (
                     f'{update.image}: the registry has {update.registry_digest[:19]}…, '
                     f'{info.name} runs {(update.running_digest or "a local image")[:19]}…'
                 )
-                found('image', name, info.name, detail, update.registry_digest)
+                found('image', name, info.name, detail, update.registry_digest, container_id=info.id)
     for service_name, infos in sorted(by_service.items()):
         if service_name in want.services:
             continue
         for info in sorted(infos, key=lambda c: c.name):
             detail = f'{info.name} (service {service_name or "?"}) is not in the stack files'
-            found('orphan', None, info.name, detail, info.id)
+            found('orphan', None, info.name, detail, info.id, container_id=info.id)
     return sorted(drifts, key=lambda d: (d.subject, d.kind))

@@ -23,9 +23,11 @@ def action_for(drift: Drift) -> tuple[str, dict[str, Any], str]:
     """The catalog operation, its params and a one-line title that bring this drift back in line."""
     if drift.kind == 'orphan':
         assert drift.container is not None
+        # By full id: approving removes exactly the container that was seen orphaned (a name may be reused, or be
+        # another container's id to the engine).
         return (
             'stack_orphan_remove',
-            {'stack': drift.stack, 'container': drift.container},
+            {'stack': drift.stack, 'container': drift.container_id or drift.container},
             f'Remove orphan {drift.container}',
         )
     assert drift.service is not None
@@ -59,7 +61,7 @@ async def plan_for(drift: Drift, want: StackWant, services: Services, compose: C
         plan['error'] = f'compose --dry-run failed: {err}'
     if drift.container and service is not None and drift.kind in {'config', 'image'}:
         try:
-            running = await asyncio.to_thread(services.engine.running_config, drift.container)
+            running = await asyncio.to_thread(services.engine.running_config, drift.container_id or drift.container)
             plan['diff'] = [change.as_json() for change in config_diff(running, service.rendered)]
         except EngineError as err:
             plan['error'] = plan['error'] or f'the running config could not be read: {err}'

@@ -70,7 +70,8 @@ async def checked(services: Services, name: str, **arguments: Any) -> tuple[Any,
     assert spec is not None, f'{name} is not in the catalog'
     params = spec.params(**arguments)
     if spec.check is not None:
-        await spec.check(params, services, spec.mutating)
+        # Like the manager: the handler gets what the check resolved (a container's full id).
+        params = await spec.check(params, services, spec.mutating) or params
     return spec, params
 
 
