@@ -144,6 +144,7 @@ class Manager:
         context = RunContext(
             run_id=run.id,
             services=self.services,
+            actor=run.actor,
             max_lines=self.max_lines,
             on_line=lambda run_id, line: self.run_line.emit((run_id, line)),
             on_progress=lambda run_id, item: self.run_progress.emit((run_id, item)),

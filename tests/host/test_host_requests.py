@@ -10,11 +10,16 @@ from typing import Any
 
 import pytest
 
+from ops.catalog import catalog
 from ops.config import BackupConfig, HomelabConfig
 from ops.errors import OperationFailed, Refused
 from ops.host.request_files import write_request
+from ops.manager import Manager
 from ops.registry import CATALOG
+from ops.runs import RunState
 from ops.services import Services
+from ops.store.db import close_store, open_store
+from ops.store.owners import OwnerLock
 from tests.helpers.host_ops import host_services, run_operation
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,6 +74,23 @@ async def test_host_reboot_queues_one_request_file(services: Services) -> None:
 
     with pytest.raises(Refused, match='reboot request is already pending'):
         await run_operation('host_reboot', services)
+
+
+async def test_a_request_file_names_the_user_who_asked_and_the_run(services: Services, tmp_path: Path) -> None:
+    """Through the manager, as the page and the CLI ask: the host's log shows who, not only `run:N`."""
+    await open_store(services.data_dir / 'homelab.sqlite3')
+    owner = OwnerLock(services.data_dir / 'state' / 'owners')
+    manager = Manager(services, owner=owner, registry=catalog())
+    try:
+        for operation, kind, actor in (('host_reboot', 'reboot', 'ui:alice'), ('backup_run', 'backup', 'cli:root')):
+            outcome = await manager.run(operation, {}, actor=actor, origin=actor.split(':')[0])
+            assert outcome.state is RunState.SUCCEEDED, outcome.error
+            request = read_json(services.requests_dir / f'{kind}.request')
+            assert (request['actor'], request['run_id']) == (actor, outcome.run_id)
+    finally:
+        await manager.shutdown()
+        owner.release()
+        await close_store()
 
 
 def test_a_pending_request_is_never_overwritten(services: Services) -> None:
