@@ -31,9 +31,9 @@ class Append(Protocol):
     def __call__(self, kind: str, *, actor: str, origin: str, detail: dict[str, Any]) -> Awaitable[object]: ...
 
 
-def throttled_audit(append: Append) -> ThrottledAudit:
+def throttled_audit(append: Append, **options: Any) -> ThrottledAudit:
     """A ThrottledAudit whose open counts are written every WINDOW seconds and when the console stops."""
-    audit = ThrottledAudit(append)
+    audit = ThrottledAudit(append, **options)
     app.timer(WINDOW, audit.flush, immediate=False)
     app.on_shutdown(audit.flush_all)
     return audit
@@ -51,7 +51,7 @@ class _Window:
         self.count += count
         self.more_names |= more_names
         for name in names:
-            if name in self.names:
+            if not name or name in self.names:
                 continue
             if len(self.names) < MAX_NAMES:
                 self.names.append(name)
@@ -60,10 +60,23 @@ class _Window:
 
 
 class ThrottledAudit:
-    """Counts refused sign-in attempts per address and writes them as `login_throttled` events with a count."""
+    """Counts refused sign-in attempts per address and writes them as events of `kind` with a count.
 
-    def __init__(self, append: Append, now: Callable[[], float] | None = None) -> None:
+    Any other refusal an anonymous caller can repeat at will (e.g. a sign-in callback with an unknown state) can
+    be counted the same way, with its own kind and fixed detail.
+    """
+
+    def __init__(
+        self,
+        append: Append,
+        now: Callable[[], float] | None = None,
+        *,
+        kind: str = 'login_throttled',
+        detail: dict[str, Any] | None = None,
+    ) -> None:
         self._append = append
+        self._kind = kind
+        self._detail = dict(detail or {})
         self._now = now if now is not None else throttle.clock
         self._windows: dict[str, _Window] = {}
 
@@ -98,11 +111,11 @@ class ThrottledAudit:
         await self.flush(everything=True)
 
     async def _write(self, key: str, window: _Window) -> bool:
-        detail: dict[str, Any] = {'client': key, 'count': window.count, 'usernames': window.names}
+        detail: dict[str, Any] = {**self._detail, 'client': key, 'count': window.count, 'usernames': window.names}
         if window.more_names:
             detail['more_usernames'] = True
         try:
-            await self._append('login_throttled', actor=f'anonymous@{key}', origin='ui', detail=detail)
+            await self._append(self._kind, actor=f'anonymous@{key}', origin='ui', detail=detail)
         except AuditUnavailable:
             log.error(
                 '%d throttled sign-in attempt(s) from %s are not audited yet: the trail cannot be written',

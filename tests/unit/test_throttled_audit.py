@@ -108,3 +108,14 @@ async def test_a_count_that_cannot_be_written_is_kept_for_later() -> None:
     trail.broken = False
     await audit.flush(everything=True)
     assert trail.total() == 2
+
+
+async def test_other_repeatable_anonymous_refusals_can_be_counted_the_same_way() -> None:
+    clock, trail = Clock(), Trail()
+    audit = ThrottledAudit(trail.append, now=clock, kind='login_failed', detail={'method': 'oidc'})
+    for _ in range(100):
+        await audit.note('2001:db8::7', '')
+    await audit.flush(everything=True)
+    assert [kind for kind, _, _ in trail.events] == ['login_failed', 'login_failed']
+    assert trail.events[0][2] == {'method': 'oidc', 'client': '2001:db8::/64', 'count': 1, 'usernames': []}
+    assert trail.total() == 100
