@@ -18,6 +18,7 @@ from app.cli_backup import add_commands as add_backup_commands
 from app.cli_ops import add_commands
 from app.cli_world import add_commands as add_world_commands
 from app.config_problems import problem_line
+from app.server_log import configure_server_log
 from app.settings import Settings, prepare_data_dir
 from ops.config import ConfigError
 from ops.store.db import close_store, open_store
@@ -95,6 +96,7 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     from app.main import serve
 
+    configure_server_log()
     serve(settings, native=args.native)
     return 0
 

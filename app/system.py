@@ -123,6 +123,7 @@ class System(Core):
         return self._supervisor
 
     async def start(self) -> None:
+        log.info('config %s: %s', self.settings.config or '(none)', self.config.summary())
         await self.open()
         # The journal holds what the engine did and what was done about it: runs and actions too.
         self.manager.run_changed.subscribe(lambda update: self.journal.append(run_record(update)))

@@ -118,6 +118,19 @@ class HomelabConfig(_Strict):
     backup: BackupConfig = Field(default_factory=BackupConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
 
+    @property
+    def backup_configured(self) -> bool:
+        """Whether the file has a [backup] section (without one, the default unit is only a guess)."""
+        return 'backup' in self.model_fields_set
+
+    def summary(self) -> str:
+        """What the console will watch, in one line for the server log (names and counts, no values)."""
+        backup = self.backup.unit if self.backup_configured else 'not configured'
+        return (
+            f'{len(self.stacks)} stack(s), {len(self.probes)} probe(s), '
+            f'{len(self.journal.units)} journal unit(s), backup {backup}'
+        )
+
 
 class ConfigError(ValueError):
     """The TOML file is missing, unreadable or does not match the expected shape."""

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 
 from ops.bus import Event
 from ops.errors import Refused
+from ops.log_text import one_line
 from ops.registry import CATALOG, OperationSpec, Registry
 from ops.run_context import Progress, RunContext
 from ops.runs import RunOutcome, RunState, RunUpdate
@@ -223,6 +224,7 @@ class Manager:
                 run.state, run.started_at = RunState.RUNNING.value, datetime.now(UTC)
                 await _save_quietly(run, 'state', 'started_at')
                 self._publish(run, RunState.RUNNING)
+                log.info('run=%s %s started by %s via %s', run.id, spec.name, one_line(run.actor, 128), run.origin)
                 try:
                     result = await asyncio.wait_for(spec.handler(params, ctx), timeout=spec.timeout)
                     state = RunState.SUCCEEDED
@@ -232,7 +234,6 @@ class Manager:
             state, error = RunState.CANCELLED, 'cancelled'
         except Exception as err:
             state, error = RunState.FAILED, describe(err)
-            log.info('run %s (%s) failed: %s', run.id, spec.name, error)
         finally:
             if key is not None and self._locks.get(key) is handle:
                 del self._locks[key]
@@ -256,6 +257,9 @@ class Manager:
         run.output, run.dropped_lines, run.finished_at = output, dropped, datetime.now(UTC)
         run.joined_run_id = joined_run_id
         await _save_quietly(run, 'state', 'error', 'result', 'output', 'dropped_lines', 'finished_at', 'joined_run_id')
+        took = f' in {(run.finished_at - run.started_at).total_seconds():.1f} s' if run.started_at else ''
+        why = f' ({one_line(error)})' if error else ''
+        log.info('run=%s %s finished: %s%s%s', run.id, one_line(run.operation, 64), state.value, took, why)
         if audit:
             kind = 'rejected' if state is RunState.REJECTED else 'finished'
             detail: dict[str, Any] = {'state': state.value}

@@ -18,6 +18,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from ops.bus import Event
+from ops.log_text import one_line
 from ops.manager import Manager
 from ops.runs import RunState
 from ops.store.models import Action, Run
@@ -217,6 +218,7 @@ class ActionQueue:
             await self.manager.audit.append(
                 'action_refused', actor=actor, origin=origin, detail={'action_id': action_id, 'verb': verb, 'why': why}
             )
+            log.info('action=%s %s refused for %s: %s', action_id, verb, one_line(actor, 128), why)
             raise ActionError(f'cannot {verb}: {why}')
         assert action is not None
         detail: dict[str, Any] = {'action_id': action.id, 'drift_key': action.drift_key, 'params': action.params}
@@ -269,6 +271,18 @@ class ActionQueue:
             self._known[action.id] = action.state
         else:
             self._known.pop(action.id, None)
+        log.info(
+            'action=%s %s: %s for %s/%s (%s) by %s%s%s',
+            action.id,
+            'proposed' if action.state == ActionState.PENDING else action.state,
+            action.operation,
+            action.stack,
+            action.service or action.container or action.stack,
+            action.kind,
+            one_line(actor, 128),
+            f' run={action.run_id}' if action.run_id else '',
+            f' ({one_line(action.error)})' if action.error else '',
+        )
         self.changed.emit(
             ActionUpdate(
                 action_id=action.id,

@@ -24,6 +24,7 @@ from ops.docker.engine import (
     EngineUnavailable,
     EventStream,
 )
+from ops.log_text import one_line
 from ops.world.checkpoint import CheckpointWriter, checkpoint_path, docker_time, load_checkpoint
 from ops.world.journal import EventJournal
 from ops.world.world_file import container_entry, world_path, world_snapshot, write_world
@@ -132,7 +133,7 @@ class Observer:
                 if self._stopping.is_set():
                     break
                 self._set_engine(EngineState(reachable=False, error=str(err)))
-                log.info('engine unavailable (%s); retrying in %.1f s', err, delay)
+                log.debug('engine unavailable (%s); retrying in %.1f s', err, delay)
             except Exception as err:  # the observer must outlive any surprise
                 log.exception('observer failed')
                 self._set_engine(EngineState(reachable=False, error=f'observer error: {err}'))
@@ -262,7 +263,10 @@ class Observer:
             log.info('could not check the engine event buffer: %s', err)
             return
         if not still_held and self.journal is not None:
-            log.warning('the engine no longer holds events since %s: events in between were not journaled', resumed)
+            log.warning(
+                'observer gap: the engine no longer holds events since %s: events in between were not journaled',
+                resumed,
+            )
             self.journal.append(
                 {
                     'source': 'observer',
@@ -320,6 +324,8 @@ class Observer:
     def _set_engine(self, state: EngineState) -> None:
         if state != self.engine_state:
             reachability_changed = state.reachable != self.engine_state.reachable
+            if reachability_changed:
+                log_engine_change(self.engine_state, state)
             self.engine_state = state
             if self.journal is not None and reachability_changed:
                 self.journal.append(
@@ -426,3 +432,11 @@ def _as_of_event(info: ContainerInfo, action: str, attributes: dict[str, str]) -
         if health in {'healthy', 'unhealthy', 'starting'}:
             return replace(info, health=health)
     return info
+
+
+def log_engine_change(before: EngineState, after: EngineState) -> None:
+    """One line when the engine stops or starts answering (the retries in between stay quiet)."""
+    if after.reachable:
+        log.info('engine %s: Docker %s', 'back' if before.reachable is False else 'reachable', after.version or '?')
+    else:
+        log.warning('engine %s: %s', 'lost' if before.reachable else 'unreachable', one_line(after.error, 300))

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ops.bus import Event
 from ops.config import parse_duration
 from ops.docker.calls import compose_of
+from ops.log_text import one_line
 from ops.services import DEV_PROJECT, Services
 from ops.world.actions import ActionQueue, ActionUpdate
 from ops.world.desired import StackWant, read_stack, repository_fingerprint
@@ -113,6 +114,8 @@ class Supervisor:
         async with self._lock:
             fingerprint = await repository_fingerprint(self.services)
             if reread or fingerprint != self._fingerprint:
+                if self._fingerprint is not None and fingerprint != self._fingerprint:
+                    log.info('stack files changed in the repository: reading them again')
                 self._wants.clear()
                 self._fingerprint = fingerprint
             if self.observer.engine_state.reachable is not True:
@@ -153,6 +156,7 @@ class Supervisor:
             live = {d.key for report in reports.values() for d in report.drifts}
             self._first_seen = {key: seen for key, seen in self._first_seen.items() if key in live}
             changed = reports != self.reports
+            log_drift_changes(self.reports, reports)
             self.reports = reports
             await self.queue.sync(settled, stacks=list(reports))
             if changed:
@@ -187,3 +191,17 @@ class Supervisor:
         if want is None or not want.valid:
             return {'steps': [], 'dry_run': [], 'diff': [], 'error': 'the stack files are not valid'}
         return await plan_for(drift, want, self.services, compose_of(self.services))
+
+
+def log_drift_changes(before: dict[str, StackReport], after: dict[str, StackReport]) -> None:
+    """One log line per drift that appeared or went away, with its key (the id its action carries)."""
+    old = {drift.key: drift for report in before.values() for drift in report.drifts}
+    new = {drift.key: drift for report in after.values() for drift in report.drifts}
+    for key in sorted(new.keys() - old.keys()):
+        log.info('drift found: %s', _drift_text(new[key]))
+    for key in sorted(old.keys() - new.keys()):
+        log.info('drift resolved: %s', _drift_text(old[key]))
+
+
+def _drift_text(drift: Drift) -> str:
+    return one_line(f'{drift.stack}/{drift.subject} {drift.kind} ({drift.key})')
