@@ -7,9 +7,11 @@ from datetime import timedelta
 from nicegui import ui
 
 from app.api import register_api
+from app.auth.forwarding import expected_hosts, forwarded_allow_ips
 from app.auth.gate import install_gate
 from app.auth.hardening import install_hardening
 from app.auth.oidc import install_oidc
+from app.auth.secure_cookies import install_session_cookie
 from app.auth.sessions import SessionPolicy
 from app.lifecycle import run_with_app
 from app.pages import register_pages
@@ -25,9 +27,11 @@ def build(settings: Settings) -> System:
     install_gate(
         SessionPolicy(
             idle=timedelta(hours=settings.session_idle_hours), absolute=timedelta(days=settings.session_max_days)
-        )
+        ),
+        # A page that acts after its session ended is refused and audited (the manager exists only after start).
+        audit=lambda kind, **kw: system.manager.audit.append(kind, **kw),
     )
-    install_hardening(settings.allowed_hosts)
+    install_hardening(expected_hosts(settings))
     # The manager exists only after start, so the audit function looks it up when a sign-in happens.
     install_oidc(lambda kind, **kw: system.manager.audit.append(kind, **kw))
     register_api(system)
@@ -38,7 +42,13 @@ def build(settings: Settings) -> System:
 def serve(settings: Settings, *, native: bool = False) -> None:
     if problems := production_problems(settings):
         raise SystemExit('homelab: not starting:\n  - ' + '\n  - '.join(problems))
+    try:
+        proxies = forwarded_allow_ips(settings)
+    except ValueError as err:
+        raise SystemExit(f'homelab: not starting:\n  - {err}') from None
     system = build(settings)
+    secret = storage_secret(system.settings)
+    install_session_cookie(secret)
     ui.run(
         host=settings.host,
         port=settings.port,
@@ -48,9 +58,13 @@ def serve(settings: Settings, *, native: bool = False) -> None:
         show=False,
         dark=None,
         favicon='🛰️',
-        storage_secret=storage_secret(system.settings),
+        storage_secret=secret,
         show_welcome_message=False,
         uvicorn_logging_level='warning',
+        # Passed on to uvicorn: X-Forwarded-For/-Proto only from HOMELAB_TRUSTED_PROXIES (uvicorn's own default
+        # believes every local process).
+        proxy_headers=bool(proxies),
+        forwarded_allow_ips=proxies,
     )
 
 

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import logging
 import os
 import secrets
 import stat
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ops.config import HomelabConfig, load_config
 
@@ -36,9 +38,40 @@ class Settings(BaseSettings):
     allow_any_address: bool = False
     session_idle_hours: float = Field(default=12, gt=0)
     session_max_days: float = Field(default=7, gt=0)
-    # Host headers the console answers to (e.g. ["homelab.tailnet.ts.net", "192.168.1.10"]); empty = any.
-    allowed_hosts: list[str] = Field(default_factory=list)
+    # Host names the console answers to besides the loopback names and the address it listens on (a proxy's
+    # public name, e.g. ["homelab.tailnet.ts.net"]); a JSON list or comma-separated. "*" turns the check off.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # The host address a container's port is published on (compose.prod.yml passes HOMELAB_PUBLISH_ADDRESS).
+    publish_address: str | None = None
+    # Peers whose X-Forwarded-For/-Proto are believed: addresses or networks, or "gateway" (the container
+    # network's gateway: a proxy on the Docker host). Empty: nobody's, the peer is the client.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     title: str = 'Homelab Control Plane'
+
+    @field_validator('allowed_hosts', 'trusted_proxies', mode='before')
+    @classmethod
+    def _json_or_comma_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            return json.loads(text) if text.startswith('[') else text.split(',')
+        return value
+
+    @field_validator('allowed_hosts')
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        return [name.strip().lower() for name in value if name.strip()]
+
+    @field_validator('trusted_proxies')
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        proxies = [item.strip() for item in value if item.strip()]
+        for item in proxies:
+            if item != GATEWAY:
+                try:
+                    ipaddress.ip_network(item, strict=False)
+                except ValueError:
+                    raise ValueError(f'{item!r} is not an address, a network (CIDR) or "{GATEWAY}"') from None
+        return proxies
 
     @property
     def database_path(self) -> Path:
@@ -74,7 +107,8 @@ def private(path: Path, mode: int) -> None:
         log.warning('cannot make %s private (%s): give it to the user the console runs as', path, err)
 
 
-WILDCARD_ADDRESSES = {'0.0.0.0', '::', '[::]', ''}  # noqa: S104 - these are the addresses we refuse by default
+WILDCARD_ADDRESSES = {'0.0.0.0', '::', '[::]', '', '*'}  # noqa: S104 - these are the addresses we refuse by default
+GATEWAY = 'gateway'
 
 
 def configured_secret(settings: Settings) -> str | None:
@@ -101,7 +135,19 @@ def production_problems(settings: Settings) -> list[str]:
             f'refusing to listen on every interface ({settings.host!r}): set HOMELAB_HOST to the tailnet or LAN '
             'address, or HOMELAB_ALLOW_ANY_ADDRESS=true if a firewall or proxy guards it'
         )
+    if not knows_its_names(settings):
+        problems.append(
+            'the console does not know which host names to answer to (any other Host is refused, against DNS '
+            'rebinding): set HOMELAB_ALLOWED_HOSTS to the names browsers use (e.g. ["homelab.example.ts.net"]) '
+            'or HOMELAB_PUBLISH_ADDRESS to the address the port is published on'
+        )
     return problems
+
+
+def knows_its_names(settings: Settings) -> bool:
+    """Whether the console knows what browsers call it: it listens on one address, is published on one, or is told."""
+    specific = [a for a in (settings.host, settings.publish_address) if a is not None and a not in WILDCARD_ADDRESSES]
+    return bool(specific or settings.allowed_hosts)
 
 
 def storage_secret(settings: Settings) -> str:

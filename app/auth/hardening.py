@@ -45,10 +45,10 @@ class SecurityHeaders:
 _REPLACED = {name for name, _ in HEADERS}
 
 
-def install_hardening(allowed_hosts: list[str] | None = None) -> None:
+def install_hardening(expected_hosts: list[str]) -> None:
+    """Security headers, and 400 for any other Host than `expected_hosts` (forwarding.expected_hosts): on pages,
+    the socket.io polling path and the websocket alike, so a DNS-rebinding page gets neither page nor socket."""
     app.add_middleware(SecurityHeaders)
-    if allowed_hosts:
-        # Loopback stays allowed so health checks and the host's own CLI tools keep working.
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*allowed_hosts, '127.0.0.1', 'localhost'])
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=expected_hosts, www_redirect=False)
     # NiceGUI allows any Origin on its socket.io endpoint; None means "same origin only" (the Host we serve).
     core.sio.eio.cors_allowed_origins = None

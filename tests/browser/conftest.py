@@ -21,9 +21,19 @@ PASSWORD = 'correct horse battery staple'
 
 @pytest.fixture
 def browser(tmp_path: Path) -> Iterator[WebDriver]:
+    driver = start_chromium(tmp_path)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def start_chromium(tmp_path: Path, *extra_flags: str, insecure_certs: bool = False) -> WebDriver:
+    """Headless Chromium with its own profile under tmp_path (insecure_certs: accept self-signed certificates)."""
     chromium, driver_path = require_browser()
     options = webdriver.ChromeOptions()
     options.binary_location = chromium
+    options.accept_insecure_certs = insecure_certs
     for flag in (
         '--headless=new',
         '--no-sandbox',
@@ -36,13 +46,10 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
         '--disable-dev-shm-usage',
         '--window-size=1400,900',
         f'--user-data-dir={tmp_path / "chromium"}',
+        *extra_flags,
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
-        yield driver
-    finally:
-        driver.quit()
+    return webdriver.Chrome(service=Service(driver_path), options=options)
 
 
 @pytest.fixture
