@@ -16,6 +16,8 @@ PASSWORD = 'correct horse battery staple'
 def console(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., AbstractAsyncContextManager[User]]:
     """Start the real app/main.py in NiceGUI's user simulation, with its own data dir and engine address."""
     monkeypatch.setenv('HOMELAB_DATA_DIR', str(tmp_path / 'data'))
+    # NiceGUI's simulated browser sends `Host: test`; the console answers only to names it expects.
+    monkeypatch.setenv('HOMELAB_ALLOWED_HOSTS', '["test"]')
 
     def start(*, docker_host: str | None = None) -> AbstractAsyncContextManager[User]:
         if docker_host is not None:
