@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: help setup run test test-fast rig browser reverse-proxy ssh-peer host-tools native dev-stack dev-stack-down prod-image lint format bench clean
+.PHONY: help setup run test test-fast rig browser reverse-proxy ssh-peer oidc-peer host-tools native dev-stack dev-stack-down prod-image lint format bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-15s %s\n", $$1, $$2}'
@@ -31,6 +31,9 @@ reverse-proxy: ## Install nginx and openssl for the TLS reverse-proxy test (it s
 ssh-peer: ## Install OpenSSH (server and client) for the engine-over-SSH test (it starts its own sshd)
 	@bash scripts/rig/sshd.sh
 
+oidc-peer: ## Install the standard OpenID provider (npm ci in tests/peers/oidc) for the OIDC tests (they start it)
+	@bash scripts/rig/oidc-peer.sh
+
 native: ## Install Xvfb, the Qt xcb libraries, xdotool and imagemagick for the native-window test
 	@bash scripts/native.sh
 
@@ -44,7 +47,7 @@ prod-image: setup rig ## Build the production image on the rig (debootstrap base
 	@bash scripts/rig/base-image.sh >/dev/null
 	@bash scripts/prod-image.sh --rig >/dev/null
 
-test: setup browser reverse-proxy ssh-peer native host-tools dev-stack prod-image ## Run every suite: unit, UI, host, real engine and real browser
+test: setup browser reverse-proxy ssh-peer oidc-peer native host-tools dev-stack prod-image ## Run every suite: unit, UI, host, real engine and real browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 test-fast: setup host-tools ## Only the tests that need neither engine nor browser

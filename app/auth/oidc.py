@@ -1,17 +1,23 @@
 """Optional OpenID Connect sign-in (Authelia, Authentik, Pocket ID, ...): off unless HOMELAB_OIDC_* is set.
 
-Authorization code flow with PKCE (S256), a one-time state and a nonce kept server-side for a few minutes.
-The ID token is checked against the provider's JWKS (signature, iss, aud, exp, nonce) and its subject or
-e-mail must be on HOMELAB_OIDC_ALLOWED. A good callback ends like a password sign-in: audited, then a
-one-time ticket for /auth/complete. Every refused callback answers a plain 403 and is audited.
+Authorization code flow with PKCE (S256), a one-time state and a nonce kept server-side for a few minutes
+(at most MAX_PENDING_PER_CLIENT per client address, MAX_PENDING in all: anyone can start a sign-in).
+The ID token is checked against the provider's JWKS (signature, iss, aud, exp, nonce). Providers that follow
+OpenID Connect Core 5.4 strictly (Authelia 4.39+, ...) put only `sub` in it: the e-mail and the user name then
+come from the userinfo endpoint, whose `sub` must be the ID token's. The subject, or an e-mail the provider
+says is verified (`email_verified` true; absent counts as unverified), must be on HOMELAB_OIDC_ALLOWED.
+A good callback ends like a password sign-in: audited, then a one-time ticket for /auth/complete.
+Every refused callback answers a plain 403 and is audited.
 """
 
 from __future__ import annotations
 
 import html
+import ipaddress
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -19,6 +25,8 @@ from urllib.parse import quote
 
 import httpx
 from authlib.integrations.httpx_client import AsyncOAuth2Client
+from authlib.oauth2.rfc6749.parameters import prepare_grant_uri
+from authlib.oauth2.rfc7636 import create_s256_code_challenge
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from joserfc import jwt
@@ -28,6 +36,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.auth.sessions import Sessions
+from app.auth.sign_in_browser import browser_mark
 from ops.store.audit import AuditUnavailable
 
 log = logging.getLogger(__name__)
@@ -39,6 +48,9 @@ PENDING_SECONDS = 600.0  # how long a started sign-in may take at the provider
 DISCOVERY_SECONDS = 300.0  # how long discovery and JWKS are reused
 HTTP_TIMEOUT = 10.0
 MAX_PENDING = 1000  # started sign-ins kept at once (anonymous callers can start them)
+MAX_PENDING_PER_CLIENT = 10  # per client address (IPv6: per /64); a newer start drops that address's oldest
+SCOPE = 'openid email profile'
+ID_TOKEN_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'PS256']
 
 
 class OidcSettings(BaseSettings):
@@ -71,7 +83,76 @@ class _Pending:
     nonce: str
     verifier: str
     redirect_uri: str
+    client: str  # the address key (client_key) of whoever started it
     expires: float
+    browser: str = ''  # sign_in_browser's mark of the browser that started it: only it may finish
+
+
+def client_key(host: str) -> str:
+    """Whose allowance a started sign-in counts against: the address, or its /64 for IPv6 (one home network)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+class PendingSignIns:
+    """Started sign-ins by state, oldest first. Expired ones are dropped, one address keeps at most
+    `per_client` (its oldest goes first), and past `limit` in all a new start is refused."""
+
+    def __init__(self, *, limit: int = MAX_PENDING, per_client: int = MAX_PENDING_PER_CLIENT) -> None:
+        self.limit = limit
+        self.per_client = per_client
+        self._by_state: dict[str, _Pending] = {}  # insertion order is expiry order (one lifetime for all)
+        self._by_client: dict[str, deque[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._by_state)
+
+    def add(self, state: str, pending: _Pending, now: float) -> bool:
+        """Keep `pending` under `state`; False (nothing kept) when the table is full."""
+        self._expire(now)
+        states = self._by_client.get(pending.client, deque())
+        while len(states) >= self.per_client:
+            self._by_state.pop(states.popleft(), None)
+        if len(self._by_state) >= self.limit:
+            if not states:
+                self._by_client.pop(pending.client, None)
+            return False
+        states.append(state)
+        self._by_client[pending.client] = states
+        self._by_state[state] = pending
+        return True
+
+    def take(self, state: str, now: float) -> _Pending | None:
+        """The started sign-in for `state`, once; None when unknown, dropped or expired."""
+        pending = self._by_state.pop(state, None)
+        if pending is None:
+            return None
+        self._forget(pending.client, state)
+        return pending if pending.expires > now else None
+
+    def _expire(self, now: float) -> None:
+        while self._by_state:
+            state, pending = next(iter(self._by_state.items()))
+            if pending.expires > now:
+                return
+            del self._by_state[state]
+            self._forget(pending.client, state)
+
+    def _forget(self, client: str, state: str) -> None:
+        states = self._by_client.get(client)
+        if states is None:
+            return
+        if state in states:
+            states.remove(state)
+        if not states:
+            del self._by_client[client]
 
 
 class Refused(Exception):
@@ -90,7 +171,7 @@ class OidcSignIn:
         self.settings = settings
         self.audit_append = audit_append
         self.sessions = sessions
-        self.pending: dict[str, _Pending] = {}
+        self.pending = PendingSignIns()
         self._metadata: tuple[float, dict[str, Any]] | None = None
         self._jwks: tuple[float, KeySet] | None = None
 
@@ -110,6 +191,8 @@ class OidcSignIn:
         for name in ('authorization_endpoint', 'token_endpoint', 'jwks_uri'):
             if not isinstance(found.get(name), str):
                 raise Refused(f'the discovery document has no {name}')
+        if not isinstance(found.get('userinfo_endpoint', ''), str):
+            raise Refused('the discovery document has a malformed userinfo_endpoint')
         self._metadata = (now + DISCOVERY_SECONDS, found)
         return found
 
@@ -128,7 +211,7 @@ class OidcSignIn:
         return AsyncOAuth2Client(
             client_id=self.settings.client_id,
             client_secret=self.settings.client_secret.get_secret_value() or None,
-            scope='openid email profile',
+            scope=SCOPE,
             redirect_uri=redirect_uri,
             code_challenge_method='S256',
             timeout=HTTP_TIMEOUT,
@@ -146,24 +229,36 @@ class OidcSignIn:
             log.warning('OIDC discovery failed: %s', error)
             return _page(502, 'The sign-in provider cannot be reached right now.')
         now = time.monotonic()
-        self.pending = {k: p for k, p in self.pending.items() if p.expires > now}
-        if len(self.pending) >= MAX_PENDING:
-            return _page(429, 'Too many sign-ins are under way; try again in a few minutes.')
         state, nonce, verifier = secrets.token_urlsafe(32), secrets.token_urlsafe(32), secrets.token_urlsafe(48)
         redirect_uri = self.redirect_uri(request)
-        async with self.client(redirect_uri) as oauth:
-            url, _ = oauth.create_authorization_url(
-                metadata['authorization_endpoint'], state=state, nonce=nonce, code_verifier=verifier
-            )
-        self.pending[state] = _Pending(
-            nonce=nonce, verifier=verifier, redirect_uri=redirect_uri, expires=now + PENDING_SECONDS
+        started = _Pending(
+            nonce=nonce,
+            verifier=verifier,
+            redirect_uri=redirect_uri,
+            client=client_key(request.client.host if request.client is not None else 'unknown'),
+            expires=now + PENDING_SECONDS,
+            browser=browser_mark(request),
+        )
+        if not self.pending.add(state, started, now):
+            return _page(429, 'Too many sign-ins are under way; try again in a few minutes.')
+        # Built by hand rather than with an HTTP client: an anonymous start should cost next to nothing.
+        url = prepare_grant_uri(
+            metadata['authorization_endpoint'],
+            self.settings.client_id,
+            'code',
+            redirect_uri=redirect_uri,
+            scope=SCOPE,
+            state=state,
+            nonce=nonce,
+            code_challenge=create_s256_code_challenge(verifier),
+            code_challenge_method='S256',
         )
         return RedirectResponse(url, status_code=303)
 
     async def callback(self, request: Request) -> Response:
         client = request.client.host if request.client is not None else 'unknown'
         try:
-            username = await self._verify(request)
+            username, subject = await self._verify(request)
         except Refused as refused:
             await self._audit_failure(refused, client)
             return _page(403, f'Sign-in refused: {refused.reason}.')
@@ -172,20 +267,22 @@ class OidcSignIn:
                 'login_succeeded',
                 actor=f'ui:{username[:64]}',
                 origin='ui',
-                detail={'username': username[:64], 'client': client, 'method': 'oidc'},
+                detail={'username': username[:64], 'client': client, 'method': 'oidc', 'subject': subject[:128]},
             )
         except AuditUnavailable:
             return _page(503, 'The audit trail cannot be written, so nobody can sign in right now.')
-        ticket = self.sessions().issue_ticket(username, client, '/')
+        ticket = self.sessions().issue_ticket(username, client, '/', browser_mark(request))
         return RedirectResponse(f'/auth/complete?ticket={quote(ticket)}', status_code=303)
 
-    async def _verify(self, request: Request) -> str:
-        """The user name to sign in as, or Refused."""
+    async def _verify(self, request: Request) -> tuple[str, str]:
+        """The user name to sign in as and the provider's subject, or Refused."""
         params = request.query_params
         state = params.get('state', '')
-        pending = self.pending.pop(state, None) if state else None
-        if pending is None or pending.expires < time.monotonic():
+        pending = self.pending.take(state, time.monotonic()) if state else None
+        if pending is None:
             raise Refused('unknown or expired state')
+        if pending.browser != browser_mark(request):  # someone else's callback URL, opened in this browser
+            raise Refused('the sign-in was started in another browser')
         if provider_error := params.get('error'):
             raise Refused(f'the provider answered {provider_error[:64]}')
         code = params.get('code')
@@ -209,17 +306,17 @@ class OidcSignIn:
         if not isinstance(id_token, str):
             raise Refused('no ID token')
         claims = await self._claims(id_token, metadata['jwks_uri'], pending.nonce)
-        return self._allowed(claims)
+        if 'email' not in claims or 'preferred_username' not in claims:
+            claims = await self._with_userinfo(claims, metadata, token.get('access_token'))
+        return self._allowed(claims), str(claims['sub'])
 
     async def _claims(self, id_token: str, jwks_uri: str, nonce: str) -> dict[str, Any]:
         try:
             keys = await self.keys(jwks_uri)
             try:
-                decoded = jwt.decode(id_token, keys, algorithms=['RS256', 'ES256', 'EdDSA', 'PS256'])
+                decoded = jwt.decode(id_token, keys, algorithms=ID_TOKEN_ALGORITHMS)
             except JoseError:  # perhaps the provider rotated its keys: fetch them once more
-                decoded = jwt.decode(
-                    id_token, await self.keys(jwks_uri, refresh=True), algorithms=['RS256', 'ES256', 'EdDSA', 'PS256']
-                )
+                decoded = jwt.decode(id_token, await self.keys(jwks_uri, refresh=True), algorithms=ID_TOKEN_ALGORITHMS)
         except (JoseError, ValueError, httpx.HTTPError) as error:
             raise Refused('the ID token signature is not valid') from error
         claims: dict[str, Any] = dict(decoded.claims)
@@ -244,10 +341,44 @@ class OidcSignIn:
             raise Refused('the nonce does not match', str(claims['sub']))
         return claims
 
+    async def _with_userinfo(
+        self, claims: dict[str, Any], metadata: dict[str, Any], access_token: object
+    ) -> dict[str, Any]:
+        """The ID token's claims completed from the userinfo endpoint (OpenID Connect Core 5.3, 5.4).
+
+        Only claims the ID token lacks are taken, and the e-mail with its `email_verified` as one pair. The
+        answer's `sub` must be the ID token's (5.3.2): otherwise it is about somebody else and refused.
+        """
+        endpoint = metadata.get('userinfo_endpoint')
+        if not endpoint or not isinstance(access_token, str) or not access_token:
+            return claims
+        subject = str(claims['sub'])
+        try:
+            async with httpx.AsyncClient(timeout=HTTP_TIMEOUT) as http:
+                response = await http.get(
+                    endpoint, headers={'Authorization': f'Bearer {access_token}', 'Accept': 'application/json'}
+                )
+            response.raise_for_status()
+            info = response.json()
+        except (httpx.HTTPError, ValueError) as error:
+            log.warning('OIDC userinfo request failed: %s', error)
+            raise Refused('the userinfo request failed', subject) from error
+        if not isinstance(info, dict):
+            raise Refused('the userinfo answer is not a JSON object', subject)
+        if not isinstance(info.get('sub'), str) or not secrets.compare_digest(info['sub'], subject):
+            raise Refused('the userinfo subject does not match the ID token', subject)
+        merged = dict(claims)
+        if 'email' not in claims:
+            merged.pop('email_verified', None)
+            merged.update({name: info[name] for name in ('email', 'email_verified') if name in info})
+        if 'preferred_username' not in claims and 'preferred_username' in info:
+            merged['preferred_username'] = info['preferred_username']
+        return merged
+
     def _allowed(self, claims: dict[str, Any]) -> str:
         subject = str(claims['sub'])
         email = claims.get('email') if isinstance(claims.get('email'), str) else None
-        email_ok = email is not None and claims.get('email_verified') is not False
+        email_ok = email is not None and claims.get('email_verified') is True  # absent counts as unverified
         allowlist = self.settings.allowlist
         if subject not in allowlist and not (email_ok and email in allowlist):
             raise Refused('this account is not allowed here', subject)

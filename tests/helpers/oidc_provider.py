@@ -3,6 +3,7 @@
 It serves discovery, JWKS, an authorize endpoint that approves a configurable user at once, and a token
 endpoint (authorization code + PKCE S256, OpenID Connect ID token signed RS256 with a key made at start).
 `nonce_override` makes it put a different nonce in the ID token, to test that the client refuses it.
+It puts the user's claims in the ID token; a user whose `email_verified` is None gets no such claim.
 """
 
 from __future__ import annotations
@@ -198,7 +199,8 @@ class OidcProvider:
                 info = UserInfo(sub=user['sub'])
                 if 'email' in scope and 'email' in user:
                     info['email'] = user['email']
-                    info['email_verified'] = user.get('email_verified', True)
+                    if user.get('email_verified', True) is not None:  # None: the provider does not say
+                        info['email_verified'] = user.get('email_verified', True)
                 if 'profile' in scope and 'preferred_username' in user:
                     info['preferred_username'] = user['preferred_username']
                 return info

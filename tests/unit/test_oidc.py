@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,11 +12,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.auth.oidc import CALLBACK_PATH, OIDC_PATHS, START_PATH, OidcSettings, install_oidc
+from app.auth.oidc import CALLBACK_PATH, OIDC_PATHS, START_PATH, OidcSettings, OidcSignIn, install_oidc
 from app.auth.sessions import Sessions
+from app.auth.sign_in_browser import BROWSER_COOKIE
 from tests.helpers.oidc_provider import OidcProvider, running_provider
 
 CONSOLE = 'http://console.test'
+BROWSER = {BROWSER_COOKIE: 'the-browser-that-started'}  # what /login or the gate gives a browser
+MARK = hashlib.sha256(BROWSER[BROWSER_COOKIE].encode()).hexdigest()
 
 
 @dataclass
@@ -35,6 +39,13 @@ class Rig:
     console: httpx.AsyncClient
     audit: Audit
     sessions: Sessions
+    sign_in_routes: OidcSignIn | None = None
+    app: FastAPI | None = None
+
+    def browser_at(self, address: str) -> httpx.AsyncClient:
+        """Another browser, at another client address, talking to the same console."""
+        transport = httpx.ASGITransport(app=self.app, client=(address, 50000))
+        return httpx.AsyncClient(transport=transport, base_url=CONSOLE)
 
     async def start(self) -> tuple[str, dict[str, list[str]]]:
         """GET /auth/oidc/start; the provider's authorize URL and its query."""
@@ -74,10 +85,11 @@ async def rig(provider: OidcProvider) -> AsyncIterator[Rig]:
         redirect_url=f'{CONSOLE}{CALLBACK_PATH}',
     )
     audit, sessions, app = Audit(), Sessions(), FastAPI()
-    assert install_oidc(audit.append, settings=settings, target=app, sessions=lambda: sessions) is not None
+    routes = install_oidc(audit.append, settings=settings, target=app, sessions=lambda: sessions)
+    assert routes is not None
     transport = httpx.ASGITransport(app=app, client=('203.0.113.7', 50000))
-    async with httpx.AsyncClient(transport=transport, base_url=CONSOLE) as console:
-        yield Rig(provider, console, audit, sessions)
+    async with httpx.AsyncClient(transport=transport, base_url=CONSOLE, cookies=BROWSER) as console:
+        yield Rig(provider, console, audit, sessions, routes, app)
 
 
 async def test_an_allowed_subject_signs_in_with_pkce_state_and_nonce(rig: Rig) -> None:
@@ -89,7 +101,7 @@ async def test_an_allowed_subject_signs_in_with_pkce_state_and_nonce(rig: Rig) -
     location = response.headers['location']
     assert location.startswith('/auth/complete?ticket=')
     ticket = parse_qs(urlsplit(location).query)['ticket'][0]
-    assert rig.sessions.redeem_ticket(ticket) == ('oidc:alice', '203.0.113.7', '/')
+    assert rig.sessions.redeem_ticket(ticket, MARK) == ('oidc:alice', '203.0.113.7', '/')
     assert rig.audit.entries[-1][0] == 'login_succeeded'
     assert rig.audit.entries[-1][1]['username'] == 'oidc:alice'
     assert rig.audit.failures() == []
@@ -100,7 +112,7 @@ async def test_an_allowed_email_signs_in_too(rig: Rig) -> None:
     response = await rig.sign_in()
     assert response.status_code == 303
     ticket = parse_qs(urlsplit(response.headers['location']).query)['ticket'][0]
-    assert rig.sessions.redeem_ticket(ticket) == ('oidc:carol@example.org', '203.0.113.7', '/')
+    assert rig.sessions.redeem_ticket(ticket, MARK) == ('oidc:carol@example.org', '203.0.113.7', '/')
 
 
 async def test_a_wrong_or_replayed_state_is_refused_and_audited(rig: Rig) -> None:
@@ -142,6 +154,46 @@ async def test_an_unverified_email_does_not_count(rig: Rig) -> None:
     rig.provider.user = {'sub': 'x-sub', 'email': 'carol@example.org', 'email_verified': False}
     assert (await rig.sign_in()).status_code == 403
     assert rig.audit.failures() == ['this account is not allowed here']
+
+
+async def test_an_email_whose_verification_is_not_stated_does_not_count(rig: Rig) -> None:
+    rig.provider.user = {'sub': 'x-sub', 'email': 'carol@example.org', 'email_verified': None}
+    refused = await rig.sign_in()
+    assert refused.status_code == 403 and 'not allowed' in refused.text
+    assert rig.audit.failures() == ['this account is not allowed here']
+    # an allowed subject does not need it
+    rig.provider.user = {'sub': 'alice-sub', 'email': 'carol@example.org', 'email_verified': None}
+    assert (await rig.sign_in()).status_code == 303
+
+
+async def test_a_thousand_starts_from_one_address_leave_few_pending_and_others_still_sign_in(rig: Rig) -> None:
+    assert rig.sign_in_routes is not None
+    first, _ = await rig.start()
+    for _ in range(998):
+        assert (await rig.console.get(START_PATH)).status_code == 303
+    last, _ = await rig.start()
+    assert len(rig.sign_in_routes.pending) <= 10
+    async with rig.browser_at('198.51.100.9') as other:
+        start = await other.get(START_PATH)
+        assert start.status_code == 303, start.text
+        signed_in = await other.get(await rig.authorize(start.headers['location']))
+    assert signed_in.status_code == 303 and signed_in.headers['location'].startswith('/auth/complete?ticket=')
+    assert rig.audit.entries[-1][0] == 'login_succeeded' and rig.audit.entries[-1][1]['client'] == '198.51.100.9'
+    # the flooding address's newest sign-in still completes; its oldest ones were dropped
+    assert (await rig.console.get(await rig.authorize(last))).status_code == 303
+    assert (await rig.console.get(await rig.authorize(first))).status_code == 403
+    assert rig.audit.failures() == ['unknown or expired state']
+
+
+async def test_ipv6_addresses_of_one_network_share_one_allowance(rig: Rig) -> None:
+    assert rig.sign_in_routes is not None
+    for host in range(1, 41):
+        async with rig.browser_at(f'2001:db8:0:7::{host:x}') as browser:
+            assert (await browser.get(START_PATH)).status_code == 303
+    assert len(rig.sign_in_routes.pending) <= 10
+    async with rig.browser_at('2001:db8:0:8::1') as neighbour:
+        assert (await neighbour.get(START_PATH)).status_code == 303
+    assert len(rig.sign_in_routes.pending) <= 11
 
 
 async def test_a_wrong_client_secret_fails_the_token_exchange(provider: OidcProvider) -> None:
