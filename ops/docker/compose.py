@@ -11,7 +11,7 @@ import shutil
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from ops.proc import ProcError, ProcResult, run_process
 
@@ -118,11 +118,13 @@ class Compose:
         repo_dir: Path,
         services: Sequence[str] = (),
         *,
-        pull: bool = False,
         timeout: float = 60,
     ) -> tuple[str, ...]:
-        """What `up -d` would do, from Compose's own `--dry-run` (nothing is changed); its output lines."""
-        args = ['--dry-run', *_up_args(services, pull=pull, remove_orphans=False)]
+        """What `up -d` would do, from Compose's own `--dry-run` (nothing is changed); its output lines.
+
+        `--pull never`: a dry run would otherwise ask the registry a commit names about its image, before anyone
+        approved anything (the plan's steps say when a pull comes first)."""
+        args = ['--dry-run', *_up_args(services, pull='never', remove_orphans=False)]
         result = await self._run(project, files, repo_dir, args, timeout=timeout)
         if not result.ok:
             why = f'timed out after {timeout:.0f} s' if result.timed_out else f'exited with {result.returncode}'
@@ -155,7 +157,7 @@ class Compose:
                 if on_service_progress is not None:
                     on_service_progress(progress)
 
-        args = _up_args(services, pull=pull, remove_orphans=remove_orphans)
+        args = _up_args(services, pull='always' if pull else None, remove_orphans=remove_orphans)
         result = await self._run(project, files, repo_dir, args, timeout=timeout, on_line=line_seen)
         return UpResult(
             project=project,
@@ -223,13 +225,13 @@ def compose_environment(console: Mapping[str, str], *, docker_host: str | None =
     return env
 
 
-def _up_args(services: Sequence[str], *, pull: bool, remove_orphans: bool) -> list[str]:
+def _up_args(services: Sequence[str], *, pull: Literal['always', 'never'] | None, remove_orphans: bool) -> list[str]:
     # --quiet-pull: a pull during up would print a line per layer per tick; docker_pull shows those instead.
     args = ['up', '--detach', '--quiet-pull']
     if remove_orphans:
         args.append('--remove-orphans')
     if pull:
-        args += ['--pull', 'always']
+        args += ['--pull', pull]
     # `--` ends the options: a service name can never be read as a flag.
     return [*args, '--', *services] if services else args
 

@@ -1,6 +1,7 @@
 """Image freshness: does the registry serve another digest for the tag a running container was made from?
 
-The registry is asked with a manifest check (nothing is pulled), and each answer is kept for a while.
+The registry is asked with a manifest check (nothing is pulled), and each answer is kept for a while. Only the
+registry the running image was pulled from is asked, never one a commit just named.
 """
 
 from __future__ import annotations
@@ -55,10 +56,12 @@ class ImageFreshness:
         repo_digests = await self._repo_digests(info, refresh=refresh)
         if repo_digests is None:
             return None
-        repository = repository_of(reference)
-        running = [d for d in repo_digests if d.split('@', 1)[0] == repository]
-        if not repo_digests:
-            # Built or imported here: no registry has ever served it, so there is nothing to compare with.
+        repository = familiar(repository_of(reference))
+        running = [d for d in repo_digests if familiar(d.split('@', 1)[0]) == repository]
+        if not running:
+            # Built or imported here, or the files name another repository than the one the running image came
+            # from (a config change anyway). Only a registry that already served the running image is asked: a
+            # commit alone must not make the engine contact a registry it names, before anyone approved a pull.
             return None
         answer = await self._registry_digest(reference, refresh=refresh)
         if answer.digest is None:
@@ -67,7 +70,7 @@ class ImageFreshness:
             return None
         return ImageUpdate(
             image=reference,
-            running_digest=running[0].split('@', 1)[1] if running else None,
+            running_digest=running[0].split('@', 1)[1],
             registry_digest=answer.digest,
         )
 
@@ -103,3 +106,12 @@ class ImageFreshness:
             answer = RegistryAnswer(checked_at=time.monotonic(), digest=None, error=str(err) or 'timed out')
         self.answers[reference] = answer
         return answer
+
+
+def familiar(repository: str) -> str:
+    """`docker.io/library/busybox` -> `busybox`: a repository as the engine lists it in an image's RepoDigests."""
+    for prefix in ('docker.io/', 'index.docker.io/'):
+        if repository.startswith(prefix):
+            repository = repository.removeprefix(prefix)
+            return repository.removeprefix('library/')
+    return repository
