@@ -39,7 +39,7 @@ def build_services(settings: Settings, config: HomelabConfig) -> Services:
         repo_dir=settings.repo_dir,
         env=settings.env,
         host_root=settings.host_root,
-        compose=Compose(),
+        compose=Compose(docker_host=engine.base_url),  # the same engine, ssh:// included
         loghub=LogHub(engine),
     )
 

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import subprocess
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -52,10 +53,7 @@ async def run_process(
 
     Cancellation of the awaiting task also kills the group, so nothing outlives its run.
     """
-    if isinstance(argv, str) or not argv or not all(isinstance(arg, str) for arg in argv):
-        raise TypeError('run_process needs a non-empty list of strings (argv), never a command string')
-    if any('\0' in arg for arg in argv):
-        raise ValueError('an argument contains a NUL byte')
+    _check_argv(argv)
     try:
         process = await asyncio.create_subprocess_exec(
             *argv,
@@ -112,6 +110,32 @@ async def run_process(
     return ProcResult(
         argv=tuple(argv), returncode=process.returncode, lines=tuple(lines), dropped=dropped, timed_out=timed_out
     )
+
+
+def start_helper(argv: Sequence[str], *, env: Mapping[str, str], stdio: int) -> subprocess.Popen[bytes]:
+    """Start a long-lived helper (ssh to the engine) talking on the descriptor `stdio`; its stderr is a pipe.
+
+    Its own session: no controlling terminal to prompt on, and a Ctrl-C to the console does not reach it.
+    """
+    _check_argv(argv)
+    try:
+        return subprocess.Popen(  # noqa: S603 - an argv list, never a shell
+            list(argv),
+            stdin=stdio,
+            stdout=stdio,
+            stderr=subprocess.PIPE,
+            env=dict(env),
+            start_new_session=True,
+        )
+    except (FileNotFoundError, PermissionError) as err:
+        raise ProcError(f'cannot start {argv[0]}: {err.strerror or err}') from err
+
+
+def _check_argv(argv: Sequence[str]) -> None:
+    if isinstance(argv, str) or not argv or not all(isinstance(arg, str) for arg in argv):
+        raise TypeError('run_process needs a non-empty list of strings (argv), never a command string')
+    if any('\0' in arg for arg in argv):
+        raise ValueError('an argument contains a NUL byte')
 
 
 def _kill_group(pid: int) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import docker
 import docker.auth
+import docker.constants
 import docker.errors
 import docker.utils
 import requests
@@ -19,6 +20,7 @@ import urllib3.exceptions
 from ops.docker.containers import ContainerInfo as ContainerInfo
 from ops.docker.containers import container_from_summary as container_from_summary
 from ops.docker.details import ContainerDetails, ImageRef, details_from_inspect
+from ops.docker.engine_ssh import SshAdapter, SshTarget, ssh_reason
 from ops.docker.labels import CONFIG_HASH_LABEL as CONFIG_HASH_LABEL
 from ops.docker.labels import PROJECT_LABEL as PROJECT_LABEL
 from ops.docker.labels import SERVICE_LABEL as SERVICE_LABEL
@@ -50,11 +52,13 @@ class Engine:
         with self._lock:
             if self._client is None:
                 try:
-                    if self.base_url:
+                    if self.base_url and self.base_url.startswith('ssh://'):
+                        self._client = _over_ssh(self.base_url, self.timeout)
+                    elif self.base_url:
                         self._client = docker.DockerClient(base_url=self.base_url, version='auto', timeout=self.timeout)
                     else:
                         self._client = docker.from_env(version='auto', timeout=self.timeout)
-                except docker.errors.DockerException as err:
+                except (docker.errors.DockerException, ValueError) as err:
                     raise EngineUnavailable(_describe(err)) from err
             return self._client
 
@@ -237,6 +241,29 @@ class EventStream:
             self._stream.close()
 
 
+def _over_ssh(url: str, timeout: float) -> docker.DockerClient:
+    """A client whose connections are the system ssh client running `docker system dial-stdio` on the host.
+
+    Not docker-py's own ssh:// support: that needs paramiko even for its ssh-binary mode, hands ssh the console's
+    whole environment, drops ssh's error messages and cannot cancel a stream.
+    """
+    target = SshTarget.parse(url)
+    # No request is made yet: the unix adapter mounted for the placeholder URL is replaced before the first one.
+    client = docker.DockerClient(
+        base_url='unix:///nonexistent', version=docker.constants.MINIMUM_DOCKER_API_VERSION, timeout=timeout
+    )
+    api = client.api
+    placeholder = api.get_adapter('http+docker://localhost')
+    api.mount('http+docker://', SshAdapter(target, timeout))
+    placeholder.close()
+    try:
+        api._version = str(api.version(api_version=False)['ApiVersion'])  # what version='auto' negotiates
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
 @contextmanager
 def _translated(engine: Engine) -> Iterator[None]:
     """Turn docker-py and requests errors into EngineUnavailable / EngineError at this boundary."""
@@ -244,7 +271,12 @@ def _translated(engine: Engine) -> Iterator[None]:
         yield
     except EngineError:
         raise
-    except (requests.exceptions.ConnectionError, requests.exceptions.Timeout, ConnectionError) as exc:
+    except (
+        requests.exceptions.ConnectionError,
+        requests.exceptions.Timeout,
+        urllib3.exceptions.HTTPError,  # a stream read straight from urllib3 (events) broke off
+        ConnectionError,
+    ) as exc:
         engine.reset()
         raise EngineUnavailable(_describe(exc)) from exc
     except docker.errors.APIError as exc:
@@ -272,6 +304,8 @@ def _chunks(response: requests.Response) -> Iterator[bytes]:
 
 
 def _describe(err: BaseException) -> str:
+    if reason := ssh_reason(err):  # ssh's own words ("Connection refused", "Permission denied (publickey)")
+        return reason
     if isinstance(err, docker.errors.APIError):
         return str(err.explanation or err)
     text = str(err)
