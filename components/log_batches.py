@@ -7,16 +7,19 @@ kept for a download. Every line taken is either sent or counted in a skip marker
 
 from __future__ import annotations
 
-import re
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
+
+import re2
 
 from components.ansi import plain, segments
 from ops.docker.logstream import LogLine
 
 MAX_LINES = 5000
 BATCH_LIMIT = 1000
+MAX_PATTERN = 1000  # characters of a filter
 
 Item = dict[str, Any]
 
@@ -105,16 +108,7 @@ class LogBatches:
 
     def visible_text(self, pattern: str, *, regex: bool, timestamps: bool) -> str:
         """The kept lines that pass the filter, as a text file."""
-        matcher = compile_filter(pattern, regex=regex)
-        lines = []
-        for line in self.kept:
-            if matcher is not None and not matcher.search(line.text):
-                continue
-            head = (f'{line.timestamp} ' if timestamps and line.timestamp else '') + (
-                f'{line.prefix} | ' if line.prefix else ''
-            )
-            lines.append(head + line.text)
-        return '\n'.join(lines) + ('\n' if lines else '')
+        return filtered_text(list(self.kept), pattern, regex=regex, timestamps=timestamps)
 
     def _gap(self, count: int) -> None:
         if self._pending:
@@ -134,11 +128,45 @@ class LogBatches:
                 self._held_dropped += 1
 
 
-def compile_filter(pattern: str, *, regex: bool) -> re.Pattern[str] | None:
-    """The filter as a case-insensitive pattern (None: no filter); raises re.error for a bad regex."""
+class FilterError(ValueError):
+    """The filter cannot be used: not RE2 syntax (no look-around, no back-references) or too long."""
+
+
+class Matcher(Protocol):
+    def search(self, text: str) -> object | None: ...
+
+
+def compile_filter(pattern: str, *, regex: bool) -> Matcher | None:
+    """The filter as a case-insensitive RE2 pattern (None: no filter). RE2 never backtracks: a search takes
+    time linear in the line whatever the pattern, so no filter can stall the server (`(a+)+$` included)."""
     if not pattern:
         return None
-    return re.compile(pattern if regex else re.escape(pattern), re.IGNORECASE)
+    if len(pattern) > MAX_PATTERN:
+        raise FilterError(f'a filter has at most {MAX_PATTERN} characters')
+    options = re2.Options()
+    options.case_sensitive = False
+    options.literal = not regex
+    options.log_errors = False
+    try:
+        matcher: Matcher = re2.compile(pattern, options)
+    except re2.error as err:
+        reason = err.args[0] if err.args else err
+        raise FilterError(reason.decode(errors='replace') if isinstance(reason, bytes) else str(reason)) from err
+    return matcher
+
+
+def filtered_text(kept: Iterable[KeptLine], pattern: str, *, regex: bool, timestamps: bool) -> str:
+    """The lines that pass the filter, as a text file (pure: a worker thread may run it on a snapshot)."""
+    matcher = compile_filter(pattern, regex=regex)
+    lines = []
+    for line in kept:
+        if matcher is not None and not matcher.search(line.text):
+            continue
+        head = (f'{line.timestamp} ' if timestamps and line.timestamp else '') + (
+            f'{line.prefix} | ' if line.prefix else ''
+        )
+        lines.append(head + line.text)
+    return '\n'.join(lines) + ('\n' if lines else '')
 
 
 def short_time(stamp: str) -> str:

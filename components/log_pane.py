@@ -7,9 +7,9 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from nicegui import background_tasks, ui
+from nicegui import background_tasks, run, ui
 
-from components.log_batches import MAX_LINES, LogBatches, compile_filter
+from components.log_batches import MAX_LINES, FilterError, LogBatches, compile_filter, filtered_text
 from components.log_view import log_view
 from ops.docker.engine import EngineError
 from ops.docker.loghub import LogHub
@@ -55,9 +55,9 @@ class log_pane(ui.column):
                 ui.select(TAILS, value=tail, on_change=lambda e: self._restart(int(e.value))).props(
                     'dense options-dense borderless data-testid=log-tail'
                 ).classes('w-32')
-                ui.button(icon='download', on_click=self._download).props('flat dense round').tooltip(
-                    'Download the lines shown'
-                )
+                ui.button(icon='download', on_click=self._download).props('flat dense round').mark(
+                    'log-download'
+                ).tooltip('Download the lines shown')
             self._problem = ui.label('').classes('text-negative text-xs').props('data-testid=log-problem')
             self._problem.set_visibility(False)
             self._view = log_view(max_lines=MAX_LINES).classes('w-full grow')
@@ -82,8 +82,10 @@ class log_pane(ui.column):
 
     def visible_text(self) -> str:
         """The kept lines that pass the filter, as the download would contain them."""
-        pattern = '' if self._problem.visible else self._filter.value or ''
-        return self._batches.visible_text(pattern, regex=self._regex.value, timestamps=self._timestamps.value)
+        return self._batches.visible_text(self._pattern(), regex=self._regex.value, timestamps=self._timestamps.value)
+
+    def _pattern(self) -> str:
+        return '' if self._problem.visible else self._filter.value or ''
 
     def _start(self) -> None:
         for colour, (prefix, container) in enumerate(self._sources.items()):
@@ -157,18 +159,26 @@ class log_pane(ui.column):
         pattern = self._filter.value or ''
         try:
             compile_filter(pattern, regex=self._regex.value)
-        except re.error as err:
-            self._problem.set_text(f'Not a valid regular expression: {err}')
+        except FilterError as err:
+            self._problem.set_text(
+                f'Not a valid regular expression (RE2 syntax: no look-around or back-references): {err}'
+            )
             self._problem.set_visibility(True)
             self._view.show(pattern='', timestamps=self._timestamps.value)
             return
         self._problem.set_visibility(False)
         self._view.show(pattern=pattern, regex=self._regex.value, timestamps=self._timestamps.value)
 
-    def _download(self) -> None:
-        text = self.visible_text()
+    async def _download(self) -> None:
+        # Filtered off the event loop, on a snapshot of the kept lines: the page stays live meanwhile.
+        kept, pattern = list(self._batches.kept), self._pattern()
+        regex, timestamps = self._regex.value, self._timestamps.value
+        text = await run.io_bound(lambda: filtered_text(kept, pattern, regex=regex, timestamps=timestamps))
+        if text is None:  # the console is shutting down
+            return
         name = '-'.join(self._sources.values()) if len(self._sources) == 1 else 'stack'
-        ui.download.content(text, f'{_safe_file_name(name)}.log', 'text/plain')
+        with self:
+            ui.download.content(text.encode(), f'{_safe_file_name(name)}.log', 'text/plain')
 
     def _handle_delete(self) -> None:
         self._stop()
