@@ -109,6 +109,14 @@ HOMELAB_ALLOW_ANY_ADDRESS=true if a firewall guards the port"
         ;;
 esac
 [[ -d "${HOMELAB_REPO_PATH}" ]] || die "HOMELAB_REPO_PATH ${HOMELAB_REPO_PATH} is not a directory"
+case "${HOMELAB_PUBLISH_ADDRESS}" in
+    0.0.0.0 | :: | "[::]" | "*")
+        # Published everywhere, the console cannot tell which names are its own; it refuses to start without them.
+        grep -qE '^HOMELAB_ALLOWED_HOSTS=.+' "${HOMELAB_ENV_FILE}" 2>/dev/null || die "published on every \
+interface (${HOMELAB_PUBLISH_ADDRESS}), the console needs the names browsers use: add \
+HOMELAB_ALLOWED_HOSTS=[\"homelab.example.lan\"] to ${HOMELAB_ENV_FILE} (it refuses any other Host)"
+        ;;
+esac
 
 compose() {
     docker compose --env-file "${COMPOSE_ENV}" -f "${REPO}/compose.prod.yml" -p "${HOMELAB_PROJECT}" \
@@ -145,7 +153,13 @@ if [[ ! -f "${HOMELAB_ENV_FILE}" ]]; then
 # The storage secret is a Compose secret (storage_secret next to this file), not a variable here.
 #
 # HOMELAB_CONFIG=/repo/homelab.toml            # stacks, probes, journal units, backup unit (in the repository)
+#
+# The console answers to 127.0.0.1, localhost and HOMELAB_PUBLISH_ADDRESS (compose.env); any other name
+# browsers use (tailscale serve's, a reverse proxy's) must be listed, or they get "Invalid host header":
 # HOMELAB_ALLOWED_HOSTS=["homelab.example.ts.net"]
+# Behind tailscale serve, Caddy or nginx on this host, believe its X-Forwarded-For/-Proto (docs/deploy.md):
+# HOMELAB_TRUSTED_PROXIES=["gateway"]
+#
 # HOMELAB_SESSION_IDLE_HOURS=12
 # HOMELAB_OIDC_ISSUER=https://auth.example.org
 # HOMELAB_OIDC_CLIENT_ID=homelab
