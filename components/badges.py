@@ -12,7 +12,7 @@ STATE_COLORS = {
     'removing': 'grey-7',
 }
 HEALTH_COLORS = {'healthy': 'positive', 'unhealthy': 'negative', 'starting': 'info'}
-LEVEL_COLORS = {'ok': 'positive', 'warn': 'warning', 'bad': 'negative', 'unknown': 'grey-7'}
+LEVEL_COLORS = {'ok': 'positive', 'warn': 'warning', 'bad': 'negative', 'unknown': 'grey-7', 'off': 'blue-grey-5'}
 RUN_COLORS = {
     'pending': 'grey-7',
     'running': 'info',

@@ -26,7 +26,7 @@ SYSTEMD_MATCHES = ('_PID=1',)
 _FAILED_JOBS = frozenset({'failed', 'timeout', 'dependency'})
 
 Outcome = Literal['success', 'failure']
-Freshness = Literal['fresh', 'stale', 'never', 'unknown']
+Freshness = Literal['fresh', 'stale', 'never', 'unknown', 'not_configured']
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

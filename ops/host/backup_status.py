@@ -25,7 +25,10 @@ class Params(NoParams):
 
 @operation(
     'backup_status',
-    summary='Freshness of the last successful backup (fresh / stale / never) from the journal and the host result',
+    summary=(
+        'Freshness of the last successful backup (fresh / stale / never / not_configured) '
+        'from the journal and the host result'
+    ),
     params=Params,
     mutating=False,
     timeout=TIMEOUT,
@@ -34,6 +37,9 @@ async def backup_status(params: Params, ctx: RunContext) -> Result:
     """Last success and failure of the backup unit, its age and whether it is within max_age."""
     services = ctx.services
     config = services.config.backup
+    if not services.config.backup_configured:
+        ctx.log('backups not configured: the config has no [backup] section naming the unit to watch')
+        return {'unit': config.unit, 'status': 'not_configured', 'configured': False, 'max_age': config.max_age}
     journal_success: BackupEvent | None = None
     journal_failure: BackupEvent | None = None
     journal_error: str | None = None
@@ -70,6 +76,7 @@ async def backup_status(params: Params, ctx: RunContext) -> Result:
     return {
         'unit': config.unit,
         'status': status,
+        'configured': True,
         'max_age': config.max_age,
         'max_age_seconds': max_age,
         'age_seconds': age,

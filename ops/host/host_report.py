@@ -15,7 +15,7 @@ from ops.host.upgrades import UpgradesReport
 
 DISK_WARN, DISK_BAD = 80.0, 90.0
 
-Level = Literal['ok', 'warn', 'bad', 'unknown']
+Level = Literal['ok', 'warn', 'bad', 'unknown', 'off']  # off: not configured, nothing to worry about
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -108,6 +108,9 @@ def _upgrades(report: UpgradesReport | None) -> Signal:
 
 
 def _backup(backup: BackupFreshness | None) -> Signal:
+    if backup is not None and backup.status == 'not_configured':
+        why = 'No [backup] section in the config: add one with the backup unit and its max_age to watch it.'
+        return Signal(key='backup', level='off', text='Backups not configured', detail=why)
     if backup is None or backup.status == 'unknown':
         why = backup.error if backup is not None and backup.error else 'Not read yet.'
         return Signal(key='backup', level='unknown', text='Backup ?', detail=why)

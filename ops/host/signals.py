@@ -77,6 +77,8 @@ class HostSignals:
 async def backup_freshness(services: Services) -> BackupFreshness:
     """The backup_status operation's verdict, from systemd's journal entries and the host's result file."""
     config = services.config.backup
+    if not services.config.backup_configured:  # no [backup] section: nothing to be late, the unit is a guess
+        return BackupFreshness(unit=config.unit, status='not_configured', last_success=None, max_age=config.max_age)
     success = None
     error: str | None = None
     try:
