@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from nicegui import app, ui
@@ -22,9 +22,7 @@ NAVIGATION = (
 
 
 @contextmanager
-def frame(
-    title: str, manager: Manager | None = None, *, on_sign_out: Callable[[], object] | None = None
-) -> Iterator[None]:
+def frame(title: str, manager: Manager | None = None) -> Iterator[None]:
     """Wrap a page's content in the console's header and navigation; with a manager, toast finished runs."""
     dark = ui.dark_mode(value=app.storage.user.get('dark', None))
     ui.colors(primary='#2563eb')
@@ -42,7 +40,7 @@ def frame(
         username = app.storage.user.get('username', '')
         with ui.button(icon='account_circle').props('flat round dense color=white'), ui.menu():
             ui.menu_item(f'Signed in as {username}').props('disable')
-            ui.menu_item('Sign out', on_click=on_sign_out or _sign_out)
+            sign_out_button()
     with drawer, ui.list().classes('w-full').props('padding'):
         for label, path, icon in NAVIGATION:
             with ui.item(on_click=lambda p=path: ui.navigate.to(p)).props(f'clickable data-nav="{label}"'):
@@ -61,6 +59,9 @@ def _toggle_dark(dark: ui.dark_mode) -> None:
     app.storage.user['dark'] = dark.value
 
 
-def _sign_out() -> None:
-    # An HTTP route ends the session on the server and drops the cookie.
-    ui.navigate.to('/logout')
+def sign_out_button() -> None:
+    """A plain form POST to /logout: the browser sends it with our Origin, so no other site can sign anyone out."""
+    with ui.element('form').props('method=post action=/logout').classes('m-0'):
+        ui.button('Sign out', icon='logout').props('type=submit flat no-caps align=left data-testid=sign-out').classes(
+            'w-full'
+        )

@@ -57,4 +57,5 @@ async def confirm_run(spec: OperationSpec[Any], values: dict[str, Any], actor: s
     try:
         return bool(await dialog)
     finally:
-        dialog.delete()
+        if not dialog.is_deleted:  # the whole page goes when its session ends or its tab is closed
+            dialog.delete()

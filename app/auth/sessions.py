@@ -2,12 +2,14 @@
 
 The browser holds only an HttpOnly, SameSite cookie with a random id; the table holds its hash. A sign-in
 on the websocket hands a one-time ticket to an HTTP route that sets the new cookie, so the id always
-changes at sign-in (no fixation) and an old cookie never comes back to life after sign-out.
+changes at sign-in (no fixation) and an old cookie never comes back to life after sign-out. A ticket is bound
+to the browser that started the sign-in (app/auth/sign_in_browser.py): another browser cannot redeem it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -38,6 +40,7 @@ class _Ticket:
     username: str
     client: str
     target: str
+    browser: str  # the mark of the browser that started the sign-in
     expires: float
 
 
@@ -52,17 +55,24 @@ class Sessions:
         self.policy = policy or SessionPolicy()
         self._tickets: dict[str, _Ticket] = {}
 
-    def issue_ticket(self, username: str, client: str, target: str) -> str:
+    def issue_ticket(self, username: str, client: str, target: str, browser: str) -> str:
+        """A one-time ticket for /auth/complete that only the browser with this mark (sign_in_browser) redeems."""
         now = time.monotonic()
         self._tickets = {k: t for k, t in self._tickets.items() if t.expires > now}
         ticket = secrets.token_urlsafe(32)
-        self._tickets[ticket] = _Ticket(username=username, client=client, target=target, expires=now + TICKET_SECONDS)
+        self._tickets[ticket] = _Ticket(
+            username=username, client=client, target=target, browser=browser, expires=now + TICKET_SECONDS
+        )
         return ticket
 
-    def redeem_ticket(self, ticket: str) -> tuple[str, str, str] | None:
-        """(username, client, target) for a valid unused ticket; a ticket works once."""
+    def redeem_ticket(self, ticket: str, browser: str) -> tuple[str, str, str] | None:
+        """(username, client, target) for a valid unused ticket redeemed by the browser it was issued to.
+
+        A ticket works once: a try from another browser uses it up too (a stolen ticket is no use to its owner)."""
         found = self._tickets.pop(ticket, None)
         if found is None or found.expires < time.monotonic():
+            return None
+        if not found.browser or not hmac.compare_digest(found.browser, browser):
             return None
         return found.username, found.client, found.target
 
@@ -75,8 +85,10 @@ class Sessions:
         )
         return sid
 
-    async def check(self, sid: str | None) -> SignedIn | None:
-        """The signed-in user for a cookie value, or None (unknown, ended, idle or too old: ended now)."""
+    async def check(self, sid: str | None, *, touch: bool = True) -> SignedIn | None:
+        """The signed-in user for a cookie value, or None (unknown, ended, idle or too old: ended now).
+
+        `touch` counts this as activity for the idle timeout; a periodic recheck of an open page must not."""
         if not sid or len(sid) > 128:
             return None
         session = await LoginSession.get_or_none(sid_hash=_digest(sid), ended_at=None)
@@ -89,7 +101,7 @@ class Sessions:
         if now - session.last_seen_at > self.policy.idle:
             await self._end(session, 'idle timeout')
             return None
-        if (now - session.last_seen_at).total_seconds() > 60:  # don't write on every request
+        if touch and (now - session.last_seen_at).total_seconds() > 60:  # don't write on every request
             session.last_seen_at = now
             await session.save(update_fields=['last_seen_at'])
         return SignedIn(username=session.username, session_id=session.id)
@@ -103,6 +115,13 @@ class Sessions:
             return None
         await self._end(session, reason)
         return session.username
+
+    async def ended_how(self, sid: str | None) -> tuple[str, str]:
+        """(user name, why it ended) of the session of this cookie; empty strings when there is none."""
+        if not sid or len(sid) > 128:
+            return '', ''
+        session = await LoginSession.get_or_none(sid_hash=_digest(sid))
+        return (session.username, session.end_reason or 'ended') if session is not None else ('', '')
 
     async def end_all_of(self, username: str, reason: str) -> int:
         return await LoginSession.filter(username=username, ended_at=None).update(

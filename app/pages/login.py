@@ -8,6 +8,7 @@ from app.auth.gate import safe_redirect, sessions
 from app.auth.oidc import START_PATH, OidcSettings
 from app.auth.second_factor import is_enrolled, verify
 from app.auth.sessions import COOKIE
+from app.auth.sign_in_browser import browser_mark
 from app.auth.throttle import LoginThrottle, Refused
 from app.auth.throttled_audit import throttled_audit
 from app.auth.users import authenticate, user_count
@@ -51,6 +52,7 @@ def register(system: System) -> None:
         ui.dark_mode(value=None)
         no_users = await user_count() == 0
         client = request.client.host if request is not None and request.client is not None else 'unknown'
+        browser = browser_mark(request) if request is not None else ''
 
         async def try_login() -> None:
             name, secret = username.value.strip(), password.value
@@ -105,8 +107,9 @@ def register(system: System) -> None:
                 return
             throttle.succeeded(client, name)
             pending.clear()
-            # The session cookie can only be set over HTTP: hand a one-time ticket to /auth/complete.
-            ticket = sessions().issue_ticket(name, client, target)
+            # The session cookie can only be set over HTTP: hand a one-time ticket to /auth/complete,
+            # which only this browser (the one that loaded this page) can redeem.
+            ticket = sessions().issue_ticket(name, client, target, browser)
             ui.navigate.to(f'/auth/complete?ticket={ticket}')
 
         def show_error(text: str) -> None:

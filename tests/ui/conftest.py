@@ -34,6 +34,13 @@ async def sign_in(user: User, username: str = 'admin', password: str = PASSWORD)
     user.find('Sign in').click()
 
 
+async def sign_out(user: User) -> None:
+    """What the menu's Sign out sends: a same-origin form POST carrying the session cookie."""
+    base = str(user.http_client.base_url).rstrip('/')
+    response = await user.http_client.post('/logout', headers={'Origin': base}, follow_redirects=False)
+    assert response.status_code == 303 and response.headers['location'] == '/login', response.text
+
+
 @pytest.fixture
 def dead_engine(tmp_path: Path) -> str:
     return f'unix://{tmp_path}/no-engine.sock'

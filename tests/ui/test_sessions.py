@@ -6,7 +6,7 @@ from app.auth.sessions import COOKIE
 from app.auth.users import create_user
 from ops.store.access import LoginSession
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in
+from tests.ui.conftest import PASSWORD, sign_in, sign_out
 
 
 async def test_sign_in_issues_a_new_session_id_and_sign_out_kills_it(console, dead_engine) -> None:
@@ -19,7 +19,7 @@ async def test_sign_in_issues_a_new_session_id_and_sign_out_kills_it(console, de
         first = user.http_client.cookies.get(COOKIE)
         assert first
 
-        await user.open('/logout')
+        await sign_out(user)
         await user.should_see('Sign in')
         ended = await LoginSession.get(username='admin')
         assert ended.ended_at is not None and ended.end_reason == 'signed out'

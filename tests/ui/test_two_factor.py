@@ -7,7 +7,7 @@ import pyotp
 from app.auth.second_factor import enrol
 from app.auth.users import create_user
 from ops.store.models import AuditEvent
-from tests.ui.conftest import PASSWORD, sign_in
+from tests.ui.conftest import PASSWORD, sign_in, sign_out
 
 
 async def enter_code(user, code: str) -> None:  # type: ignore[no-untyped-def]
@@ -26,7 +26,7 @@ async def test_sign_in_with_totp_then_replay_and_recovery(console, dead_engine) 
         await enter_code(user, code)
         await user.should_see('Containers', retries=50)
 
-        await user.open('/logout')
+        await sign_out(user)
         await sign_in(user)
         await user.should_see('Enter the 6-digit code', retries=50)
         await enter_code(user, code)  # the same code again: refused

@@ -1,0 +1,123 @@
+"""An open page whose session ended can no longer act: the real console, a scripted socket client, the real CLI."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.helpers.console import HOMELAB, REPO, Console, create_user, running_console
+from tests.helpers.page_socket import ScriptedPage, sign_in
+from tests.helpers.waiting import wait_for
+
+PASSWORD = 'correct horse battery staple'
+REFUSED = 'session_ended_refused'
+
+
+@pytest.fixture
+def console(tmp_path: Path) -> Iterator[Console]:
+    # No engine is needed: backup_run only writes a request file for the host.
+    with running_console(tmp_path / 'data', DOCKER_HOST=f'unix://{tmp_path}/no-engine.sock') as running:
+        assert create_user(running.env, 'admin', PASSWORD).returncode == 0
+        yield running
+
+
+def homelab(console: Console, *args: str, stdin: str = '') -> str:
+    done = subprocess.run(
+        [*HOMELAB, *args], input=stdin, env=console.env, cwd=REPO, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def runs(console: Console) -> list[dict[str, object]]:
+    return list(json.loads(homelab(console, 'runs', 'list', '--json'))['runs'])
+
+
+def audit(console: Console) -> list[dict[str, object]]:
+    return list(json.loads(homelab(console, 'audit', 'list', '--json', '--limit', '200'))['events'])
+
+
+def refusals(console: Console) -> list[dict[str, object]]:
+    return [event for event in audit(console) if event['kind'] == REFUSED]
+
+
+def open_operations(http: httpx.Client) -> ScriptedPage:
+    page = ScriptedPage(http, '/operations')
+    assert page.path == '/operations'
+    return page
+
+
+def run_backup(page: ScriptedPage) -> None:
+    """Run… then the confirmation's button, without ever reloading the page."""
+    page.click(page.wait_for('run-backup_run'))
+    page.click(page.wait_for('confirm-run'))
+
+
+def test_a_page_of_a_disabled_user_cannot_run_anything(console: Console) -> None:
+    with httpx.Client(base_url=console.url, timeout=15) as http:
+        sign_in(http, 'admin', PASSWORD)
+        with open_operations(http) as page:
+            # The confirmation is already open when the account is disabled on the host.
+            page.click(page.wait_for('run-backup_run'))
+            confirm = page.wait_for('confirm-run')
+            homelab(console, 'user', 'disable', 'admin')
+            page.click(confirm)
+            wait_for(lambda: refusals(console) or runs(console), timeout=20, what='a refusal or a run')
+            assert runs(console) == []
+            assert '/login' in page.opened
+            # The script ignores "go to /login" and keeps clicking: nothing runs, and nothing more is recorded.
+            for _ in range(5):
+                page.click(confirm)
+                page.click(page.find('run-backup_run') or confirm)
+        assert runs(console) == []
+        [refused] = refusals(console)
+        assert refused['actor'] == 'ui:admin'
+        detail = refused['detail']
+        assert isinstance(detail, dict)
+        assert detail['reason'] == 'user disabled' and detail['page'] == '/operations'
+        assert all(event['kind'] != 'run_requested' for event in audit(console))
+
+
+def test_a_page_cannot_act_after_its_session_signed_out_in_another_tab(console: Console) -> None:
+    with httpx.Client(base_url=console.url, timeout=15) as http:
+        sign_in(http, 'admin', PASSWORD)
+        with open_operations(http) as page:
+            page.click(page.wait_for('run-backup_run'))
+            confirm = page.wait_for('confirm-run')
+            # Another tab of the same browser signs out (same cookie, a same-origin POST).
+            out = http.post('/logout', headers={'Origin': console.url}, follow_redirects=False)
+            assert out.status_code == 303
+            page.click(confirm)
+            wait_for(lambda: '/login' in page.opened or runs(console), timeout=20, what='/login or a run')
+        assert runs(console) == []
+
+
+def test_a_page_cannot_act_after_a_password_change(console: Console) -> None:
+    with httpx.Client(base_url=console.url, timeout=15) as http:
+        sign_in(http, 'admin', PASSWORD)
+        with open_operations(http) as page:
+            page.click(page.wait_for('run-backup_run'))
+            confirm = page.wait_for('confirm-run')
+            homelab(console, 'user', 'set-password', 'admin', '--password-stdin', stdin='another fine passphrase\n')
+            page.click(confirm)
+            wait_for(lambda: refusals(console) or runs(console), timeout=20, what='a refusal or a run')
+        assert runs(console) == []
+        detail = refusals(console)[0]['detail']
+        assert isinstance(detail, dict) and detail['reason'] == 'password changed'
+
+
+def test_a_live_session_still_runs_the_backup(console: Console) -> None:
+    """The check must not get in the way: the same clicks with a valid session start the run."""
+    with httpx.Client(base_url=console.url, timeout=15) as http:
+        sign_in(http, 'admin', PASSWORD)
+        with open_operations(http) as page:
+            run_backup(page)
+            wait_for(lambda: runs(console), timeout=20, what='the backup run')
+    [run] = runs(console)
+    assert run['operation'] == 'backup_run' and run['actor'] == 'ui:admin'
+    assert refusals(console) == []
