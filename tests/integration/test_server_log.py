@@ -81,6 +81,12 @@ def test_a_drift_fixed_by_policy_is_logged_run_by_run_and_the_engine_coming_and_
             resolved = logged(console, rf'^.* INFO ops\.world\.supervisor: drift resolved: {stack}/app stopped')
             assert found.start() < approved.start() < resolved.start()
 
+            write_stack(repo, {'app': {'environment': {'API_TOKEN': 'tok-' + secrets.token_hex(8)}}})
+            commit(repo, 'a new token')
+            logged(console, r'^.* INFO ops\.world\.supervisor: stack files changed in the repository')
+            logged(console, rf'^.* INFO ops\.world\.supervisor: drift found: {stack}/app config ')
+            logged(console, rf'^.* INFO ops\.world\.actions: action=\d+ proposed: stack_service_up for {stack}/app')
+
             proxy.stop()
             logged(console, r'^.* WARNING ops\.world\.observer: engine lost: .*$')
             proxy.start()
