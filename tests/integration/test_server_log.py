@@ -85,7 +85,7 @@ def test_a_drift_fixed_by_policy_is_logged_run_by_run_and_the_engine_coming_and_
             commit(repo, 'a new token')
             logged(console, r'^.* INFO ops\.world\.supervisor: stack files changed in the repository')
             logged(console, rf'^.* INFO ops\.world\.supervisor: drift found: {stack}/app config ')
-            logged(console, rf'^.* INFO ops\.world\.actions: action=\d+ proposed: stack_service_up for {stack}/app')
+            logged(console, rf'^.* INFO ops\.world\.actions: action=\d+ proposed: \S+ for {stack}/app \(config\)')
 
             proxy.stop()
             logged(console, r'^.* WARNING ops\.world\.observer: engine lost: .*$')
