@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from selenium.webdriver.common.by import By
@@ -39,13 +40,14 @@ def test_a_failed_sign_in_is_audited_with_the_peer_unless_it_is_a_trusted_proxy(
         browser.find_element(By.CSS_SELECTOR, '[data-testid=sign-in]').click()
 
         event = wait_for(lambda: failed_sign_in(console), timeout=30, what='the login_failed audit event')
+        assert event is not None
         assert event['detail']['client'] == audited
 
 
-def failed_sign_in(console: Console) -> dict[str, object] | None:
+def failed_sign_in(console: Console) -> dict[str, Any] | None:
     listed = subprocess.run(
         [*HOMELAB, 'audit', 'list', '--json', '--kind', 'login_failed'],
         env=console.env, cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
-    events: list[dict[str, object]] = json.loads(listed.stdout)['events']
+    events: list[dict[str, Any]] = json.loads(listed.stdout)['events']
     return events[0] if events else None

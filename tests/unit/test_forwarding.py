@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -77,7 +78,7 @@ def test_gateway_means_the_container_networks_gateway(tmp_path: Path) -> None:
 
 
 def test_production_needs_to_know_its_host_names(tmp_path: Path) -> None:
-    base = {'data_dir': tmp_path, 'env': 'prod', 'storage_secret': STRONG}
+    base: dict[str, Any] = {'data_dir': tmp_path, 'env': 'prod', 'storage_secret': STRONG}
     unknown = production_problems(Settings(**base, host='0.0.0.0', allow_any_address=True))
     assert len(unknown) == 1
     assert 'HOMELAB_ALLOWED_HOSTS' in unknown[0] and 'HOMELAB_PUBLISH_ADDRESS' in unknown[0]
