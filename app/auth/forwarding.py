@@ -26,7 +26,7 @@ def expected_hosts(settings: Settings) -> list[str]:
             names.append(host_name(address))
     if settings.host in WILDCARD_ADDRESSES and settings.env == 'dev':
         names.extend(host_name(address) for address in own_addresses())
-    names.extend(settings.allowed_hosts)
+    names.extend(host_name(name) for name in settings.allowed_hosts)
     return list(dict.fromkeys(names))
 
 

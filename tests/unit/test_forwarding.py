@@ -34,6 +34,7 @@ def test_configured_names_and_the_published_address_are_expected() -> None:
     assert set(expected_hosts(settings)) == {*LOOPBACK_NAMES, '100.64.0.5'}
     named = Settings(host='127.0.0.1', allowed_hosts=['Homelab.Example.LAN', 'homelab.tail1234.ts.net'])
     assert set(expected_hosts(named)) == {*LOOPBACK_NAMES, 'homelab.example.lan', 'homelab.tail1234.ts.net'}
+    assert '[fd00::7]' in expected_hosts(Settings(allowed_hosts=['fd00::7']))  # as browsers write it in Host
 
 
 def test_bound_to_every_interface_in_dev_the_machines_own_addresses_are_expected() -> None:
