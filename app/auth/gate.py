@@ -55,14 +55,16 @@ def safe_redirect(target: str | None) -> str:
 
 
 def same_origin(request: Request) -> bool:
-    """A browser request sent by a page of this console (not another site, nor a sibling port or subdomain)."""
+    """A browser request sent by a page of this console (not another site, nor a sibling port or subdomain).
+
+    Browsers set Sec-Fetch-Site themselves and no page can change it, so it decides when present. Under our
+    `Referrer-Policy: no-referrer` a form POST carries `Origin: null`, so Origin is only the fallback for
+    browsers without Sec-Fetch-Site."""
     site = request.headers.get('sec-fetch-site')
-    if site is not None and site != 'same-origin':
-        return False
-    origin = request.headers.get('origin')
-    if origin is None:
+    if site is not None:
         return site == 'same-origin'
-    return bool(origin) and urlsplit(origin).netloc == request.headers.get('host', '')
+    origin = request.headers.get('origin', 'null')
+    return origin != 'null' and urlsplit(origin).netloc == request.headers.get('host', '')
 
 
 class LoginGate(BaseHTTPMiddleware):

@@ -6,7 +6,12 @@ from nicegui import app, core
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'"
+# NiceGUI needs inline scripts (its page bootstrap, no nonces) and eval (Vue's runtime template compiler,
+# run_javascript, ':'-props); 'self' still keeps every script of another origin out.
+CSP = (
+    "script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+    "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'"
+)
 HEADERS = (
     (b'x-content-type-options', b'nosniff'),
     (b'referrer-policy', b'no-referrer'),

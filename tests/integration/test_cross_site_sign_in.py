@@ -13,7 +13,8 @@ import pytest
 
 from app.auth.sessions import COOKIE
 from tests.helpers.console import Console, create_user, running_console
-from tests.helpers.page_socket import sign_in, ticket_for
+from tests.helpers.page_socket import ScriptedPage, sign_in, ticket_for
+from tests.helpers.waiting import wait_for
 
 PASSWORD = 'correct horse battery staple'
 
@@ -101,6 +102,14 @@ def test_redirect_after_sign_in_stays_on_the_console(console: Console) -> None:
         with httpx.Client(base_url=console.url, timeout=15) as http:
             done = sign_in(http, 'admin', PASSWORD, f'/login?redirect_to={redirect_to}')
             assert done.headers['location'] == '/', redirect_to
+
+
+def test_an_open_login_page_of_a_signed_in_browser_sends_it_to_a_local_page_only(signed_in: httpx.Client) -> None:
+    # Already signed in, /login forwards at once, in the browser: where it says to go is where the browser goes.
+    for redirect_to in FOREIGN_TARGETS:
+        with ScriptedPage(signed_in, f'/login?redirect_to={redirect_to}') as page:
+            wait_for(lambda: page.opened, timeout=15, what='the forward')
+            assert page.opened == ['/'], redirect_to
 
 
 def test_a_plain_local_redirect_still_works(console: Console) -> None:
