@@ -111,13 +111,22 @@ def test_a_page_cannot_act_after_a_password_change(console: Console) -> None:
         assert isinstance(detail, dict) and detail['reason'] == 'password changed'
 
 
-def test_a_live_session_still_runs_the_backup(console: Console) -> None:
-    """The check must not get in the way: the same clicks with a valid session start the run."""
+def test_a_live_session_still_runs_the_backup_and_events_keep_their_order(console: Console) -> None:
+    """The check must not get in the way: the same clicks with a valid session start the run, and a value sent
+    right before a click is what the click's handler reads (events of a page wait for their check in order)."""
     with httpx.Client(base_url=console.url, timeout=15) as http:
         sign_in(http, 'admin', PASSWORD)
         with open_operations(http) as page:
             run_backup(page)
             wait_for(lambda: runs(console), timeout=20, what='the backup run')
-    [run] = runs(console)
-    assert run['operation'] == 'backup_run' and run['actor'] == 'ui:admin'
+            since = page.by_prop('data-field', 'docker_logs.since')
+            for value in ('1', '10', '10m'):  # typed, then Run at once: no wait in between
+                page.type(since, value)
+            page.click(page.wait_for('run-docker_logs'))
+            logs = wait_for(
+                lambda: [r for r in runs(console) if r['operation'] == 'docker_logs'], timeout=20, what='the logs run'
+            )
+    backup = next(r for r in runs(console) if r['operation'] == 'backup_run')
+    assert backup['actor'] == 'ui:admin'
+    assert logs[0]['params'] == {'since': "'10m'", 'tail': '200', 'follow': 'False'}
     assert refusals(console) == []

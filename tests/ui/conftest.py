@@ -39,6 +39,8 @@ async def sign_out(user: User) -> None:
     base = str(user.http_client.base_url).rstrip('/')
     response = await user.http_client.post('/logout', headers={'Origin': base}, follow_redirects=False)
     assert response.status_code == 303 and response.headers['location'] == '/login', response.text
+    # The open page of that session is sent to /login at once; wait for it so it cannot race what comes next.
+    await user.should_see('Sign in', retries=50)
 
 
 @pytest.fixture
