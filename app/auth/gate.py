@@ -132,7 +132,7 @@ def install_gate(policy: SessionPolicy | None = None, audit: AuditAppend | None 
             return HTMLResponse('Sign-out must come from the console itself.', status_code=403)
         sid = request.cookies.get(COOKIE)
         await _sessions.end(sid)
-        await _live.end_session(sid)
+        _live.end_session(sid)
         app.storage.user.clear()
         response = RedirectResponse('/login', status_code=303)
         response.delete_cookie(COOKIE, path='/')

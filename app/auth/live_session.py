@@ -84,7 +84,7 @@ class LivePages:
             page.busy = True
             background_tasks.create(self._drain(page), name=f'session check {client.id}')
 
-    async def end_session(self, sid: str | None) -> None:
+    def end_session(self, sid: str | None) -> None:
         """A sign-out here: every page of that session goes to /login now (they have not tried to act)."""
         for page in [p for p in self._pages.values() if p.sid == sid and not p.ended]:
             self._send_away(page)
@@ -141,6 +141,8 @@ class LivePages:
                     with page.client:
                         ui.notify('Your session could not be checked, so nothing was done.', type='warning')
                     continue
+                if page.ended:  # a sign-out or the recheck sent it away meanwhile
+                    return
                 if signed_in is None:
                     await self._refuse(page)
                     return
