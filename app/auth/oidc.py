@@ -37,6 +37,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.auth.sessions import Sessions
 from app.auth.sign_in_browser import browser_mark
+from app.auth.throttled_audit import WINDOW, ThrottledAudit
 from ops.store.audit import AuditUnavailable
 
 log = logging.getLogger(__name__)
@@ -158,10 +159,13 @@ class PendingSignIns:
 class Refused(Exception):
     """A callback that must not sign anybody in; the reason is shown and audited."""
 
-    def __init__(self, reason: str, subject: str = '') -> None:
+    def __init__(self, reason: str, subject: str = '', *, repeatable: str = '') -> None:
         super().__init__(reason)
         self.reason = reason
         self.subject = subject
+        # Refusals anyone can cause at will, before the provider vouched for anybody, are audited as counts per
+        # address (one fixed reason each), so an anonymous caller cannot fill the trail.
+        self.repeatable = repeatable
 
 
 class OidcSignIn:
@@ -172,6 +176,7 @@ class OidcSignIn:
         self.audit_append = audit_append
         self.sessions = sessions
         self.pending = PendingSignIns()
+        self.repeated_refusals: dict[str, ThrottledAudit] = {}
         self._metadata: tuple[float, dict[str, Any]] | None = None
         self._jwks: tuple[float, KeySet] | None = None
 
@@ -280,14 +285,14 @@ class OidcSignIn:
         state = params.get('state', '')
         pending = self.pending.take(state, time.monotonic()) if state else None
         if pending is None:
-            raise Refused('unknown or expired state')
+            raise Refused('unknown or expired state', repeatable='unknown or expired state')
         if pending.browser != browser_mark(request):  # someone else's callback URL, opened in this browser
-            raise Refused('the sign-in was started in another browser')
+            raise Refused('the sign-in was started in another browser', repeatable='started in another browser')
         if provider_error := params.get('error'):
-            raise Refused(f'the provider answered {provider_error[:64]}')
+            raise Refused(f'the provider answered {provider_error[:64]}', repeatable='the provider answered an error')
         code = params.get('code')
         if not code:
-            raise Refused('no authorization code')
+            raise Refused('no authorization code', repeatable='no authorization code')
         try:
             metadata = await self.metadata()
             async with self.client(pending.redirect_uri) as oauth:
@@ -301,7 +306,7 @@ class OidcSignIn:
             raise
         except Exception as error:  # the provider refused the code, or answered something that is no token
             log.warning('OIDC token exchange failed: %s', error)
-            raise Refused('the token exchange failed') from error
+            raise Refused('the token exchange failed', repeatable='the token exchange failed') from error
         id_token = token.get('id_token') if isinstance(token, dict) else None
         if not isinstance(id_token, str):
             raise Refused('no ID token')
@@ -388,6 +393,14 @@ class OidcSignIn:
         return f'oidc:{name}'
 
     async def _audit_failure(self, refused: Refused, client: str) -> None:
+        if refused.repeatable:
+            counter = self.repeated_refusals.get(refused.repeatable)
+            if counter is None:
+                fixed = {'method': 'oidc', 'reason': refused.repeatable}
+                counter = ThrottledAudit(self.audit_append, kind='login_failed', detail=fixed)
+                self.repeated_refusals[refused.repeatable] = counter
+            await counter.note(client, '')
+            return
         detail: dict[str, Any] = {'method': 'oidc', 'reason': refused.reason, 'client': client}
         if refused.subject:
             detail['subject'] = refused.subject[:128]
@@ -395,6 +408,11 @@ class OidcSignIn:
             await self.audit_append('login_failed', actor=f'anonymous@{client}', origin='ui', detail=detail)
         except AuditUnavailable:
             log.error('OIDC sign-in refused (%s) and the audit trail cannot be written', refused.reason)
+
+    async def flush_refusals(self, *, everything: bool = True) -> None:
+        """Write the counted refusals (all of them at shutdown; those whose window ended otherwise)."""
+        for counter in list(self.repeated_refusals.values()):
+            await counter.flush(everything=everything)
 
     def router(self) -> APIRouter:
         router = APIRouter()
@@ -427,14 +445,23 @@ def install_oidc(
         return None
     if not settings.allowlist:
         log.warning('HOMELAB_OIDC_ALLOWED is empty: nobody can sign in with OIDC')
+    counted_refusals_flush: Callable[[OidcSignIn], None] | None = None
     if target is None:
         from nicegui import app as nicegui_app
 
         target = nicegui_app
+
+        def counted_refusals_flush(sign_in: OidcSignIn) -> None:
+            # Counts of repeated refusals are written when their window ends and when the console stops.
+            nicegui_app.timer(WINDOW, lambda: sign_in.flush_refusals(everything=False), immediate=False)
+            nicegui_app.on_shutdown(sign_in.flush_refusals)
+
     if sessions is None:
         from app.auth.gate import sessions as gate_sessions
 
         sessions = gate_sessions
     sign_in = OidcSignIn(settings, audit_append, sessions)
     target.include_router(sign_in.router())
+    if counted_refusals_flush is not None:
+        counted_refusals_flush(sign_in)
     return sign_in

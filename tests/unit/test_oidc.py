@@ -127,8 +127,27 @@ async def test_a_wrong_or_replayed_state_is_refused_and_audited(rig: Rig) -> Non
     assert (await rig.console.get(callback)).status_code == 303
     replay = await rig.console.get(callback)
     assert replay.status_code == 403
+    assert rig.sign_in_routes is not None
+    await rig.sign_in_routes.flush_refusals()  # the second refusal of the window is written as a count
     assert rig.audit.failures() == ['unknown or expired state', 'unknown or expired state']
+    assert sum(d['count'] for k, d in rig.audit.entries if k == 'login_failed') == 2
     assert all(d['method'] == 'oidc' for k, d in rig.audit.entries if k == 'login_failed')
+
+
+async def test_forged_callbacks_cannot_fill_the_audit_trail(rig: Rig) -> None:
+    await rig.start()
+    for n in range(300):  # anyone can send these: no state of ours, or a junk code for a state they started
+        forged = f'{CALLBACK_PATH}?state=forged-{n}&code=x'
+        assert (await rig.console.get(forged)).status_code == 403
+    written_meanwhile = [d for k, d in rig.audit.entries if k == 'login_failed']
+    assert len(written_meanwhile) <= 2, written_meanwhile
+    assert rig.sign_in_routes is not None
+    await rig.sign_in_routes.flush_refusals()
+    failures = [d for k, d in rig.audit.entries if k == 'login_failed']
+    assert len(failures) <= 3
+    assert sum(d['count'] for d in failures) == 300
+    assert {d['reason'] for d in failures} == {'unknown or expired state'}
+    assert all(d['actor'] == 'anonymous@203.0.113.7' for d in failures)
 
 
 async def test_a_tampered_nonce_is_refused_and_audited(rig: Rig) -> None:
