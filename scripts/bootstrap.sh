@@ -125,12 +125,12 @@ compose() {
 
 # --- 1. directories, secret, settings file ---------------------------------------------------------------
 if [[ ! -d "${HOMELAB_DATA_PATH}" ]]; then
-    install -d -m 0750 -o "${APP_UID}" -g "${APP_GID}" "${HOMELAB_DATA_PATH}"
+    install -d -m 0700 -o "${APP_UID}" -g "${APP_GID}" "${HOMELAB_DATA_PATH}"
     log "created ${HOMELAB_DATA_PATH} (owner ${APP_UID}:${APP_GID})"
 elif [[ "$(stat -c %u:%g "${HOMELAB_DATA_PATH}")" != "${APP_UID}:${APP_GID}" ]]; then
     # The whole tree belongs to the console's user (database, journal, requests).
     chown -R "${APP_UID}:${APP_GID}" "${HOMELAB_DATA_PATH}"
-    chmod 0750 "${HOMELAB_DATA_PATH}"
+    chmod 0700 "${HOMELAB_DATA_PATH}"
     log "gave ${HOMELAB_DATA_PATH} to ${APP_UID}:${APP_GID}"
 fi
 
