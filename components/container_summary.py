@@ -82,12 +82,12 @@ def _environment(settings: Sequence[EnvSetting]) -> None:
         ui.label('None.').classes('text-sm opacity-70')
     for setting in settings:
         with ui.row().classes('w-full no-wrap gap-1 items-baseline').props('data-testid=env-setting'):
-            ui.label(setting.name).classes('text-xs font-mono font-semibold break-all')
+            ui.label(setting.name).classes('text-xs font-mono font-semibold break-all shrink-0 max-w-[45%]')
             if setting.value is None:
                 ui.label('(no value)').classes('text-xs italic opacity-70')
                 continue
             ui.label('=').classes('text-xs font-mono opacity-60')
-            value = ui.label(setting.value).classes('text-xs font-mono break-all min-w-0')
+            value = ui.label(setting.value).classes('text-xs font-mono break-all min-w-0 flex-1')
             if setting.hidden:
                 value.classes('italic opacity-70').tooltip('a secret-looking value: not shown')
 
