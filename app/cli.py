@@ -8,7 +8,7 @@ import getpass
 import importlib.util
 import sys
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
@@ -22,6 +22,9 @@ from app.server_log import configure_server_log
 from app.settings import Settings, prepare_data_dir
 from ops.config import ConfigError
 from ops.store.db import close_store, open_store
+
+if TYPE_CHECKING:
+    from app.auth.accounts import Administrator
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -111,38 +114,33 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _user_create(args: argparse.Namespace) -> int:
-    from app.auth.users import create_user
-
     password = _read_password(args)
-    return _with_store(lambda: create_user(args.username, password), f'created user {args.username!r}')
+    return _with_store(lambda admin: admin.create_user(args.username, password), f'created user {args.username!r}')
 
 
 def _user_set_password(args: argparse.Namespace) -> int:
-    from app.auth.users import set_password
-
     password = _read_password(args)
-    return _with_store(lambda: set_password(args.username, password), f'changed the password of {args.username!r}')
+    return _with_store(
+        lambda admin: admin.set_password(args.username, password),
+        f'changed the password of {args.username!r} and ended their sessions',
+    )
 
 
 def _user_disable(args: argparse.Namespace) -> int:
-    from app.auth.users import disable_user
-
-    return _with_store(lambda: disable_user(args.username), f'disabled {args.username!r} and ended their sessions')
+    return _with_store(
+        lambda admin: admin.disable(args.username), f'disabled {args.username!r} and ended their sessions'
+    )
 
 
 def _user_totp(args: argparse.Namespace) -> int:
-    from app.auth.second_factor import enrol, remove
-    from app.auth.users import UserError
-    from ops.store.models import User
+    if args.remove:
+        return _with_store(
+            lambda admin: admin.remove_totp(args.username), f'removed two-factor sign-in for {args.username!r}'
+        )
 
-    async def change() -> None:
-        if not await User.exists(username=args.username):
-            raise UserError(f'no user {args.username!r}')
-        if args.remove:
-            if not await remove(args.username):
-                raise UserError(f'{args.username!r} has no two-factor sign-in')
-            return
-        enrolment = await enrol(args.username)
+    async def change(admin: Administrator) -> None:
+        enrolment = await admin.enrol_totp(args.username)
+        # Shown only once the change (and its audit event) is committed.
         print('Add this to your authenticator app (or type the secret in by hand):')
         print(f'  {enrolment.uri}')
         print(f'  secret: {enrolment.secret}')
@@ -150,16 +148,12 @@ def _user_totp(args: argparse.Namespace) -> int:
         for code in enrolment.recovery_codes:
             print(f'  {code}')
 
-    done = 'removed two-factor sign-in' if args.remove else 'two-factor sign-in is on'
-    return _with_store(change, f'{done} for {args.username!r}')
+    return _with_store(change, f'two-factor sign-in is on for {args.username!r}')
 
 
 def _token_create(args: argparse.Namespace) -> int:
-    from app.auth.tokens import create_token
-
-    async def create() -> None:
-        token = await create_token(args.name)
-        print(token)
+    async def create(admin: Administrator) -> None:
+        print(await admin.create_token(args.name))
         print(
             'homelab: store it now: it is shown only this once (send it as "Authorization: Bearer <token>")',
             file=sys.stderr,
@@ -169,24 +163,31 @@ def _token_create(args: argparse.Namespace) -> int:
 
 
 def _token_revoke(args: argparse.Namespace) -> int:
-    from app.auth.tokens import revoke_token
-
-    return _with_store(lambda: revoke_token(args.name), f'revoked token {args.name!r}')
+    return _with_store(lambda admin: admin.revoke_token(args.name), f'revoked token {args.name!r}')
 
 
-def _with_store(action: Callable[[], Awaitable[object]], success: str, *, quiet: bool = False) -> int:
+def _with_store(action: Callable[[Administrator], Awaitable[object]], success: str, *, quiet: bool = False) -> int:
+    """Run one account change as `cli:<OS user>`; it happens together with its audit event, or not at all."""
+    from app.auth.accounts import Administrator
     from app.auth.tokens import TokenError
     from app.auth.users import UserError
+    from app.cli_ops import actor
+    from ops.store.audit import AuditLog, AuditUnavailable
+    from ops.store.chain_head import HeadAnchor
 
     settings = Settings()
 
     async def run() -> int:
         prepare_data_dir(settings.data_dir)
         await open_store(settings.database_path)
+        admin = Administrator(actor=actor(), audit=AuditLog(HeadAnchor(settings.data_dir)))
         try:
-            await action()
+            await action(admin)
         except (UserError, TokenError) as err:
             print(f'homelab: {err}', file=sys.stderr)
+            return 1
+        except AuditUnavailable as err:
+            print(f'homelab: refused, nothing changed: {err}', file=sys.stderr)
             return 1
         finally:
             await close_store()

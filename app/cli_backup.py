@@ -143,7 +143,7 @@ def _restore_db(args: argparse.Namespace) -> int:
         discard_staged(staged)
         print(f'homelab: restore-db: {err}', file=sys.stderr)
         return 1
-    asyncio.run(_record_restore(settings.database_path, source, chain['checked']))
+    asyncio.run(_record_restore(settings, source, chain['checked']))
     report = {
         'database': str(result.database),
         'restored_from': str(source),
@@ -172,19 +172,18 @@ async def _verify_audit(database: Path) -> dict[str, Any]:
     return {'ok': status.ok, 'checked': status.checked, 'first_bad_id': status.first_bad_id, 'problem': status.problem}
 
 
-async def _record_restore(database: Path, source: Path, events: int) -> None:
-    """The restore itself goes on the record, at the end of the restored chain."""
+async def _record_restore(settings: Settings, source: Path, events: int) -> None:
+    """The restore itself goes on the record, at the end of the restored chain, and that chain's head becomes the
+    anchored one (the replaced database's newer head is expected to be gone; the event names it)."""
     from app.cli_ops import actor
     from ops.store.audit import AuditLog
+    from ops.store.chain_head import HeadAnchor
     from ops.store.db import close_store, open_store
 
-    await open_store(database)
+    await open_store(settings.database_path)
     try:
-        await AuditLog().append(
-            'db_restored',
-            actor=actor(),
-            origin='cli',
-            detail={'from': source.name, 'audit_events_before': events},
+        await AuditLog(HeadAnchor(settings.data_dir)).append_restored(
+            actor=actor(), origin='cli', detail={'from': source.name, 'audit_events_before': events}
         )
     finally:
         await close_store()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import getpass
 import json
+import os
+import pwd
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -66,10 +67,11 @@ def _history_options(parser: argparse.ArgumentParser) -> None:
 
 
 def actor() -> str:
+    """`cli:<effective OS user>`: the account whose rights did it (not $USER or $LOGNAME, which the caller sets)."""
     try:
-        return f'cli:{getpass.getuser()}'
-    except (KeyError, OSError):
-        return 'cli:unknown'
+        return f'cli:{pwd.getpwuid(os.geteuid()).pw_name}'
+    except KeyError:  # a uid without a passwd entry (a container run as --user 1000)
+        return f'cli:uid-{os.geteuid()}'
 
 
 def with_core(action: Callable[[Core], Awaitable[int]]) -> int:
@@ -255,10 +257,13 @@ def _audit_row(event: AuditEvent) -> dict[str, Any]:
 
 def _audit_verify(args: argparse.Namespace) -> int:
     async def run(core: Core) -> int:
-        status = await verify_chain()
+        status = await verify_chain(anchor=core.audit.anchor)
         if status.ok:
             print(f'OK: {status.checked} audit events, chain intact')
             return 0
+        if status.first_bad_id is None:  # the events fit together, but the newest are gone (now or earlier)
+            print(f'TAMPERED: {status.problem}; the {status.checked} events in the table fit together')
+            return 1
         print(
             f'TAMPERED: audit event #{status.first_bad_id} {status.problem} ({status.checked} events before it '
             'are intact)'

@@ -18,6 +18,9 @@ from ops.host.signals import HostSignals
 from ops.manager import Manager
 from ops.runs import RunUpdate
 from ops.services import Services
+from ops.store.audit import AuditLog
+from ops.store.chain_check import ChainWatch
+from ops.store.chain_head import HeadAnchor
 from ops.store.db import close_store, open_store
 from ops.store.owners import OwnerLock
 from ops.world.actions import ActionQueue
@@ -52,6 +55,8 @@ class Core:
         self.config = config if config is not None else settings.load_config()
         self.services = build_services(settings, self.config)
         self.engine = self.services.engine
+        # Every process on this data directory anchors the audit chain's head in the same place.
+        self.audit = AuditLog(HeadAnchor(settings.data_dir))
         self._owner: OwnerLock | None = None
         self._manager: Manager | None = None
         self._actions: ActionQueue | None = None
@@ -72,7 +77,7 @@ class Core:
         prepare_data_dir(self.settings.data_dir)
         await open_store(self.settings.database_path)
         self._owner = OwnerLock(self.settings.data_dir / 'state' / 'owners')
-        self._manager = Manager(self.services, owner=self._owner, registry=catalog())
+        self._manager = Manager(self.services, owner=self._owner, registry=catalog(), audit=self.audit)
         interrupted = await self._manager.recover()
         if interrupted:
             log.warning('%d run(s) were interrupted by an earlier stop', interrupted)
@@ -111,6 +116,7 @@ class System(Core):
         self.journal = EventJournal(settings.data_dir / 'events')
         self.observer = Observer(self.engine, data_dir=settings.data_dir, journal=self.journal)
         self.container_facts = ContainerFactsWatch(self.observer)
+        self.chain = ChainWatch(self.audit.anchor)  # the Audit page's incremental check of the chain
         self.sampler = HostSampler()
         self.host_signals = HostSignals(self.services)
         self._tasks: list[asyncio.Task[None]] = []

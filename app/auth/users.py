@@ -22,22 +22,36 @@ def _check_username(username: str) -> None:
 
 
 async def create_user(username: str, password: str) -> User:
+    """A new user (the CLI goes through app.auth.accounts, which puts it on the audit trail)."""
     _check_username(username)
-    if problem := password_problem(password):
-        raise UserError(problem)
-    if await User.exists(username=username):
-        raise UserError(f'user {username!r} already exists')
-    return await User.create(username=username, password_hash=await asyncio.to_thread(hash_password, password))
+    return await add_user(username, await password_hash_of(password))
 
 
 async def set_password(username: str, password: str) -> None:
+    await store_password(username, await password_hash_of(password))
+
+
+async def password_hash_of(password: str) -> str:
+    """The argon2id hash of an acceptable password, computed beside the event loop; UserError when it is weak."""
     if problem := password_problem(password):
         raise UserError(problem)
-    user = await User.get_or_none(username=username)
-    if user is None:
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def add_user(username: str, password_hash: str) -> User:
+    _check_username(username)
+    if await User.exists(username=username):
+        raise UserError(f'user {username!r} already exists')
+    return await User.create(username=username, password_hash=password_hash)
+
+
+async def store_password(username: str, password_hash: str) -> int:
+    """Replace the password; a changed password ends every session of the user. Returns how many ended."""
+    from app.auth.sessions import Sessions
+
+    if not await User.filter(username=username).update(password_hash=password_hash):
         raise UserError(f'no user {username!r}')
-    user.password_hash = await asyncio.to_thread(hash_password, password)
-    await user.save(update_fields=['password_hash'])
+    return await Sessions().end_all_of(username, 'password changed')
 
 
 async def authenticate(username: str, password: str) -> User | None:
@@ -59,10 +73,10 @@ async def user_count() -> int:
     return await User.all().count()
 
 
-async def disable_user(username: str) -> None:
-    """No more sign-ins for this user, and every open session of theirs ends now."""
+async def disable_user(username: str) -> int:
+    """No more sign-ins for this user, and every open session of theirs ends now. Returns how many ended."""
     from app.auth.sessions import Sessions
 
     if not await User.filter(username=username).update(disabled=True):
         raise UserError(f'no user {username!r}')
-    await Sessions().end_all_of(username, 'user disabled')
+    return await Sessions().end_all_of(username, 'user disabled')

@@ -16,7 +16,24 @@ from ops.runs import RunUpdate
 from ops.store.history import audit_csv, audit_for_export, audit_json
 from ops.store.queries import HistoryFilter, audit_page
 
-KINDS = ['requested', 'joined', 'rejected', 'finished', 'login_succeeded', 'login_failed', 'login_throttled']
+KINDS = [
+    'requested',
+    'joined',
+    'rejected',
+    'finished',
+    'login_succeeded',
+    'login_failed',
+    'login_throttled',
+    'user_created',
+    'password_changed',
+    'user_disabled',
+    'totp_enrolled',
+    'totp_removed',
+    'token_created',
+    'token_revoked',
+    'db_restored',
+    'audit_events_missing',
+]
 
 
 def register(system: System) -> None:
@@ -31,7 +48,7 @@ class AuditPage(HistoryView):
 
     def __init__(self, system: System) -> None:
         self.where = HistoryFilter()
-        self.chain = chain_status()
+        self.chain = chain_status(system.chain)
         with ui.card().classes('w-full gap-2'):
             with ui.row().classes('w-full items-center gap-1'):
                 ui.label('Audit events').classes('text-base font-semibold')

@@ -3,55 +3,63 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
+import contextlib
 import json
+import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from tortoise.transactions import in_transaction
+
+from ops.store.chain_check import (
+    EMPTY,
+    EVENTS_MISSING,
+    GENESIS,
+    ChainStatus,
+    event_hash,
+    fields_of,
+    hash_of,
+    verify_chain,
+)
+from ops.store.chain_head import AnchorLocked, ChainHead, HeadAnchor
 from ops.store.models import AuditEvent
 
-GENESIS = '0' * 64
+__all__ = ['GENESIS', 'AuditLog', 'AuditUnavailable', 'ChainStatus', 'event_hash', 'verify_chain']
+
+log = logging.getLogger(__name__)
+
+# A write to the audit table that changes nothing: SQLite's write lock at the start of a transaction (Tortoise
+# only says BEGIN, and a read that turns into a write fails at once when another process wrote in between).
+_TAKE_WRITE_LOCK = 'UPDATE audit_events SET id = id WHERE 0'
 
 
 class AuditUnavailable(Exception):
     """The audit event could not be written (read-only or full database, I/O error)."""
 
 
-def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    """sha256 over the previous hash and a canonical JSON of the event's fields."""
-    canonical = json.dumps(fields, sort_keys=True, separators=(',', ':'), default=str, ensure_ascii=False)
-    return hashlib.sha256(f'{prev_hash}|{canonical}'.encode()).hexdigest()
-
-
-def _fields(event: AuditEvent) -> dict[str, Any]:
-    return {
-        'at': event.at.astimezone(UTC).isoformat(),
-        'actor': event.actor,
-        'origin': event.origin,
-        'kind': event.kind,
-        'operation': event.operation,
-        'run_id': event.run_id,
-        'detail': event.detail,
-    }
-
-
 @dataclass(frozen=True, kw_only=True, slots=True)
-class ChainStatus:
-    """The result of verifying the chain: ok, or the first event that does not fit and why."""
-
-    ok: bool
-    checked: int
-    first_bad_id: int | None = None
-    problem: str = ''
+class _Event:
+    kind: str
+    actor: str
+    origin: str
+    operation: str | None = None
+    run_id: int | None = None
+    detail: dict[str, Any] | None = None
 
 
 class AuditLog:
-    """Appends are serialised so the chain stays linear; every append is one durable commit."""
+    """Appends are serialised so the chain stays linear; every append is one durable commit.
 
-    def __init__(self) -> None:
+    With an anchor (the console's and the CLI's), appends of every process on one data directory are
+    serialised by the anchor's file lock, and each commit is followed by anchoring the new head outside the
+    table; an append that finds the anchored head gone first records that loss (EVENTS_MISSING).
+    """
+
+    def __init__(self, anchor: HeadAnchor | None = None) -> None:
+        self.anchor = anchor
         self._lock = asyncio.Lock()
-        self._tail: str | None = None
 
     async def append(
         self,
@@ -63,50 +71,155 @@ class AuditLog:
         run_id: int | None = None,
         detail: dict[str, Any] | None = None,
     ) -> AuditEvent:
-        async with self._lock:
+        """Write one event; AuditUnavailable when it cannot be written."""
+        wanted = _Event(kind=kind, actor=actor, origin=origin, operation=operation, run_id=run_id, detail=detail)
+        # Shielded: once started, an append runs to its end (commit, anchor, unlock) even if its caller is cancelled.
+        return await asyncio.shield(self._append(wanted))
+
+    @contextlib.asynccontextmanager
+    async def recording(
+        self, kind: str, *, actor: str, origin: str, detail: dict[str, Any]
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The block's database changes and this event commit as one transaction: both, or neither.
+
+        The block may add to `detail` (never a secret). An error of the block rolls back and passes through;
+        a failure to write the event rolls the block's changes back and raises AuditUnavailable.
+        """
+        stage = 'start'
+        async with self._serialised():
             try:
-                # The tail is read again every time: the CLI (another process) may have appended meanwhile.
-                last = await AuditEvent.all().order_by('-id').first()
-                self._tail = last.hash if last is not None else GENESIS
-                event = AuditEvent(
-                    at=datetime.now(UTC),
-                    actor=actor[:128],
-                    origin=origin[:32],
-                    kind=kind,
-                    operation=operation[:64] if operation else None,
-                    run_id=run_id,
-                    detail=json.loads(json.dumps(detail or {}, default=str)),
-                    prev_hash=self._tail,
-                    hash='',
-                )
-                event.hash = event_hash(self._tail, _fields(event))
-                await event.save()
+                async with in_transaction() as conn:
+                    await conn.execute_query(_TAKE_WRITE_LOCK)
+                    stage = 'change'
+                    yield detail
+                    stage = 'record'
+                    event, count = await self._write(_Event(kind=kind, actor=actor, origin=origin, detail=detail))
             except Exception as err:
-                self._tail = None  # re-read the tail next time: the failed row may or may not exist
+                if stage == 'change':
+                    raise
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
-            self._tail = event.hash
+            await self._anchor(event, count, 'append')
+
+    async def append_restored(self, *, actor: str, origin: str, detail: dict[str, Any]) -> AuditEvent:
+        """Record a database restore at the end of the restored chain, and anchor that chain's head instead of the
+        replaced one (restore-db's own, expected, rewind; the replaced head goes into the event)."""
+        async with self._serialised():
+            try:
+                replaced = await self._claim()
+                if replaced is not None:
+                    detail = {**detail, 'replaced_head': {'id': replaced.id, 'count': replaced.count}}
+                tail = await _tail()
+                tail = ChainHead(id=tail.id, hash=tail.hash, count=await AuditEvent.all().count())
+                event = await _insert(tail.hash, _Event(kind='db_restored', actor=actor, origin=origin, detail=detail))
+            except Exception as err:
+                raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
+            await self._anchor(event, tail.count + 1, 'restore')
             return event
 
+    async def _append(self, wanted: _Event) -> AuditEvent:
+        async with self._serialised():
+            try:
+                event, count = await self._write(wanted)
+            except Exception as err:
+                raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
+            await self._anchor(event, count, 'append')
+            return event
 
-async def verify_chain(batch: int = 1000) -> ChainStatus:
-    """Walk the chain in id order; name the first event that was edited, removed before, or reordered."""
-    prev = GENESIS
-    checked = 0
-    last_id = 0
-    while True:
-        events = await AuditEvent.filter(id__gt=last_id).order_by('id').limit(batch)
-        if not events:
-            return ChainStatus(ok=True, checked=checked)
-        for event in events:
-            if event.prev_hash != prev:
-                return ChainStatus(
-                    ok=False,
-                    checked=checked,
-                    first_bad_id=event.id,
-                    problem='does not follow the event before it (an event was deleted or reordered)',
-                )
-            if event_hash(prev, _fields(event)) != event.hash:
-                return ChainStatus(ok=False, checked=checked, first_bad_id=event.id, problem='was edited')
-            prev = event.hash
-            checked += 1
-            last_id = event.id
+    @contextlib.asynccontextmanager
+    async def _serialised(self) -> AsyncIterator[None]:
+        async with self._lock:
+            if self.anchor is None:
+                yield
+                return
+            try:
+                async with self.anchor.held():
+                    yield
+            except AnchorLocked as err:
+                raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
+
+    async def _write(self, wanted: _Event) -> tuple[AuditEvent, int]:
+        """Insert the event after the chain's tail (read again every time: another process may have appended);
+        returns it with the number of events the table holds now."""
+        tail = await _tail()
+        if self.anchor is None:
+            return await _insert(tail.hash, wanted), 0  # nothing to anchor, so no need to count
+        claim = await self._claim()
+        count = await _count_up_to(tail, claim)
+        if count is None:  # the anchored head is not in the table as anchored
+            assert claim is not None
+            count = await AuditEvent.all().count()
+            loss = _Event(
+                kind=EVENTS_MISSING,
+                actor='homelab',
+                origin='audit',
+                detail={
+                    'missing': max(claim.count - count, 0),
+                    'anchored_head': {'id': claim.id, 'hash': claim.hash, 'count': claim.count},
+                    'table_head': {'id': tail.id, 'count': count},
+                },
+            )
+            found = await _insert(tail.hash, loss)
+            tail, count = ChainHead(id=found.id, hash=found.hash, count=count + 1), count + 1
+        return await _insert(tail.hash, wanted), count + 1
+
+    async def _claim(self) -> ChainHead | None:
+        if self.anchor is None:
+            return None
+        # The state file is one small read; the journal (only when the state file is gone) may be long.
+        return self.anchor.stored() or await asyncio.to_thread(self.anchor.journaled)
+
+    async def _anchor(self, event: AuditEvent, count: int, reason: str) -> None:
+        """After the commit: an anchor may lag the table by the events of a crash, never name an uncommitted one.
+        (Its fsync runs beside the event loop, like SQLite's.)"""
+        if self.anchor is None:
+            return
+        head = ChainHead(id=event.id, hash=event.hash, count=count)
+        try:
+            await asyncio.to_thread(self.anchor.write, head, reason=reason)
+        except OSError as err:
+            # The event is committed, so it is on the record and the change it records stands; only the anchor
+            # lags (the next append anchors past it, and verify takes events after an anchored one as newer).
+            log.error(
+                'audit event #%d is written but its head is not anchored in %s: %s', event.id, self.anchor.path, err
+            )
+
+
+async def _tail() -> ChainHead:
+    """The newest event's id and hash (count unknown here: 0)."""
+    last = await AuditEvent.all().order_by('-id').first().values_list('id', 'hash')
+    if last is None:
+        return EMPTY
+    return ChainHead(id=int(last[0]), hash=str(last[1]), count=0)
+
+
+async def _count_up_to(tail: ChainHead, claim: ChainHead | None) -> int | None:
+    """How many events the table holds, cheaply from the anchor; None when the anchored head is gone or changed."""
+    if claim is None:
+        return await AuditEvent.all().count()  # never anchored: once
+    if claim.id == 0:
+        return await AuditEvent.all().count() if claim.count == 0 else None
+    if claim.id == tail.id:
+        return claim.count if claim.hash == tail.hash else None
+    if claim.id > tail.id:
+        return None
+    # The anchor lags (a crash between a commit and its anchor): fine while the anchored event is still there.
+    if await hash_of(claim.id) != claim.hash:
+        return None
+    return claim.count + await AuditEvent.filter(id__gt=claim.id).count()
+
+
+async def _insert(prev_hash: str, wanted: _Event) -> AuditEvent:
+    event = AuditEvent(
+        at=datetime.now(UTC),
+        actor=wanted.actor[:128],
+        origin=wanted.origin[:32],
+        kind=wanted.kind,
+        operation=wanted.operation[:64] if wanted.operation else None,
+        run_id=wanted.run_id,
+        detail=json.loads(json.dumps(wanted.detail or {}, default=str)),
+        prev_hash=prev_hash,
+        hash='',
+    )
+    event.hash = event_hash(prev_hash, fields_of(event))
+    await event.save()
+    return event

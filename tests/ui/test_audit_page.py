@@ -117,3 +117,18 @@ async def test_new_events_appear_live_and_the_chain_check_says_it_is_older(conso
         user.find('Verify again').click()
         await user.should_not_see('New events were added since this check.', retries=50)
         await user.should_see(f'Chain intact ({await AuditEvent.all().count()} events)', retries=100)
+
+
+async def test_deleting_the_newest_events_shows_on_the_next_check(console, dead_engine) -> None:
+    async with console(docker_host=dead_engine) as user:
+        await open_operations(user)
+        await refuse_one_and_run_one(user)
+        await user.open('/audit')
+        await user.should_see(f'Chain intact ({await AuditEvent.all().count()} events)', retries=100)
+
+        newest = await AuditEvent.all().order_by('-id').limit(3).values_list('id', flat=True)
+        await AuditEvent.filter(id__in=newest).delete()  # as an intruder with the database file would
+        user.find('Verify again').click()
+
+        await user.should_see('The newest 3 events are missing', retries=100)
+        await user.should_not_see('Chain intact')

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from app import cli
+from tests.helpers.console import HOMELAB, REPO, console_env
 
 
 def audited_runs(count: int, capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,3 +47,73 @@ def test_verify_says_ok_then_names_an_edited_and_a_deleted_event(
     assert cli.main(['audit', 'verify']) == 1
     out = capsys.readouterr().out
     assert 'audit event #5' in out and 'deleted or reordered' in out
+
+
+def verify(data: Path) -> subprocess.CompletedProcess[str]:
+    """`homelab audit verify` as a separate process, the way an operator runs it."""
+    return subprocess.run(
+        [*HOMELAB, 'audit', 'verify'],
+        env=console_env(data),
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def delete_newest(database: Path, count: int) -> None:
+    with sqlite3.connect(database) as db:  # what an intruder with write access to the file can do
+        db.execute(
+            'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events ORDER BY id DESC LIMIT ?)', [count]
+        )
+
+
+@pytest.fixture
+def data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    data = tmp_path / 'data'
+    monkeypatch.setenv('HOMELAB_DATA_DIR', str(data))
+    monkeypatch.setenv('HOMELAB_HOST_ROOT', str(tmp_path / 'host'))
+    return data
+
+
+def test_deleting_the_newest_events_is_reported_with_their_number(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    audited_runs(3, capsys)
+    assert verify(data).stdout.startswith('OK: 6 audit events')
+
+    delete_newest(data / 'homelab.sqlite3', 3)
+    done = verify(data)
+
+    assert done.returncode == 1, done.stdout
+    assert 'the newest 3 audit events are missing' in done.stdout
+    assert 'chain intact' not in done.stdout
+
+
+def test_newer_events_do_not_cover_up_a_deletion(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    audited_runs(3, capsys)
+    delete_newest(data / 'homelab.sqlite3', 3)
+    audited_runs(2, capsys)  # the console keeps writing after the deletion
+
+    done = verify(data)
+
+    assert done.returncode == 1, done.stdout
+    found = re.search(r'event #(\d+) records that the newest 3 audit events were missing', done.stdout)
+    assert found, done.stdout
+    with sqlite3.connect(data / 'homelab.sqlite3') as db:
+        kind, detail = db.execute('SELECT kind, detail FROM audit_events WHERE id = ?', [int(found[1])]).fetchone()
+    assert kind == 'audit_events_missing' and json.loads(detail)['missing'] == 3
+
+
+def test_the_journal_still_knows_the_head_when_the_state_file_is_gone_too(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    audited_runs(3, capsys)
+    delete_newest(data / 'homelab.sqlite3', 2)
+    (data / 'state' / 'audit-head.json').unlink()
+
+    done = verify(data)
+
+    assert done.returncode == 1, done.stdout
+    assert 'the newest 2 audit events are missing' in done.stdout
