@@ -13,14 +13,16 @@ Pages without a session (/login) pass untouched. An app-wide recheck sends idle 
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
 from typing import Any, Protocol
 
 from fastapi import Request
-from nicegui import Client, background_tasks, ui
+from nicegui import Client, background_tasks, core, ui
 
 from app.auth.sessions import COOKIE, Sessions
 from ops.store.audit import AuditUnavailable
@@ -50,6 +52,8 @@ class _Page:
 
 
 _deliver = Client.handle_event  # NiceGUI's own: finds the element and calls its handler
+_accept_handshake_as_nicegui_does = Client.accept_handshake
+_NICEGUI_HANDLERS: dict[str, Callable[[str, Message], None]] = {}  # NiceGUI's own socket handlers, before ours
 _current: LivePages | None = None
 
 
@@ -63,10 +67,33 @@ class LivePages:
         self._pages: dict[str, _Page] = {}
 
     def install(self) -> None:
-        """Become the door for every browser event of this process (replacing an earlier one, e.g. in tests)."""
+        """Become the door for every browser event of this process (replacing an earlier one, e.g. in tests).
+
+        Three doors in all: a socket joins a signed-in page only if it carries that page's session cookie; a
+        message acts on a page only if it comes from one of that page's own sockets (NiceGUI itself would take
+        a page's id from any socket); and every event then re-checks the session (below).
+        """
         global _current
         _current = self
         Client.handle_event = _handle_event  # type: ignore[method-assign,assignment]
+        Client.accept_handshake = _accept_handshake  # type: ignore[method-assign,assignment]
+        for kind in ('event', 'javascript_response', 'ack'):
+            nicegui_handler = _NICEGUI_HANDLERS.setdefault(kind, core.sio.handlers['/'][kind])
+            core.sio.on(kind, handler=_from_own_socket(kind, nicegui_handler))
+        core.sio.on('log', handler=_browser_log)
+
+    def may_join(self, client: Client, environ: dict[str, Any] | None) -> bool:
+        """A socket may join a signed-in page only with the session cookie the page was loaded with."""
+        page = self._page(client)
+        if page is None or environ is None:  # an open page (/login), or NiceGUI's in-process test socket
+            return True
+        cookies = SimpleCookie()
+        try:
+            cookies.load(str(environ.get('HTTP_COOKIE', '')))
+        except CookieError:
+            return False
+        sent = cookies.get(COOKIE)
+        return page.sid is not None and sent is not None and hmac.compare_digest(sent.value, page.sid)
 
     def watch(self, client: Client) -> None:
         """Know an open page from its connection on (the idle recheck and a sign-out find it there)."""
@@ -182,6 +209,31 @@ class LivePages:
         with client:
             ui.navigate.to(SIGN_IN)
         background_tasks.create(_let_go(client), name=f'let go {client.id}')
+
+
+def _accept_handshake(client: Client, socket_id: str, tab_id: str, environ: dict[str, Any] | None) -> bool:
+    if not _accept_handshake_as_nicegui_does(client, socket_id, tab_id, environ):
+        return False
+    return _current is None or _current.may_join(client, environ)
+
+
+def _from_own_socket(kind: str, handler: Callable[[str, Message], None]) -> Callable[[str, Message], None]:
+    """NiceGUI's handler for `kind`, for messages of a page's own (handshaken) sockets only."""
+
+    def guarded(socket_id: str, msg: Message) -> None:
+        client = Client.instances.get(str(msg.get('client_id', ''))) if isinstance(msg, dict) else None
+        if client is None or socket_id not in client._socket_to_document_id:
+            log.debug('a %s message for a page this socket did not join was dropped', kind)
+            return
+        handler(socket_id, msg)
+
+    return guarded
+
+
+def _browser_log(socket_id: str, msg: Message) -> None:
+    """What a browser asks to log stays out of the server's own log lines (anyone on /login could forge them)."""
+    text = str(msg.get('message', '')) if isinstance(msg, dict) else ''
+    log.debug('browser %s says: %r', socket_id[:12], text[:200])
 
 
 def _handle_event(client: Client, msg: Message) -> None:

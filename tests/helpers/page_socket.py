@@ -35,6 +35,7 @@ class ScriptedPage:
         self._listeners: dict[str, list[dict[str, Any]]] = {}
         for key, element in self.elements.items():
             self._remember(key, element)
+        self.tab_id = str(uuid.uuid4())
         self.opened: list[str] = []  # where the server told this tab to go ("open" messages)
         self.notes: list[str] = []  # ui.notify texts
         self._lock = threading.Lock()
@@ -47,7 +48,7 @@ class ScriptedPage:
             'next_message_id': 0,
             'implicit_handshake': 'true',
             'document_id': str(uuid.uuid4()),
-            'tab_id': str(uuid.uuid4()),
+            'tab_id': self.tab_id,
         }
         base = str(http.base_url).rstrip('/')
         cookies = '; '.join(f'{name}={value}' for name, value in http.cookies.items())

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
+import socketio
 
 from tests.helpers.console import HOMELAB, REPO, Console, create_user, running_console
 from tests.helpers.page_socket import ScriptedPage, sign_in
@@ -130,3 +133,46 @@ def test_a_live_session_still_runs_the_backup_and_events_keep_their_order(consol
     assert backup['actor'] == 'ui:admin'
     assert logs[0]['params'] == {'since': "'10m'", 'tail': '200', 'follow': 'False'}
     assert refusals(console) == []
+
+
+def _foreign_socket(console: Console, query: dict[str, str] | None = None) -> socketio.Client:
+    """Another process's socket: no session cookie, maybe a page id it read somewhere (a proxy's access log)."""
+    sio = socketio.Client(reconnection=False)
+    url = console.url + (f'?{urlencode(query)}' if query else '')
+    sio.connect(url, transports=['websocket'], socketio_path='/_nicegui_ws/socket.io', wait_timeout=10)
+    return sio
+
+
+def test_a_page_id_alone_does_not_let_another_socket_act_for_the_page(console: Console) -> None:
+    """A live page's client id (it is in the websocket URL, so proxies log it) is no key: events sent for it from a
+    socket that did not join the page are dropped, and a socket without the page's session cookie cannot join."""
+    with httpx.Client(base_url=console.url, timeout=15) as http:
+        sign_in(http, 'admin', PASSWORD)
+        with open_operations(http) as page:
+            page.click(page.wait_for('run-backup_run'))
+            confirm = page.wait_for('confirm-run')  # the tab's own confirmation is open
+            click = {
+                'id': int(confirm),
+                'client_id': page.client_id,
+                'listener_id': next(e['listener_id'] for e in page._listeners[confirm] if e['type'] == 'click'),
+                'args': [],
+            }
+            intruder = _foreign_socket(console)  # connected, never joined the page
+            # call() waits for the server's acknowledgement: each message was received and handled (or dropped).
+            intruder.call('event', click, timeout=10)
+            intruder.call('log', {'client_id': page.client_id, 'level': 'error', 'message': 'run=9 forged'}, timeout=10)
+            intruder.disconnect()
+            # The tab then runs something harmless: once that run exists, the intruder's click was long handled.
+            page.click(page.wait_for('run-docker_logs'))
+            wait_for(lambda: [r for r in runs(console) if r['operation'] == 'docker_logs'], timeout=20, what='a run')
+            with pytest.raises(socketio.exceptions.ConnectionError):
+                joined = {
+                    'client_id': page.client_id,
+                    'implicit_handshake': 'true',
+                    'tab_id': page.tab_id,
+                    'document_id': str(uuid.uuid4()),
+                    'next_message_id': '0',
+                }
+                _foreign_socket(console, joined).disconnect()
+    assert [r['operation'] for r in runs(console)] == ['docker_logs']
+    assert 'run=9 forged' not in console.log()
