@@ -165,8 +165,9 @@ class AuditLog:
     async def _claim(self) -> ChainHead | None:
         if self.anchor is None:
             return None
-        # The state file is one small read; the journal (only when the state file is gone) may be long.
-        return self.anchor.stored() or await asyncio.to_thread(self.anchor.journaled)
+        # The longer of the state file and the journal's last head (read from its file's end): a state file rewritten
+        # to name a shorter chain does not make the deletion before it look like the normal state.
+        return await asyncio.to_thread(self.anchor.newest)
 
     async def _anchor(self, event: AuditEvent, count: int, reason: str) -> None:
         """After the commit: an anchor may lag the table by the events of a crash, never name an uncommitted one.

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from ops.store.chain_head import ChainHead, HeadAnchor
+from ops.store.chain_head import ChainHead, HeadAnchor, HeadDrop, JournalHeads
 from ops.store.models import AuditEvent
 
 GENESIS = '0' * 64
@@ -62,21 +62,25 @@ class ChainStatus:
 
 async def verify_chain(batch: int = 1000, *, anchor: HeadAnchor | None = None) -> ChainStatus:
     """Walk the whole chain in id order: name the first event that was edited, removed before, or reordered;
-    then compare its head with the anchor (the newest events missing or replaced)."""
+    then compare its head with the anchor (the newest events missing or replaced), and the journal's earlier heads
+    with each other (events deleted before the console anchored a shorter chain)."""
     # Read first: it names only events committed before the walk starts.
-    claim = await asyncio.to_thread(anchor.newest) if anchor is not None else None
+    heads = anchor.history() if anchor is not None else None
+    claim = await asyncio.to_thread(anchor.newest, heads) if anchor is not None else None
     walk = _Walk(EMPTY, [])
-    return await walk.run(batch) or await walk.verdict(claim)
+    return await walk.run(batch) or await walk.verdict(claim, heads.drops if heads is not None else [])
 
 
 class ChainWatch:
     """The Audit page's check: the first one walks the whole chain; later ones read only the events after the
     last verified one, check that one's hash again, and compare the head with the anchor. Edits further back
     are found by the full walk (`homelab audit verify`), not here: a visit costs the new events, not the trail.
+    The anchor is judged as verify judges it, from the journal lines added since the last visit.
     """
 
     def __init__(self, anchor: HeadAnchor | None) -> None:
         self.anchor = anchor
+        self._heads: JournalHeads | None = anchor.history() if anchor is not None else None
         self._verified: ChainHead | None = None
         self._lost: list[LostEvents] = []
         self._lock = asyncio.Lock()
@@ -84,12 +88,13 @@ class ChainWatch:
 
     async def check(self, batch: int = 1000) -> ChainStatus:
         async with self._lock:
-            claim = await asyncio.to_thread(self.anchor.read) if self.anchor is not None else None
+            claim = await asyncio.to_thread(self.anchor.newest, self._heads) if self.anchor is not None else None
             start = self._verified
             if start is not None and await hash_of(start.id) != start.hash:
                 start = None  # the last verified event itself changed: walk everything to name the first bad one
             walk = _Walk(start or EMPTY, list(self._lost) if start else [])
-            status = await walk.run(batch) or await walk.verdict(claim)
+            drops = self._heads.drops if self._heads is not None else []
+            status = await walk.run(batch) or await walk.verdict(claim, drops)
             if start is None:
                 self.walked_at = datetime.now(UTC)
             if status.first_bad_id is None and not status.missing:
@@ -129,8 +134,8 @@ class _Walk:
                     self.lost.append(_lost(event))
                 self.head = ChainHead(id=event.id, hash=event.hash, count=self.head.count + 1)
 
-    async def verdict(self, claim: ChainHead | None) -> ChainStatus:
-        """Every event fits: compare the chain's head with the anchored one."""
+    async def verdict(self, claim: ChainHead | None, drops: list[HeadDrop]) -> ChainStatus:
+        """Every event fits: compare the chain's head with the anchored one, then the journal's heads in order."""
         head = self.head
         if claim is not None and claim.id > head.id:
             missing = max(claim.count - head.count, 1)
@@ -154,6 +159,15 @@ class _Walk:
                 ok=False,
                 problem=f'event #{first.recorded_by} records that {gone} when it was written (the anchor named '
                 f'event #{first.anchored_id})',
+            )
+        for drop in drops:
+            if await self._hash_at(drop.earlier.id) == drop.earlier.hash:
+                continue  # the earlier head is still there: the lines were journaled out of order, nothing is gone
+            return self._status(
+                ok=False,
+                problem=f'{_newest(drop.missing, past=True)} missing when event #{drop.later.id} was anchored (the '
+                f'event journal names event #{drop.earlier.id} as event {drop.earlier.count} of the chain, then '
+                f'event #{drop.later.id} as event {drop.later.count}, with no restore between)',
             )
         return self._status(ok=True)
 

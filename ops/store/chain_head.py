@@ -4,7 +4,9 @@ Deleting the newest rows of a hash chain leaves a shorter chain that is still in
 show it. Every append therefore records the new head (id, hash, number of events) in two places the database
 does not hold: `$DATA/state/audit-head.json` (replaced atomically and fsynced: the one durable write an append
 adds) and a `"source": "audit"` line in the event journal `$DATA/events/<day>/events.jsonl` (a second witness,
-written but not fsynced: the journal's own flush makes it durable).
+written but not fsynced: the journal's own flush makes it durable). The state file is one line anyone with the
+files can rewrite, so an append takes the longer of it and the journal's last head, and verify reads every head
+the journal holds: a head with fewer events than the one before it, with no restore between, means deletion.
 
 The server and the CLI append to the same database, so appenders hold `$DATA/state/audit-head.lock` (flock)
 from reading the chain's tail until the head is anchored: the chain stays linear across processes, and the
@@ -35,6 +37,9 @@ LOCK_FILE = 'audit-head.lock'
 JOURNAL_SOURCE = 'audit'
 LOCK_WAIT = 30.0  # seconds; another process holds the lock only for one append
 _DAY = re.compile(r'^\d{4}-\d{2}-\d{2}$')
+_MARKER = f'"source":"{JOURNAL_SOURCE}"'.encode()  # journal lines have sorted keys and no spaces
+_CHUNK = 1 << 20  # bytes read at a time going forward (verify, the Audit page)
+_CHUNK_BACK = 1 << 16  # going back from a file's end (an append: the last head is near the end)
 
 
 class AnchorLocked(Exception):
@@ -48,6 +53,81 @@ class ChainHead:
     id: int
     hash: str
     count: int
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class HeadDrop:
+    """Two heads journaled one after the other whose count did not grow, with no restore between: the newest events
+    were deleted before `later` was anchored (unless `earlier` is still in the table: a clock set back a day)."""
+
+    earlier: ChainHead
+    later: ChainHead
+
+    @property
+    def missing(self) -> int:
+        """How many events were gone when `later` was anchored (it added one)."""
+        return self.earlier.count - self.later.count + 1
+
+
+class JournalHeads:
+    """Every head the event journal recorded, streamed in order: the last one, and each drop since the last restore.
+
+    `scan` reads on from where the previous one stopped (whole lines only), so a long-lived scan (the Audit page's)
+    costs the lines added since; a new one (verify) reads every day file once, line by line.
+    """
+
+    MAX_DROPS = 100  # each is one look-up at check time; the first ones are the ones to report
+
+    def __init__(self, events_dir: Path) -> None:
+        self.events_dir = events_dir
+        self.last: ChainHead | None = None
+        self.drops: list[HeadDrop] = []
+        self._read: dict[str, int] = {}  # day -> bytes of whole lines read
+
+    def scan(self) -> None:
+        """Read the lines added since the last scan (all of them the first time; again from the start when a day
+        file shrank, i.e. was replaced)."""
+        if not self.events_dir.is_dir():
+            return
+        days = sorted(p.name for p in self.events_dir.iterdir() if _DAY.match(p.name))
+        for day in days:
+            try:
+                with (self.events_dir / day / FILE_NAME).open('rb') as handle:
+                    start = self._read.get(day, 0)
+                    if os.fstat(handle.fileno()).st_size < start:
+                        self._restart()
+                        self.scan()
+                        return
+                    handle.seek(start)
+                    self._read[day] = start + self._feed(handle)
+            except OSError:
+                continue
+
+    def _restart(self) -> None:
+        self.last, self.drops, self._read = None, [], {}
+
+    def _feed(self, handle: IO[bytes]) -> int:
+        consumed, rest = 0, b''
+        while chunk := handle.read(_CHUNK):
+            data = rest + chunk
+            end = data.rfind(b'\n') + 1
+            for line in data[:end].splitlines():
+                if _MARKER in line:
+                    self._take(line)
+            consumed += end
+            rest = data[end:]
+        return consumed
+
+    def _take(self, line: bytes) -> None:
+        found = _head_of(line)
+        if found is None:
+            return
+        head, reason = found
+        if reason == 'restore':
+            self.drops.clear()  # restore-db's own rewind: the heads before it belong to the replaced database
+        elif self.last is not None and head.count <= self.last.count and len(self.drops) < self.MAX_DROPS:
+            self.drops.append(HeadDrop(earlier=self.last, later=head))
+        self.last = head
 
 
 class HeadAnchor:
@@ -73,15 +153,19 @@ class HeadAnchor:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
-    def read(self) -> ChainHead | None:
-        """The anchored head: the state file's, or when that is gone the newest one in the event journal."""
-        return self.stored() or self.journaled()
-
-    def newest(self) -> ChainHead | None:
-        """The longer of the two anchors: a state file put back from an older copy does not hide what the journal
-        saw (a full verify reads the journal; an append reads only the state file)."""
-        found = [head for head in (self.stored(), self.journaled()) if head is not None]
+    def newest(self, heads: JournalHeads | None = None) -> ChainHead | None:
+        """The longer of the two anchors: a state file rewritten or put back from an older copy does not hide what the
+        journal saw. `heads`: a scan of every journaled head to read on (verify, the Audit page); without it only the
+        journal's last head is read (an append: a read from the end of one file)."""
+        if heads is not None:
+            heads.scan()
+        journaled = heads.last if heads is not None else self.journaled()
+        found = [head for head in (self.stored(), journaled) if head is not None]
         return max(found, key=lambda head: head.count) if found else None
+
+    def history(self) -> JournalHeads:
+        """A scan of every head the event journal recorded (nothing read yet)."""
+        return JournalHeads(self.events_dir)
 
     def stored(self) -> ChainHead | None:
         try:
@@ -94,8 +178,8 @@ class HeadAnchor:
             return None
 
     def journaled(self) -> ChainHead | None:
-        """The newest head the event journal recorded (reads day files from the newest back; lines not fsynced
-        before a power loss may be missing, so it can lag the state file, never lead it)."""
+        """The newest head the event journal recorded (reads day files from the newest back, each from its end;
+        lines not fsynced before a power loss may be missing, so it can lag the state file, never lead it)."""
         if not self.events_dir.is_dir():
             return None
         days = sorted((p.name for p in self.events_dir.iterdir() if _DAY.match(p.name)), reverse=True)
@@ -172,16 +256,34 @@ def _wait_for_lock(handle: IO[bytes], wait: float) -> bool:
 
 
 def _last_head_in(path: Path) -> ChainHead | None:
+    """The last head journaled in one day file, read backwards from its end in chunks."""
     try:
-        lines = path.read_bytes().splitlines()
+        with path.open('rb') as handle:
+            end = os.fstat(handle.fileno()).st_size
+            tail = b''
+            while end > 0:
+                start = max(end - _CHUNK_BACK, 0)
+                handle.seek(start)
+                data = handle.read(end - start) + tail
+                # The first line of a chunk may be cut: keep it for the next (earlier) chunk unless the file starts.
+                cut = 0 if start == 0 else data.find(b'\n') + 1
+                if start > 0 and cut == 0:
+                    tail, end = data, start  # one line longer than a chunk
+                    continue
+                for raw in reversed(data[cut:].splitlines()):
+                    if _MARKER in raw and (found := _head_of(raw)) is not None:
+                        return found[0]
+                tail, end = data[:cut], start
     except OSError:
         return None
-    marker = f'"source":"{JOURNAL_SOURCE}"'.encode()
-    for raw in reversed(lines):
-        if marker not in raw:
-            continue
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            record: dict[str, Any] = json.loads(raw)
-            if record.get('source') == JOURNAL_SOURCE:
-                return ChainHead(id=int(record['head_id']), hash=str(record['head_hash']), count=int(record['count']))
+    return None
+
+
+def _head_of(raw: bytes) -> tuple[ChainHead, str] | None:
+    """One journal line as a head and its reason, or None for any other or torn line."""
+    with contextlib.suppress(ValueError, KeyError, TypeError):
+        record: dict[str, Any] = json.loads(raw)
+        if isinstance(record, dict) and record.get('source') == JOURNAL_SOURCE:
+            head = ChainHead(id=int(record['head_id']), hash=str(record['head_hash']), count=int(record['count']))
+            return head, str(record.get('reason') or 'append')
     return None

@@ -19,7 +19,7 @@ from app.settings import Settings
 from app.system import Core
 from ops.store.audit import AuditLog, verify_chain
 from ops.store.chain_check import ChainWatch
-from ops.store.chain_head import HeadAnchor
+from ops.store.chain_head import ChainHead, HeadAnchor
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent
 from ops.world.journal import EventJournal
@@ -145,3 +145,48 @@ def runs(count: int, capsys: pytest.CaptureFixture[str]) -> None:
     for _ in range(count):
         assert cli.main(['ops', 'run', 'host_reboot_required', '--json']) == 0
     capsys.readouterr()
+
+
+async def test_every_journaled_head_counts_not_only_the_last_one(tmp_path: Path) -> None:
+    """A head anchored without the append-time check (an older console, a lost loss record) still shows the deletion
+    to verify and to the Audit page's check, however many events follow it."""
+    data = tmp_path / 'data'
+    await open_store(data / 'homelab.sqlite3')
+    try:
+        anchor = HeadAnchor(data)
+        audit = AuditLog(anchor)
+        for i in range(6):
+            await audit.append('note', actor='test', origin='test', detail={'i': i})
+        watch = ChainWatch(anchor)
+        assert (await watch.check()).ok
+
+        newest = await AuditEvent.all().order_by('-id').limit(3).values_list('id', flat=True)
+        await AuditEvent.filter(id__in=newest).delete()
+        # One event appended after the deletion and anchored as the head, with no loss record in the chain.
+        event = await AuditLog().append('note', actor='test', origin='test', detail={'after': True})
+        anchor.write(ChainHead(id=event.id, hash=event.hash, count=4))
+
+        for check in (lambda: verify_chain(anchor=anchor), watch.check, ChainWatch(anchor).check):
+            status = await check()
+            assert not status.ok
+            assert 'the newest 3 audit events were missing' in status.problem, status.problem
+        # The chain growing past the old head does not hide it either.
+        for i in range(5):
+            await audit.append('note', actor='test', origin='test', detail={'later': i})
+        for check in (lambda: verify_chain(anchor=anchor), watch.check):
+            status = await check()
+            assert not status.ok and 'the newest 3 audit events were missing' in status.problem, status.problem
+    finally:
+        await close_store()
+
+
+def test_appends_after_restore_db_still_verify(data: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runs(2, capsys)
+    assert cli.main(['backup-db', '--json']) == 0
+    copy = Path(json.loads(capsys.readouterr().out)['path'])
+    runs(2, capsys)  # 8 events, then the database goes back to the copy's 4 (and the restore's own event)
+    assert cli.main(['restore-db', str(copy)]) == 0
+    runs(3, capsys)  # the restored chain grows past the replaced one's length
+
+    done = homelab(data, 'audit', 'verify')
+    assert done.returncode == 0 and done.stdout.startswith('OK: 11 audit events'), done.stdout

@@ -117,3 +117,28 @@ def test_the_journal_still_knows_the_head_when_the_state_file_is_gone_too(
 
     assert done.returncode == 1, done.stdout
     assert 'the newest 2 audit events are missing' in done.stdout
+
+
+def test_a_rewritten_anchor_file_and_a_new_event_do_not_hide_deleted_events(
+    data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    audited_runs(3, capsys)
+    database = data / 'homelab.sqlite3'
+    delete_newest(database, 3)
+    # The intruder also rewrites the state file (one line of JSON) to name the shorter chain's head ...
+    with sqlite3.connect(database) as db:
+        head_id, head_hash = db.execute('SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1').fetchone()
+    (data / 'state' / 'audit-head.json').write_text(json.dumps({'id': head_id, 'hash': head_hash, 'count': 3}))
+    # ... and the console appends again, anchoring whatever head it is given; the journal is never edited.
+    assert cli.main(['token', 'create', 'after-the-deletion']) == 0
+    capsys.readouterr()
+
+    done = verify(data)
+
+    assert done.returncode == 1, done.stdout
+    assert 'the newest 3 audit events were missing' in done.stdout, done.stdout
+    assert 'chain intact' not in done.stdout
+    # The append itself saw the journal name a longer chain than the state file, and put the loss on the record.
+    with sqlite3.connect(database) as db:
+        losses = db.execute("SELECT detail FROM audit_events WHERE kind = 'audit_events_missing'").fetchall()
+    assert [json.loads(detail)['missing'] for (detail,) in losses] == [3]
