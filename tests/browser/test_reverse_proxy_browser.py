@@ -76,6 +76,9 @@ def test_sign_in_live_overview_and_secure_cookies_through_the_documented_nginx(
         assert all(cookie['secure'] for cookie in cookies.values()), cookies
         assert cookies['homelab_session']['httpOnly'] and cookies['session']['httpOnly']
         assert not any(f'[{level}]' in proxy.log() for level in ('error', 'crit', 'alert', 'emerg')), proxy.log()
+        # The documented access log records the websocket's path, never the page id in its query string.
+        assert '/_nicegui_ws/socket.io/' in proxy.access_log()
+        assert 'client_id' not in proxy.access_log() and '?' not in proxy.access_log()
 
 
 def test_behind_the_same_nginx_an_untrusted_proxy_is_not_believed(tmp_path: Path) -> None:

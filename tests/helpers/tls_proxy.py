@@ -27,6 +27,7 @@ DOC_CERTIFICATE = '/etc/ssl/homelab.crt'
 DOC_KEY = '/etc/ssl/homelab.key'
 DOC_UPSTREAM = 'proxy_pass http://127.0.0.1:8080;'
 DOC_NAME = 'homelab.example.lan'
+DOC_ACCESS_LOG = '/var/log/nginx/homelab-console.log'
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,10 @@ class TlsProxy:
 
     def log(self) -> str:
         return (self.directory / 'error.log').read_text(errors='replace')
+
+    def access_log(self) -> str:
+        """What the documented access log kept of the requests (never their query strings)."""
+        return (self.directory / 'console-access.log').read_text(errors='replace')
 
 
 def documented_nginx_config() -> str:
@@ -92,6 +97,7 @@ def _nginx_conf(proxy: TlsProxy, upstream_port: int, certificate: Path, key: Pat
         (DOC_CERTIFICATE, str(certificate)),
         (DOC_KEY, str(key)),
         (DOC_UPSTREAM, f'proxy_pass http://127.0.0.1:{upstream_port};'),
+        (DOC_ACCESS_LOG, str(proxy.directory / 'console-access.log')),
     ):
         assert site.count(documented) == 1, f'the documented nginx config no longer has {documented!r}'
         site = site.replace(documented, ours)
