@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ops.docker.compose_reads import OutsideRead, compose_reads
 from ops.proc import ProcError, ProcResult, run_process
 
 # Global flags of every call: no colour codes in the captured output, one plain line per step.
@@ -216,7 +217,7 @@ def compose_environment(console: Mapping[str, str], *, docker_host: str | None =
 
     Compose interpolates `${VAR}` (and copies `environment: [VAR]`) from its own environment, so a committed file
     could otherwise put any console secret into an image reference the engine sends to a registry. The stack's
-    own `.env` and `env_file` are read by Compose itself from the project directory.
+    own `.env` and `env_file` are read by Compose itself, once stack_files has checked they are in the repository.
     """
     env = {name: console[name] for name in COMPOSE_ENVIRONMENT if name in console}
     env.setdefault('PATH', os.defpath)
@@ -251,7 +252,28 @@ def find_compose() -> list[str]:
 
 
 def stack_files(files: Sequence[str], repo_dir: Path) -> list[Path]:
-    """The stack's files as absolute paths, each an existing file inside repo_dir (symlinks resolved)."""
+    """The stack's files as absolute paths, each an existing file inside repo_dir (symlinks resolved), once every
+    other file Compose would read for them (.env, env_file, label_file, include, extends) is checked to be inside
+    repo_dir too: every Compose call goes through here, so a stack that reads outside is never given to Compose."""
+    paths = _own_files(files, repo_dir)
+    try:
+        compose_reads(paths, repo_dir)
+    except OutsideRead as err:
+        raise ComposeError(str(err)) from err
+    return paths
+
+
+def stack_inputs(files: Sequence[str], repo_dir: Path) -> list[Path]:
+    """The stack's files and every other file Compose reads for them (for a fingerprint of what the stack is made
+    of; unchanged files are not parsed again). ComposeError as stack_files."""
+    paths = _own_files(files, repo_dir)
+    try:
+        return [*paths, *compose_reads(paths, repo_dir, cached=True)]
+    except OutsideRead as err:
+        raise ComposeError(str(err)) from err
+
+
+def _own_files(files: Sequence[str], repo_dir: Path) -> list[Path]:
     if not files:
         raise ComposeError('the stack has no compose files')
     root = repo_dir.resolve()

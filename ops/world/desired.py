@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ops.docker.compose import Compose, ComposeError, stack_files
+from ops.docker.compose import Compose, ComposeError, stack_inputs
 from ops.services import Services
 
 
@@ -59,12 +59,13 @@ async def read_stack(services: Services, compose: Compose, name: str) -> StackWa
 
 
 def files_fingerprint(services: Services, name: str) -> str:
-    """A cheap fingerprint of a stack's files and the repository's .env (size, mtime, inode): a change means
-    the files must be read again. Missing files count too (the stack becomes invalid)."""
+    """A cheap fingerprint of a stack's files, every file Compose reads for them and the repository's .env (size,
+    mtime, inode): a change means the files must be read again. Missing files count too (the stack becomes
+    invalid), and so does a file outside the repository (the reason is part of the fingerprint)."""
     parts: list[str] = []
     root = services.repo_dir
     try:
-        paths = [str(p) for p in stack_files(services.config.stacks[name].files, root)]
+        paths = [str(p) for p in stack_inputs(services.config.stacks[name].files, root)]
     except ComposeError as err:
         paths = [str(err)]
     for candidate in [*paths, str(root / '.env')]:

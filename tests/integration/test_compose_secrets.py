@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from ops.masking import HIDDEN, HIDDEN_CHANGED
-from ops.store.models import AuditEvent, Run
+from ops.store.models import Action, AuditEvent, Run
 from tests.helpers.docker_ops import AppTag, docker_client, project_containers, unique, write_stack
 from tests.helpers.fake_registry import fake_registry
-from tests.helpers.gitops import commit, gitops_loop, init_repo
+from tests.helpers.gitops import Loop, commit, gitops_loop, init_repo
 from tests.helpers.rig import require_engine
 from tests.helpers.waiting import wait_for_async
 
@@ -104,3 +104,75 @@ async def test_a_changed_secret_shows_as_changed_and_its_values_are_stored_nowhe
         if path.is_file():
             content = path.read_bytes()
             assert old.encode() not in content and new.encode() not in content, path
+
+
+async def test_a_commit_cannot_make_compose_read_a_file_outside_the_repository(tmp_path: Path, stack_name: str) -> None:
+    """`.env` linked to a file outside the repository (in the prod image: `/proc/1/environ`, the console's own
+    environment), or an env_file there: the stack is invalid, Compose never reads the file, nothing runs; a plain
+    `.env` inside the repository still works."""
+    secret = f'hl-outside-secret-{uuid.uuid4().hex}'
+    outside = tmp_path / 'outside.env'
+    outside.write_text(f'LEAK_TAG={secret}\n')
+    repo = tmp_path / 'repo'
+    init_repo(repo)
+    write_stack(repo, {'app': {'environment': {'TAG': 'one'}}})
+    commit(repo, 'one service')
+    with fake_registry() as registry:
+        async with gitops_loop(tmp_path, stack_name) as loop:
+            await loop.up()
+            await loop.in_line()
+            runs_before = await Run.all().count()
+
+            (repo / '.env').symlink_to(outside)
+            write_stack(
+                repo, {'app': {'image': f'{registry.address}/leak:${{LEAK_TAG}}', 'environment': {'TAG': 'two'}}}
+            )
+            commit(repo, 'the image tag from a .env that links out of the repository')
+            refused = await invalid(loop, stack_name, '.env')
+            assert 'outside the repository' in refused, refused
+
+            (repo / '.env').unlink()
+            write_stack(repo, {'app': {'environment': {'TAG': 'three'}}})
+            with (repo / 'compose.yml').open('a') as text:
+                text.write(f'    env_file: {outside}\n')
+            commit(repo, 'an env_file outside the repository')
+            refused = await invalid(loop, stack_name, 'env_file')
+            assert 'outside the repository' in refused, refused
+
+            # Nothing was proposed or run, and the secret reached no registry, plan, record or file of the console.
+            assert not await Action.filter(stack=stack_name, state='pending').exists()
+            assert await Run.all().count() == runs_before
+            assert registry.seen() == ''
+            records = [f'{a.detail}' for a in await AuditEvent.all()]
+            records += [f'{a.plan} {a.detail}' for a in await Action.all()]
+            records += [f'{r.params} {r.result} {r.output} {r.error}' for r in await Run.all()]
+            assert not [text for text in records if secret in text]
+
+            # A plain .env inside the repository is read as before.
+            (repo / '.env').write_text('LEAK_TAG=from-the-repository\n')
+            write_stack(repo, {'app': {'environment': {'TAG': '${LEAK_TAG}'}}})
+            commit(repo, 'the tag from the stack .env')
+            action = await loop.pending('config', 'app')
+            assert {'setting': 'environment TAG', 'running': 'one', 'wanted': 'from-the-repository'} in action.plan[
+                'diff'
+            ]
+            done = await loop.approve_and_finish(action)
+            assert done.state == 'done', done.error
+            env = docker_client().api.inspect_container(project_containers(stack_name)['app']['id'])['Config']['Env']
+            assert 'TAG=from-the-repository' in env
+    for path in (tmp_path / 'data').rglob('*'):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+async def invalid(loop: Loop, stack: str, naming: str) -> str:
+    """Wait for the stack's files to be reported invalid for a reason naming `naming`; the reason."""
+
+    def reported() -> str | None:
+        report = loop.supervisor.reports.get(stack)
+        if report is None or naming not in (report.want.error or ''):
+            return None
+        assert [d.kind for d in report.drifts] == ['invalid']
+        return report.want.error
+
+    return await wait_for_async(reported, timeout=60, what=f'the files of {stack} to be reported invalid')
