@@ -13,6 +13,7 @@ from pathlib import Path
 import docker
 import httpx
 import pytest
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
@@ -54,7 +55,15 @@ def test_sign_in_live_overview_and_secure_cookies_through_the_documented_nginx(
         wait = WebDriverWait(browser, 60, ignored_exceptions=FLAKY)
         # The first page through a fresh TLS proxy on a busy machine can take a while (sign_in waits only 20 s).
         browser.get(f'{proxy.url}/login')
-        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, 'input[autocomplete=username]'))
+        try:
+            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, 'input[autocomplete=username]'))
+        except TimeoutException:  # say what the browser shows instead, for whoever reads the failure
+            browser.save_screenshot(str(artifacts / 'proxy-login-timeout.png'))
+            (artifacts / 'proxy-login-timeout.html').write_text(browser.page_source)
+            raise AssertionError(
+                f'no sign-in form at {browser.current_url!r} (title {browser.title!r}); nginx errors:\n'
+                f'{proxy.log()[-2000:]}\naccess:\n{proxy.access_log()[-2000:]}\nconsole:\n{console.log()[-2000:]}'
+            ) from None
         sign_in(browser, dataclasses.replace(console, url=proxy.url))
         wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-stack=homelab-dev]'))
         assert browser.current_url.startswith(proxy.url)
