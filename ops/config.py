@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 # Compose project names: lowercase letters, digits, dashes and underscores (what Compose itself accepts).
@@ -65,14 +65,60 @@ class StackConfig(_Strict):
         return files
 
 
-class ProbeConfig(_Strict):
-    """A network probe target the operator allowed."""
+_HOST_NAME = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9_]([A-Za-z0-9_-]{0,62})(\.[A-Za-z0-9_-]{1,63})*\.?$')
 
-    kind: Literal['ping', 'dns', 'tcp', 'http']
+
+class ProbeConfig(_Strict):
+    """A network probe target the operator allowed.
+
+    `resolver` is whom a DNS probe asks: host or host:port for dns and dot (ports 53 and 853), the https:// URL for
+    doh; a dns probe without one asks the system resolver. `tls_name` is the name a dot resolver's certificate must
+    carry (default: the resolver's host), `ca_file` the PEM file of authorities trusted instead of the system's
+    (dot, doh, http), `follow_redirects` lets an http probe follow redirects (off: a redirect is the answer).
+    """
+
+    kind: Literal['ping', 'dns', 'tcp', 'http', 'dot', 'doh']
     target: str = Field(min_length=1, max_length=253)
     port: int | None = Field(default=None, ge=1, le=65535)
     resolver: str | None = None
+    tls_name: str | None = None
+    ca_file: str | None = None
+    follow_redirects: bool = False
     timeout: float = Field(default=5.0, gt=0, le=60)
+
+    @field_validator('tls_name')
+    @classmethod
+    def _is_host_name(cls, value: str | None) -> str | None:
+        if value is not None and not _HOST_NAME.match(value):
+            raise ValueError('tls_name must be a host name like dns.home.lan')
+        return value
+
+    @field_validator('ca_file')
+    @classmethod
+    def _is_absolute(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_absolute():
+            raise ValueError('ca_file must be an absolute path')
+        return value
+
+    @model_validator(mode='after')
+    def _keys_fit_the_kind(self) -> ProbeConfig:
+        given = self.model_fields_set
+        if 'tls_name' in given and self.kind != 'dot':
+            raise ValueError('tls_name is only for dot probes')
+        if 'ca_file' in given and self.kind not in ('dot', 'doh', 'http'):
+            raise ValueError('ca_file is only for dot, doh and http probes')
+        if 'follow_redirects' in given and self.kind != 'http':
+            raise ValueError('follow_redirects is only for http probes')
+        if self.kind in ('dot', 'doh') and not self.resolver:
+            raise ValueError(f'a {self.kind} probe needs a resolver ({_RESOLVER_SHAPE[self.kind]})')
+        if self.kind == 'doh' and not (self.resolver or '').startswith('https://'):
+            raise ValueError(f'a doh resolver is {_RESOLVER_SHAPE["doh"]}')
+        if self.kind == 'dot' and '/' in (self.resolver or ''):
+            raise ValueError(f'a dot resolver is {_RESOLVER_SHAPE["dot"]}, not a URL')
+        return self
+
+
+_RESOLVER_SHAPE = {'dot': 'host or host:port', 'doh': 'an https:// URL like https://dns.home.lan/dns-query'}
 
 
 class JournalConfig(_Strict):

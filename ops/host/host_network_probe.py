@@ -28,7 +28,7 @@ async def check(params: Params, services: Services, mutating: bool) -> None:
 
 @operation(
     'host_network_probe',
-    summary='Run a configured network probe (ping, DNS, TCP or HTTP): ok, latency and detail',
+    summary='Run a configured network probe (ping, DNS, DNS over TLS or HTTPS, TCP or HTTP): ok, latency and detail',
     params=Params,
     mutating=False,
     # The longest probe timeout is 60 s; a ping that falls back to TCP may take two of them.

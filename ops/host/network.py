@@ -1,18 +1,21 @@
-"""Network probes of configured targets: ping, DNS, TCP connect and HTTP GET, each bounded by the probe's timeout."""
+"""Network probes of configured targets: ping, DNS (plain, DoT, DoH), TCP connect and HTTP GET, each time-bounded."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import math
+import os
 import re
 import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+
+import httpx
 
 from ops.config import ProbeConfig
 from ops.host import dns
@@ -23,8 +26,12 @@ PING = 'ping'
 FALLBACK_PORT = 80
 _PING_TIME = re.compile(r'time[=<]([\d.]+) ?ms')
 _NOT_PERMITTED = ('Operation not permitted', 'Permission denied', 'socket:')
+# An http probe that follows redirects (only when configured) gives up after this many.
+MAX_REDIRECTS = 5
 
-Method = Literal['icmp', 'tcp', 'dns', 'system-resolver', 'http']
+Method = Literal['icmp', 'tcp', 'dns', 'system-resolver', 'http', 'dot', 'doh']
+# The probe kinds that ask a DNS resolver, and how they ask it.
+DNS_KINDS: dict[str, dns.Transport] = {'dns': 'dns', 'dot': 'dot', 'doh': 'doh'}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -50,11 +57,13 @@ def probe_problem(probe: ProbeConfig) -> str | None:
         url = urlsplit(probe.target)
         if url.scheme not in ('http', 'https') or not url.hostname:
             return 'an http probe needs an http:// or https:// URL as its target'
-    if probe.kind == 'dns' and probe.resolver:
+    if probe.kind in DNS_KINDS and probe.resolver:
         try:
-            dns.parse_resolver(probe.resolver)
+            dns.resolver_for(DNS_KINDS[probe.kind], probe.resolver)
         except dns.DnsError as err:
             return str(err)
+    if probe.ca_file and not Path(probe.ca_file).is_file():
+        return f'its ca_file {probe.ca_file} is not a file'
     return None
 
 
@@ -62,7 +71,7 @@ async def run_probe(name: str, probe: ProbeConfig) -> ProbeResult:
     """Run the probe `name` as configured; failures to reach the target are results, not exceptions."""
     if probe.kind == 'ping':
         return await _ping(name, probe)
-    if probe.kind == 'dns':
+    if probe.kind in DNS_KINDS:
         return await _dns(name, probe)
     if probe.kind == 'http':
         return await _http(name, probe)
@@ -123,19 +132,28 @@ async def _tcp_instead(name: str, probe: ProbeConfig, why: str) -> ProbeResult:
 
 
 async def _dns(name: str, probe: ProbeConfig) -> ProbeResult:
+    if not probe.resolver:
+        return await _system_resolver(name, probe)  # only a dns probe may go without one (the config says so)
+    transport = DNS_KINDS[probe.kind]
+    resolver = dns.resolver_for(transport, probe.resolver)
+    where = resolver.where
     start = time.perf_counter()
-    if probe.resolver:
-        resolver = dns.parse_resolver(probe.resolver)
-        where = f'{resolver[0]}:{resolver[1]}'
-        try:
-            answer = await dns.resolve(probe.target, resolver=resolver, timeout=probe.timeout)
-        except TimeoutError:
-            return _result(name, probe, 'dns', ok=False, latency_ms=None, detail=f'{where} did not answer in time')
-        except (dns.DnsError, OSError) as err:
-            return _result(name, probe, 'dns', ok=False, latency_ms=None, detail=f'{where}: {err}')
-        ok = answer.rcode == 'NOERROR' and bool(answer.addresses)
-        detail = f'{where} answered {answer.rcode}' + (f': {", ".join(answer.addresses)}' if answer.addresses else '')
-        return _result(name, probe, 'dns', ok=ok, latency_ms=_ms(start), detail=detail, addresses=answer.addresses)
+    try:
+        answer = await dns.resolve(
+            probe.target, resolver, timeout=probe.timeout, tls_name=probe.tls_name, ca_file=probe.ca_file
+        )
+    except TimeoutError:
+        return _result(name, probe, transport, ok=False, latency_ms=None, detail=f'{where} did not answer in time')
+    except (dns.DnsError, OSError) as err:
+        return _result(name, probe, transport, ok=False, latency_ms=None, detail=f'{where}: {err}')
+    ok = answer.rcode == 'NOERROR' and bool(answer.addresses)
+    detail = f'{where} answered {answer.rcode}' + (' over TCP' if answer.over_tcp else '')
+    detail += f': {", ".join(answer.addresses)}' if answer.addresses else ''
+    return _result(name, probe, transport, ok=ok, latency_ms=_ms(start), detail=detail, addresses=answer.addresses)
+
+
+async def _system_resolver(name: str, probe: ProbeConfig) -> ProbeResult:
+    start = time.perf_counter()
     loop = asyncio.get_running_loop()
     try:
         async with asyncio.timeout(probe.timeout):
@@ -153,31 +171,50 @@ async def _http(name: str, probe: ProbeConfig) -> ProbeResult:
     start = time.perf_counter()
     try:
         async with asyncio.timeout(probe.timeout):
-            status, reason = await asyncio.to_thread(_http_get, probe.target, probe.timeout)
-    except TimeoutError:
+            status, reason, redirects = await _http_get(probe)
+    except (TimeoutError, httpx.TimeoutException):
         return _result(name, probe, 'http', ok=False, latency_ms=None, detail=f'no answer within {probe.timeout:g} s')
-    except (urllib.error.URLError, OSError) as err:
-        why = getattr(err, 'reason', None) or err
-        return _result(name, probe, 'http', ok=False, latency_ms=None, detail=f'request failed: {why}')
+    except (httpx.HTTPError, httpx.InvalidURL, OSError) as err:
+        return _result(name, probe, 'http', ok=False, latency_ms=None, detail=f'request failed: {_why(err)}')
     ok = 200 <= status < 400
-    return _result(name, probe, 'http', ok=ok, latency_ms=_ms(start), detail=f'HTTP {status} {reason}', status=status)
+    detail = f'HTTP {status} {reason}'
+    if redirects:
+        detail += f' after {redirects} redirect{"s" if redirects > 1 else ""}'
+    return _result(name, probe, 'http', ok=ok, latency_ms=_ms(start), detail=detail, status=status)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    # A redirect is an answer: report its status instead of probing somewhere else.
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
+async def _http_get(probe: ProbeConfig) -> tuple[int, str, int]:
+    """(status, reason, redirects followed) of a GET; the body is never read."""
+    # Probes measure the direct path, so environment proxies are ignored (trust_env=False). A redirect is an
+    # answer, reported with its own status, unless the probe says to follow it.
+    async with (
+        httpx.AsyncClient(
+            verify=ssl.create_default_context(cafile=probe.ca_file),
+            timeout=probe.timeout,
+            follow_redirects=probe.follow_redirects,
+            max_redirects=MAX_REDIRECTS,
+            trust_env=False,
+            headers={'user-agent': dns.USER_AGENT},
+        ) as client,
+        client.stream('GET', probe.target) as response,
+    ):
+        return response.status_code, response.reason_phrase, len(response.history)
 
 
-def _http_get(url: str, timeout: float) -> tuple[int, str]:
-    # Probes measure the direct path, so environment proxies are ignored.
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
-    request = urllib.request.Request(url, headers={'User-Agent': 'homelab-control-plane-probe'})  # noqa: S310
-    try:
-        with opener.open(request, timeout=timeout) as response:
-            return int(response.status), str(response.reason)
-    except urllib.error.HTTPError as err:
-        return err.code, str(err.reason)
+def _why(err: BaseException) -> str:
+    """The most telling reason in an error's chain (anyio words every failed connect 'All connection attempts
+    failed'; the refused or unreachable connection below it says more)."""
+    reason = str(err) or type(err).__name__
+    cause: BaseException | None = err
+    seen: set[int] = set()
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, ssl.SSLCertVerificationError):
+            return f'TLS certificate not accepted: {cause.verify_message}'
+        if isinstance(cause, OSError) and isinstance(cause.errno, int) and cause.errno > 0:
+            reason = os.strerror(cause.errno)
+        cause = cause.__cause__ or cause.__context__
+    return reason
 
 
 def _result(

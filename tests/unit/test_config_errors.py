@@ -46,7 +46,7 @@ CASES = {
     ),
     'a probe kind': (
         '[probes.nas]\nkind = "smoke"\ntarget = "10.0.0.2"\n',
-        "probes.nas.kind: must be one of 'ping', 'dns', 'tcp', 'http'",
+        "probes.nas.kind: must be one of 'ping', 'dns', 'tcp', 'http', 'dot', 'doh'",
     ),
     'an unknown key': ('[backup]\nunit = "restic.service"\nmax_aeg = "26h"\n', 'backup.max_aeg: unknown key'),
     'a duration': ('[backup]\nmax_age = "one day"\n', 'backup.max_age: not a duration like 26h or 90m'),
