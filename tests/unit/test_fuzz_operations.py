@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from app import cli
-from app.cli_ops import parse_arguments
+from app.cli.ops import parse_arguments
 from ops.catalog import catalog
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
-from app.cli_ops import actor, with_core
+from app.cli.common import FAILED, OK, REFUSED, Commands, actor, fail, print_json, with_core
 from app.system import Core, run_record
 from ops.store.models import Action
 from ops.world.actions import OPEN, ActionError
 from ops.world.journal import EventJournal
 
 
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_commands(commands: Commands) -> None:
+    """Register `actions` and its actions on the top-level sub-parser."""
     actions = commands.add_parser('actions', help='drift turned into proposed actions: list, approve, reject')
     action_commands = actions.add_subparsers(title='actions commands', metavar='ACTION', required=True)
     listing = action_commands.add_parser('list', help='pending and running actions (--all: the history too)')
@@ -60,15 +59,15 @@ def _list(args: argparse.Namespace) -> int:
         query = Action.all() if args.all else Action.filter(state__in=OPEN)
         rows = await query.order_by('-id').limit(max(1, min(args.limit, 1000)))
         if args.json:
-            print(json.dumps([action_row(a) for a in rows], indent=2))
-            return 0
+            print_json([action_row(a) for a in rows])
+            return OK
         if not rows:
             print('no actions' if args.all else 'no pending actions: the stacks match their files')
         for a in rows:
             print(f'{a.id:>5} {a.created_at:%Y-%m-%d %H:%M:%S} {a.state:10} {a.stack:16} {a.kind:8} {a.title}')
             if a.detail:
                 print(f'      {a.detail}')
-        return 0
+        return OK
 
     return with_core(run)
 
@@ -80,13 +79,12 @@ def _approve(args: argparse.Namespace) -> int:
             try:
                 await core.actions.approve(args.action_id, actor=actor(), origin='cli')
             except ActionError as err:
-                print(f'homelab: {err}', file=sys.stderr)
-                return 2
+                return fail(str(err), REFUSED)
             action = await core.actions.wait(args.action_id)
         finally:
             await journal.close()
         _print(action, as_json=args.json)
-        return 0 if action.state == 'done' else 1
+        return OK if action.state == 'done' else FAILED
 
     return with_core(run)
 
@@ -97,12 +95,11 @@ def _reject(args: argparse.Namespace) -> int:
         try:
             action = await core.actions.reject(args.action_id, actor=actor(), origin='cli', reason=args.reason)
         except ActionError as err:
-            print(f'homelab: {err}', file=sys.stderr)
-            return 2
+            return fail(str(err), REFUSED)
         finally:
             await journal.close()
         _print(action, as_json=args.json)
-        return 0
+        return OK
 
     return with_core(run)
 
@@ -117,7 +114,7 @@ def _journal(core: Core) -> EventJournal:
 
 def _print(action: Action, *, as_json: bool) -> None:
     if as_json:
-        print(json.dumps(action_row(action), indent=2))
+        print_json(action_row(action))
         return
     run = f' (run #{action.run_id})' if action.run_id else ''
     print(f'action #{action.id} {action.state}{run}: {action.title}')

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from app.cli.common import OK, REFUSED, Commands, actor, fail, opened_store, print_json
 from app.settings import Settings, prepare_data_dir
+from ops.store.audit import verify_chain
 from ops.store.backup_copy import (
     BackupError,
     backup_database,
@@ -27,7 +27,7 @@ from ops.store.backup_copy import (
 DEFAULT_KEEP = 14
 
 
-def add_commands(commands: Any) -> None:
+def add_commands(commands: Commands) -> None:
     """Register the backup commands on the top-level sub-parser."""
     backup = commands.add_parser(
         'backup-db',
@@ -40,7 +40,7 @@ def add_commands(commands: Any) -> None:
         '--keep', type=int, default=DEFAULT_KEEP, help=f'how many copies to keep (default {DEFAULT_KEEP})'
     )
     backup.add_argument('--json', action='store_true')
-    backup.set_defaults(handler=_backup_db)
+    backup.set_defaults(handler=_backup)
 
     restore = commands.add_parser(
         'restore-db',
@@ -50,99 +50,83 @@ def add_commands(commands: Any) -> None:
     )
     restore.add_argument('file', type=Path, help='a copy made by backup-db (or another homelab database file)')
     restore.add_argument('--json', action='store_true')
-    restore.set_defaults(handler=_restore_db)
+    restore.set_defaults(handler=_restore)
 
     backups = commands.add_parser('backups', help='list the copies backup-db made')
     backups.add_argument('--dir', type=Path, help='default: $HOMELAB_DATA_DIR/backups')
     backups.add_argument('--json', action='store_true')
-    backups.set_defaults(handler=_list_backups)
+    backups.set_defaults(handler=_list)
 
 
 def _backups_dir(settings: Settings, given: Path | None) -> Path:
     return given if given is not None else settings.data_dir / 'backups'
 
 
-def _backup_db(args: argparse.Namespace) -> int:
+def _backup(args: argparse.Namespace) -> int:
     settings = Settings()
     if args.keep < 1:
-        print('homelab: --keep must be at least 1', file=sys.stderr)
-        return 2
+        return fail('--keep must be at least 1', REFUSED)
     directory = _backups_dir(settings, args.dir)
     try:
         result = backup_database(settings.database_path, directory, keep=args.keep)
     except BackupError as err:
-        print(f'homelab: backup-db: {err}', file=sys.stderr)
-        return 1
+        return fail(f'backup-db: {err}')
     if args.json:
-        print(
-            json.dumps(
-                {'path': str(result.path), 'size': result.size, 'removed': [str(p) for p in result.removed]},
-                indent=2,
-            )
-        )
+        print_json({'path': str(result.path), 'size': result.size, 'removed': [str(p) for p in result.removed]})
     else:
         print(f'homelab: wrote {result.path} ({result.size} bytes)')
         for old in result.removed:
             print(f'homelab: removed the old copy {old}')
-    return 0
+    return OK
 
 
-def _list_backups(args: argparse.Namespace) -> int:
+def _list(args: argparse.Namespace) -> int:
     directory = _backups_dir(Settings(), args.dir)
     found = list_backups(directory)
     if args.json:
-        print(json.dumps([{'path': str(p), 'size': p.stat().st_size} for p in found], indent=2))
+        print_json([{'path': str(p), 'size': p.stat().st_size} for p in found])
     else:
         for path in found:
             print(f'{path}  {path.stat().st_size} bytes')
         if not found:
-            print(f'homelab: no copies in {directory}', file=sys.stderr)
-    return 0
+            fail(f'no copies in {directory}')
+    return OK
 
 
-def _restore_db(args: argparse.Namespace) -> int:
+def _restore(args: argparse.Namespace) -> int:
     settings = Settings()
     prepare_data_dir(settings.data_dir)
     source: Path = args.file
     if not source.is_file():
-        print(f'homelab: restore-db: {source} does not exist', file=sys.stderr)
-        return 2
+        return fail(f'restore-db: {source} does not exist', REFUSED)
     if source.resolve() == settings.database_path.resolve():
-        print('homelab: restore-db: that is the live database itself', file=sys.stderr)
-        return 2
+        return fail('restore-db: that is the live database itself', REFUSED)
     if owners := live_owners(settings.data_dir / 'state' / 'owners'):
-        print(
-            f'homelab: restore-db: refused: {len(owners)} homelab process(es) use the database '
-            f'(owner {", ".join(owners)}). Stop the console first (docker compose stop homelab), '
-            'then run restore-db in a one-off container.',
-            file=sys.stderr,
+        return fail(
+            f'restore-db: refused: {len(owners)} homelab process(es) use the database (owner {", ".join(owners)}). '
+            'Stop the console first (docker compose stop homelab), then run restore-db in a one-off container.',
+            REFUSED,
         )
-        return 2
     try:
         staged = stage_restore(source, settings.database_path)
     except BackupError as err:
-        print(f'homelab: restore-db: {err}', file=sys.stderr)
-        return 1
+        return fail(f'restore-db: {err}')
     try:
-        chain = asyncio.run(_verify_audit(staged))
+        chain = asyncio.run(_verify_audit(settings, staged))
     except Exception as err:
         discard_staged(staged)
-        print(f'homelab: restore-db: {source} cannot be opened as a homelab database: {err}', file=sys.stderr)
-        return 1
+        return fail(f'restore-db: {source} cannot be opened as a homelab database: {err}')
     if not chain['ok']:
         discard_staged(staged)
-        print(
-            f'homelab: restore-db: refused: the audit chain in {source} is broken at event #{chain["first_bad_id"]} '
-            f'({chain["problem"]}); nothing was replaced',
-            file=sys.stderr,
+        return fail(
+            f'restore-db: refused: the audit chain in {source} is broken at event #{chain["first_bad_id"]} '
+            f'({chain["problem"]}); nothing was replaced'
         )
-        return 1
     try:
         result = swap_in(staged, settings.database_path)
     except (BackupError, OSError) as err:
         discard_staged(staged)
-        print(f'homelab: restore-db: {err}', file=sys.stderr)
-        return 1
+        return fail(f'restore-db: {err}')
     asyncio.run(_record_restore(settings, source, chain['checked']))
     report = {
         'database': str(result.database),
@@ -151,39 +135,25 @@ def _restore_db(args: argparse.Namespace) -> int:
         'kept_aside': [str(p) for p in result.kept_aside],
     }
     if args.json:
-        print(json.dumps(report, indent=2))
+        print_json(report)
     else:
         print(f'homelab: restored {result.database} from {source} ({chain["checked"]} audit events, chain intact)')
         for path in result.kept_aside:
             print(f'homelab: the replaced file is kept as {path}')
-    return 0
+    return OK
 
 
-async def _verify_audit(database: Path) -> dict[str, Any]:
+async def _verify_audit(settings: Settings, database: Path) -> dict[str, Any]:
     """Open the staged copy like the app does (migrations included) and check its audit chain."""
-    from ops.store.audit import verify_chain
-    from ops.store.db import close_store, open_store
-
-    await open_store(database)
-    try:
+    async with opened_store(settings, database):
         status = await verify_chain()
-    finally:
-        await close_store()
     return {'ok': status.ok, 'checked': status.checked, 'first_bad_id': status.first_bad_id, 'problem': status.problem}
 
 
 async def _record_restore(settings: Settings, source: Path, events: int) -> None:
     """The restore itself goes on the record, at the end of the restored chain, and that chain's head becomes the
     anchored one (the replaced database's newer head is expected to be gone; the event names it)."""
-    from app.cli_ops import actor
-    from ops.store.audit import AuditLog
-    from ops.store.chain_head import HeadAnchor
-    from ops.store.db import close_store, open_store
-
-    await open_store(settings.database_path)
-    try:
-        await AuditLog(HeadAnchor(settings.data_dir)).append_restored(
+    async with opened_store(settings) as audit:
+        await audit.append_restored(
             actor=actor(), origin='cli', detail={'from': source.name, 'audit_events_before': events}
         )
-    finally:
-        await close_store()

@@ -1,20 +1,19 @@
-"""`homelab world rebuild` (and, added by app/cli_actions.py, `homelab actions list|approve|reject`)."""
+"""`homelab world rebuild`: world.json and the observer checkpoint again from the event journal and the engine."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-from typing import Any
 
+from app.cli.common import OK, Commands, print_json
 from app.settings import Settings, prepare_data_dir
 from ops.docker.engine import Engine
 from ops.world.rebuild import RebuildResult, rebuild_world
 
 
-def add_commands(commands: Any) -> None:
-    """Register the world commands on the top-level sub-parser."""
+def add_commands(commands: Commands) -> None:
+    """Register `world` and its actions on the top-level sub-parser."""
     world = commands.add_parser('world', help='the observed world: world.json, the event journal, the checkpoint')
     world_commands = world.add_subparsers(title='world commands', metavar='ACTION', required=True)
     rebuild = world_commands.add_parser(
@@ -22,11 +21,10 @@ def add_commands(commands: Any) -> None:
         help='rebuild world.json and the observer checkpoint from the event journal and the engine (works offline)',
     )
     rebuild.add_argument('--json', action='store_true')
-    rebuild.set_defaults(handler=_world_rebuild)
-    # The `actions` commands are registered by app/cli_actions.py (called from app/cli.py), not here.
+    rebuild.set_defaults(handler=_rebuild)
 
 
-def _world_rebuild(args: argparse.Namespace) -> int:
+def _rebuild(args: argparse.Namespace) -> int:
     settings = Settings()
     prepare_data_dir(settings.data_dir)
     engine = Engine(os.environ.get('DOCKER_HOST') or None, timeout=15)
@@ -35,10 +33,10 @@ def _world_rebuild(args: argparse.Namespace) -> int:
     finally:
         engine.reset()
     if args.json:
-        print(json.dumps(result.as_dict(), indent=2, sort_keys=True))
+        print_json(result.as_dict(), sort_keys=True)
     else:
         print(_summary(result))
-    return 0
+    return OK
 
 
 def _summary(result: RebuildResult) -> str:
