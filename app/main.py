@@ -10,6 +10,7 @@ from app.api import register_api
 from app.auth.forwarding import expected_hosts, forwarded_allow_ips
 from app.auth.gate import install_gate
 from app.auth.hardening import install_hardening
+from app.auth.known_browsers import install_known_browsers
 from app.auth.oidc import install_oidc
 from app.auth.secure_cookies import install_session_cookie
 from app.auth.sessions import SessionPolicy
@@ -32,6 +33,8 @@ def build(settings: Settings) -> System:
         audit=lambda kind, **kw: system.manager.audit.append(kind, **kw),
     )
     install_hardening(expected_hosts(settings))
+    # Browsers that signed in get a device cookie signed with the storage secret (app/auth/known_browsers.py).
+    install_known_browsers(storage_secret(settings))
     # The manager exists only after start, so the audit function looks it up when a sign-in happens.
     install_oidc(lambda kind, **kw: system.manager.audit.append(kind, **kw))
     register_api(system)

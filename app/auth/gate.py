@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from nicegui import app
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
+from app.auth.known_browsers import known_browsers
 from app.auth.live_session import AuditAppend, LivePages
 from app.auth.oidc import OIDC_PATHS, START_PATH
 from app.auth.sessions import COOKIE, SessionPolicy, Sessions
@@ -118,6 +119,8 @@ def install_gate(policy: SessionPolicy | None = None, audit: AuditAppend | None 
         app.storage.user.update(authenticated=True, username=username)
         response = RedirectResponse(safe_redirect(target), status_code=303)
         response.set_cookie(COOKIE, sid, httponly=True, samesite='lax', secure=is_https(request), path='/')
+        if ':' not in username:  # a password user: this browser is now known, the throttle lets it past a flood
+            known_browsers().remember(response, username, secure=is_https(request))
         return response
 
     @app.get('/logout', include_in_schema=False)

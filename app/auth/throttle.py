@@ -2,8 +2,10 @@
 
 Keys are kept whether or not the user exists, so the answers never reveal which names are real. Guessing from one
 address backs that address off (exponentially, capped); across addresses a user name is only slowed to one check
-per USER_INTERVAL, never locked, so the owner elsewhere always gets in within seconds. An attempt is reserved
-before its secret is checked (no await in between), so simultaneous attempts cannot all pass the check.
+per USER_INTERVAL, never locked. A browser that signed in as that user before (a known browser: its device cookie,
+app/auth/known_browsers.py) is not held back by the user name's rate, nor by its address: it has a back-off of its
+own, so many addresses guessing cannot keep the owner out, and a stolen device cookie is no free pass. An attempt
+is reserved before its secret is checked (no await in between), so simultaneous attempts cannot all pass the check.
 """
 
 from __future__ import annotations
@@ -33,30 +35,37 @@ class Refused:
 
     wait: float
     busy: bool = False  # another attempt for this address or user name is being checked right now
+    codes: bool = False  # too many wrong second-factor codes for this user name (app/auth/code_limit.py)
 
     @property
     def message(self) -> str:
         if self.busy:
             return f'Another sign-in attempt is being checked. Try again in {_whole(self.wait)} s.'
+        if self.codes:
+            return f'Too many wrong codes for this user. Try again in {_whole(self.wait)} s.'
         return f'Too many failed attempts. Try again in {_whole(self.wait)} s.'
 
 
 class Attempt:
-    """A reserved check of a secret: it counts as a failure unless `passed()` is called before it ends."""
+    """A reserved check of a secret: it counts as a failure unless `passed()` or `not_checked()` is called first."""
 
-    def __init__(self, end: Callable[[bool], None]) -> None:
+    def __init__(self, end: Callable[[bool | None], None]) -> None:
         self._end = end
-        self._passed = False
+        self._failed: bool | None = True
 
     def passed(self) -> None:
         """The secret was right (the sign-in itself is recorded with `LoginThrottle.succeeded`)."""
-        self._passed = True
+        self._failed = False
+
+    def not_checked(self) -> None:
+        """The secret was not checked after all (e.g. no password check was free): it counts for nothing."""
+        self._failed = None
 
     def __enter__(self) -> Attempt:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
-        self._end(not self._passed)
+        self._end(self._failed)
 
 
 @dataclass
@@ -72,6 +81,12 @@ class _Keys:
     pair: str
     address: str
     user: str
+    device: str | None  # a known browser's key for this user name: it stands in for the pair, address and user
+
+    @property
+    def busy(self) -> tuple[str, str]:
+        """One check at a time per address, and per user name (per known browser for a known browser)."""
+        return (self.address, self.device or self.user)
 
 
 class LoginThrottle:
@@ -83,46 +98,61 @@ class LoginThrottle:
         self._busy: set[str] = set()
         self._forgotten_at = 0.0
 
-    def reserve(self, client: str, username: str) -> Attempt | Refused:
-        """An attempt to check now, or how long to wait; nothing awaits between the decision and the reservation."""
+    def reserve(self, client: str, username: str, device: str | None = None) -> Attempt | Refused:
+        """An attempt to check now, or how long to wait; nothing awaits between the decision and the reservation.
+
+        `device` is the id of this browser's device cookie when it is valid for this user name (known_browsers).
+        """
         now = self._now()
         self._forget(now)
-        keys = _keys(client, username)
-        if keys.address in self._busy or keys.user in self._busy:
+        keys = _keys(client, username, device)
+        if any(key in self._busy for key in keys.busy):
             return Refused(BUSY_WAIT, busy=True)
         if (wait := self._wait(keys, now)) > 0:
             return Refused(wait)
-        self._busy.update((keys.address, keys.user))
-        user = self._records.setdefault(keys.user, _Record())
-        user.checked_at = user.last = now
+        self._busy.update(keys.busy)
+        if keys.device is None:
+            user = self._records.setdefault(keys.user, _Record())
+            user.checked_at = user.last = now
         return Attempt(lambda failed: self._end(keys, failed))
 
-    def wait_time(self, client: str, username: str) -> float:
+    def wait_time(self, client: str, username: str, device: str | None = None) -> float:
         """Seconds until an attempt from this address for this user name would be checked (0 = now)."""
-        return max(0.0, self._wait(_keys(client, username), self._now()))
+        return max(0.0, self._wait(_keys(client, username, device), self._now()))
 
-    def succeeded(self, client: str, username: str) -> None:
-        """Signed in: forget this pair's and this user name's failures (the address keeps its own)."""
-        keys = _keys(client, username)
+    def succeeded(self, client: str, username: str, device: str | None = None) -> None:
+        """Signed in: forget this pair's and this user name's failures (the address keeps its own).
+
+        Through a known browser only that browser's failures are forgotten: the owner signing in says nothing
+        about the guesses from elsewhere, which keep the user name's rate."""
+        keys = _keys(client, username, device)
+        if keys.device is not None:
+            self._records.pop(keys.device, None)
+            return
         self._records.pop(keys.pair, None)
         self._records.pop(keys.user, None)
 
     def _wait(self, keys: _Keys, now: float) -> float:
         waits = [0.0]
-        for key in (keys.pair, keys.address):
+        for key in (keys.device,) if keys.device else (keys.pair, keys.address):
             if record := self._records.get(key):
                 waits.append(record.locked_until - now)
         user = self._records.get(keys.user)
-        if user is not None and user.failures >= USER_FREE_ATTEMPTS:
+        if keys.device is None and user is not None and user.failures >= USER_FREE_ATTEMPTS:
             waits.append(user.checked_at + USER_INTERVAL - now)
         return max(waits)
 
-    def _end(self, keys: _Keys, failed: bool) -> None:
-        self._busy.difference_update((keys.address, keys.user))
+    def _end(self, keys: _Keys, failed: bool | None) -> None:
+        self._busy.difference_update(keys.busy)
         if not failed:
             return
         now = self._now()
-        for key, free in ((keys.pair, FREE_ATTEMPTS), (keys.address, ADDRESS_FREE_ATTEMPTS), (keys.user, None)):
+        counted: tuple[tuple[str, int | None], ...] = (
+            ((keys.device, FREE_ATTEMPTS), (keys.address, ADDRESS_FREE_ATTEMPTS))
+            if keys.device
+            else ((keys.pair, FREE_ATTEMPTS), (keys.address, ADDRESS_FREE_ATTEMPTS), (keys.user, None))
+        )
+        for key, free in counted:
             record = self._records.setdefault(key, _Record())
             record.failures += 1
             record.last = now
@@ -151,9 +181,14 @@ def address_key(client: str) -> str:
     return str(address)
 
 
-def _keys(client: str, username: str) -> _Keys:
+def _keys(client: str, username: str, device: str | None = None) -> _Keys:
     address, user = address_key(client), username.strip().lower()[:64]
-    return _Keys(pair=f'pair:{address}|{user}', address=f'address:{address}', user=f'user:{user}')
+    return _Keys(
+        pair=f'pair:{address}|{user}',
+        address=f'address:{address}',
+        user=f'user:{user}',
+        device=f'device:{device[:64]}|{user}' if device else None,
+    )
 
 
 def _whole(seconds: float) -> int:

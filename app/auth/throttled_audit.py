@@ -14,8 +14,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from nicegui import app
-
 from app.auth import throttle
 from app.auth.throttle import address_key
 from ops.store.audit import AuditUnavailable
@@ -29,14 +27,6 @@ log = logging.getLogger(__name__)
 
 class Append(Protocol):
     def __call__(self, kind: str, *, actor: str, origin: str, detail: dict[str, Any]) -> Awaitable[object]: ...
-
-
-def throttled_audit(append: Append, **options: Any) -> ThrottledAudit:
-    """A ThrottledAudit whose open counts are written every WINDOW seconds and when the console stops."""
-    audit = ThrottledAudit(append, **options)
-    app.timer(WINDOW, audit.flush, immediate=False)
-    app.on_shutdown(audit.flush_all)
-    return audit
 
 
 @dataclass

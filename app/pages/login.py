@@ -4,43 +4,29 @@ from __future__ import annotations
 
 from nicegui import context, ui
 
+from app.auth.code_limit import CodeLimit
 from app.auth.gate import safe_redirect, sessions
+from app.auth.known_browsers import DEVICE_COOKIE, known_browsers
 from app.auth.oidc import START_PATH, OidcSettings
+from app.auth.password_checks import BUSY, PasswordChecks
 from app.auth.second_factor import is_enrolled, verify
 from app.auth.sessions import COOKIE
+from app.auth.sign_in_audit import sign_in_audit
 from app.auth.sign_in_browser import browser_mark
 from app.auth.throttle import LoginThrottle, Refused
-from app.auth.throttled_audit import throttled_audit
 from app.auth.users import authenticate, user_count
 from app.system import System
-from ops.store.audit import AuditUnavailable
 
 WRONG = 'Wrong user name or password.'
 
 
 def register(system: System) -> None:
     throttle = LoginThrottle()
-    refusals = throttled_audit(lambda kind, **fields: system.manager.audit.append(kind, **fields))
+    codes = CodeLimit()
+    password_checks = PasswordChecks()
+    # Every attempt is audited: sign-ins always, anonymous attempts within the console's budget, counted past it.
+    audit = sign_in_audit(lambda kind, **fields: system.manager.audit.append(kind, **fields))
     oidc_enabled = OidcSettings().configured
-
-    async def record(kind: str, username: str, client: str) -> bool:
-        """Audit every attempt; when the trail cannot be written, nobody signs in (nothing goes unrecorded).
-
-        Refused (throttled) attempts are counted per address and written as one event per window with a count,
-        so someone who cannot sign in cannot fill the database; checked attempts are bounded by the throttle.
-        """
-        if kind == 'login_throttled':
-            return await refusals.note(client, username)
-        try:
-            await system.manager.audit.append(
-                kind,
-                actor=f'ui:{username[:64]}' if kind == 'login_succeeded' else f'anonymous@{client}',
-                origin='ui',
-                detail={'username': username[:64], 'client': client},
-            )
-        except AuditUnavailable:
-            return False
-        return True
 
     @ui.page('/login', title='Sign in · Homelab')
     async def login_page(redirect_to: str = '/') -> None:
@@ -53,23 +39,34 @@ def register(system: System) -> None:
         no_users = await user_count() == 0
         client = request.client.host if request is not None and request.client is not None else 'unknown'
         browser = browser_mark(request) if request is not None else ''
+        device_cookie = request.cookies.get(DEVICE_COOKIE) if request is not None else None
 
         async def try_login() -> None:
             name, secret = username.value.strip(), password.value
             password.set_value('')
-            attempt = throttle.reserve(client, name)  # reserved before anything is awaited
+            device = known_browsers().device(device_cookie, name)
+            attempt = throttle.reserve(client, name, device)  # reserved before anything is awaited
             if isinstance(attempt, Refused):
-                await record('login_throttled', name, client)
+                await audit.refused(name, client)
                 show_error(attempt.message)
                 return
             button.props('loading')
+            user = None
             with attempt:
-                user = await authenticate(name, secret)
-                if user is not None:
+                async with password_checks.slot(known=device is not None) as free:  # argon2 for the whole console
+                    if free:
+                        user = await authenticate(name, secret)
+                if not free:
+                    attempt.not_checked()
+                elif user is not None:
                     attempt.passed()
             button.props(remove='loading')
+            if not free:
+                await audit.refused(name, client)
+                show_error(BUSY)
+                return
             if user is None:
-                await record('login_failed', name, client)
+                await audit.failed(name, client)
                 show_error(WRONG)
                 return
             if await is_enrolled(user.username):
@@ -78,7 +75,7 @@ def register(system: System) -> None:
                 first_step.set_visibility(False)
                 second_step.set_visibility(True)
                 return
-            await finish(user.username)
+            await finish(user.username, device)
 
         async def try_code() -> None:
             name = pending.get('username', '')
@@ -86,26 +83,31 @@ def register(system: System) -> None:
             code.set_value('')
             if not name:
                 return
-            attempt = throttle.reserve(client, name)
+            device = known_browsers().device(device_cookie, name)
+            # The hard limit on wrong codes for this user name, then the throttle: nothing is awaited in between,
+            # and the code counts as wrong from here until it passes.
+            attempt = codes.refusal(name) or throttle.reserve(client, name, device)
             if isinstance(attempt, Refused):
-                await record('login_throttled', name, client)
+                await audit.refused(name, client)
                 show_error(attempt.message)
                 return
+            codes.checking(name)
             with attempt:
                 accepted = await verify(name, entered) is not None
                 if accepted:
                     attempt.passed()
+                    codes.passed(name)
             if not accepted:
-                await record('login_failed', name, client)
+                await audit.failed(name, client)
                 show_error('That code is not valid (or was already used).')
                 return
-            await finish(name)
+            await finish(name, device)
 
-        async def finish(name: str) -> None:
-            if not await record('login_succeeded', name, client):
+        async def finish(name: str, device: str | None) -> None:
+            if not await audit.succeeded(name, client):
                 show_error('The audit trail cannot be written, so nobody can sign in right now.')
                 return
-            throttle.succeeded(client, name)
+            throttle.succeeded(client, name, device)
             pending.clear()
             # The session cookie can only be set over HTTP: hand a one-time ticket to /auth/complete,
             # which only this browser (the one that loaded this page) can redeem.

@@ -26,9 +26,9 @@ class Clock:
         return self.now
 
 
-def guess(throttle: LoginThrottle, client: str, username: str) -> Refused | None:
+def guess(throttle: LoginThrottle, client: str, username: str, device: str | None = None) -> Refused | None:
     """One wrong secret: None when it was checked (and failed), the refusal when it was not checked."""
-    attempt = throttle.reserve(client, username)
+    attempt = throttle.reserve(client, username, device) if device else throttle.reserve(client, username)
     if isinstance(attempt, Refused):
         return attempt
     with attempt:
@@ -161,3 +161,63 @@ def test_unknown_and_known_names_are_treated_alike_and_success_clears_that_user(
     throttle.succeeded('10.0.0.2', 'admin')
     assert throttle.wait_time('10.0.0.2', 'admin') == 0
     assert throttle.wait_time('10.0.0.1', 'no-such-user') > 0
+
+
+def sign_in(throttle: LoginThrottle, client: str, username: str, device: str | None = None) -> Refused | None:
+    """The right secret: None when it was checked (and the user signed in), the refusal when it was not checked."""
+    attempt = throttle.reserve(client, username, device)
+    if isinstance(attempt, Refused):
+        return attempt
+    with attempt:
+        attempt.passed()
+    throttle.succeeded(client, username, device)
+    return None
+
+
+def test_a_known_browser_signs_in_at_once_while_two_hundred_addresses_take_every_slot_of_its_user_name() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(now=clock)
+    attackers = [f'198.51.{i // 100}.{i % 100 + 1}' for i in range(200)]
+    owner_waits, stranger_got_in, checked = [], 0, 0
+    for tick in range(10 * 3600):  # an hour in tenths of a second: every slot that opens is taken at once
+        for address in attackers[tick % 20 :: 20]:  # ten of the 200 addresses fire every tenth of a second
+            if guess(throttle, address, 'admin') is None:
+                checked += 1
+        clock.now += 0.1
+        if tick % 600 == 300:  # every minute, the owner's browser that signed in before, and a browser that did not
+            owner_waits.append(sign_in(throttle, '192.168.1.20', 'admin', device='owner-laptop'))
+            if sign_in(throttle, '192.168.1.21', 'admin') is None:
+                stranger_got_in += 1
+    assert owner_waits == [None] * 60  # the owner never waited
+    assert stranger_got_in <= 6  # without the device cookie a browser is held back as before (got in 4 of 60)
+    # The owner's sign-ins did not reset the user name's rate for the guessers (a stranger's sign-in does, as before).
+    assert checked <= (1 + stranger_got_in) * USER_FREE_ATTEMPTS + 3600 / USER_INTERVAL + 1
+
+
+def test_a_stolen_device_cookie_backs_off_on_its_own_from_any_address() -> None:
+    clock = Clock()
+    throttle = LoginThrottle(now=clock)
+    for i in range(FREE_ATTEMPTS):  # the thief rotates addresses: the back-off follows the cookie
+        assert guess(throttle, f'203.0.113.{i + 1}', 'admin', device='stolen') is None
+    refused = guess(throttle, '203.0.113.99', 'admin', device='stolen')
+    assert refused is not None and refused.wait >= BASE_DELAY
+    # Its failures are its own: the owner's browser, and browsers without a cookie, are not held back by them.
+    assert throttle.wait_time('192.168.1.20', 'admin', device='owner-laptop') == 0
+    assert throttle.wait_time('192.168.1.21', 'admin') == 0
+    # A known browser is checked once at a time too, and its address may not run two checks at once.
+    attempt = throttle.reserve('192.168.1.20', 'admin', device='owner-laptop')
+    assert not isinstance(attempt, Refused)
+    assert throttle.reserve('10.1.1.1', 'admin', device='owner-laptop') == Refused(1.0, busy=True)
+    assert throttle.reserve('192.168.1.20', 'someone', None) == Refused(1.0, busy=True)
+    with attempt:
+        attempt.passed()
+
+
+def test_an_attempt_that_was_not_checked_counts_for_nothing() -> None:
+    throttle = LoginThrottle(now=Clock())
+    for _ in range(3 * FREE_ATTEMPTS):
+        attempt = throttle.reserve('10.0.0.1', 'admin')
+        assert not isinstance(attempt, Refused)
+        with attempt:
+            attempt.not_checked()  # e.g. no password check was free in time
+    assert throttle.wait_time('10.0.0.1', 'admin') == 0

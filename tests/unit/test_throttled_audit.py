@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
+from app.auth.audit_budget import BUDGET, AnonymousBudget
+from app.auth.sign_in_audit import SignInAudit
+from app.auth.throttle import LoginThrottle, Refused
 from app.auth.throttled_audit import MAX_NAMES, MAX_WINDOW, WINDOW, ThrottledAudit
 from ops.store.audit import AuditUnavailable
 
@@ -119,3 +124,62 @@ async def test_other_repeatable_anonymous_refusals_can_be_counted_the_same_way()
     assert [kind for kind, _, _ in trail.events] == ['login_failed', 'login_failed']
     assert trail.events[0][2] == {'method': 'oidc', 'client': '2001:db8::/64', 'count': 1, 'usernames': []}
     assert trail.total() == 100
+
+
+async def test_ten_thousand_addresses_write_a_bounded_number_of_events_whose_counts_add_up() -> None:
+    """What the sign-in page does with each attempt (throttle, then audit), from 10,000 IPv6 /64s in ten minutes."""
+    clock, trail = Clock(), Trail()
+    throttle, audit = LoginThrottle(now=clock), SignInAudit(trail.append, now=clock)
+    checked = 0
+    for i in range(10_000):
+        client, name = f'2001:db8:{i // 4096:x}:{i % 4096:x}::1', 'admin' if i % 2 else f'spray{i}'
+        attempt = throttle.reserve(client, name)
+        if isinstance(attempt, Refused):  # 'admin' is rated after five failures: refused, counted per address
+            await audit.refused(name, client)
+        else:
+            with attempt:  # a wrong password (a sprayed name is checked: every address has its first tries free)
+                checked += 1
+            await audit.failed(name, client)
+        clock.now += 0.06
+        if i % 1000 == 0:
+            await audit.flush()  # the console's periodic flush
+    await audit.flush_all()  # the console stops
+    assert len({event[2]['client'] for event in trail.events}) > 120  # many addresses did get events of their own
+    # Windows of 1, 2, 4 and 8 minutes: at most BUDGET events each, and one that counts the rest of it.
+    assert len(trail.events) <= 4 * (BUDGET + 1)
+    failed = sum(kind == 'login_failed' for kind, _, _ in trail.events)
+    throttled = sum(detail['count'] for kind, _, detail in trail.events if kind == 'login_throttled')
+    assert failed + throttled == 10_000
+    rest = [detail for _, _, detail in trail.events if detail['client'] == 'other addresses']
+    assert rest and all(detail['addresses'] == detail['count'] for detail in rest)  # one attempt per address
+    assert sum(detail['failed'] for detail in rest) + failed == checked > 5_000  # every failed check, somewhere
+
+
+async def test_the_budget_window_doubles_while_it_overflows_and_a_count_that_cannot_be_written_is_kept() -> None:
+    clock, trail = Clock(), Trail()
+    budget = AnonymousBudget(trail.append, now=clock, limit=3)
+    for minute in range(60):  # an hour of steady flood, ten attempts a minute from new addresses
+        for n in range(10):
+            await budget.append('login_failed', actor='x', origin='ui', detail={'client': f'10.{minute}.{n}.1'})
+        clock.now += 60
+        await budget.flush()
+    await budget.flush(everything=True)
+    assert sum(detail.get('count', 1) for _, _, detail in trail.events) == 600
+    assert len(trail.events) <= 7 * (3 + 1)  # windows of 1, 2, 4, 8, 16, 32 minutes and the rest
+
+
+async def test_an_overflow_count_that_cannot_be_written_is_kept_for_later() -> None:
+    clock, trail = Clock(), Trail()
+    budget = AnonymousBudget(trail.append, now=clock, limit=3)
+    trail.broken = True
+    for _ in range(3):  # within the budget the writer hears that the trail is broken (and keeps its own count)
+        with pytest.raises(AuditUnavailable):
+            await budget.append('login_failed', actor='x', origin='ui', detail={'client': '10.9.9.9'})
+    for n in range(4):
+        await budget.append('login_throttled', actor='x', origin='ui', detail={'client': f'10.9.9.{n}', 'count': 2})
+    clock.now += WINDOW
+    await budget.flush()  # the overflow's event cannot be written either: kept
+    assert trail.events == []
+    trail.broken = False
+    await budget.flush(everything=True)
+    assert [(detail['count'], detail['addresses']) for _, _, detail in trail.events] == [(8, 4)]
