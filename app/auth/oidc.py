@@ -1,13 +1,15 @@
 """Optional OpenID Connect sign-in (Authelia, Authentik, Pocket ID, ...): off unless HOMELAB_OIDC_* is set.
 
 Authorization code flow with PKCE (S256), a one-time state and a nonce kept server-side for a few minutes
-(at most MAX_PENDING_PER_CLIENT per client address, MAX_PENDING in all: anyone can start a sign-in).
+(at most MAX_PENDING_PER_CLIENT per client address, MAX_PENDING in all: anyone can start a sign-in, and a start
+is never refused: the table makes room by dropping the oldest sign-in of the address that holds the most).
 The ID token is checked against the provider's JWKS (signature, iss, aud, exp, nonce). Providers that follow
 OpenID Connect Core 5.4 strictly (Authelia 4.39+, ...) put only `sub` in it: the e-mail and the user name then
 come from the userinfo endpoint, whose `sub` must be the ID token's. The subject, or an e-mail the provider
 says is verified (`email_verified` true; absent counts as unverified), must be on HOMELAB_OIDC_ALLOWED.
 A good callback ends like a password sign-in: audited, then a one-time ticket for /auth/complete.
-Every refused callback answers a plain 403 and is audited.
+Every refused callback answers a plain 403 and is audited (those anyone can cause at will as counts per address,
+within the budget of anonymous sign-in events: app/auth/audit_budget.py).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from joserfc.jwk import KeySet
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from app.auth.audit_budget import AnonymousBudget
 from app.auth.sessions import Sessions
 from app.auth.sign_in_browser import browser_mark
 from app.auth.throttled_audit import WINDOW, ThrottledAudit
@@ -48,7 +51,7 @@ OIDC_PATHS = frozenset({START_PATH, CALLBACK_PATH})
 PENDING_SECONDS = 600.0  # how long a started sign-in may take at the provider
 DISCOVERY_SECONDS = 300.0  # how long discovery and JWKS are reused
 HTTP_TIMEOUT = 10.0
-MAX_PENDING = 1000  # started sign-ins kept at once (anonymous callers can start them)
+MAX_PENDING = 1000  # started sign-ins kept at once (anonymous callers can start them; the oldest of the most go)
 MAX_PENDING_PER_CLIENT = 10  # per client address (IPv6: per /64); a newer start drops that address's oldest
 SCOPE = 'openid email profile'
 ID_TOKEN_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'PS256']
@@ -103,8 +106,10 @@ def client_key(host: str) -> str:
 
 
 class PendingSignIns:
-    """Started sign-ins by state, oldest first. Expired ones are dropped, one address keeps at most
-    `per_client` (its oldest goes first), and past `limit` in all a new start is refused."""
+    """Started sign-ins by state, oldest first. Expired ones are dropped, one address keeps at most `per_client`
+    (its oldest goes first), and past `limit` in all the address that holds the most loses its oldest (the oldest
+    such sign-in when several hold as many): a start is never refused, and many addresses starting sign-ins over
+    and over drop each other's, not the one of somebody who started a single sign-in."""
 
     def __init__(self, *, limit: int = MAX_PENDING, per_client: int = MAX_PENDING_PER_CLIENT) -> None:
         self.limit = limit
@@ -115,20 +120,27 @@ class PendingSignIns:
     def __len__(self) -> int:
         return len(self._by_state)
 
-    def add(self, state: str, pending: _Pending, now: float) -> bool:
-        """Keep `pending` under `state`; False (nothing kept) when the table is full."""
+    def add(self, state: str, pending: _Pending, now: float) -> None:
+        """Keep `pending` under `state`, making room as the class says."""
         self._expire(now)
-        states = self._by_client.get(pending.client, deque())
+        states = self._by_client.setdefault(pending.client, deque())
         while len(states) >= self.per_client:
             self._by_state.pop(states.popleft(), None)
-        if len(self._by_state) >= self.limit:
-            if not states:
-                self._by_client.pop(pending.client, None)
-            return False
+        while len(self._by_state) >= self.limit:
+            self._drop_one()
         states.append(state)
-        self._by_client[pending.client] = states
+        self._by_client[pending.client] = states  # again: making room may have dropped this address's last one
         self._by_state[state] = pending
-        return True
+
+    def _drop_one(self) -> None:
+        """Drop the oldest sign-in of the address holding the most (O(addresses), only when the table is full)."""
+        client, states = max(
+            ((client, states) for client, states in self._by_client.items() if states),
+            key=lambda item: (len(item[1]), -self._by_state[item[1][0]].expires),
+        )
+        del self._by_state[states.popleft()]
+        if not states:
+            del self._by_client[client]
 
     def take(self, state: str, now: float) -> _Pending | None:
         """The started sign-in for `state`, once; None when unknown, dropped or expired."""
@@ -176,6 +188,8 @@ class OidcSignIn:
         self.audit_append = audit_append
         self.sessions = sessions
         self.pending = PendingSignIns()
+        # Refusals anyone can repeat share one budget of events with the rest of the anonymous ones.
+        self.anonymous = AnonymousBudget(audit_append)
         self.repeated_refusals: dict[str, ThrottledAudit] = {}
         self._metadata: tuple[float, dict[str, Any]] | None = None
         self._jwks: tuple[float, KeySet] | None = None
@@ -244,8 +258,7 @@ class OidcSignIn:
             expires=now + PENDING_SECONDS,
             browser=browser_mark(request),
         )
-        if not self.pending.add(state, started, now):
-            return _page(429, 'Too many sign-ins are under way; try again in a few minutes.')
+        self.pending.add(state, started, now)
         # Built by hand rather than with an HTTP client: an anonymous start should cost next to nothing.
         url = prepare_grant_uri(
             metadata['authorization_endpoint'],
@@ -397,7 +410,7 @@ class OidcSignIn:
             counter = self.repeated_refusals.get(refused.repeatable)
             if counter is None:
                 fixed = {'method': 'oidc', 'reason': refused.repeatable}
-                counter = ThrottledAudit(self.audit_append, kind='login_failed', detail=fixed)
+                counter = ThrottledAudit(self.anonymous.append, kind='login_failed', detail=fixed)
                 self.repeated_refusals[refused.repeatable] = counter
             await counter.note(client, '')
             return
@@ -413,6 +426,7 @@ class OidcSignIn:
         """Write the counted refusals (all of them at shutdown; those whose window ended otherwise)."""
         for counter in list(self.repeated_refusals.values()):
             await counter.flush(everything=everything)
+        await self.anonymous.flush(everything=everything)
 
     def router(self) -> APIRouter:
         router = APIRouter()

@@ -12,7 +12,16 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from app.auth.oidc import CALLBACK_PATH, OIDC_PATHS, START_PATH, OidcSettings, OidcSignIn, install_oidc
+from app.auth.oidc import (
+    CALLBACK_PATH,
+    MAX_PENDING,
+    MAX_PENDING_PER_CLIENT,
+    OIDC_PATHS,
+    START_PATH,
+    OidcSettings,
+    OidcSignIn,
+    install_oidc,
+)
 from app.auth.sessions import Sessions
 from app.auth.sign_in_browser import BROWSER_COOKIE
 from tests.helpers.oidc_provider import OidcProvider, running_provider
@@ -213,6 +222,36 @@ async def test_ipv6_addresses_of_one_network_share_one_allowance(rig: Rig) -> No
     async with rig.browser_at('2001:db8:0:8::1') as neighbour:
         assert (await neighbour.get(START_PATH)).status_code == 303
     assert len(rig.sign_in_routes.pending) <= 11
+
+
+async def test_two_hundred_addresses_starting_sign_ins_over_and_over_do_not_keep_the_owner_out(rig: Rig) -> None:
+    assert rig.sign_in_routes is not None
+
+    async def flood(rounds: int) -> None:
+        for address in (f'2001:db8:{i:x}::1' for i in range(200)):
+            async with rig.browser_at(address) as browser:
+                for _ in range(rounds):
+                    assert (await browser.get(START_PATH)).status_code == 303
+
+    await flood(MAX_PENDING_PER_CLIENT)  # 2,000 starts: the table is full
+    assert len(rig.sign_in_routes.pending) == MAX_PENDING
+    url, _ = await rig.start()  # the owner's start is not refused
+    await flood(MAX_PENDING_PER_CLIENT)  # while the owner is at the provider, 2,000 more
+    assert len(rig.sign_in_routes.pending) == MAX_PENDING
+    response = await rig.console.get(await rig.authorize(url))
+    assert response.status_code == 303 and response.headers['location'].startswith('/auth/complete?ticket=')
+    assert rig.audit.entries[-1][0] == 'login_succeeded' and rig.audit.failures() == []
+
+
+async def test_forged_callbacks_from_three_hundred_addresses_write_a_bounded_number_of_events(rig: Rig) -> None:
+    assert rig.sign_in_routes is not None
+    for i in range(300):
+        async with rig.browser_at(f'2001:db8:{i:x}::1') as browser:
+            assert (await browser.get(f'{CALLBACK_PATH}?state=forged&code=x')).status_code == 403
+    await rig.sign_in_routes.flush_refusals()
+    failures = [detail for kind, detail in rig.audit.entries if kind in ('login_failed', 'login_throttled')]
+    assert len(failures) <= 120 + 1  # the budget of anonymous sign-in events, and one that counts the rest
+    assert sum(detail['count'] for detail in failures) == 300
 
 
 async def test_a_wrong_client_secret_fails_the_token_exchange(provider: OidcProvider) -> None:
