@@ -67,3 +67,26 @@ apt_install() {
 
 # engine_ok: the Docker engine answers (bounded, so a hung socket cannot stall the rig).
 engine_ok() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+# apt_install_no_services WHAT PKG...: install packages whose Debian scripts would start a service (nginx on 80,
+# sshd on 22) without starting it: the tests run their own on loopback. Docker's Debian images already forbid
+# service starts during installs (policy-rc.d); elsewhere they are forbidden for this install only.
+apt_install_no_services() {
+    local what=$1
+    shift
+    can_apt || die "the ${what} tests need $* (Debian: apt-get install $*)"
+    mkdir -p "${RIG_DIR}"
+    local policy=/usr/sbin/policy-rc.d placed=''
+    if [[ ! -e "${policy}" ]]; then
+        printf '#!/bin/sh\nexit 101\n' >"${policy}"
+        chmod 0755 "${policy}"
+        placed=1
+    fi
+    log "${what}: apt-get update (log: ${RIG_DIR}/apt.log)"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300 update >>"${RIG_DIR}/apt.log" 2>&1; then
+        [[ -z "${placed}" ]] || rm -f "${policy}"
+        die "apt-get update failed; see ${RIG_DIR}/apt.log"
+    fi
+    (apt_install "$@") || { [[ -z "${placed}" ]] || rm -f "${policy}"; die "apt-get install $* failed"; }
+    [[ -z "${placed}" ]] || rm -f "${policy}"
+}

@@ -14,18 +14,5 @@ fi
 if ((${#missing[@]} == 0)); then
     exit 0
 fi
-can_apt || die "the engine-over-SSH tests need ${missing[*]} (Debian: apt-get install openssh-server openssh-client)"
-mkdir -p "${RIG_DIR}"
-# The package would start sshd as a service on port 22; the tests run their own. Docker's Debian images
-# already forbid service starts during installs (policy-rc.d); elsewhere forbid them for this install only.
-policy=/usr/sbin/policy-rc.d
-if [[ ! -e "${policy}" ]]; then
-    printf '#!/bin/sh\nexit 101\n' >"${policy}"
-    chmod 0755 "${policy}"
-    trap 'rm -f "${policy}"' EXIT
-fi
-log "ssh peer: apt-get update (log: ${RIG_DIR}/apt.log)"
-DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=300 update >>"${RIG_DIR}/apt.log" 2>&1 \
-    || die "apt-get update failed; see ${RIG_DIR}/apt.log"
-apt_install "${missing[@]}"
+apt_install_no_services 'ssh peer' "${missing[@]}"
 log "ssh peer: $(/usr/sbin/sshd -V 2>&1 | head -1)"
