@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -63,10 +64,27 @@ def console(tmp_path: Path) -> Iterator[Console]:
 
 def sign_in(driver: WebDriver, console: Console) -> None:
     driver.get(f'{console.url}/')
-    wait = WebDriverWait(driver, 20)
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, 'input[autocomplete=username]'))).send_keys('admin')
+    # A fresh console's first page, on a machine busy with the rest of the suite, may take a while to render.
+    wait = WebDriverWait(driver, 60)
+    try:
+        form = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, 'input[autocomplete=username]')))
+    except TimeoutException:
+        raise AssertionError(f'no sign-in form: {what_the_browser_shows(driver, console)}') from None
+    form.send_keys('admin')
     driver.find_element(By.CSS_SELECTOR, 'input[autocomplete=current-password]').send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, '[data-testid=sign-in]').click()
+
+
+def what_the_browser_shows(driver: WebDriver, console: Console) -> str:
+    """Where the browser is, what it rendered and what the console logged: for whoever reads a failure."""
+    shot = Path(__file__).resolve().parents[2] / 'test-artifacts' / 'sign-in-timeout.png'
+    shot.parent.mkdir(exist_ok=True)
+    driver.save_screenshot(str(shot))
+    page = driver.page_source
+    return (
+        f'at {driver.current_url!r} (title {driver.title!r}), screenshot {shot}\n'
+        f'page ({len(page)} chars): {page[:1500]}\nconsole log:\n{console.log()[-3000:]}'
+    )
 
 
 def shows(css: str, text: str) -> Callable[[WebDriver], bool]:

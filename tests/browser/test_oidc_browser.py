@@ -19,23 +19,10 @@ def test_single_sign_on_with_a_standard_provider_and_an_email_allowlist(
     browser: WebDriver, tmp_path: Path, artifacts: Path
 ) -> None:
     with running_standard_provider() as provider:
-        env = {
-            'DOCKER_HOST': f'unix://{tmp_path}/dead.sock',
-            'HOMELAB_OIDC_ISSUER': provider.issuer,
-            'HOMELAB_OIDC_CLIENT_ID': provider.client_id,
-            'HOMELAB_OIDC_CLIENT_SECRET': provider.client_secret,
-            'HOMELAB_OIDC_ALLOWED': 'carol@example.org',
-        }
+        env = provider.console_settings('carol@example.org', dead_engine=tmp_path / 'dead.sock')
         with running_console(tmp_path / 'data', **env) as console:
             provider.register(f'{console.url}/auth/oidc/callback')
-            provider.approve(
-                {
-                    'sub': 'carol-sub',
-                    'email': 'carol@example.org',
-                    'email_verified': True,
-                    'preferred_username': 'carol',
-                }
-            )
+            provider.approve_carol()
             wait = WebDriverWait(browser, 30)
             browser.get(f'{console.url}/login')
             wait.until(ec.element_to_be_clickable((By.CSS_SELECTOR, '[data-testid=sign-in-oidc]'))).click()

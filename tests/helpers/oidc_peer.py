@@ -68,6 +68,22 @@ class StandardProvider:
     def log(self) -> str:
         return self.log_path.read_text(errors='replace')
 
+    def console_settings(self, allowed: str, *, dead_engine: Path) -> dict[str, str]:
+        """What a console needs to sign in through this provider (no engine: `dead_engine` is a socket path)."""
+        return {
+            'DOCKER_HOST': f'unix://{dead_engine}',
+            'HOMELAB_OIDC_ISSUER': self.issuer,
+            'HOMELAB_OIDC_CLIENT_ID': self.client_id,
+            'HOMELAB_OIDC_CLIENT_SECRET': self.client_secret,
+            'HOMELAB_OIDC_ALLOWED': allowed,
+        }
+
+    def approve_carol(self) -> None:
+        """The allowed user of the e-mail allowlist tests, with a verified address."""
+        self.approve(
+            {'sub': 'carol-sub', 'email': 'carol@example.org', 'email_verified': True, 'preferred_username': 'carol'}
+        )
+
 
 @contextlib.contextmanager
 def running_standard_provider(

@@ -69,23 +69,10 @@ def login_trail(data_dir: Path) -> list[tuple[str, dict[str, object]]]:
 def test_a_standard_provider_signs_in_an_allowed_email_and_an_unstated_verification_does_not(tmp_path: Path) -> None:
     """The README's e-mail allowlist with a provider whose ID token carries only `sub` (OpenID Connect Core 5.4)."""
     with running_standard_provider() as provider:
-        env = {
-            'DOCKER_HOST': f'unix://{tmp_path}/dead.sock',
-            'HOMELAB_OIDC_ISSUER': provider.issuer,
-            'HOMELAB_OIDC_CLIENT_ID': provider.client_id,
-            'HOMELAB_OIDC_CLIENT_SECRET': provider.client_secret,
-            'HOMELAB_OIDC_ALLOWED': 'carol@example.org',
-        }
+        env = provider.console_settings('carol@example.org', dead_engine=tmp_path / 'dead.sock')
         with running_console(tmp_path / 'data', **env) as console:
             provider.register(f'{console.url}/auth/oidc/callback')
-            provider.approve(
-                {
-                    'sub': 'carol-sub',
-                    'email': 'carol@example.org',
-                    'email_verified': True,
-                    'preferred_username': 'carol',
-                }
-            )
+            provider.approve_carol()
             with httpx.Client(timeout=15) as browser:
                 page = browser.get(f'{console.url}/auth/oidc/start', follow_redirects=True)
                 assert page.status_code == 200, page.text
