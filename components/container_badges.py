@@ -26,14 +26,16 @@ class container_badges(ui.row):
             self._state = ui.badge('unknown').props('data-testid=state-badge')
             self._health = ui.badge('').props('data-testid=health-badge')
         info = next((c for c in observer.containers.values() if c.name == name), None)
+        self._id = info.id if info is not None else None
         self._show(info)
         context.client.on_delete(observer.container_changed.subscribe(self._changed))
 
     def _changed(self, change: ContainerChange) -> None:
         if change.info is not None and change.info.name == self._name:
+            self._id = change.info.id
             self._show(change.info)
-        elif change.info is None and self._seen is not None and self._seen[0] != 'removed':
-            # A removal names no container; it was ours if ours is no longer known under its name.
+        elif change.info is None and change.container_id == self._id:
+            # A removal names only the id: ours is removed when the id we last saw under our name goes.
             self._show(None, removed=True)
 
     def _show(self, info: ContainerInfo | None, *, removed: bool = False) -> None:

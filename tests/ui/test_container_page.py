@@ -10,6 +10,7 @@ import docker.errors
 from nicegui.testing import User
 
 from app.auth.users import create_user
+from components.container_badges import container_badges
 from components.log_pane import log_pane
 from ops.masking import HIDDEN
 from ops.store.models import Run
@@ -101,4 +102,40 @@ async def test_the_environment_shows_secret_names_with_their_values_masked(conso
     finally:
         with contextlib.suppress(docker.errors.NotFound):
             client.api.remove_container(name, force=True)
+        client.close()
+
+
+async def test_removing_another_container_does_not_mark_this_one_removed(console, monkeypatch) -> None:
+    """A removal event names only the removed container's id: the page of another container stays as it is."""
+    require_engine()
+    shown: list[str] = []
+    show = container_badges._show
+
+    def recording(self: container_badges, info, *, removed: bool = False) -> None:  # type: ignore[no-untyped-def]
+        show(self, info, removed=removed)
+        if self._seen is not None and (not shown or shown[-1] != self._seen[0]):
+            shown.append(self._seen[0])
+
+    monkeypatch.setattr(container_badges, '_show', recording)
+    client = docker_client()
+    ours, other = unique('hl-ours'), unique('hl-other')
+    for name in (ours, other):
+        client.containers.run(BASE_IMAGE, ['sleep', '300'], name=name, detach=True, labels={'homelab.test': 'true'})
+    try:
+        async with console() as user:
+            await signed_in(user)
+            await user.open(f'/containers/{ours}')
+            await wait_for_async(lambda: shown[-1:] == ['running'], timeout=20, what='our container running')
+            # The engine reports the other container's removal before our container's stop, and the page hears them
+            # in that order: once it shows ours exited, it has already heard of the other's removal.
+            client.api.remove_container(other, force=True)
+            client.api.kill(ours)
+            await wait_for_async(lambda: shown[-1:] == ['exited'], timeout=30, what='our container exited')
+            assert 'removed' not in shown, shown
+            client.api.remove_container(ours, force=True)
+            await wait_for_async(lambda: shown[-1:] == ['removed'], timeout=30, what='our container removed')
+    finally:
+        for name in (ours, other):
+            with contextlib.suppress(docker.errors.NotFound):
+                client.api.remove_container(name, force=True)
         client.close()
