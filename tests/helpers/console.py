@@ -74,12 +74,17 @@ def running_console(data_dir: Path, **extra_env: str) -> Iterator[Console]:
         assert process.poll() is None, f'the console exited:\n{console.log()}'
         yield console
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process, grace=15)
+
+
+def stop_process(process: subprocess.Popen[bytes], *, grace: float, sig: int = signal.SIGTERM) -> None:
+    """Ask a peer or console process to stop (`sig`), and kill it if it has not gone within `grace` seconds."""
+    process.send_signal(sig)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
 
 
 def _healthy(url: str) -> bool:

@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from tests.helpers.console import REPO
+from tests.helpers.console import REPO, stop_process
 from tests.helpers.rig import missing
 from tests.helpers.waiting import wait_for
 
@@ -106,12 +105,7 @@ def running_standard_provider(
             wait_for(lambda: _answers(issuer), timeout=30, what='the OIDC peer discovery document')
             yield provider
         finally:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+            stop_process(process, grace=10)
 
 
 def _answers(issuer: str) -> bool:

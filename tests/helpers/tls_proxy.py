@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.helpers.console import REPO, free_port
+from tests.helpers.console import REPO, free_port, stop_process
 from tests.helpers.rig import missing
 from tests.helpers.waiting import wait_for
 
@@ -81,12 +81,7 @@ def tls_nginx(upstream_port: int, directory: Path) -> Iterator[TlsProxy]:
         assert process.poll() is None, f'nginx exited:\n{proxy.log()}'
         yield proxy
     finally:
-        process.send_signal(signal.SIGQUIT)  # graceful: finish requests, close websockets
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+        stop_process(process, grace=10, sig=signal.SIGQUIT)  # graceful: finish requests, close websockets
         log.close()
 
 
