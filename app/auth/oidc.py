@@ -15,7 +15,6 @@ within the budget of anonymous sign-in events: app/auth/audit_budget.py).
 from __future__ import annotations
 
 import html
-import ipaddress
 import logging
 import secrets
 import time
@@ -40,6 +39,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from app.auth.audit_budget import AnonymousBudget
 from app.auth.sessions import Sessions
 from app.auth.sign_in_browser import browser_mark
+from app.auth.throttle import address_key
 from app.auth.throttled_audit import WINDOW, ThrottledAudit
 from ops.store.audit import AuditUnavailable
 
@@ -92,17 +92,8 @@ class _Pending:
     browser: str = ''  # sign_in_browser's mark of the browser that started it: only it may finish
 
 
-def client_key(host: str) -> str:
-    """Whose allowance a started sign-in counts against: the address, or its /64 for IPv6 (one home network)."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
+# Whose allowance a started sign-in counts against: the same address key the sign-in throttle uses (IPv6 per /64).
+client_key = address_key
 
 
 class PendingSignIns:
