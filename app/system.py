@@ -1,4 +1,4 @@
-"""The composition root: builds the services, manager, store and observer once; starts and stops them."""
+"""The composition root: builds the adapters, manager, store and observer once; starts and stops them."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import logging
 import os
 
 from app.settings import Settings, prepare_data_dir
+from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.config import HomelabConfig
 from ops.docker.compose import Compose
@@ -17,7 +18,6 @@ from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.manager import Manager
 from ops.runs import RunUpdate
-from ops.services import Services
 from ops.store.audit import AuditLog
 from ops.store.chain_check import ChainWatch
 from ops.store.chain_head import HeadAnchor
@@ -26,16 +26,16 @@ from ops.store.owners import OwnerLock
 from ops.world.actions import ActionQueue
 from ops.world.container_facts import ContainerFactsWatch
 from ops.world.drift import Drift
-from ops.world.journal import EventJournal
+from ops.world.event_journal import EventJournal
 from ops.world.observer import Observer
 from ops.world.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 
 
-def build_services(settings: Settings, config: HomelabConfig) -> Services:
+def build_adapters(settings: Settings, config: HomelabConfig) -> Adapters:
     engine = Engine(os.environ.get('DOCKER_HOST') or None)
-    return Services(
+    return Adapters(
         engine=engine,
         config=config,
         data_dir=settings.data_dir,
@@ -48,13 +48,13 @@ def build_services(settings: Settings, config: HomelabConfig) -> Services:
 
 
 class Core:
-    """What every entry point needs: services, the store and the operation manager (the CLI stops here)."""
+    """What every entry point needs: adapters, the store and the operation manager (the CLI stops here)."""
 
     def __init__(self, settings: Settings, config: HomelabConfig | None = None) -> None:
         self.settings = settings
         self.config = config if config is not None else settings.load_config()
-        self.services = build_services(settings, self.config)
-        self.engine = self.services.engine
+        self.adapters = build_adapters(settings, self.config)
+        self.engine = self.adapters.engine
         # Every process on this data directory anchors the audit chain's head in the same place.
         self.audit = AuditLog(HeadAnchor(settings.data_dir))
         self._owner: OwnerLock | None = None
@@ -77,7 +77,7 @@ class Core:
         prepare_data_dir(self.settings.data_dir)
         await open_store(self.settings.database_path)
         self._owner = OwnerLock(self.settings.data_dir / 'state' / 'owners')
-        self._manager = Manager(self.services, owner=self._owner, registry=catalog(), audit=self.audit)
+        self._manager = Manager(self.adapters, owner=self._owner, registry=catalog(), audit=self.audit)
         interrupted = await self._manager.recover()
         if interrupted:
             log.warning('%d run(s) were interrupted by an earlier stop', interrupted)
@@ -100,8 +100,8 @@ class Core:
             await self._actions.shutdown()
         if self._manager is not None:
             await self._manager.shutdown()
-        if self.services.loghub is not None:
-            await self.services.loghub.close()
+        if self.adapters.loghub is not None:
+            await self.adapters.loghub.close()
         await asyncio.to_thread(self.engine.reset)
         if self._owner is not None:
             self._owner.release()
@@ -118,7 +118,7 @@ class System(Core):
         self.container_facts = ContainerFactsWatch(self.observer)
         self.chain = ChainWatch(self.audit.anchor)  # the Audit page's incremental check of the chain
         self.sampler = HostSampler()
-        self.host_signals = HostSignals(self.services)
+        self.host_signals = HostSignals(self.adapters)
         self._tasks: list[asyncio.Task[None]] = []
         self._supervisor: Supervisor | None = None
 
@@ -134,7 +134,7 @@ class System(Core):
         # The journal holds what the engine did and what was done about it: runs and actions too.
         self.manager.run_changed.subscribe(lambda update: self.journal.append(run_record(update)))
         self.actions.changed.subscribe(lambda update: self.journal.append(update.as_record()))
-        self._supervisor = Supervisor(self.services, self.observer, self.actions)
+        self._supervisor = Supervisor(self.adapters, self.observer, self.actions)
         self._tasks.append(asyncio.create_task(self.journal.run(), name='event-journal'))
         self._tasks.append(asyncio.create_task(self.observer.run(), name='observer'))
         self._tasks.append(asyncio.create_task(self._supervisor.run(), name='supervisor'))

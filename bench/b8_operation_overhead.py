@@ -17,12 +17,12 @@ from pathlib import Path
 
 from bench.common import Report, client, create_container, create_many, env_int, median, ms, percentile
 from bench.common import remove_containers as remove
+from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
 from ops.manager import Manager
 from ops.runs import RunState
-from ops.services import Services
 from ops.store.db import close_store, open_store
 from ops.store.owners import OwnerLock
 
@@ -51,8 +51,8 @@ async def _run() -> Report:
         await open_store(data / 'homelab.sqlite3')
         owner = OwnerLock(data / 'state' / 'owners')
         engine = Engine()
-        services = Services(engine=engine, config=HomelabConfig(), data_dir=data, repo_dir=Path(tmp), env='prod')
-        manager = Manager(services, owner=owner, registry=catalog())
+        adapters = Adapters(engine=engine, config=HomelabConfig(), data_dir=data, repo_dir=Path(tmp), env='prod')
+        manager = Manager(adapters, owner=owner, registry=catalog())
         failures: list[str] = []
         try:
             target = await asyncio.to_thread(create_container, 'restart', ['sleep', '3600'])

@@ -29,7 +29,7 @@ class stack_card(ui.card):
             with ui.row().classes('w-full items-center gap-2 px-3 py-2'):
                 ui.icon('layers' if stack else 'inventory_2').classes('opacity-70')
                 ui.label(stack or 'Outside any stack').classes('text-base font-semibold break-all')
-                if supervisor is not None and stack in supervisor.services.config.stacks:
+                if supervisor is not None and stack in supervisor.adapters.config.stacks:
                     with ui.link(target='/actions').classes('no-underline'):
                         self.drift = drift_badges(stack, supervisor.reports.get(stack), settle=supervisor.settle)
                 ui.space()
@@ -60,7 +60,7 @@ class stack_cards(ui.column):
         self._facts = facts
         self._supervisor = supervisor
         # Configured stacks keep their card without containers: "3 missing" must not vanish from the board.
-        self._configured = set(supervisor.services.config.stacks) if supervisor is not None else set()
+        self._configured = set(supervisor.adapters.config.stacks) if supervisor is not None else set()
         self._cards: dict[str, stack_card] = {}
         self._entries: dict[str, container_entry] = {}
         with self:

@@ -6,20 +6,20 @@ import asyncio
 import re
 from collections.abc import Sequence
 
+from ops.adapters import DEV_PROJECT, Adapters
 from ops.docker.engine import ContainerInfo
 from ops.errors import Refused
-from ops.services import DEV_PROJECT, Services
 
 _FULL_ID = re.compile(r'[0-9a-f]{64}')
 _ID_PREFIX = re.compile(r'[0-9a-f]{12,64}')
 
 
-async def container_in_scope(reference: str, services: Services, mutating: bool) -> ContainerInfo:
+async def container_in_scope(reference: str, adapters: Adapters, mutating: bool) -> ContainerInfo:
     """The container a reference means, resolved once (see `resolve_container`); in dev mode a mutating operation
     may only touch homelab-dev. Act on the returned `.id` only: a name can be taken by another container later."""
-    info = resolve_container(reference, await asyncio.to_thread(services.engine.list_containers))
+    info = resolve_container(reference, await asyncio.to_thread(adapters.engine.list_containers))
     if mutating:
-        stack_in_scope(info.stack, services)
+        stack_in_scope(info.stack, adapters)
     return info
 
 
@@ -43,26 +43,26 @@ def resolve_container(reference: str, containers: Sequence[ContainerInfo]) -> Co
     raise Refused(f'no container named {reference!r}')
 
 
-def stack_in_scope(stack: str | None, services: Services) -> None:
-    if services.env == 'dev' and stack != DEV_PROJECT:
+def stack_in_scope(stack: str | None, adapters: Adapters) -> None:
+    if adapters.env == 'dev' and stack != DEV_PROJECT:
         raise Refused(
             f'HOMELAB_ENV=dev: changes are limited to the {DEV_PROJECT!r} project '
             f'(this is {stack or "not part of any Compose project"!r})'
         )
 
 
-def stack_configured(stack: str, services: Services, mutating: bool) -> None:
-    if stack not in services.config.stacks:
+def stack_configured(stack: str, adapters: Adapters, mutating: bool) -> None:
+    if stack not in adapters.config.stacks:
         raise Refused(f'stack {stack!r} is not configured (add [stacks.{stack}] to the config)')
     if mutating:
-        stack_in_scope(stack, services)
+        stack_in_scope(stack, adapters)
 
 
-def unit_allowed(unit: str, services: Services) -> None:
-    if unit not in services.config.journal.units:
+def unit_allowed(unit: str, adapters: Adapters) -> None:
+    if unit not in adapters.config.journal.units:
         raise Refused(f'unit {unit!r} is not in the journal allowlist ([journal] units)')
 
 
-def probe_configured(name: str, services: Services) -> None:
-    if name not in services.config.probes:
+def probe_configured(name: str, adapters: Adapters) -> None:
+    if name not in adapters.config.probes:
         raise Refused(f'probe {name!r} is not configured ([probes.{name}])')

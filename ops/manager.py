@@ -20,13 +20,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from ops.adapters import Adapters
 from ops.bus import Event
 from ops.errors import Refused
 from ops.log_text import one_line
 from ops.registry import CATALOG, OperationSpec, Registry
 from ops.run_context import Progress, RunContext
 from ops.runs import RunOutcome, RunState, RunUpdate
-from ops.services import Services
 from ops.store.audit import AuditLog, AuditUnavailable
 from ops.store.models import Run
 from ops.store.owners import OwnerLock
@@ -58,7 +58,7 @@ class Manager:
 
     def __init__(
         self,
-        services: Services,
+        adapters: Adapters,
         *,
         owner: OwnerLock,
         audit: AuditLog | None = None,
@@ -66,7 +66,7 @@ class Manager:
         pools: Mapping[str, int] | None = None,
         max_lines: int = 2000,
     ) -> None:
-        self.services = services
+        self.adapters = adapters
         self.registry = registry
         self.audit = audit or AuditLog()
         self.owner = owner
@@ -118,7 +118,7 @@ class Manager:
 
         if spec.check is not None:
             try:
-                resolved = await spec.check(params, self.services, spec.mutating)
+                resolved = await spec.check(params, self.adapters, spec.mutating)
             except Refused as err:
                 return await self._finish_early(handle, run, RunState.REJECTED, str(err))
             except Exception as err:  # the engine is down, a file unreadable...: the run fails, with the reason
@@ -144,7 +144,7 @@ class Manager:
             self._locks[key] = handle
         context = RunContext(
             run_id=run.id,
-            services=self.services,
+            adapters=self.adapters,
             actor=run.actor,
             max_lines=self.max_lines,
             on_line=lambda run_id, line: self.run_line.emit((run_id, line)),

@@ -13,15 +13,15 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 from pydantic import BaseModel
 
 if TYPE_CHECKING:
+    from ops.adapters import Adapters
     from ops.run_context import RunContext
-    from ops.services import Services
 
 P = TypeVar('P', bound=BaseModel)
 Result = dict[str, Any]
 Handler = Callable[[P, 'RunContext'], Awaitable[Result]]
 # A check refuses (ops.errors.Refused), or passes; it may return the params with references resolved (a container
 # name to its full id), and the handler then gets those: what was checked is exactly what is acted on.
-WorldCheck = Callable[[P, 'Services', bool], Awaitable[P | None]]
+WorldCheck = Callable[[P, 'Adapters', bool], Awaitable[P | None]]
 Pool = Literal['read', 'docker', 'compose', 'host']
 BusyPolicy = Literal['refuse', 'join']
 

@@ -1,4 +1,4 @@
-"""What a running operation gets: output lines, progress, cancellation and the services it may use."""
+"""What a running operation gets: output lines, progress, cancellation and the adapters it may use."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ops.services import Services
+    from ops.adapters import Adapters
 
 MAX_LINE = 4096
 
@@ -38,7 +38,7 @@ class RunContext:
         self,
         *,
         run_id: int,
-        services: Services,
+        adapters: Adapters,
         actor: str = '',
         max_lines: int = 2000,
         on_line: Callable[[int, str], object] | None = None,
@@ -46,7 +46,7 @@ class RunContext:
     ) -> None:
         self.run_id = run_id
         self.actor = actor
-        self.services = services
+        self.adapters = adapters
         self.lines: deque[str] = deque(maxlen=max_lines)
         self.dropped = 0
         self.progress_items: dict[str, Progress] = {}

@@ -9,7 +9,7 @@ from app.cli.common import FAILED, OK, REFUSED, Commands, actor, fail, print_jso
 from app.system import Core, run_record
 from ops.store.models import Action
 from ops.world.actions import OPEN, ActionError
-from ops.world.journal import EventJournal
+from ops.world.event_journal import EventJournal
 
 
 def add_commands(commands: Commands) -> None:

@@ -71,7 +71,7 @@ def register(system: System) -> None:
             readings.extend(await readings_since(utc_now() - TREND_WINDOW))
             usage.show(readings)
             load.show(readings)
-            mounts, skipped = await filesystems(system.services.host_root)
+            mounts, skipped = await filesystems(system.adapters.host_root)
             disks.show_filesystems(mounts, skipped)
             disks.show_docker(await docker_disk_usage(system.engine))
 

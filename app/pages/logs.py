@@ -14,7 +14,7 @@ MAX_PANES = 4
 def register(system: System) -> None:
     @ui.page('/logs', title='Logs · Homelab')
     def logs_page(container: str = '') -> None:
-        hub = system.services.loghub
+        hub = system.adapters.loghub
         with frame('Logs', system.manager):
             if hub is None:
                 ui.label('Logs are not available: the log hub is not running.')

@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from ops.adapters import Adapters
 from ops.checks import stack_configured, stack_in_scope
 from ops.docker.compose import Compose, ServiceProgress
 from ops.errors import OperationFailed, Refused
 from ops.run_context import RunContext
-from ops.services import Services
 
 T = TypeVar('T')
 
@@ -27,38 +27,38 @@ async def blocking(call: Callable[..., T], *args: Any, timeout: float = READ_TIM
         raise OperationFailed(f'the Docker engine did not answer within {timeout:g} s') from err
 
 
-def compose_of(services: Services) -> Compose:
+def compose_of(adapters: Adapters) -> Compose:
     """The shared Compose runner (a default one when the composition root built none)."""
-    if services.compose is None:
-        services.compose = Compose()
-    return services.compose
+    if adapters.compose is None:
+        adapters.compose = Compose()
+    return adapters.compose
 
 
-def stacks_in_scope(services: Services, stack: str | None, mutating: bool) -> list[str]:
+def stacks_in_scope(adapters: Adapters, stack: str | None, mutating: bool) -> list[str]:
     """The one named stack (configured, in scope), or every configured stack this environment may change."""
     if stack is not None:
-        stack_configured(stack, services, mutating)
+        stack_configured(stack, adapters, mutating)
         return [stack]
-    names = sorted(services.config.stacks)
+    names = sorted(adapters.config.stacks)
     if mutating:
-        names = [name for name in names if _in_scope(name, services)]
+        names = [name for name in names if _in_scope(name, adapters)]
     if not names:
         raise Refused('no configured stack is in scope (add [stacks.<name>] to the config)')
     return names
 
 
-def stack_lock(services: Services, stack: str) -> asyncio.Lock:
+def stack_lock(adapters: Adapters, stack: str) -> asyncio.Lock:
     """One lock per stack inside this process: an all-stacks run and a one-stack run never overlap on it."""
-    locks = services.extra.setdefault('docker.stack_locks', {})
+    locks = adapters.extra.setdefault('docker.stack_locks', {})
     assert isinstance(locks, dict)
     lock = locks.setdefault(stack, asyncio.Lock())
     assert isinstance(lock, asyncio.Lock)
     return lock
 
 
-def _in_scope(stack: str, services: Services) -> bool:
+def _in_scope(stack: str, adapters: Adapters) -> bool:
     try:
-        stack_in_scope(stack, services)
+        stack_in_scope(stack, adapters)
     except Refused:
         return False
     return True

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from ops.adapters import Adapters
 from ops.checks import container_in_scope
 from ops.docker.calls import blocking
 from ops.params import ContainerName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 
 class Params(StrictParams):
@@ -18,9 +18,9 @@ class Params(StrictParams):
     container: ContainerName
 
 
-async def check(params: Params, services: Services, mutating: bool) -> Params:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
     """The container must exist; the handler gets its full id."""
-    info = await container_in_scope(params.container, services, mutating)
+    info = await container_in_scope(params.container, adapters, mutating)
     return params.model_copy(update={'container': info.id})
 
 
@@ -34,7 +34,7 @@ async def check(params: Params, services: Services, mutating: bool) -> Params:
 )
 async def docker_inspect(params: Params, ctx: RunContext) -> Result:
     """The inspect summary as the result; the essentials as output lines."""
-    details = await blocking(ctx.services.engine.inspect, params.container)
+    details = await blocking(ctx.adapters.engine.inspect, params.container)
     ctx.log(f'{details.name} ({details.id[:12]}): {details.state}, health {details.health.status}')
     ctx.log(f'image {details.image} = {details.image_id}')
     for digest in details.repo_digests:

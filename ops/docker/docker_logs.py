@@ -7,6 +7,7 @@ import time
 
 from pydantic import Field
 
+from ops.adapters import Adapters
 from ops.checks import container_in_scope
 from ops.config import parse_duration
 from ops.docker.calls import blocking
@@ -16,7 +17,6 @@ from ops.docker.logstream import LogLine
 from ops.params import ContainerName, Since, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 FOLLOW_LIMIT = 3600.0
 
@@ -30,9 +30,9 @@ class Params(StrictParams):
     since: Since | None = None
 
 
-async def check(params: Params, services: Services, mutating: bool) -> Params:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
     """The container must exist; the handler gets its full id."""
-    info = await container_in_scope(params.container, services, mutating)
+    info = await container_in_scope(params.container, adapters, mutating)
     return params.model_copy(update={'container': info.id})
 
 
@@ -49,15 +49,15 @@ async def check(params: Params, services: Services, mutating: bool) -> Params:
 async def docker_logs(params: Params, ctx: RunContext) -> Result:
     """Log lines become output lines; a follow ends on cancel, when the container stops, or after an hour."""
     since = since_timestamp(params.since, time.time()) if params.since else None
-    engine = ctx.services.engine
+    engine = ctx.adapters.engine
     if not params.follow:
         lines = await blocking(read_log, engine, params.container, tail=params.tail, since=since)
         for line in lines:
             ctx.log(line.text)
         return {'container': params.container, 'lines': len(lines), 'followed': False}
-    hub = ctx.services.loghub
+    hub = ctx.adapters.loghub
     if hub is None:
-        hub = ctx.services.loghub = LogHub(engine)
+        hub = ctx.adapters.loghub = LogHub(engine)
     # Subscribe first, then read the tail: a line written in between is in both and dropped from the live side.
     async with hub.subscribe(params.container, tail=0) as sub:
         await sub.ready()

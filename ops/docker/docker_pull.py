@@ -6,6 +6,7 @@ from typing import Self
 
 from pydantic import model_validator
 
+from ops.adapters import Adapters
 from ops.checks import container_in_scope, stack_configured
 from ops.docker.calls import blocking, compose_of
 from ops.docker.compose import ComposeError
@@ -14,7 +15,6 @@ from ops.errors import OperationFailed, Refused
 from ops.params import ContainerName, ServiceName, StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 PULL_TIMEOUT = 600
 
@@ -40,15 +40,15 @@ class Params(StrictParams):
         return f'container {self.container}' if self.container else f'service {self.stack}/{self.service}'
 
 
-async def check(params: Params, services: Services, mutating: bool) -> Params | None:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> Params | None:
     """The container exists and is in scope (the handler gets its full id); or the stack is configured and has
     that service."""
     if params.container is not None:
-        info = await container_in_scope(params.container, services, mutating)
+        info = await container_in_scope(params.container, adapters, mutating)
         return params.model_copy(update={'container': info.id})
     assert params.stack is not None and params.service is not None
-    stack_configured(params.stack, services, mutating)
-    await _service_image(services, params.stack, params.service)
+    stack_configured(params.stack, adapters, mutating)
+    await _service_image(adapters, params.stack, params.service)
     return None
 
 
@@ -68,11 +68,11 @@ async def docker_pull(params: Params, ctx: RunContext) -> Result:
     """The result says whether the tag now points at another image, and whether the container runs an older one."""
     running_image: str | None = None
     if params.container is not None:
-        details = await blocking(ctx.services.engine.inspect, params.container)
+        details = await blocking(ctx.adapters.engine.inspect, params.container)
         image, running_image = details.image, details.image_id
     else:
         assert params.stack is not None and params.service is not None
-        image = await _service_image(ctx.services, params.stack, params.service)
+        image = await _service_image(ctx.adapters, params.stack, params.service)
     if image.startswith('sha256:'):
         raise OperationFailed(f'{params.target} was created from an image id ({image[:19]}…), not a pullable name')
     outcome = await pull_image(ctx, image)
@@ -82,10 +82,10 @@ async def docker_pull(params: Params, ctx: RunContext) -> Result:
     return result
 
 
-async def _service_image(services: Services, stack: str, service: str) -> str:
+async def _service_image(adapters: Adapters, stack: str, service: str) -> str:
     try:
-        images = await compose_of(services).service_images(
-            stack, services.config.stacks[stack].files, services.repo_dir
+        images = await compose_of(adapters).service_images(
+            stack, adapters.config.stacks[stack].files, adapters.repo_dir
         )
     except ComposeError as err:
         raise Refused(f'cannot read stack {stack!r}: {err}') from err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ops.adapters import Adapters
 from ops.docker.calls import blocking, stacks_in_scope
 from ops.docker.engine import EngineError
 from ops.docker.labels import PROJECT_LABEL
@@ -10,7 +11,6 @@ from ops.errors import OperationFailed
 from ops.params import StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 
 class Params(StrictParams):
@@ -19,9 +19,9 @@ class Params(StrictParams):
     stack: StackName | None = None
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     """The stack is configured and in scope (or at least one is, without a stack)."""
-    stacks_in_scope(services, params.stack, mutating)
+    stacks_in_scope(adapters, params.stack, mutating)
 
 
 @operation(
@@ -37,7 +37,7 @@ async def check(params: Params, services: Services, mutating: bool) -> None:
 )
 async def docker_pull_all(params: Params, ctx: RunContext) -> Result:
     """Pull each image once; one failed pull does not stop the others, but fails the run at the end."""
-    stacks = stacks_in_scope(ctx.services, params.stack, mutating=True)
+    stacks = stacks_in_scope(ctx.adapters, params.stack, mutating=True)
     images = await _stack_images(ctx, stacks)
     pulled: list[dict[str, object]] = []
     failed: dict[str, str] = {}
@@ -60,7 +60,7 @@ async def docker_pull_all(params: Params, ctx: RunContext) -> Result:
 
 async def _stack_images(ctx: RunContext, stacks: list[str]) -> list[str]:
     """The image names the stacks' containers run that came from a registry (nothing else can be pulled)."""
-    engine = ctx.services.engine
+    engine = ctx.adapters.engine
     images: set[str] = set()
     for stack in stacks:
         for container in await blocking(engine.list_containers, label=f'{PROJECT_LABEL}={stack}'):

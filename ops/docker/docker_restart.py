@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from ops.adapters import Adapters
 from ops.checks import container_in_scope
 from ops.docker.calls import blocking
 from ops.params import ContainerName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 RESTART_TIMEOUT = 120
 # Seconds between SIGTERM and SIGKILL: what `docker restart` gives by default.
@@ -20,10 +20,10 @@ class Params(StrictParams):
     container: ContainerName
 
 
-async def check(params: Params, services: Services, mutating: bool) -> Params:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
     """The container must exist and be in scope (HOMELAB_ENV=dev: only homelab-dev); the handler gets its full id,
     so the container checked is the one restarted (a name could be another container's id to the engine)."""
-    info = await container_in_scope(params.container, services, mutating)
+    info = await container_in_scope(params.container, adapters, mutating)
     return params.model_copy(update={'container': info.id})
 
 
@@ -41,7 +41,7 @@ async def check(params: Params, services: Services, mutating: bool) -> Params:
 )
 async def docker_restart(params: Params, ctx: RunContext) -> Result:
     """Stop (SIGTERM, then SIGKILL after the grace period) and start again; the result has both start times."""
-    engine = ctx.services.engine
+    engine = ctx.adapters.engine
     before = await blocking(engine.inspect, params.container)
     ctx.log(f'restarting {before.name} (running since {before.started_at or "never"})')
     # The engine may need the whole grace period (and then some) to stop the container.

@@ -21,7 +21,7 @@ class Params(NoParams):
 )
 async def docker_status(params: Params, ctx: RunContext) -> Result:
     """List the containers, stacks first (by stack and service), then the ones outside any stack."""
-    containers = await blocking(ctx.services.engine.list_containers)
+    containers = await blocking(ctx.adapters.engine.list_containers)
     containers.sort(key=lambda c: (c.stack is None, c.stack or '', c.service or '', c.name))
     for c in containers:
         ctx.log(f'{c.name:<40} {c.state:<10} {c.health or "-":<10} {c.image}')

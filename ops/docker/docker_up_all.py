@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from ops.adapters import Adapters
 from ops.docker.calls import compose_of, stack_lock, stacks_in_scope, up_progress
 from ops.errors import OperationFailed
 from ops.params import StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 UP_TIMEOUT = 900
 
@@ -18,9 +18,9 @@ class Params(StrictParams):
     stack: StackName | None = None
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     """The stack is configured and in scope (or at least one is, without a stack)."""
-    stacks_in_scope(services, params.stack, mutating)
+    stacks_in_scope(adapters, params.stack, mutating)
 
 
 @operation(
@@ -37,20 +37,20 @@ async def check(params: Params, services: Services, mutating: bool) -> None:
 )
 async def docker_up_all(params: Params, ctx: RunContext) -> Result:
     """Stack by stack; the first stack whose `up` fails ends the run with Compose's last output lines."""
-    services = ctx.services
-    compose = compose_of(services)
+    adapters = ctx.adapters
+    compose = compose_of(adapters)
     done: dict[str, dict[str, object]] = {}
-    for stack in stacks_in_scope(services, params.stack, mutating=True):
+    for stack in stacks_in_scope(adapters, params.stack, mutating=True):
         if ctx.cancelled.is_set():
             break
 
         ctx.log(f'== {stack}: compose up -d')
         # An all-stacks run and a one-stack run have different lock keys: this keeps them off the same stack.
-        async with stack_lock(services, stack):
+        async with stack_lock(adapters, stack):
             result = await compose.up(
                 stack,
-                services.config.stacks[stack].files,
-                services.repo_dir,
+                adapters.config.stacks[stack].files,
+                adapters.repo_dir,
                 on_line=ctx.log,
                 on_service_progress=up_progress(ctx, stack, key_prefix=f'{stack}/'),
                 timeout=UP_TIMEOUT,

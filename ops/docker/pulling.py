@@ -40,7 +40,7 @@ class PullOutcome:
 
 async def pull_image(ctx: RunContext, image: str, *, key_prefix: str = '') -> PullOutcome:
     """Pull `image` in a worker thread, reporting each layer as ctx.progress(key=key_prefix + layer id)."""
-    engine = ctx.services.engine
+    engine = ctx.adapters.engine
     before = await blocking(engine.image_ref, image)
     ctx.log(f'pulling {image}')
     loop = asyncio.get_running_loop()

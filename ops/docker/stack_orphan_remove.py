@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from ops.adapters import Adapters
 from ops.checks import container_in_scope, stack_configured
 from ops.docker.calls import blocking, compose_of, stack_lock
 from ops.docker.compose import ComposeError
@@ -10,7 +11,6 @@ from ops.errors import Refused
 from ops.params import ContainerName, StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 REMOVE_TIMEOUT = 120
 STOP_GRACE = 10
@@ -23,16 +23,16 @@ class Params(StrictParams):
     container: ContainerName
 
 
-async def check(params: Params, services: Services, mutating: bool) -> Params:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
     """The container belongs to the stack, and the stack's (valid) files have no service of its name; the handler
     gets its full id, so the container checked is the one removed."""
-    stack_configured(params.stack, services, mutating)
-    info = await container_in_scope(params.container, services, mutating)
+    stack_configured(params.stack, adapters, mutating)
+    info = await container_in_scope(params.container, adapters, mutating)
     if info.stack != params.stack:
         raise Refused(f'{params.container!r} is not a container of stack {params.stack!r}')
     try:
-        rendered = await compose_of(services).rendered(
-            params.stack, services.config.stacks[params.stack].files, services.repo_dir
+        rendered = await compose_of(adapters).rendered(
+            params.stack, adapters.config.stacks[params.stack].files, adapters.repo_dir
         )
     except ComposeError as err:
         raise Refused(f'the files of stack {params.stack!r} are not valid, nothing was removed: {err}') from err
@@ -56,9 +56,9 @@ async def check(params: Params, services: Services, mutating: bool) -> Params:
 )
 async def stack_orphan_remove(params: Params, ctx: RunContext) -> Result:
     """Stop (SIGTERM, then SIGKILL after the grace period) and delete; named volumes are kept."""
-    engine = ctx.services.engine
+    engine = ctx.adapters.engine
     ctx.log(f'removing {params.container} (an orphan of {params.stack})')
-    async with stack_lock(ctx.services, params.stack):
+    async with stack_lock(ctx.adapters, params.stack):
         await blocking(lambda: engine.remove(params.container, timeout=STOP_GRACE), timeout=REMOVE_TIMEOUT - 10)
     ctx.log(f'{params.container} removed')
     return {'stack': params.stack, 'container_id': params.container, 'removed': True}

@@ -3,6 +3,7 @@ recreate; with `pull`, first pull its image layer by layer)."""
 
 from __future__ import annotations
 
+from ops.adapters import Adapters
 from ops.checks import stack_configured
 from ops.docker.calls import compose_of, stack_lock, up_progress
 from ops.docker.compose import ComposeError
@@ -11,7 +12,6 @@ from ops.errors import OperationFailed, Refused
 from ops.params import ServiceName, StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 UP_TIMEOUT = 900
 
@@ -24,11 +24,11 @@ class Params(StrictParams):
     pull: bool = False
 
 
-async def service_image(services: Services, stack: str, service: str) -> str | None:
+async def service_image(adapters: Adapters, stack: str, service: str) -> str | None:
     """The image the stack's files give the service (None when it only builds); refuses an unknown service."""
-    compose = compose_of(services)
+    compose = compose_of(adapters)
     try:
-        rendered = await compose.rendered(stack, services.config.stacks[stack].files, services.repo_dir)
+        rendered = await compose.rendered(stack, adapters.config.stacks[stack].files, adapters.repo_dir)
     except ComposeError as err:
         raise Refused(f'the files of stack {stack!r} are not valid, nothing was run: {err}') from err
     declared = rendered.get('services')
@@ -38,10 +38,10 @@ async def service_image(services: Services, stack: str, service: str) -> str | N
     return str(image) if image else None
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     """The stack is configured and in scope, its files are valid and declare the service."""
-    stack_configured(params.stack, services, mutating)
-    await service_image(services, params.stack, params.service)
+    stack_configured(params.stack, adapters, mutating)
+    await service_image(adapters, params.stack, params.service)
 
 
 @operation(
@@ -58,21 +58,21 @@ async def check(params: Params, services: Services, mutating: bool) -> None:
 )
 async def stack_service_up(params: Params, ctx: RunContext) -> Result:
     """`compose up -d SERVICE` (and what it depends on); the result names the steps Compose took."""
-    services = ctx.services
-    compose = compose_of(services)
+    adapters = ctx.adapters
+    compose = compose_of(adapters)
     result: Result = {'stack': params.stack, 'service': params.service}
     if params.pull:
-        image = await service_image(services, params.stack, params.service)
+        image = await service_image(adapters, params.stack, params.service)
         if image is None:
             raise OperationFailed(f'{params.stack}/{params.service} builds its image: there is nothing to pull')
         result['pull'] = (await pull_image(ctx, image, key_prefix='pull/')).as_result()
 
     ctx.log(f'== {params.stack}: compose up -d {params.service}')
-    async with stack_lock(services, params.stack):
+    async with stack_lock(adapters, params.stack):
         up = await compose.up(
             params.stack,
-            services.config.stacks[params.stack].files,
-            services.repo_dir,
+            adapters.config.stacks[params.stack].files,
+            adapters.repo_dir,
             on_line=ctx.log,
             on_service_progress=up_progress(ctx, params.stack, key_prefix='up/'),
             timeout=UP_TIMEOUT,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-from ops.host.journal import JournalEntry
+from ops.host.systemd_journal import JournalEntry
 
 JOB_DONE = '39f53479d3a045ac8e11786248231fbf'
 UNIT_SUCCESS = '7ad2d189f7e94e70a38c781354912448'

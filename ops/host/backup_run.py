@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import asyncio
 
+from ops.adapters import Adapters
 from ops.errors import Refused
 from ops.host.request_files import read_pending, requester, write_request
 from ops.params import NoParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 
 class Params(NoParams):
     """backup_run takes no arguments."""
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     """Single-flight across runs too: a request the host has not picked up yet blocks another."""
-    pending = await asyncio.to_thread(read_pending, services.requests_dir, 'backup')
+    pending = await asyncio.to_thread(read_pending, adapters.requests_dir, 'backup')
     if pending is not None:
         raise Refused(
             f'a backup request is already pending (id {pending.get("id")}, requested {pending.get("requested_at")}); '
@@ -39,9 +39,9 @@ async def check(params: Params, services: Services, mutating: bool) -> None:
 )
 async def backup_run(params: Params, ctx: RunContext) -> Result:
     """Queue a backup of the configured unit; backup_status tells when it finished."""
-    unit = ctx.services.config.backup.unit
+    unit = ctx.adapters.config.backup.unit
     details = {'actor': requester(ctx), 'run_id': ctx.run_id, 'unit': unit}
-    request = await asyncio.to_thread(write_request, ctx.services.requests_dir, 'backup', details)
+    request = await asyncio.to_thread(write_request, ctx.adapters.requests_dir, 'backup', details)
     ctx.log(f'backup of {unit} requested: {request.path} (id {request.id}); the host unit homelab-backup.path runs it')
     return {
         'queued': True,

@@ -7,9 +7,9 @@ import asyncio
 from ops.config import parse_duration
 from ops.errors import OperationFailed
 from ops.host.backup import SYSTEMD_MATCHES, BackupEvent, event_from_result, freshness, last_events, newest
-from ops.host.journal import read_journal
 from ops.host.request_files import read_pending, read_result
 from ops.host.results import jsonable, utc_now
+from ops.host.systemd_journal import read_journal
 from ops.params import NoParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
@@ -35,9 +35,9 @@ class Params(NoParams):
 )
 async def backup_status(params: Params, ctx: RunContext) -> Result:
     """Last success and failure of the backup unit, its age and whether it is within max_age."""
-    services = ctx.services
-    config = services.config.backup
-    if not services.config.backup_configured:
+    adapters = ctx.adapters
+    config = adapters.config.backup
+    if not adapters.config.backup_configured:
         ctx.log('backups not configured: the config has no [backup] section naming the unit to watch')
         return {'unit': config.unit, 'status': 'not_configured', 'configured': False, 'max_age': config.max_age}
     journal_success: BackupEvent | None = None
@@ -45,7 +45,7 @@ async def backup_status(params: Params, ctx: RunContext) -> Result:
     journal_error: str | None = None
     try:
         journal = await read_journal(
-            services.host_path(services.config.journal.directory),
+            adapters.host_path(adapters.config.journal.directory),
             unit=config.unit,
             lines=JOURNAL_LINES,
             matches=SYSTEMD_MATCHES,
@@ -55,8 +55,8 @@ async def backup_status(params: Params, ctx: RunContext) -> Result:
     except OperationFailed as err:
         journal_error = str(err)
         ctx.log(f'journal not readable: {err}')
-    host_result = await asyncio.to_thread(read_result, services.requests_dir, 'backup')
-    pending = await asyncio.to_thread(read_pending, services.requests_dir, 'backup')
+    host_result = await asyncio.to_thread(read_result, adapters.requests_dir, 'backup')
+    pending = await asyncio.to_thread(read_pending, adapters.requests_dir, 'backup')
     from_result = event_from_result(host_result)
     ok = from_result if from_result and from_result.outcome == 'success' else None
     failed = from_result if from_result and from_result.outcome == 'failure' else None

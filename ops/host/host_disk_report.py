@@ -24,9 +24,9 @@ class Params(NoParams):
 )
 async def host_disk_report(params: Params, ctx: RunContext) -> Result:
     """Filesystem usage and the engine's `system df`; an unreachable engine leaves only that part unavailable."""
-    services = ctx.services
+    adapters = ctx.adapters
     (mounts, skipped), docker = await asyncio.gather(
-        filesystems(services.host_root), docker_disk_usage(services.engine)
+        filesystems(adapters.host_root), docker_disk_usage(adapters.engine)
     )
     for fs in mounts:
         ctx.log(

@@ -7,13 +7,13 @@ from typing import Annotated
 
 from pydantic import Field
 
+from ops.adapters import Adapters
 from ops.checks import unit_allowed
 from ops.config import parse_duration
-from ops.host.journal import JournalEntry, read_journal
+from ops.host.systemd_journal import JournalEntry, read_journal
 from ops.params import Since, StrictParams, UnitName
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 JournalLines = Annotated[int, Field(ge=1, le=5000)]
 TIMEOUT = 60.0
@@ -27,9 +27,9 @@ class Params(StrictParams):
     since: Since | None = None
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     """Only units on the journal allowlist."""
-    unit_allowed(params.unit, services)
+    unit_allowed(params.unit, adapters)
 
 
 @operation(
@@ -42,13 +42,13 @@ async def check(params: Params, services: Services, mutating: bool) -> None:
 )
 async def host_journal(params: Params, ctx: RunContext) -> Result:
     """Entries oldest first, each also logged as a line of the run's output."""
-    config = ctx.services.config.journal
+    config = ctx.adapters.config.journal
 
     def show(entry: JournalEntry) -> None:
         ctx.log(entry.as_text())
 
     journal = await read_journal(
-        ctx.services.host_path(config.directory),
+        ctx.adapters.host_path(config.directory),
         unit=params.unit,
         lines=params.lines,
         since=since_timestamp(params.since),

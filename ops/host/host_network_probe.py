@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ops.adapters import Adapters
 from ops.checks import probe_configured
 from ops.errors import Refused
 from ops.host.network import probe_problem, run_probe
@@ -9,7 +10,6 @@ from ops.host.results import jsonable
 from ops.params import ProbeName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 
 class Params(StrictParams):
@@ -18,10 +18,10 @@ class Params(StrictParams):
     target: ProbeName
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     """Only configured probes, and only ones that can run as written."""
-    probe_configured(params.target, services)
-    problem = probe_problem(services.config.probes[params.target])
+    probe_configured(params.target, adapters)
+    problem = probe_problem(adapters.config.probes[params.target])
     if problem:
         raise Refused(f'probe {params.target!r} cannot run: {problem}')
 
@@ -37,7 +37,7 @@ async def check(params: Params, services: Services, mutating: bool) -> None:
 )
 async def host_network_probe(params: Params, ctx: RunContext) -> Result:
     """One probe; an unreachable target is a result with ok=false, not a failed run."""
-    probe = ctx.services.config.probes[params.target]
+    probe = ctx.adapters.config.probes[params.target]
     ctx.log(f'probe {params.target}: {probe.kind} {probe.target}' + (f' port {probe.port}' if probe.port else ''))
     result = await run_probe(params.target, probe)
     latency = f'{result.latency_ms:.1f} ms' if result.latency_ms is not None else 'no latency'

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import asyncio
 
+from ops.adapters import Adapters
 from ops.errors import Refused
 from ops.host.request_files import read_pending, requester, write_request
 from ops.params import NoParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 
 class Params(NoParams):
     """host_reboot takes no arguments."""
 
 
-async def check(params: Params, services: Services, mutating: bool) -> None:
+async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     """One reboot request at a time: a pending one has not been picked up by the host yet."""
-    pending = await asyncio.to_thread(read_pending, services.requests_dir, 'reboot')
+    pending = await asyncio.to_thread(read_pending, adapters.requests_dir, 'reboot')
     if pending is not None:
         raise Refused(
             f'a reboot request is already pending (id {pending.get("id")}, requested {pending.get("requested_at")}); '
@@ -40,7 +40,7 @@ async def check(params: Params, services: Services, mutating: bool) -> None:
 async def host_reboot(params: Params, ctx: RunContext) -> Result:
     """Queue the reboot; the host performs it, so success here means 'requested', not 'rebooted'."""
     details = {'actor': requester(ctx), 'run_id': ctx.run_id}
-    request = await asyncio.to_thread(write_request, ctx.services.requests_dir, 'reboot', details)
+    request = await asyncio.to_thread(write_request, ctx.adapters.requests_dir, 'reboot', details)
     ctx.log(f'reboot requested: {request.path} (id {request.id}); the host unit homelab-reboot.path performs it')
     return {
         'queued': True,

@@ -24,7 +24,7 @@ class Params(NoParams):
 )
 async def host_reboot_required(params: Params, ctx: RunContext) -> Result:
     """The reboot flag, when it appeared and the packages listed with it."""
-    status = await asyncio.to_thread(read_reboot_status, ctx.services)
+    status = await asyncio.to_thread(read_reboot_status, ctx.adapters)
     if status.since is not None:
         since = status.since.isoformat(timespec='seconds')
         ctx.log(f'reboot required since {since}: {", ".join(status.packages) or "no package list"}')

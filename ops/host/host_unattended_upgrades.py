@@ -24,7 +24,7 @@ class Params(NoParams):
 )
 async def host_unattended_upgrades(params: Params, ctx: RunContext) -> Result:
     """Read the unattended-upgrades log (and its rotations) for the last run."""
-    report = await asyncio.to_thread(read_upgrades_report, ctx.services)
+    report = await asyncio.to_thread(read_upgrades_report, ctx.adapters)
     run = report.last_run
     if not report.files_read:
         ctx.log('no unattended-upgrades log found (is unattended-upgrades installed on the host?)')

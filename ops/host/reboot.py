@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from ops.adapters import Adapters
 from ops.host.results import utc_from_timestamp
-from ops.services import Services
 
 # /var/run is an absolute symlink to /run on the host; under a host mount it would resolve inside the container,
 # so the canonical /run path is tried first and the traditional one second.
@@ -24,10 +24,10 @@ class RebootStatus:
     flag_file: str | None
 
 
-def read_reboot_status(services: Services) -> RebootStatus:
+def read_reboot_status(adapters: Adapters) -> RebootStatus:
     """Read the flag and its package list (blocking: call it off the event loop)."""
     for flag in FLAG_PATHS:
-        path = services.host_path(flag)
+        path = adapters.host_path(flag)
         try:
             stat = path.stat()
         except OSError:

@@ -11,19 +11,19 @@ import contextlib
 import logging
 from dataclasses import replace
 
+from ops.adapters import Adapters
 from ops.bus import Event
 from ops.config import parse_duration
 from ops.errors import OperationFailed
 from ops.host.backup import SYSTEMD_MATCHES, event_from_result, freshness, last_events, newest
 from ops.host.disk import filesystems
 from ops.host.host_report import BackupFreshness, HostReport, signals_of
-from ops.host.journal import read_journal
 from ops.host.network import ProbeResult, probe_problem, run_probe
 from ops.host.reboot import read_reboot_status
 from ops.host.request_files import read_result
 from ops.host.results import utc_now
+from ops.host.systemd_journal import read_journal
 from ops.host.upgrades import read_upgrades_report
-from ops.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +35,8 @@ JOURNAL_TIMEOUT = 20.0
 class HostSignals:
     """Re-reads the host every `interval` seconds until stop() and publishes each new report."""
 
-    def __init__(self, services: Services, *, interval: float = INTERVAL) -> None:
-        self.services = services
+    def __init__(self, adapters: Adapters, *, interval: float = INTERVAL) -> None:
+        self.adapters = adapters
         self.interval = interval
         self.report = HostReport()
         self.changed: Event[HostReport] = Event()
@@ -58,13 +58,13 @@ class HostSignals:
 
     async def refresh(self) -> HostReport:
         """Read everything once (concurrently, off the loop) and publish the report."""
-        services = self.services
+        adapters = self.adapters
         (mounts, _), reboot, upgrades, backup, probes = await asyncio.gather(
-            filesystems(services.host_root),
-            asyncio.to_thread(read_reboot_status, services),
-            asyncio.to_thread(read_upgrades_report, services),
-            backup_freshness(services),
-            run_probes(services),
+            filesystems(adapters.host_root),
+            asyncio.to_thread(read_reboot_status, adapters),
+            asyncio.to_thread(read_upgrades_report, adapters),
+            backup_freshness(adapters),
+            run_probes(adapters),
         )
         report = HostReport(
             at=utc_now(), filesystems=tuple(mounts), reboot=reboot, upgrades=upgrades, backup=backup, probes=probes
@@ -74,16 +74,16 @@ class HostSignals:
         return self.report
 
 
-async def backup_freshness(services: Services) -> BackupFreshness:
+async def backup_freshness(adapters: Adapters) -> BackupFreshness:
     """The backup_status operation's verdict, from systemd's journal entries and the host's result file."""
-    config = services.config.backup
-    if not services.config.backup_configured:  # no [backup] section: nothing to be late, the unit is a guess
+    config = adapters.config.backup
+    if not adapters.config.backup_configured:  # no [backup] section: nothing to be late, the unit is a guess
         return BackupFreshness(unit=config.unit, status='not_configured', last_success=None, max_age=config.max_age)
     success = None
     error: str | None = None
     try:
         journal = await read_journal(
-            services.host_path(services.config.journal.directory),
+            adapters.host_path(adapters.config.journal.directory),
             unit=config.unit,
             lines=JOURNAL_LINES,
             matches=SYSTEMD_MATCHES,
@@ -92,7 +92,7 @@ async def backup_freshness(services: Services) -> BackupFreshness:
         success, _ = last_events(journal.entries)
     except OperationFailed as err:
         error = str(err)
-    host_result = await asyncio.to_thread(read_result, services.requests_dir, 'backup')
+    host_result = await asyncio.to_thread(read_result, adapters.requests_dir, 'backup')
     from_result = event_from_result(host_result)
     ok = from_result if from_result and from_result.outcome == 'success' else None
     last_success = newest(success, ok)
@@ -108,9 +108,9 @@ async def backup_freshness(services: Services) -> BackupFreshness:
     )
 
 
-async def run_probes(services: Services) -> tuple[ProbeResult, ...]:
+async def run_probes(adapters: Adapters) -> tuple[ProbeResult, ...]:
     """Every configured probe that can run, concurrently; each bounded by its own timeout."""
-    probes = services.config.probes
+    probes = adapters.config.probes
     runnable = {name: probe for name, probe in sorted(probes.items()) if probe_problem(probe) is None}
     results = await asyncio.gather(*(run_probe(name, probe) for name, probe in runnable.items()))
     return tuple(results)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from ops.services import Services
+from ops.adapters import Adapters
 
 LOG_FILE = '/var/log/unattended-upgrades/unattended-upgrades.log'
 # logrotate's Debian config compresses at once (.1.gz); with delaycompress the newest is plain .1.
@@ -50,12 +50,12 @@ class UpgradesReport:
     files_read: tuple[str, ...]
 
 
-def read_upgrades_report(services: Services) -> UpgradesReport:
+def read_upgrades_report(adapters: Adapters) -> UpgradesReport:
     """Read the newest log, going back through rotated ones until a run start is found (blocking)."""
     lines: list[str] = []
     files_read: list[str] = []
     for suffix in ('', *ROTATED_SUFFIXES):
-        path = services.host_path(LOG_FILE + suffix)
+        path = adapters.host_path(LOG_FILE + suffix)
         if not path.is_file():
             continue
         try:

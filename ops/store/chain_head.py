@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ops.world.journal import FILE_NAME, encode, utc_now_iso
+from ops.world.event_journal import FILE_NAME, encode, utc_now_iso
 
 log = logging.getLogger(__name__)
 

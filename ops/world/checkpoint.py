@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from ops.world.journal import EventJournal, utc_now_iso
+from ops.world.event_journal import EventJournal, utc_now_iso
 from ops.world.world_file import atomic_write
 
 log = logging.getLogger(__name__)

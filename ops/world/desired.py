@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ops.adapters import Adapters
 from ops.docker.compose import Compose, ComposeError, stack_inputs
-from ops.services import Services
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -36,12 +36,12 @@ class StackWant:
         return self.error is None
 
 
-async def read_stack(services: Services, compose: Compose, name: str) -> StackWant:
+async def read_stack(adapters: Adapters, compose: Compose, name: str) -> StackWant:
     """Ask Compose for the per-service hashes and the rendered services; any failure makes the stack invalid."""
-    files = tuple(services.config.stacks[name].files)
+    files = tuple(adapters.config.stacks[name].files)
     try:
-        hashes = await compose.config_hashes(name, files, services.repo_dir)
-        rendered = await compose.rendered(name, files, services.repo_dir)
+        hashes = await compose.config_hashes(name, files, adapters.repo_dir)
+        rendered = await compose.rendered(name, files, adapters.repo_dir)
     except ComposeError as err:
         return StackWant(name=name, files=files, error=_short(str(err)))
     declared = rendered.get('services') or {}
@@ -58,14 +58,14 @@ async def read_stack(services: Services, compose: Compose, name: str) -> StackWa
     return StackWant(name=name, files=files, services=wants)
 
 
-def files_fingerprint(services: Services, name: str) -> str:
+def files_fingerprint(adapters: Adapters, name: str) -> str:
     """A cheap fingerprint of a stack's files, every file Compose reads for them and the repository's .env (size,
     mtime, inode): a change means the files must be read again. Missing files count too (the stack becomes
     invalid), and so does a file outside the repository (the reason is part of the fingerprint)."""
     parts: list[str] = []
-    root = services.repo_dir
+    root = adapters.repo_dir
     try:
-        paths = [str(p) for p in stack_inputs(services.config.stacks[name].files, root)]
+        paths = [str(p) for p in stack_inputs(adapters.config.stacks[name].files, root)]
     except ComposeError as err:
         paths = [str(err)]
     for candidate in [*paths, str(root / '.env')]:
@@ -78,10 +78,10 @@ def files_fingerprint(services: Services, name: str) -> str:
     return hashlib.sha256('\n'.join(parts).encode()).hexdigest()
 
 
-async def repository_fingerprint(services: Services) -> str:
+async def repository_fingerprint(adapters: Adapters) -> str:
     """One fingerprint over every configured stack's files (read off the event loop)."""
-    names = sorted(services.config.stacks)
-    prints = await asyncio.to_thread(lambda: [files_fingerprint(services, name) for name in names])
+    names = sorted(adapters.config.stacks)
+    prints = await asyncio.to_thread(lambda: [files_fingerprint(adapters, name) for name in names])
     return hashlib.sha256('|'.join(prints).encode()).hexdigest()
 
 

@@ -26,7 +26,7 @@ from ops.docker.engine import (
 )
 from ops.log_text import one_line
 from ops.world.checkpoint import CheckpointWriter, checkpoint_path, docker_time, load_checkpoint
-from ops.world.journal import EventJournal
+from ops.world.event_journal import EventJournal
 from ops.world.world_file import container_entry, world_path, world_snapshot, write_world
 
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from ops.adapters import Adapters
 from ops.docker.compose import Compose, ComposeError
 from ops.docker.engine import EngineError
-from ops.services import Services
 from ops.world.config_diff import config_diff
 from ops.world.desired import StackWant
 from ops.world.drift import Drift
@@ -43,7 +43,7 @@ def action_for(drift: Drift) -> tuple[str, dict[str, Any], str]:
     return 'stack_service_up', params, titles[drift.kind]
 
 
-async def plan_for(drift: Drift, want: StackWant, services: Services, compose: Compose) -> dict[str, Any]:
+async def plan_for(drift: Drift, want: StackWant, adapters: Adapters, compose: Compose) -> dict[str, Any]:
     """The preview stored with a proposed action: `dry_run` lines, `diff` rows, `steps` in words, `error`."""
     plan: dict[str, Any] = {'steps': [], 'dry_run': [], 'diff': [], 'error': None}
     if drift.kind == 'orphan':
@@ -55,13 +55,13 @@ async def plan_for(drift: Drift, want: StackWant, services: Services, compose: C
         plan['steps'].append(f'pull {service.image}, layer by layer')
     plan['steps'].append(f'compose up -d {drift.service}')
     try:
-        lines = await compose.plan(drift.stack, want.files, services.repo_dir, [drift.service])
+        lines = await compose.plan(drift.stack, want.files, adapters.repo_dir, [drift.service])
         plan['dry_run'] = [_plain(line) for line in lines if line.strip()]
     except ComposeError as err:
         plan['error'] = f'compose --dry-run failed: {err}'
     if drift.container and service is not None and drift.kind in {'config', 'image'}:
         try:
-            running = await asyncio.to_thread(services.engine.running_config, drift.container_id or drift.container)
+            running = await asyncio.to_thread(adapters.engine.running_config, drift.container_id or drift.container)
             plan['diff'] = [change.as_json() for change in config_diff(running, service.rendered)]
         except EngineError as err:
             plan['error'] = plan['error'] or f'the running config could not be read: {err}'

@@ -11,11 +11,11 @@ import logging
 import time
 from dataclasses import dataclass, field
 
+from ops.adapters import DEV_PROJECT, Adapters
 from ops.bus import Event
 from ops.config import parse_duration
 from ops.docker.calls import compose_of
 from ops.log_text import one_line
-from ops.services import DEV_PROJECT, Services
 from ops.world.actions import ActionQueue, ActionUpdate
 from ops.world.desired import StackWant, read_stack, repository_fingerprint
 from ops.world.drift import Drift, find_drift
@@ -42,7 +42,7 @@ class Supervisor:
 
     def __init__(
         self,
-        services: Services,
+        adapters: Adapters,
         observer: Observer,
         queue: ActionQueue,
         *,
@@ -51,12 +51,12 @@ class Supervisor:
         debounce: float = 0.5,
         watch_interval: float = 1.0,
     ) -> None:
-        self.services = services
+        self.adapters = adapters
         self.observer = observer
         self.queue = queue
-        drift_config = services.config.drift
+        drift_config = adapters.config.drift
         self.image_check = float(parse_duration(drift_config.image_check))
-        self.freshness = freshness or ImageFreshness(services.engine, ttl=self.image_check)
+        self.freshness = freshness or ImageFreshness(adapters.engine, ttl=self.image_check)
         self.settle = drift_config.settle_seconds if settle is None else settle
         self.debounce = debounce
         self.watch_interval = watch_interval
@@ -112,7 +112,7 @@ class Supervisor:
     async def evaluate(self, *, refresh_images: bool = False, reread: bool = False) -> list[Drift]:
         """Compare every configured stack now; propose/supersede actions; return the drifts."""
         async with self._lock:
-            fingerprint = await repository_fingerprint(self.services)
+            fingerprint = await repository_fingerprint(self.adapters)
             if reread or fingerprint != self._fingerprint:
                 if self._fingerprint is not None and fingerprint != self._fingerprint:
                     log.info('stack files changed in the repository: reading them again')
@@ -124,14 +124,14 @@ class Supervisor:
             check_images = refresh_images or now >= self._images_due
             if check_images:
                 self._images_due = now + self.image_check
-            compose = compose_of(self.services)
+            compose = compose_of(self.adapters)
             settled: list[Drift] = []
             reports: dict[str, StackReport] = {}
             containers = list(self.observer.containers.values())
-            for name in sorted(self.services.config.stacks):
+            for name in sorted(self.adapters.config.stacks):
                 want = self._wants.get(name)
                 if want is None:
-                    want = self._wants[name] = await read_stack(self.services, compose, name)
+                    want = self._wants[name] = await read_stack(self.adapters, compose, name)
                 updates = {}
                 if want.valid:
                     pairs = [
@@ -165,7 +165,7 @@ class Supervisor:
 
     def _may_change(self, stack: str) -> bool:
         """HOMELAB_ENV=dev changes only the dev project: other stacks' drift is shown, never proposed."""
-        return self.services.env != 'dev' or stack == DEV_PROJECT
+        return self.adapters.env != 'dev' or stack == DEV_PROJECT
 
     def _settled(self, drift: Drift, now: float) -> bool:
         if not drift.actionable:
@@ -190,7 +190,7 @@ class Supervisor:
         want = self._wants.get(drift.stack)
         if want is None or not want.valid:
             return {'steps': [], 'dry_run': [], 'diff': [], 'error': 'the stack files are not valid'}
-        return await plan_for(drift, want, self.services, compose_of(self.services))
+        return await plan_for(drift, want, self.adapters, compose_of(self.adapters))
 
 
 def log_drift_changes(before: dict[str, StackReport], after: dict[str, StackReport]) -> None:

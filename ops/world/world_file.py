@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ops.docker.containers import ContainerInfo
-from ops.world.journal import utc_now_iso
+from ops.world.event_journal import utc_now_iso
 
 WORLD_SCHEMA = 1
 VOLATILE_KEYS = ('generated_at',)

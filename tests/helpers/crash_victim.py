@@ -9,10 +9,10 @@ import asyncio
 import sys
 from pathlib import Path
 
+from ops.adapters import Adapters
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
 from ops.manager import Manager
-from ops.services import Services
 from ops.store.db import open_store
 from ops.store.models import Run
 from ops.store.owners import OwnerLock
@@ -21,8 +21,8 @@ from tests.unit.manager.test_ops import TEST_CATALOG
 
 async def main(data: Path) -> None:
     await open_store(data / 'homelab.sqlite3')
-    services = Services(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
-    manager = Manager(services, owner=OwnerLock(data / 'state' / 'owners'), registry=TEST_CATALOG)
+    adapters = Adapters(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
+    manager = Manager(adapters, owner=OwnerLock(data / 'state' / 'owners'), registry=TEST_CATALOG)
     handle = await manager.submit('test_restart', {'container': 'web'}, actor='cli:victim', origin='cli')
     while (await Run.get(id=handle.run_id)).state != 'running':
         await asyncio.sleep(0.01)

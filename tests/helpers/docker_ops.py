@@ -19,13 +19,13 @@ import docker
 import docker.errors
 import httpx
 
+from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.config import HomelabConfig, StackConfig
 from ops.docker.compose import Compose
 from ops.docker.engine import Engine
 from ops.docker.loghub import LogHub
 from ops.run_context import RunContext
-from ops.services import Services
 from tests.helpers.rig import missing
 from tests.helpers.waiting import wait_for
 
@@ -38,16 +38,16 @@ def engine_url() -> str | None:
     return os.environ.get('DOCKER_HOST') or None
 
 
-def make_services(
+def make_adapters(
     data_dir: Path,
     *,
     env: Literal['dev', 'prod'] = 'dev',
     repo_dir: Path = REPO,
     stacks: dict[str, list[str]] | None = None,
-) -> Services:
+) -> Adapters:
     engine = Engine(engine_url())
     config = HomelabConfig(stacks={name: StackConfig(files=files) for name, files in (stacks or {}).items()})
-    return Services(
+    return Adapters(
         engine=engine,
         config=config,
         data_dir=data_dir,
@@ -58,27 +58,27 @@ def make_services(
     )
 
 
-async def close_services(services: Services) -> None:
-    if services.loghub is not None:
-        await services.loghub.close()
-    await asyncio.to_thread(services.engine.reset)
+async def close_adapters(adapters: Adapters) -> None:
+    if adapters.loghub is not None:
+        await adapters.loghub.close()
+    await asyncio.to_thread(adapters.engine.reset)
 
 
-async def checked(services: Services, name: str, **arguments: Any) -> tuple[Any, Any]:
+async def checked(adapters: Adapters, name: str, **arguments: Any) -> tuple[Any, Any]:
     """Validate and world-check like the manager does; returns (spec, params). Raises Refused / ValidationError."""
     spec = catalog().get(name)
     assert spec is not None, f'{name} is not in the catalog'
     params = spec.params(**arguments)
     if spec.check is not None:
         # Like the manager: the handler gets what the check resolved (a container's full id).
-        params = await spec.check(params, services, spec.mutating) or params
+        params = await spec.check(params, adapters, spec.mutating) or params
     return spec, params
 
 
-async def run_op(services: Services, name: str, ctx: RunContext | None = None, **arguments: Any) -> dict[str, Any]:
+async def run_op(adapters: Adapters, name: str, ctx: RunContext | None = None, **arguments: Any) -> dict[str, Any]:
     """Check and run one operation's handler directly; the output lands in `ctx` (a new one if none given)."""
-    spec, params = await checked(services, name, **arguments)
-    result = await spec.handler(params, ctx or RunContext(run_id=1, services=services))
+    spec, params = await checked(adapters, name, **arguments)
+    result = await spec.handler(params, ctx or RunContext(run_id=1, adapters=adapters))
     assert isinstance(result, dict)
     return result
 

@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.config import HomelabConfig, StackConfig
 from ops.docker.compose import Compose
 from ops.manager import Manager
-from ops.services import Services
 from ops.store.db import close_store, open_store
 from ops.store.models import Action
 from ops.store.owners import OwnerLock
@@ -22,7 +22,7 @@ from ops.world.actions import ActionQueue
 from ops.world.drift import Drift
 from ops.world.observer import Observer
 from ops.world.supervisor import Supervisor
-from tests.helpers.docker_ops import close_services, docker_client, make_services
+from tests.helpers.docker_ops import close_adapters, docker_client, make_adapters
 from tests.helpers.waiting import wait_for_async
 
 GIT_IDENTITY = ['-c', 'user.name=Homelab Test', '-c', 'user.email=test@homelab.invalid', '-c', 'commit.gpgsign=false']
@@ -52,7 +52,7 @@ class Loop:
 
     stack: str
     repo: Path
-    services: Services
+    adapters: Adapters
     manager: Manager
     observer: Observer
     queue: ActionQueue
@@ -60,7 +60,7 @@ class Loop:
 
     async def up(self) -> None:
         """Bring the stack up by hand (what was deployed before the console watched)."""
-        compose = self.services.compose
+        compose = self.adapters.compose
         assert compose is not None
         result = await compose.up(self.stack, ['compose.yml'], self.repo)
         assert result.ok, result.tail()
@@ -101,8 +101,8 @@ async def gitops_loop(
     """Store, manager, observer, queue and supervisor (running) for `stack`, whose files are compose.yml in a
     git repository at tmp_path/repo. The caller writes and commits the files before `loop.up()`."""
     repo = tmp_path / 'repo'
-    base = make_services(tmp_path / 'data', env='prod', repo_dir=repo)
-    services = Services(
+    base = make_adapters(tmp_path / 'data', env='prod', repo_dir=repo)
+    adapters = Adapters(
         engine=base.engine,
         config=HomelabConfig(
             stacks={stack: StackConfig(files=['compose.yml'], auto_approve=auto_approve or [])}  # type: ignore[list-item]
@@ -113,19 +113,19 @@ async def gitops_loop(
         compose=base.compose,
         loghub=base.loghub,
     )
-    await open_store(services.data_dir / 'homelab.sqlite3')
-    owner = OwnerLock(services.data_dir / 'state' / 'owners')
-    manager = Manager(services, owner=owner, registry=catalog())
-    observer = Observer(services.engine)
-    config = services.config
+    await open_store(adapters.data_dir / 'homelab.sqlite3')
+    owner = OwnerLock(adapters.data_dir / 'state' / 'owners')
+    manager = Manager(adapters, owner=owner, registry=catalog())
+    observer = Observer(adapters.engine)
+    config = adapters.config
 
     def auto(drift: Drift) -> bool:
         return drift.kind in config.stacks[drift.stack].auto_approve
 
     queue = ActionQueue(manager, auto_approve=auto)
-    supervisor = Supervisor(services, observer, queue, settle=settle, debounce=0.2, watch_interval=0.3)
+    supervisor = Supervisor(adapters, observer, queue, settle=settle, debounce=0.2, watch_interval=0.3)
     tasks = [asyncio.create_task(observer.run()), asyncio.create_task(supervisor.run())]
-    loop = Loop(stack, repo, services, manager, observer, queue, supervisor)
+    loop = Loop(stack, repo, adapters, manager, observer, queue, supervisor)
     try:
         await wait_for_async(lambda: observer.engine_state.reachable, timeout=30, what='the observer to connect')
         yield loop
@@ -142,7 +142,7 @@ async def gitops_loop(
         # The files may be broken by then (the invalid-files test): remove what is left by its project label.
         remove_project(stack)
         owner.release()
-        await close_services(services)
+        await close_adapters(adapters)
         await close_store()
 
 

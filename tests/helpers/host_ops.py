@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ops.adapters import Adapters
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
 from ops.registry import CATALOG
 from ops.run_context import RunContext
-from ops.services import Services
 
 HOST_OPERATIONS = (
     'host_disk_report',
@@ -28,9 +28,9 @@ for _name in HOST_OPERATIONS:
     importlib.import_module(f'ops.host.{_name}')
 
 
-def host_services(tmp_path: Path, config: HomelabConfig | None = None, engine: Engine | None = None) -> Services:
-    """Services whose host root is tmp_path/'host' and whose engine, unless given, is unreachable."""
-    return Services(
+def host_services(tmp_path: Path, config: HomelabConfig | None = None, engine: Engine | None = None) -> Adapters:
+    """Adapters whose host root is tmp_path/'host' and whose engine, unless given, is unreachable."""
+    return Adapters(
         engine=engine or Engine('unix:///nonexistent'),
         config=config or HomelabConfig(),
         data_dir=tmp_path / 'data',
@@ -39,14 +39,14 @@ def host_services(tmp_path: Path, config: HomelabConfig | None = None, engine: E
     )
 
 
-async def run_operation(name: str, services: Services, **args: Any) -> tuple[dict[str, Any], RunContext]:
+async def run_operation(name: str, adapters: Adapters, **args: Any) -> tuple[dict[str, Any], RunContext]:
     """Validate, check against the world, run under the spec's timeout; the result must survive JSON."""
     spec = CATALOG.get(name)
     assert spec is not None, f'{name} is not in the catalog'
     params = spec.params(**args)
     if spec.check is not None:
-        await spec.check(params, services, spec.mutating)
-    ctx = RunContext(run_id=1, services=services)
+        await spec.check(params, adapters, spec.mutating)
+    ctx = RunContext(run_id=1, adapters=adapters)
     result = await asyncio.wait_for(spec.handler(params, ctx), timeout=spec.timeout)
     json.dumps(result)  # a run's result is stored and published as JSON
     return result, ctx

@@ -6,8 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ops.adapters import Adapters
 from ops.config import BackupConfig, HomelabConfig
-from ops.services import Services
 from tests.helpers.host_ops import host_services, run_operation
 from tests.helpers.journal_files import backup_failed, backup_succeeded, service_line, systemd_line, write_journal
 
@@ -16,17 +16,17 @@ CONFIG = HomelabConfig(backup=BackupConfig(unit=UNIT, max_age='26h'))
 HOUR = 3600
 
 
-def services_with_journal(tmp_path: Path, entries: list[bytes]) -> Services:
-    services = host_services(tmp_path, CONFIG)
-    write_journal(services.host_path('/var/log/journal'), entries)
-    return services
+def services_with_journal(tmp_path: Path, entries: list[bytes]) -> Adapters:
+    adapters = host_services(tmp_path, CONFIG)
+    write_journal(adapters.host_path('/var/log/journal'), entries)
+    return adapters
 
 
 async def test_a_recent_success_is_fresh(tmp_path: Path) -> None:
-    services = services_with_journal(
+    adapters = services_with_journal(
         tmp_path, [*backup_succeeded(UNIT, ago=30 * HOUR), *backup_succeeded(UNIT, ago=2 * HOUR)]
     )
-    result, ctx = await run_operation('backup_status', services)
+    result, ctx = await run_operation('backup_status', adapters)
     assert result['status'] == 'fresh'
     assert 2 * HOUR - 60 <= result['age_seconds'] <= 2 * HOUR + 60
     assert result['last_success']['source'] == 'journal'
@@ -37,15 +37,15 @@ async def test_a_recent_success_is_fresh(tmp_path: Path) -> None:
 
 
 async def test_a_success_older_than_max_age_is_stale(tmp_path: Path) -> None:
-    services = services_with_journal(tmp_path, backup_succeeded(UNIT, ago=30 * HOUR))
-    result, _ = await run_operation('backup_status', services)
+    adapters = services_with_journal(tmp_path, backup_succeeded(UNIT, ago=30 * HOUR))
+    result, _ = await run_operation('backup_status', adapters)
     assert result['status'] == 'stale'
     assert result['age_seconds'] > 26 * HOUR
 
 
 async def test_only_failures_is_never_and_failing(tmp_path: Path) -> None:
-    services = services_with_journal(tmp_path, [*backup_failed(UNIT, ago=5 * HOUR), *backup_failed(UNIT, ago=HOUR)])
-    result, ctx = await run_operation('backup_status', services)
+    adapters = services_with_journal(tmp_path, [*backup_failed(UNIT, ago=5 * HOUR), *backup_failed(UNIT, ago=HOUR)])
+    result, ctx = await run_operation('backup_status', adapters)
     assert result['status'] == 'never'
     assert result['failing'] is True
     assert result['last_failure']['message'].startswith(f'Failed to start {UNIT}')
@@ -53,15 +53,15 @@ async def test_only_failures_is_never_and_failing(tmp_path: Path) -> None:
 
 
 async def test_a_failure_after_the_last_success_is_flagged(tmp_path: Path) -> None:
-    services = services_with_journal(tmp_path, [*backup_succeeded(UNIT, ago=20 * HOUR), *backup_failed(UNIT, ago=HOUR)])
-    result, _ = await run_operation('backup_status', services)
+    adapters = services_with_journal(tmp_path, [*backup_succeeded(UNIT, ago=20 * HOUR), *backup_failed(UNIT, ago=HOUR)])
+    result, _ = await run_operation('backup_status', adapters)
     assert result['status'] == 'fresh'
     assert result['failing'] is True
 
 
 async def test_the_backup_program_cannot_claim_success_itself(tmp_path: Path) -> None:
     # Only systemd's own entries count: words printed by the backup script are not a success.
-    services = services_with_journal(
+    adapters = services_with_journal(
         tmp_path,
         [
             service_line(UNIT, f'Finished {UNIT} - Restic backup.', ago=HOUR),
@@ -74,12 +74,12 @@ async def test_the_backup_program_cannot_claim_success_itself(tmp_path: Path) ->
             ),
         ],
     )
-    result, _ = await run_operation('backup_status', services)
+    result, _ = await run_operation('backup_status', adapters)
     assert result['status'] == 'never'
 
 
 async def test_a_simple_units_started_message_is_not_a_success(tmp_path: Path) -> None:
-    services = services_with_journal(
+    adapters = services_with_journal(
         tmp_path,
         [
             systemd_line(
@@ -92,20 +92,20 @@ async def test_a_simple_units_started_message_is_not_a_success(tmp_path: Path) -
             )
         ],
     )
-    result, _ = await run_operation('backup_status', services)
+    result, _ = await run_operation('backup_status', adapters)
     assert result['status'] == 'never'
 
 
 async def test_without_journal_or_result_the_status_is_unknown(tmp_path: Path) -> None:
-    services = host_services(tmp_path, CONFIG)
-    result, _ = await run_operation('backup_status', services)
+    adapters = host_services(tmp_path, CONFIG)
+    result, _ = await run_operation('backup_status', adapters)
     assert result['status'] == 'unknown'
     assert 'journal directory' in result['journal_error']
 
 
 async def test_the_host_result_file_counts_when_the_journal_is_missing(tmp_path: Path) -> None:
-    services = host_services(tmp_path, CONFIG)
-    services.requests_dir.mkdir(parents=True)
+    adapters = host_services(tmp_path, CONFIG)
+    adapters.requests_dir.mkdir(parents=True)
     finished = datetime.now(tz=UTC) - timedelta(hours=3)
     host_result = {
         'id': 'abc',
@@ -117,8 +117,8 @@ async def test_the_host_result_file_counts_when_the_journal_is_missing(tmp_path:
         'dry_run': False,
         'message': 'restic-backup.service finished',
     }
-    (services.requests_dir / 'backup.result').write_text(json.dumps(host_result))
-    result, _ = await run_operation('backup_status', services)
+    (adapters.requests_dir / 'backup.result').write_text(json.dumps(host_result))
+    result, _ = await run_operation('backup_status', adapters)
     assert result['status'] == 'fresh'
     assert result['last_success']['source'] == 'result_file'
     assert result['host_result'] == host_result

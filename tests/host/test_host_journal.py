@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
+from ops.adapters import Adapters
 from ops.config import HomelabConfig, JournalConfig
 from ops.errors import OperationFailed, Refused
-from ops.services import Services
 from tests.helpers.host_ops import host_services, run_operation
 from tests.helpers.journal_files import backup_succeeded, service_line, systemd_line, write_journal
 
@@ -19,10 +19,10 @@ CONFIG = HomelabConfig(journal=JournalConfig(units=[UNIT, 'unattended-upgrades.s
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> Services:
-    services = host_services(tmp_path, CONFIG)
+def adapters(tmp_path: Path) -> Adapters:
+    adapters = host_services(tmp_path, CONFIG)
     write_journal(
-        services.host_path('/var/log/journal'),
+        adapters.host_path('/var/log/journal'),
         [
             service_line(UNIT, 'old run: snapshot 11aa saved', ago=3 * 3600),
             service_line('sshd.service', 'Accepted publickey for root from 192.0.2.7', ago=2 * 3600),
@@ -31,11 +31,11 @@ def services(tmp_path: Path) -> Services:
             service_line(UNIT, '<script>alert(1)</script> stays text', ago=200),
         ],
     )
-    return services
+    return adapters
 
 
-async def test_the_units_entries_oldest_first_with_systemds_own_lines(services: Services) -> None:
-    result, ctx = await run_operation('host_journal', services, unit=UNIT)
+async def test_the_units_entries_oldest_first_with_systemds_own_lines(adapters: Adapters) -> None:
+    result, ctx = await run_operation('host_journal', adapters, unit=UNIT)
 
     messages = [entry['message'] for entry in result['entries']]
     assert messages == [
@@ -58,24 +58,24 @@ async def test_the_units_entries_oldest_first_with_systemds_own_lines(services: 
     assert 'systemd[1]: Finished restic-backup.service - Restic backup.' in ctx.lines[4]
 
 
-async def test_lines_keeps_the_newest(services: Services) -> None:
-    result, _ = await run_operation('host_journal', services, unit=UNIT, lines=2)
+async def test_lines_keeps_the_newest(adapters: Adapters) -> None:
+    result, _ = await run_operation('host_journal', adapters, unit=UNIT, lines=2)
     assert [entry['message'] for entry in result['entries']] == [
         'binary \ufffd output \x1b[31mred\x1b[0m',
         '<script>alert(1)</script> stays text',
     ]
 
 
-async def test_since_a_duration_or_a_unix_time(services: Services) -> None:
-    result, _ = await run_operation('host_journal', services, unit=UNIT, since='1h')
+async def test_since_a_duration_or_a_unix_time(adapters: Adapters) -> None:
+    result, _ = await run_operation('host_journal', adapters, unit=UNIT, since='1h')
     assert result['count'] == 6 and result['entries'][0]['message'].startswith('Starting')
 
-    result, _ = await run_operation('host_journal', services, unit=UNIT, since=str(int(time.time()) - 250))
+    result, _ = await run_operation('host_journal', adapters, unit=UNIT, since=str(int(time.time()) - 250))
     assert [entry['message'] for entry in result['entries']] == ['<script>alert(1)</script> stays text']
 
 
-async def test_an_allowlisted_unit_without_entries_is_an_empty_answer(services: Services) -> None:
-    result, _ = await run_operation('host_journal', services, unit='unattended-upgrades.service')
+async def test_an_allowlisted_unit_without_entries_is_an_empty_answer(adapters: Adapters) -> None:
+    result, _ = await run_operation('host_journal', adapters, unit='unattended-upgrades.service')
     assert result['count'] == 0 and result['entries'] == []
 
 
@@ -92,55 +92,55 @@ async def test_an_allowlisted_unit_without_entries_is_an_empty_answer(services: 
         {'unit': UNIT, 'follow': True},
     ],
 )
-async def test_malformed_arguments_are_refused_by_the_schema(services: Services, args: dict[str, object]) -> None:
+async def test_malformed_arguments_are_refused_by_the_schema(adapters: Adapters, args: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
-        await run_operation('host_journal', services, **args)
+        await run_operation('host_journal', adapters, **args)
 
 
-async def test_a_unit_outside_the_allowlist_is_refused(services: Services) -> None:
+async def test_a_unit_outside_the_allowlist_is_refused(adapters: Adapters) -> None:
     with pytest.raises(Refused, match=r'sshd\.service.*allowlist'):
-        await run_operation('host_journal', services, unit='sshd.service')
+        await run_operation('host_journal', adapters, unit='sshd.service')
 
 
 async def test_a_missing_journal_directory_fails_with_a_reason(tmp_path: Path) -> None:
-    services = host_services(tmp_path, CONFIG)
+    adapters = host_services(tmp_path, CONFIG)
     with pytest.raises(OperationFailed, match=r'journal directory .* does not exist'):
-        await run_operation('host_journal', services, unit=UNIT)
+        await run_operation('host_journal', adapters, unit=UNIT)
 
 
 async def test_a_journal_directory_without_files_says_so(tmp_path: Path) -> None:
-    services = host_services(tmp_path, CONFIG)
-    services.host_path('/var/log/journal').mkdir(parents=True)
-    result, ctx = await run_operation('host_journal', services, unit=UNIT)
+    adapters = host_services(tmp_path, CONFIG)
+    adapters.host_path('/var/log/journal').mkdir(parents=True)
+    result, ctx = await run_operation('host_journal', adapters, unit=UNIT)
     assert result['count'] == 0
     assert any('no journal files in' in note for note in result['notes'])
     assert any('no journal files in' in line for line in ctx.lines)
 
 
 async def test_systemd_lines_about_other_units_stay_out(tmp_path: Path) -> None:
-    services = host_services(tmp_path, CONFIG)
+    adapters = host_services(tmp_path, CONFIG)
     write_journal(
-        services.host_path('/var/log/journal'),
+        adapters.host_path('/var/log/journal'),
         [
             systemd_line('sshd.service', 'Started sshd.service - OpenBSD Secure Shell server.', ago=60),
             systemd_line(UNIT, f'Starting {UNIT} - Restic backup...', ago=30),
         ],
     )
-    result, _ = await run_operation('host_journal', services, unit=UNIT)
+    result, _ = await run_operation('host_journal', adapters, unit=UNIT)
     assert [entry['message'] for entry in result['entries']] == [f'Starting {UNIT} - Restic backup...']
 
 
 async def test_oversized_entries_are_marked_not_dropped(tmp_path: Path) -> None:
-    services = host_services(tmp_path, CONFIG)
+    adapters = host_services(tmp_path, CONFIG)
     write_journal(
-        services.host_path('/var/log/journal'),
+        adapters.host_path('/var/log/journal'),
         [
             service_line(UNIT, 'x' * 4050, ago=30),  # the message fits, the JSON line does not
             service_line(UNIT, 'y' * 6000, ago=20),  # journalctl itself leaves this one out (null)
             service_line(UNIT, 'after', ago=10),
         ],
     )
-    result, _ = await run_operation('host_journal', services, unit=UNIT)
+    result, _ = await run_operation('host_journal', adapters, unit=UNIT)
     messages = [entry['message'] for entry in result['entries']]
     assert messages == ['[journal entry too long to show here]'] * 2 + ['after']
     # The cut-off entry keeps its time when the timestamp came before the cut, else it has none.

@@ -13,9 +13,9 @@ import pytest
 from pydantic import ValidationError
 
 import ops.host.network
+from ops.adapters import Adapters
 from ops.config import ConfigError, HomelabConfig, ProbeConfig, load_config
 from ops.errors import Refused
-from ops.services import Services
 from tests.helpers.certs import SERVER_NAME, PeerCertificates, make_certificates
 from tests.helpers.console import REPO
 from tests.helpers.dns_servers import DOH_PATH, dns_server, doh_server, dot_server
@@ -24,25 +24,25 @@ from tests.helpers.loopback_servers import closed_port, http_server, tcp_server
 from tests.helpers.rig import missing
 
 
-def with_probes(tmp_path: Path, **probes: ProbeConfig) -> Services:
+def with_probes(tmp_path: Path, **probes: ProbeConfig) -> Adapters:
     return host_services(tmp_path, HomelabConfig(probes=probes))
 
 
-async def probe(services: Services, name: str) -> dict[str, object]:
-    result, ctx = await run_operation('host_network_probe', services, target=name)
+async def probe(adapters: Adapters, name: str) -> dict[str, object]:
+    result, ctx = await run_operation('host_network_probe', adapters, target=name)
     assert ctx.lines[0].startswith(f'probe {name}:')
     return result
 
 
 async def test_tcp_open_and_closed(tmp_path: Path) -> None:
     async with tcp_server() as port:
-        services = with_probes(
+        adapters = with_probes(
             tmp_path,
             nas=ProbeConfig(kind='tcp', target='127.0.0.1', port=port),
             gone=ProbeConfig(kind='tcp', target='127.0.0.1', port=closed_port()),
         )
-        up = await probe(services, 'nas')
-        down = await probe(services, 'gone')
+        up = await probe(adapters, 'nas')
+        down = await probe(adapters, 'gone')
     assert (up['ok'], up['method'], up['detail']) == (True, 'tcp', f'connected to 127.0.0.1:{port}')
     assert isinstance(up['latency_ms'], float) and up['latency_ms'] >= 0
     assert down['ok'] is False and 'refused' in str(down['detail'])
@@ -51,13 +51,13 @@ async def test_tcp_open_and_closed(tmp_path: Path) -> None:
 async def test_http_status_and_latency(tmp_path: Path) -> None:
     async with http_server() as port:
         base = f'http://127.0.0.1:{port}'
-        services = with_probes(
+        adapters = with_probes(
             tmp_path,
             web=ProbeConfig(kind='http', target=f'{base}/'),
             moved=ProbeConfig(kind='http', target=f'{base}/moved'),
             missing=ProbeConfig(kind='http', target=f'{base}/missing'),
         )
-        web, moved, absent = [await probe(services, name) for name in ('web', 'moved', 'missing')]
+        web, moved, absent = [await probe(adapters, name) for name in ('web', 'moved', 'missing')]
     assert (web['ok'], web['status'], web['detail']) == (True, 200, 'HTTP 200 OK')
     assert isinstance(web['latency_ms'], float)
     assert (moved['ok'], moved['status']) == (True, 301)  # an answer, not followed elsewhere
@@ -65,20 +65,20 @@ async def test_http_status_and_latency(tmp_path: Path) -> None:
 
 
 async def test_http_nobody_listening(tmp_path: Path) -> None:
-    services = with_probes(tmp_path, web=ProbeConfig(kind='http', target=f'http://127.0.0.1:{closed_port()}/'))
-    result = await probe(services, 'web')
+    adapters = with_probes(tmp_path, web=ProbeConfig(kind='http', target=f'http://127.0.0.1:{closed_port()}/'))
+    result = await probe(adapters, 'web')
     assert result['ok'] is False and result['status'] is None
     assert 'refused' in str(result['detail']).lower()
 
 
 async def test_http_follows_redirects_only_when_configured(tmp_path: Path) -> None:
     async with http_server() as port:
-        services = with_probes(
+        adapters = with_probes(
             tmp_path,
             moved=ProbeConfig(kind='http', target=f'http://127.0.0.1:{port}/moved'),
             follow=ProbeConfig(kind='http', target=f'http://127.0.0.1:{port}/moved', follow_redirects=True),
         )
-        moved, follow = await probe(services, 'moved'), await probe(services, 'follow')
+        moved, follow = await probe(adapters, 'moved'), await probe(adapters, 'follow')
     assert (moved['status'], moved['detail']) == (301, 'HTTP 301 Moved Permanently')
     assert (follow['ok'], follow['status'], follow['detail']) == (True, 200, 'HTTP 200 OK after 1 redirect')
 
@@ -91,12 +91,12 @@ def certificates(tmp_path: Path) -> PeerCertificates:
 async def test_https_verifies_the_certificate_against_ca_file(tmp_path: Path, certificates: PeerCertificates) -> None:
     async with http_server(tls=certificates.server_context) as port:
         url = f'https://127.0.0.1:{port}/'
-        services = with_probes(
+        adapters = with_probes(
             tmp_path,
             trusted=ProbeConfig(kind='http', target=url, ca_file=str(certificates.ca_file)),
             stranger=ProbeConfig(kind='http', target=url),
         )
-        trusted, stranger = await probe(services, 'trusted'), await probe(services, 'stranger')
+        trusted, stranger = await probe(adapters, 'trusted'), await probe(adapters, 'stranger')
     assert (trusted['ok'], trusted['status'], trusted['detail']) == (True, 200, 'HTTP 200 OK')
     # TLS verification is on: a certificate from an authority the probe was not told to trust is a failure.
     assert (stranger['ok'], stranger['status'], stranger['latency_ms']) == (False, None, None)
@@ -105,8 +105,8 @@ async def test_https_verifies_the_certificate_against_ca_file(tmp_path: Path, ce
 
 async def test_http_server_that_never_answers_times_out(tmp_path: Path) -> None:
     async with silent_server() as port:
-        services = with_probes(tmp_path, web=ProbeConfig(kind='http', target=f'http://127.0.0.1:{port}/', timeout=0.5))
-        result = await probe(services, 'web')
+        adapters = with_probes(tmp_path, web=ProbeConfig(kind='http', target=f'http://127.0.0.1:{port}/', timeout=0.5))
+        result = await probe(adapters, 'web')
     assert (result['ok'], result['status'], result['detail']) == (False, None, 'no answer within 0.5 s')
 
 
@@ -126,13 +126,13 @@ async def silent_server() -> AsyncIterator[int]:
 async def test_dns_against_the_configured_resolver(tmp_path: Path) -> None:
     records = {'nas.homelab.test': ['192.0.2.10', '2001:db8::10']}
     async with dns_server(records) as port:
-        services = with_probes(
+        adapters = with_probes(
             tmp_path,
             nas=ProbeConfig(kind='dns', target='nas.homelab.test', resolver=f'127.0.0.1:{port}'),
             typo=ProbeConfig(kind='dns', target='nsa.homelab.test', resolver=f'127.0.0.1:{port}'),
         )
-        found = await probe(services, 'nas')
-        unknown = await probe(services, 'typo')
+        found = await probe(adapters, 'nas')
+        unknown = await probe(adapters, 'typo')
     assert found['ok'] is True and found['method'] == 'dns'
     assert found['addresses'] == ['192.0.2.10', '2001:db8::10']
     assert found['detail'] == f'127.0.0.1:{port} answered NOERROR: 192.0.2.10, 2001:db8::10'
@@ -142,25 +142,25 @@ async def test_dns_against_the_configured_resolver(tmp_path: Path) -> None:
 
 async def test_dns_resolver_that_never_answers_times_out(tmp_path: Path) -> None:
     async with dns_server({}, silent=True) as port:
-        services = with_probes(
+        adapters = with_probes(
             tmp_path, pihole=ProbeConfig(kind='dns', target='example.org', resolver=f'127.0.0.1:{port}', timeout=0.5)
         )
-        result = await probe(services, 'pihole')
+        result = await probe(adapters, 'pihole')
     assert result['ok'] is False and 'did not answer in time' in str(result['detail'])
 
 
 async def test_dns_resolver_port_closed(tmp_path: Path) -> None:
-    services = with_probes(
+    adapters = with_probes(
         tmp_path, pihole=ProbeConfig(kind='dns', target='example.org', resolver=f'127.0.0.1:{closed_port()}', timeout=2)
     )
-    result = await probe(services, 'pihole')
+    result = await probe(adapters, 'pihole')
     assert result['ok'] is False
     assert 'nothing listens' in str(result['detail']) or 'did not answer' in str(result['detail'])
 
 
 async def test_dns_with_the_system_resolver(tmp_path: Path) -> None:
-    services = with_probes(tmp_path, me=ProbeConfig(kind='dns', target='localhost'))
-    result = await probe(services, 'me')
+    adapters = with_probes(tmp_path, me=ProbeConfig(kind='dns', target='localhost'))
+    result = await probe(adapters, 'me')
     assert result['ok'] is True and result['method'] == 'system-resolver'
     assert isinstance(result['addresses'], list)
     assert {'127.0.0.1', '::1'} & set(result['addresses'])
@@ -170,10 +170,10 @@ async def test_a_truncated_udp_answer_is_asked_again_over_tcp(tmp_path: Path) ->
     # Forty addresses: more than a resolver puts in one UDP answer, so it sets TC and the client must use TCP.
     many = [f'192.0.2.{n}' for n in range(1, 41)]
     async with dns_server({'pool.homelab.test': many}, truncated={'pool.homelab.test'}) as port:
-        services = with_probes(
+        adapters = with_probes(
             tmp_path, pool=ProbeConfig(kind='dns', target='pool.homelab.test', resolver=f'127.0.0.1:{port}')
         )
-        result = await probe(services, 'pool')
+        result = await probe(adapters, 'pool')
     assert (result['ok'], result['method']) == (True, 'dns')
     assert isinstance(result['addresses'], list) and sorted(result['addresses']) == sorted(many)  # servers rotate
     assert str(result['detail']).startswith(f'127.0.0.1:{port} answered NOERROR over TCP: 192.0.2.')
@@ -181,10 +181,10 @@ async def test_a_truncated_udp_answer_is_asked_again_over_tcp(tmp_path: Path) ->
 
 async def test_dns_resolver_that_refuses(tmp_path: Path) -> None:
     async with dns_server({'nas.homelab.test': ['192.0.2.10']}, refused={'nas.homelab.test'}) as port:
-        services = with_probes(
+        adapters = with_probes(
             tmp_path, nas=ProbeConfig(kind='dns', target='nas.homelab.test', resolver=f'127.0.0.1:{port}')
         )
-        result = await probe(services, 'nas')
+        result = await probe(adapters, 'nas')
     assert (result['ok'], result['addresses'], result['detail']) == (False, [], f'127.0.0.1:{port} answered REFUSED')
 
 
@@ -195,7 +195,7 @@ async def test_dns_over_tls(tmp_path: Path, certificates: PeerCertificates) -> N
     ca_file = str(certificates.ca_file)
     async with dot_server(RECORDS, certificates.server_context) as port:
         resolver = f'127.0.0.1:{port}'
-        services = with_probes(
+        adapters = with_probes(
             tmp_path,
             # The certificate names 127.0.0.1 as well as dns.homelab.test: either may be checked.
             by_address=ProbeConfig(kind='dot', target='nas.homelab.test', resolver=resolver, ca_file=ca_file),
@@ -204,7 +204,7 @@ async def test_dns_over_tls(tmp_path: Path, certificates: PeerCertificates) -> N
             ),
             typo=ProbeConfig(kind='dot', target='nsa.homelab.test', resolver=resolver, ca_file=ca_file),
         )
-        by_address, by_name, typo = [await probe(services, name) for name in ('by_address', 'by_name', 'typo')]
+        by_address, by_name, typo = [await probe(adapters, name) for name in ('by_address', 'by_name', 'typo')]
     for found in (by_address, by_name):
         assert (found['ok'], found['method'], found['addresses']) == (True, 'dot', ['192.0.2.10', '2001:db8::10'])
         assert found['detail'] == f'127.0.0.1:{port} answered NOERROR: 192.0.2.10, 2001:db8::10'
@@ -217,7 +217,7 @@ async def test_dns_over_tls_refuses_a_certificate_it_cannot_verify(
 ) -> None:
     async with dot_server(RECORDS, certificates.server_context) as port:
         resolver = f'127.0.0.1:{port}'
-        services = with_probes(
+        adapters = with_probes(
             tmp_path,
             stranger=ProbeConfig(kind='dot', target='nas.homelab.test', resolver=resolver),
             other_name=ProbeConfig(
@@ -228,7 +228,7 @@ async def test_dns_over_tls_refuses_a_certificate_it_cannot_verify(
                 ca_file=str(certificates.ca_file),
             ),
         )
-        stranger, other_name = await probe(services, 'stranger'), await probe(services, 'other_name')
+        stranger, other_name = await probe(adapters, 'stranger'), await probe(adapters, 'other_name')
     for result in (stranger, other_name):
         assert (result['ok'], result['method'], result['addresses']) == (False, 'dot', [])
         assert str(result['detail']).startswith(f'127.0.0.1:{port}: TLS certificate not accepted: ')
@@ -237,7 +237,7 @@ async def test_dns_over_tls_refuses_a_certificate_it_cannot_verify(
 
 async def test_dns_over_tls_that_never_answers_times_out(tmp_path: Path, certificates: PeerCertificates) -> None:
     async with dot_server(RECORDS, certificates.server_context, silent=True) as port:
-        services = with_probes(
+        adapters = with_probes(
             tmp_path,
             quiet=ProbeConfig(
                 kind='dot',
@@ -247,7 +247,7 @@ async def test_dns_over_tls_that_never_answers_times_out(tmp_path: Path, certifi
                 timeout=0.5,
             ),
         )
-        result = await probe(services, 'quiet')
+        result = await probe(adapters, 'quiet')
     assert (result['ok'], result['detail']) == (False, f'127.0.0.1:{port} did not answer in time')
 
 
@@ -255,7 +255,7 @@ async def test_dns_over_https(tmp_path: Path, certificates: PeerCertificates) ->
     ca_file = str(certificates.ca_file)
     async with doh_server(RECORDS, certificates.server_context) as port:
         base = f'https://127.0.0.1:{port}'
-        services = with_probes(
+        adapters = with_probes(
             tmp_path,
             nas=ProbeConfig(kind='doh', target='nas.homelab.test', resolver=f'{base}{DOH_PATH}', ca_file=ca_file),
             typo=ProbeConfig(kind='doh', target='nsa.homelab.test', resolver=f'{base}{DOH_PATH}', ca_file=ca_file),
@@ -264,7 +264,7 @@ async def test_dns_over_https(tmp_path: Path, certificates: PeerCertificates) ->
             stranger=ProbeConfig(kind='doh', target='nas.homelab.test', resolver=f'{base}{DOH_PATH}'),
         )
         nas, typo, wrong_path, login_page, stranger = [
-            await probe(services, name) for name in ('nas', 'typo', 'wrong_path', 'login_page', 'stranger')
+            await probe(adapters, name) for name in ('nas', 'typo', 'wrong_path', 'login_page', 'stranger')
         ]
     where = f'127.0.0.1:{port}'
     assert (nas['ok'], nas['method'], nas['addresses']) == (True, 'doh', ['192.0.2.10', '2001:db8::10'])
@@ -312,8 +312,8 @@ def test_the_readme_example_loads_with_dot_and_doh_probes(tmp_path: Path) -> Non
 async def test_ping_loopback(tmp_path: Path) -> None:
     if shutil.which('ping') is None:
         missing('ping is not installed (bash scripts/host-tools.sh)')
-    services = with_probes(tmp_path, me=ProbeConfig(kind='ping', target='127.0.0.1', timeout=2))
-    result = await probe(services, 'me')
+    adapters = with_probes(tmp_path, me=ProbeConfig(kind='ping', target='127.0.0.1', timeout=2))
+    result = await probe(adapters, 'me')
     assert (result['ok'], result['method']) == (True, 'icmp')
     assert isinstance(result['latency_ms'], float) and result['latency_ms'] < 1000
 
@@ -322,8 +322,8 @@ async def test_ping_a_name_that_does_not_resolve(tmp_path: Path) -> None:
     if shutil.which('ping') is None:
         missing('ping is not installed (bash scripts/host-tools.sh)')
     # .invalid never resolves (RFC 6761), so ping itself fails and says why.
-    services = with_probes(tmp_path, void=ProbeConfig(kind='ping', target='nas.invalid', timeout=1))
-    result = await probe(services, 'void')
+    adapters = with_probes(tmp_path, void=ProbeConfig(kind='ping', target='nas.invalid', timeout=1))
+    result = await probe(adapters, 'void')
     assert (result['ok'], result['method'], result['latency_ms']) == (False, 'icmp', None)
     assert str(result['detail']).startswith('no ping answer: ping: nas.invalid')
 
@@ -331,13 +331,13 @@ async def test_ping_a_name_that_does_not_resolve(tmp_path: Path) -> None:
 async def test_without_ping_it_falls_back_to_tcp_and_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ops.host.network, 'PING', str(tmp_path / 'no-ping-here'))
     async with tcp_server() as port:
-        services = with_probes(
+        adapters = with_probes(
             tmp_path,
             listening=ProbeConfig(kind='ping', target='127.0.0.1', port=port),
             refusing=ProbeConfig(kind='ping', target='127.0.0.1', port=closed_port()),
         )
-        listening = await probe(services, 'listening')
-        refusing = await probe(services, 'refusing')
+        listening = await probe(adapters, 'listening')
+        refusing = await probe(adapters, 'refusing')
     assert (listening['ok'], listening['method']) == (True, 'tcp')
     assert str(listening['detail']).startswith('ping cannot run')
     assert 'TCP connect instead' in str(listening['detail'])
@@ -347,9 +347,9 @@ async def test_without_ping_it_falls_back_to_tcp_and_says_so(tmp_path: Path, mon
 
 
 async def test_an_unknown_probe_is_refused(tmp_path: Path) -> None:
-    services = with_probes(tmp_path, nas=ProbeConfig(kind='tcp', target='127.0.0.1', port=22))
+    adapters = with_probes(tmp_path, nas=ProbeConfig(kind='tcp', target='127.0.0.1', port=22))
     with pytest.raises(Refused, match="probe 'router' is not configured"):
-        await run_operation('host_network_probe', services, target='router')
+        await run_operation('host_network_probe', adapters, target='router')
 
 
 @pytest.mark.parametrize(
@@ -367,9 +367,9 @@ async def test_an_unknown_probe_is_refused(tmp_path: Path) -> None:
 async def test_a_probe_that_cannot_run_as_configured_is_refused(
     tmp_path: Path, config: dict[str, object], reason: str
 ) -> None:
-    services = with_probes(tmp_path, broken=ProbeConfig.model_validate(config))
+    adapters = with_probes(tmp_path, broken=ProbeConfig.model_validate(config))
     with pytest.raises(Refused, match=reason):
-        await run_operation('host_network_probe', services, target='broken')
+        await run_operation('host_network_probe', adapters, target='broken')
 
 
 @pytest.mark.parametrize('args', [{'target': '../etc/hosts'}, {'target': '-c100'}, {}, {'target': 'a', 'port': 1}])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from ops.services import Services
+from ops.adapters import Adapters
 from tests.helpers.host_ops import host_services, run_operation
 
 LOG = '/var/log/unattended-upgrades/unattended-upgrades.log'
@@ -46,8 +46,8 @@ ERRORS = (
 )
 
 
-def write_log(services: Services, suffix: str, text: str) -> None:
-    path = services.host_path(LOG + suffix)
+def write_log(adapters: Adapters, suffix: str, text: str) -> None:
+    path = adapters.host_path(LOG + suffix)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix.endswith('.gz'):
         path.write_bytes(gzip.compress(text.encode()))
@@ -56,12 +56,12 @@ def write_log(services: Services, suffix: str, text: str) -> None:
 
 
 async def test_the_last_run_installed_upgrades(tmp_path: Path) -> None:
-    services = host_services(tmp_path)
+    adapters = host_services(tmp_path)
     write_log(
-        services, '', run_lines('2026-11-19', '06:25:00', *NOTHING) + run_lines('2026-11-20', '06:25:00', *SUCCESS)
+        adapters, '', run_lines('2026-11-19', '06:25:00', *NOTHING) + run_lines('2026-11-20', '06:25:00', *SUCCESS)
     )
 
-    result, ctx = await run_operation('host_unattended_upgrades', services)
+    result, ctx = await run_operation('host_unattended_upgrades', adapters)
 
     assert result['files_read'] == [LOG]
     assert result['last_run'] == {
@@ -77,17 +77,17 @@ async def test_the_last_run_installed_upgrades(tmp_path: Path) -> None:
 
 
 async def test_errors_win_over_everything(tmp_path: Path) -> None:
-    services = host_services(tmp_path)
+    adapters = host_services(tmp_path)
     traceback = 'Traceback (most recent call last):\n  File "/usr/bin/unattended-upgrade", line 2, in <module>\n'
     write_log(
-        services,
+        adapters,
         '',
         run_lines('2026-11-20', '06:25:00', *SUCCESS)
         + run_lines('2026-11-21', '06:11:00', *ERRORS, 'WARNING Found /var/run/reboot-required, rebooting')
         + traceback,
     )
 
-    result, ctx = await run_operation('host_unattended_upgrades', services)
+    result, ctx = await run_operation('host_unattended_upgrades', adapters)
 
     run = result['last_run']
     assert run['result'] == 'errors'
@@ -99,28 +99,28 @@ async def test_errors_win_over_everything(tmp_path: Path) -> None:
 
 
 async def test_nothing_to_upgrade(tmp_path: Path) -> None:
-    services = host_services(tmp_path)
-    write_log(services, '', run_lines('2026-11-22', '06:02:00', *NOTHING))
-    result, _ = await run_operation('host_unattended_upgrades', services)
+    adapters = host_services(tmp_path)
+    write_log(adapters, '', run_lines('2026-11-22', '06:02:00', *NOTHING))
+    result, _ = await run_operation('host_unattended_upgrades', adapters)
     assert result['last_run']['result'] == 'nothing_to_upgrade'
     assert result['last_run']['packages'] == []
 
 
 async def test_a_run_without_an_end_is_incomplete(tmp_path: Path) -> None:
-    services = host_services(tmp_path)
-    write_log(services, '', run_lines('2026-11-22', '06:02:00', 'INFO Packages that will be upgraded: tzdata'))
-    result, _ = await run_operation('host_unattended_upgrades', services)
+    adapters = host_services(tmp_path)
+    write_log(adapters, '', run_lines('2026-11-22', '06:02:00', 'INFO Packages that will be upgraded: tzdata'))
+    result, _ = await run_operation('host_unattended_upgrades', adapters)
     assert result['last_run']['result'] == 'incomplete'
     assert result['last_run']['packages'] == ['tzdata']
 
 
 async def test_after_rotation_the_compressed_log_tells(tmp_path: Path) -> None:
-    services = host_services(tmp_path)
-    write_log(services, '', '')  # logrotate just emptied it
-    write_log(services, '.1.gz', run_lines('2026-10-30', '06:40:00', *SUCCESS))
-    write_log(services, '.2.gz', run_lines('2026-09-30', '06:40:00', *ERRORS))
+    adapters = host_services(tmp_path)
+    write_log(adapters, '', '')  # logrotate just emptied it
+    write_log(adapters, '.1.gz', run_lines('2026-10-30', '06:40:00', *SUCCESS))
+    write_log(adapters, '.2.gz', run_lines('2026-09-30', '06:40:00', *ERRORS))
 
-    result, _ = await run_operation('host_unattended_upgrades', services)
+    result, _ = await run_operation('host_unattended_upgrades', adapters)
 
     assert result['files_read'] == [LOG, LOG + '.1.gz']
     assert result['last_run']['result'] == 'success'
@@ -128,12 +128,12 @@ async def test_after_rotation_the_compressed_log_tells(tmp_path: Path) -> None:
 
 
 async def test_a_run_split_by_rotation_is_read_whole(tmp_path: Path) -> None:
-    services = host_services(tmp_path)
+    adapters = host_services(tmp_path)
     whole = run_lines('2026-11-01', '06:40:00', *SUCCESS).splitlines(keepends=True)
-    write_log(services, '.1', ''.join(whole[:5]))
-    write_log(services, '', ''.join(whole[5:]))
+    write_log(adapters, '.1', ''.join(whole[:5]))
+    write_log(adapters, '', ''.join(whole[5:]))
 
-    result, _ = await run_operation('host_unattended_upgrades', services)
+    result, _ = await run_operation('host_unattended_upgrades', adapters)
 
     assert result['files_read'] == [LOG, LOG + '.1']
     assert result['last_run']['result'] == 'success'
@@ -141,7 +141,7 @@ async def test_a_run_split_by_rotation_is_read_whole(tmp_path: Path) -> None:
 
 
 async def test_no_log_at_all(tmp_path: Path) -> None:
-    services = host_services(tmp_path)
-    result, ctx = await run_operation('host_unattended_upgrades', services)
+    adapters = host_services(tmp_path)
+    result, ctx = await run_operation('host_unattended_upgrades', adapters)
     assert result == {'last_run': None, 'files_read': []}
     assert 'no unattended-upgrades log found' in ctx.output

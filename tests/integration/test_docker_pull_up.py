@@ -14,16 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from ops.adapters import Adapters
 from ops.docker.compose import Compose
 from ops.docker.engine import EngineError
 from ops.run_context import RunContext
-from ops.services import Services
 from tests.helpers.docker_ops import (
     APP_REPOSITORY,
     AppTag,
-    close_services,
+    close_adapters,
     docker_client,
-    make_services,
+    make_adapters,
     project_containers,
     require_registry,
     run_op,
@@ -39,7 +39,7 @@ class Stack:
 
     name: str
     repo: Path
-    services: Services
+    adapters: Adapters
 
 
 @pytest.fixture
@@ -48,25 +48,25 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
     name = unique()
     repo = tmp_path / 'repo'
     repo.mkdir()
-    services = make_services(tmp_path / 'data', env='prod', repo_dir=repo, stacks={name: ['compose.yml']})
+    adapters = make_adapters(tmp_path / 'data', env='prod', repo_dir=repo, stacks={name: ['compose.yml']})
     try:
-        yield Stack(name, repo, services)
+        yield Stack(name, repo, adapters)
     finally:
         with contextlib.suppress(Exception):
             await Compose().down(name, ['compose.yml'], repo)
-        await close_services(services)
+        await close_adapters(adapters)
 
 
 async def test_up_all_recreates_only_the_service_whose_definition_changed(stack: Stack) -> None:
     write_stack(stack.repo, {'keep': {}, 'change': {'environment': {'LEVEL': '1'}}})
-    first = await run_op(stack.services, 'docker_up_all', stack=stack.name)
+    first = await run_op(stack.adapters, 'docker_up_all', stack=stack.name)
     assert first['stacks'][stack.name]['changed'] == ['change', 'keep']
     before = project_containers(stack.name)
     assert set(before) == {'change', 'keep'}
 
     write_stack(stack.repo, {'keep': {}, 'change': {'environment': {'LEVEL': '2'}}})
-    ctx = RunContext(run_id=2, services=stack.services)
-    second = await run_op(stack.services, 'docker_up_all', ctx, stack=stack.name)
+    ctx = RunContext(run_id=2, adapters=stack.adapters)
+    second = await run_op(stack.adapters, 'docker_up_all', ctx, stack=stack.name)
     after = project_containers(stack.name)
     assert second['stacks'][stack.name]['changed'] == ['change']
     assert after['keep']['id'] == before['keep']['id']
@@ -76,7 +76,7 @@ async def test_up_all_recreates_only_the_service_whose_definition_changed(stack:
     assert progress[f'{stack.name}/change'].status == 'Started' and progress[f'{stack.name}/change'].fraction == 1
     assert progress[f'{stack.name}/keep'].status == 'Running'
     assert any('Recreated' in line for line in ctx.lines)
-    compose = stack.services.compose
+    compose = stack.adapters.compose
     assert compose is not None
     hashes = await compose.config_hashes(stack.name, ['compose.yml'], stack.repo)
     assert hashes == {service: info['hash'] for service, info in after.items()}
@@ -85,23 +85,23 @@ async def test_up_all_recreates_only_the_service_whose_definition_changed(stack:
 async def test_up_all_fails_with_the_compose_output_when_compose_fails(stack: Stack) -> None:
     write_stack(stack.repo, {'broken': {'image': 'hl-test-no-such-image.invalid/x:1'}})
     with pytest.raises(Exception, match=f'compose up of {stack.name} exited with 1') as failure:
-        await run_op(stack.services, 'docker_up_all', stack=stack.name)
+        await run_op(stack.adapters, 'docker_up_all', stack=stack.name)
     assert 'broken' in str(failure.value)
 
 
 async def test_pull_reports_layers_and_whether_the_image_changed(app_tag: AppTag, tmp_path: Path) -> None:
     require_engine()
-    services = make_services(tmp_path, env='prod')
+    adapters = make_adapters(tmp_path, env='prod')
     client = docker_client()
     name = unique()
     try:
         await app_tag.push('v1')
-        await asyncio.to_thread(services.engine.pull, app_tag.image)
+        await asyncio.to_thread(adapters.engine.pull, app_tag.image)
         client.containers.create(app_tag.image, name=name, labels={'homelab.test': 'true'})
         newest = await app_tag.push('v2')  # the registry moves on; the engine still has v1
 
-        ctx = RunContext(run_id=1, services=services)
-        result = await run_op(services, 'docker_pull', ctx, container=name)
+        ctx = RunContext(run_id=1, adapters=adapters)
+        result = await run_op(adapters, 'docker_pull', ctx, container=name)
         assert result['changed'] and result['container_outdated']
         assert result['digest'] == f'{APP_REPOSITORY}@{newest}'
         assert result['digest_before'] != result['digest']
@@ -112,29 +112,29 @@ async def test_pull_reports_layers_and_whether_the_image_changed(app_tag: AppTag
         assert all(item.fraction == 1 for item in layers.values())
         assert any(line.startswith('Status: Downloaded newer image') for line in ctx.lines)
 
-        again = await run_op(services, 'docker_pull', container=name)
+        again = await run_op(adapters, 'docker_pull', container=name)
         assert not again['changed'] and again['container_outdated']
     finally:
         client.api.remove_container(name, force=True)
         client.close()
-        await close_services(services)
+        await close_adapters(adapters)
 
 
 async def test_pull_all_then_up_all_updates_the_stack_to_the_new_image(app_tag: AppTag, stack: Stack) -> None:
     image = app_tag.image
     await app_tag.push('v1')
     write_stack(stack.repo, {'app': {'image': image}, 'base': {}})
-    await run_op(stack.services, 'docker_up_all', stack=stack.name)
+    await run_op(stack.adapters, 'docker_up_all', stack=stack.name)
     running = project_containers(stack.name)
 
     await app_tag.push('v2')
-    ctx = RunContext(run_id=1, services=stack.services)
-    pulled = await run_op(stack.services, 'docker_pull_all', ctx, stack=stack.name)
+    ctx = RunContext(run_id=1, adapters=stack.adapters)
+    pulled = await run_op(stack.adapters, 'docker_pull_all', ctx, stack=stack.name)
     assert pulled['changed'] == [image]
     assert any(key.startswith(f'{image} ') for key in ctx.progress_items)
-    assert not (await run_op(stack.services, 'docker_pull', stack=stack.name, service='app'))['changed']
+    assert not (await run_op(stack.adapters, 'docker_pull', stack=stack.name, service='app'))['changed']
 
-    updated = await run_op(stack.services, 'docker_up_all', stack=stack.name)
+    updated = await run_op(stack.adapters, 'docker_up_all', stack=stack.name)
     assert updated['stacks'][stack.name]['changed'] == ['app']
     now = project_containers(stack.name)
     assert now['app']['image_id'] != running['app']['image_id']
@@ -144,7 +144,7 @@ async def test_pull_all_then_up_all_updates_the_stack_to_the_new_image(app_tag: 
 async def test_a_pull_of_a_tag_the_registry_does_not_have_fails_with_the_registry_reason(tmp_path: Path) -> None:
     require_engine()
     require_registry()
-    engine = make_services(tmp_path).engine
+    engine = make_adapters(tmp_path).engine
     with pytest.raises(EngineError, match=r'not found|unknown'):
         await asyncio.to_thread(engine.pull, f'{APP_REPOSITORY}:{unique()}')
     assert await asyncio.to_thread(engine.version)  # the engine connection is still fine

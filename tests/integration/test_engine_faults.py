@@ -14,12 +14,12 @@ from pathlib import Path
 import docker
 import pytest
 
+from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
 from ops.manager import Manager
 from ops.runs import RunState
-from ops.services import Services
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent
 from ops.store.owners import OwnerLock
@@ -46,10 +46,10 @@ def stubborn_container() -> Iterator[str]:
 async def manager_for(tmp_path: Path, engine: Engine) -> tuple[Manager, OwnerLock]:
     await open_store(tmp_path / 'data' / 'homelab.sqlite3')
     owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
-    services = Services(
+    adapters = Adapters(
         engine=engine, config=HomelabConfig(), data_dir=tmp_path / 'data', repo_dir=tmp_path, env='prod'
     )
-    return Manager(services, owner=owner, registry=catalog()), owner
+    return Manager(adapters, owner=owner, registry=catalog()), owner
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app.settings import Settings
-from app.system import build_services
+from app.system import build_adapters
 from ops.config import HomelabConfig
 from ops.docker.compose import ComposeError
 from ops.docker.engine import Engine, EngineUnavailable
@@ -187,20 +187,20 @@ def test_the_event_stream_and_a_followed_log_work_over_ssh(peer: SshPeer, ticker
 
 async def test_compose_gets_the_same_ssh_engine(peer: SshPeer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv('DOCKER_HOST', peer.docker_host)
-    services = build_services(Settings(data_dir=tmp_path / 'data', repo_dir=tmp_path), HomelabConfig())
+    adapters = build_adapters(Settings(data_dir=tmp_path / 'data', repo_dir=tmp_path), HomelabConfig())
     try:
-        assert services.engine.version()
-        assert services.compose is not None
+        assert adapters.engine.version()
+        assert adapters.compose is not None
         write_stack(tmp_path, {'app': {}})
         project = unique('hl-test-ssh')
-        lines = await services.compose.plan(project, ['compose.yml'], tmp_path)
+        lines = await adapters.compose.plan(project, ['compose.yml'], tmp_path)
         assert any('app' in line for line in lines), lines
         # It is really the engine behind SSH that Compose asks: with the host gone, Compose says so.
         peer.stop()
         with pytest.raises(ComposeError, match='Connection refused'):
-            await services.compose.plan(project, ['compose.yml'], tmp_path)
+            await adapters.compose.plan(project, ['compose.yml'], tmp_path)
     finally:
-        services.engine.reset()
+        adapters.engine.reset()
 
 
 def banner(driver: WebDriver) -> str:

@@ -21,7 +21,7 @@ import pytest
 
 from ops.docker.engine import Engine
 from ops.world.checkpoint import checkpoint_path, docker_time, load_checkpoint
-from ops.world.journal import EventJournal
+from ops.world.event_journal import EventJournal
 from ops.world.observer import Observer, event_key, journaled, record_key
 from ops.world.world_file import comparable, read_world, world_path
 from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique

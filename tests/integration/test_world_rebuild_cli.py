@@ -14,7 +14,7 @@ import docker.errors
 
 from ops.docker.engine import Engine
 from ops.world.checkpoint import checkpoint_path, docker_time, load_checkpoint
-from ops.world.journal import EventJournal
+from ops.world.event_journal import EventJournal
 from ops.world.observer import journaled, record_key
 from ops.world.world_file import read_world, world_path
 from tests.helpers.console import HOMELAB, REPO, console_env

@@ -22,7 +22,7 @@ from ops.store.chain_check import ChainWatch
 from ops.store.chain_head import ChainHead, HeadAnchor
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent
-from ops.world.journal import EventJournal
+from ops.world.event_journal import EventJournal
 from tests.helpers.console import HOMELAB, REPO, console_env
 
 

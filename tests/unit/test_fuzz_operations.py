@@ -18,12 +18,12 @@ from pydantic import ValidationError
 
 from app import cli
 from app.cli.ops import parse_arguments
+from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
 from ops.manager import Manager
 from ops.runs import RunState
-from ops.services import Services
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent
 from ops.store.owners import OwnerLock
@@ -107,11 +107,11 @@ def tripwires(monkeypatch: pytest.MonkeyPatch) -> Tripwires:
 async def manager(tmp_path: Path) -> AsyncIterator[Manager]:
     await open_store(tmp_path / 'data' / 'homelab.sqlite3')
     owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
-    services = Services(
+    adapters = Adapters(
         engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=tmp_path / 'data', repo_dir=tmp_path
     )
     try:
-        yield Manager(services, owner=owner, registry=catalog())
+        yield Manager(adapters, owner=owner, registry=catalog())
     finally:
         owner.release()
         await close_store()

@@ -8,18 +8,18 @@ from pathlib import Path
 
 import pytest
 
+from ops.adapters import Adapters
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
 from ops.manager import Manager
-from ops.services import Services
 from ops.store.db import close_store, open_store
 from ops.store.owners import OwnerLock
 from tests.unit.manager.test_ops import TEST_CATALOG
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> Services:
-    return Services(
+def adapters(tmp_path: Path) -> Adapters:
+    return Adapters(
         engine=Engine(f'unix://{tmp_path}/no-engine.sock', timeout=2),
         config=HomelabConfig(),
         data_dir=tmp_path / 'data',
@@ -28,10 +28,10 @@ def services(tmp_path: Path) -> Services:
 
 
 @pytest.fixture
-async def manager(tmp_path: Path, services: Services) -> AsyncIterator[Manager]:
+async def manager(tmp_path: Path, adapters: Adapters) -> AsyncIterator[Manager]:
     await open_store(tmp_path / 'data' / 'homelab.sqlite3')
     owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
-    mgr = Manager(services, owner=owner, registry=TEST_CATALOG, pools={'docker': 2})
+    mgr = Manager(adapters, owner=owner, registry=TEST_CATALOG, pools={'docker': 2})
     try:
         yield mgr
     finally:

@@ -8,10 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+from ops.adapters import Adapters
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
 from ops.manager import Manager
-from ops.services import Services
 from ops.store.audit import verify_chain
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent, Run
@@ -47,8 +47,8 @@ async def test_sigkill_mid_run_leaves_it_interrupted_and_the_database_intact(tmp
     await open_store(data / 'homelab.sqlite3')
     owner = OwnerLock(data / 'state' / 'owners')
     try:
-        services = Services(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
-        manager = Manager(services, owner=owner, registry=TEST_CATALOG)
+        adapters = Adapters(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
+        manager = Manager(adapters, owner=owner, registry=TEST_CATALOG)
         assert await manager.recover() == 1
         run = await Run.get(id=run_id)
         assert run.state == 'interrupted'
@@ -70,8 +70,8 @@ async def test_recovery_leaves_runs_of_a_live_process_alone(tmp_path: Path) -> N
         run = await Run.create(
             operation='docker_pull', actor='ui:a', origin='ui', state='running', owner=other_process.token
         )
-        services = Services(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
-        assert await Manager(services, owner=me, registry=TEST_CATALOG).recover() == 0
+        adapters = Adapters(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
+        assert await Manager(adapters, owner=me, registry=TEST_CATALOG).recover() == 0
         assert (await Run.get(id=run.id)).state == 'running'
     finally:
         other_process.release()

@@ -7,12 +7,12 @@ from typing import Annotated
 
 from pydantic import Field
 
+from ops.adapters import Adapters
 from ops.errors import Refused
 from ops.params import ContainerName, NoParams, StrictParams
 from ops.proc import run_process
 from ops.registry import Registry, operation
 from ops.run_context import RunContext
-from ops.services import Services
 
 TEST_CATALOG = Registry()
 GATES: dict[str, asyncio.Event] = {}
@@ -36,7 +36,7 @@ class Target(StrictParams):
     container: ContainerName
 
 
-async def _only_known(params: Target, services: Services, mutating: bool) -> None:
+async def _only_known(params: Target, adapters: Adapters, mutating: bool) -> None:
     if params.container not in {'web', 'db'}:
         raise Refused(f'no container named {params.container!r}')
 
@@ -120,7 +120,7 @@ async def hang(params: NoParams, ctx: RunContext) -> dict[str, object]:
 
 @operation('test_engine', summary='list containers', params=NoParams, mutating=False, timeout=10, registry=TEST_CATALOG)
 async def engine(params: NoParams, ctx: RunContext) -> dict[str, object]:
-    found = await asyncio.to_thread(ctx.services.engine.list_containers)
+    found = await asyncio.to_thread(ctx.adapters.engine.list_containers)
     return {'containers': len(found)}
 
 

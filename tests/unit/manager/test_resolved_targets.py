@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ops.adapters import Adapters
 from ops.checks import resolve_container
 from ops.docker.containers import ContainerInfo
 from ops.errors import Refused
@@ -17,7 +18,6 @@ from ops.params import ContainerName, StrictParams
 from ops.registry import Registry, operation
 from ops.run_context import RunContext
 from ops.runs import RunState
-from ops.services import Services
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent, Run
 from ops.store.owners import OwnerLock
@@ -39,7 +39,7 @@ class Target(StrictParams):
     container: ContainerName
 
 
-async def _resolve(params: Target, services: Services, mutating: bool) -> Target:
+async def _resolve(params: Target, adapters: Adapters, mutating: bool) -> Target:
     return params.model_copy(update={'container': resolve_container(params.container, WORLD).id})
 
 
@@ -61,10 +61,10 @@ async def restart(params: Target, ctx: RunContext) -> dict[str, object]:
 
 
 @pytest.fixture
-async def manager(tmp_path: Path, services: Services) -> AsyncIterator[Manager]:
+async def manager(tmp_path: Path, adapters: Adapters) -> AsyncIterator[Manager]:
     await open_store(tmp_path / 'data' / 'homelab.sqlite3')
     owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
-    mgr = Manager(services, owner=owner, registry=REGISTRY)
+    mgr = Manager(adapters, owner=owner, registry=REGISTRY)
     ACTED_ON.clear()
     GATE.clear()
     try:

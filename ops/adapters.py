@@ -17,7 +17,7 @@ DEV_PROJECT = 'homelab-dev'
 
 
 @dataclass(kw_only=True)
-class Services:
+class Adapters:
     """Built once by the composition root (or a test) and shared by every run."""
 
     engine: Engine
