@@ -1,4 +1,5 @@
-"""Buttons for the catalog operations on one container; a mutating one asks first; all run through the manager."""
+"""Buttons for the catalog operations offered on a container's page; a mutating one asks first; all run through the
+manager."""
 
 from __future__ import annotations
 
@@ -10,18 +11,10 @@ from nicegui import ui
 from ops.manager import Manager
 from ops.registry import OperationSpec
 
-# Button label, icon and the arguments besides the container, per operation (others get their summary as label).
-ACTIONS: dict[str, tuple[str, str, dict[str, Any]]] = {
-    'docker_restart': ('Restart', 'restart_alt', {}),
-    'docker_pull': ('Pull image', 'cloud_download', {}),
-    'docker_health': ('Health check', 'monitor_heart', {}),
-    'docker_inspect': ('Inspect', 'info', {}),
-    'docker_logs': ('Save last 200 lines as a run', 'receipt_long', {'tail': 200}),
-}
-
 
 class container_actions(ui.row):
-    """One button per allowed operation on `container`; `actor` names who clicked, `on_done` runs after each run."""
+    """One button per operation whose spec offers a container button; `actor` names who clicked, `on_done` runs
+    after each run."""
 
     def __init__(self, manager: Manager, container: str, *, actor: str, on_done: Callable[[], Awaitable[None]]) -> None:
         super().__init__()
@@ -32,19 +25,19 @@ class container_actions(ui.row):
         self._on_done = on_done
         with self:
             for spec in container_operations(manager):
-                label, icon, _ = ACTIONS.get(spec.name, (spec.name, 'play_arrow', {}))
-                button = ui.button(label, icon=icon, on_click=lambda s=spec: self._ask(s))
+                button = ui.button(button_label(spec), icon=spec.icon, on_click=lambda s=spec: self._ask(s))
                 button.props(f'{"" if spec.mutating else "outline "}dense no-caps data-op={spec.name}').mark(spec.name)
-                button.props(f'color={"warning" if spec.mutating else "primary"}').tooltip(spec.summary)
+                button.props(f'color={"warning" if spec.mutating else "primary"}')
+                button.tooltip(f'{spec.summary} ({spec.name})')
 
     async def _ask(self, spec: OperationSpec[Any]) -> None:
-        label = ACTIONS.get(spec.name, (spec.name,))[0]
+        label = button_label(spec)
         if spec.mutating:
+            what = spec.what_happens(self._params(spec))
             with ui.dialog() as dialog, ui.card().classes('gap-3').props('data-testid=confirm-dialog'):
                 ui.label(f'{label}: {self._container}?').classes('text-lg font-semibold break-all')
-                ui.label(f'{spec.summary}. This changes the host and is recorded in the audit trail.').classes(
-                    'text-sm'
-                )
+                ui.label(spec.name).classes('font-mono text-xs opacity-60 break-all')
+                ui.label(f'{what} This changes the host and is recorded in the audit trail.').classes('text-sm')
                 with ui.row().classes('w-full justify-end gap-2'):
                     ui.button('Cancel', on_click=lambda: dialog.submit(False)).props(
                         'flat data-testid=confirm-no'
@@ -59,8 +52,7 @@ class container_actions(ui.row):
         await self._run(spec, label)
 
     async def _run(self, spec: OperationSpec[Any], label: str) -> None:
-        params = {'container': self._container, **ACTIONS.get(spec.name, ('', '', {}))[2]}
-        handle = await self._manager.submit(spec.name, params, actor=self._actor, origin='ui')
+        handle = await self._manager.submit(spec.name, self._params(spec), actor=self._actor, origin='ui')
         ui.notify(f'{label} of {self._container}: run #{handle.run_id} started', type='info')
         outcome = await handle.outcome()
         if outcome.succeeded:
@@ -70,14 +62,18 @@ class container_actions(ui.row):
             ui.notify(f'{label} of {self._container} {outcome.state.value}: {reason}', type='negative', multi_line=True)
         await self._on_done()
 
+    def _params(self, spec: OperationSpec[Any]) -> dict[str, Any]:
+        """The container, and the fixed arguments the operation's container button adds."""
+        button = spec.container_button
+        return {'container': self._container, **(button.arguments if button is not None else {})}
+
 
 def container_operations(manager: Manager) -> list[OperationSpec[Any]]:
-    """The catalog operations whose only required argument is a container, mutating ones first."""
-    specs = []
-    for spec in manager.registry.specs():
-        fields = spec.params.model_fields
-        required = {name for name, info in fields.items() if info.is_required()}
-        if 'container' in fields and required <= {'container'}:
-            specs.append(spec)
-    order = list(ACTIONS)
-    return sorted(specs, key=lambda s: (not s.mutating, order.index(s.name) if s.name in order else len(order)))
+    """The catalog operations offered as buttons on a container's page: changes first, then by the button's rank."""
+    specs = [spec for spec in manager.registry.specs() if spec.container_button is not None]
+    return sorted(specs, key=lambda s: (not s.mutating, s.container_button.rank if s.container_button else 0))
+
+
+def button_label(spec: OperationSpec[Any]) -> str:
+    """The container button's own wording, or the operation's label."""
+    return (spec.container_button.label if spec.container_button else None) or spec.label

@@ -1,4 +1,4 @@
-"""One operation of the catalog as a card: its summary and a form generated from its params model."""
+"""One operation of the catalog as a card: its label, summary and a form generated from its params model."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from nicegui import context, ui
 from nicegui.elements.mixins.value_element import ValueElement
 
 from components.op_choices import WorldChoices
+from ops.params import WorldSource, world_source
 from ops.registry import OperationSpec
 from ops.world.observer import ContainerChange
 
@@ -17,7 +18,8 @@ HINTS = {'since': 'e.g. 10m, 2h, 1d, or a unix time'}
 
 
 class op_form(ui.card):
-    """Fields typed from the params model (numbers with bounds, switches, selects of real choices) and a Run button."""
+    """Fields typed from the params model (numbers with bounds, switches, selects of the world's choices where an
+    argument is marked FromWorld) and a Run button; the operation's name is a secondary detail under its label."""
 
     def __init__(self, spec: OperationSpec[Any], choices: WorldChoices, on_run: OnRun) -> None:
         super().__init__()
@@ -26,12 +28,16 @@ class op_form(ui.card):
         self.on_run = on_run
         self.fields: dict[str, ValueElement[Any]] = {}
         self._integers: set[str] = set()
+        self._sources: dict[str, WorldSource] = {}
         self.classes('w-full gap-2').props(f'flat bordered data-operation={spec.name}')
         schema = spec.params.model_json_schema()
         required = set(schema.get('required', []))
         with self:
             with ui.row().classes('w-full items-center gap-2 no-wrap'):
-                ui.label(spec.name).classes('font-mono font-semibold text-base break-all')
+                ui.icon(spec.icon, size='sm', color='primary')
+                with ui.column().classes('gap-0 min-w-0'):
+                    ui.label(spec.label).classes('font-semibold text-base break-words')
+                    ui.label(spec.name).classes('font-mono text-xs opacity-60 break-all')
                 ui.space()
                 if spec.mutating:
                     ui.badge('changes', color='warning').props('outline')
@@ -74,7 +80,8 @@ class op_form(ui.card):
         default = prop.get('default')
         optional = not required and default is None and kind != 'boolean'
         label = str(prop.get('title', name)) + (' (optional)' if optional else '')
-        options = self.choices.options(name, {})
+        source = world_source(self.spec.params, name)
+        options = self.choices.options(source, {}) if source is not None else None
         field: ValueElement[Any]
         if options is not None or enum is not None:
             choices = options if options is not None else enum or []
@@ -82,7 +89,9 @@ class op_form(ui.card):
                 choices, label=label, value=default if default in choices else None, clearable=not required
             )
             field.props('dense options-dense').classes('min-w-[14rem] grow')
-            if name == 'stack' and 'service' in self.spec.params.model_fields:
+            if source is not None:
+                self._sources[name] = source
+            if source == 'stack':
                 field.on_value_change(self._refresh_services)
         elif kind == 'integer':
             self._integers.add(name)
@@ -99,18 +108,21 @@ class op_form(ui.card):
         return field
 
     def _refresh_services(self) -> None:
-        service = self.fields.get('service')
-        if isinstance(service, ui.select):
-            options = self.choices.options('service', self.values()) or []
-            service.set_options(options, value=service.value if service.value in options else None)
+        self._refresh('service', self.values())
 
     def _on_container_change(self, change: ContainerChange) -> None:
-        field = self.fields.get('container')
-        if not isinstance(field, ui.select) or self.is_deleted:
-            return
-        options = self.choices.options('container', {}) or []
-        if options != field.options:
-            field.set_options(options, value=field.value if field.value in options else None)
+        if not self.is_deleted:
+            self._refresh('container', {})
+
+    def _refresh(self, source: WorldSource, values: dict[str, Any]) -> None:
+        """New choices for the fields whose choices come from `source`; a chosen value that is gone is cleared."""
+        for name, field_source in self._sources.items():
+            field = self.fields.get(name)
+            if field_source != source or not isinstance(field, ui.select):
+                continue
+            options = self.choices.options(source, values)
+            if options != field.options:
+                field.set_options(options, value=field.value if field.value in options else None)
 
 
 def _kind(prop: dict[str, Any]) -> tuple[str, list[Any] | None]:

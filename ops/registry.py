@@ -1,7 +1,8 @@
 """The operation catalog: the allowlist. Each operation registers a params model, a handler and a spec.
 
-A duplicate name fails at import; an unknown spec option is a TypeError at import (keyword-only arguments).
-Nothing outside this registry can be run.
+A duplicate name fails at import; an unknown spec option is a TypeError at import (keyword-only arguments), and so
+is a missing label or group; a consequence or container button that does not fit the params model is a
+RegistryError at import. Nothing outside this registry can be run.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel
+
+from ops.descriptions import ContainerButton, OperationGroup, check_button, check_consequence, render_consequence
 
 if TYPE_CHECKING:
     from ops.adapters import Adapters
@@ -32,10 +35,16 @@ class RegistryError(Exception):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class OperationSpec(Generic[P]):
-    """How one operation runs: its argument model, handler and supervision."""
+    """How one operation runs (its argument model, handler and supervision) and how people see it (label, group,
+    icon, the consequence its confirmation states, and whether a container's page offers it as a button)."""
 
     name: str
     summary: str
+    label: str
+    group: OperationGroup
+    icon: str
+    consequence: str | None
+    container_button: ContainerButton | None
     params: type[P]
     handler: Handler[P]
     mutating: bool
@@ -49,6 +58,13 @@ class OperationSpec(Generic[P]):
 
     def lock_key(self, params: P) -> str | None:
         return self.lock(params) if self.lock is not None else None
+
+    def what_happens(self, values: dict[str, Any]) -> str:
+        """What a run with these (not yet validated) arguments changes, in words; the summary when no consequence
+        is given."""
+        if self.consequence is None:
+            return f'{self.summary}.'
+        return render_consequence(self.consequence, self.params, values)
 
 
 class Registry:
@@ -85,9 +101,14 @@ def operation(
     name: str,
     *,
     summary: str,
+    label: str,
+    group: OperationGroup,
     params: type[P],
     mutating: bool,
     timeout: float,
+    icon: str = 'play_arrow',
+    consequence: str | None = None,
+    container_button: ContainerButton | None = None,
     pool: Pool = 'read',
     confirm: bool = False,
     lock: Callable[[P], str] | None = None,
@@ -101,12 +122,24 @@ def operation(
         raise RegistryError(f"operation {name!r}: its params model must set extra='forbid'")
     if timeout <= 0:
         raise RegistryError(f'operation {name!r}: timeout must be positive')
+    try:
+        if consequence is not None:
+            check_consequence(consequence, params)
+        if container_button is not None:
+            check_button(container_button, params)
+    except ValueError as err:
+        raise RegistryError(f'operation {name!r}: {err}') from err
 
     def register(handler: Handler[P]) -> Handler[P]:
         registry.add(
             OperationSpec(
                 name=name,
                 summary=summary,
+                label=label,
+                group=group,
+                icon=icon,
+                consequence=consequence,
+                container_button=container_button,
                 params=params,
                 handler=handler,
                 mutating=mutating,

@@ -55,6 +55,8 @@ def _list(args: argparse.Namespace) -> int:
 def _describe_spec(spec: Any) -> dict[str, Any]:
     return {
         'name': spec.name,
+        'label': spec.label,
+        'group': spec.group.value,
         'summary': spec.summary,
         'mutating': spec.mutating,
         'confirm': spec.confirm,

@@ -12,6 +12,7 @@ from components.op_choices import WorldChoices
 from components.op_confirm import confirm_run
 from components.op_form import op_form
 from components.run_view import run_view
+from ops.descriptions import OperationGroup
 from ops.registry import OperationSpec
 
 
@@ -23,7 +24,8 @@ def register(system: System) -> None:
 
 
 class OperationsPage:
-    """The catalog on the left, the runs started from this page on the right (newest on top)."""
+    """The catalog on the left, grouped as the specs say, the runs started from this page on the right (newest on
+    top)."""
 
     def __init__(self, system: System) -> None:
         self.system = system
@@ -32,10 +34,11 @@ class OperationsPage:
         specs = system.manager.registry.specs()
         with ui.element('div').classes('w-full grid grid-cols-1 lg:grid-cols-5 gap-4 items-start'):
             with ui.column().classes('lg:col-span-3 gap-4 min-w-0'):
-                docker = [spec for spec in specs if spec.name.startswith('docker_')]
-                host = [spec for spec in specs if spec not in docker]
-                for group, members in (('Docker', docker), ('Host', host)):
-                    ui.label(group).classes('text-lg font-semibold')
+                for group in OperationGroup:
+                    members = [spec for spec in specs if spec.group is group]
+                    if not members:
+                        continue
+                    ui.label(group.value).classes('text-lg font-semibold').props(f'data-group={group.value}')
                     with ui.element('div').classes('w-full grid grid-cols-1 xl:grid-cols-2 gap-3'):
                         for spec in members:
                             op_form(spec, choices, self.run)

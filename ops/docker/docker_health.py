@@ -6,6 +6,7 @@ import dataclasses
 
 from ops.adapters import Adapters
 from ops.checks import container_in_scope
+from ops.descriptions import ContainerButton, OperationGroup
 from ops.docker.calls import blocking
 from ops.params import ContainerName, StrictParams
 from ops.registry import Result, operation
@@ -27,6 +28,10 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
 @operation(
     'docker_health',
     summary='Health of one container: status, the last healthcheck probes, restart count',
+    label='Health check',
+    group=OperationGroup.CONTAINERS,
+    icon='monitor_heart',
+    container_button=ContainerButton(rank=5),
     params=Params,
     mutating=False,
     timeout=30,

@@ -6,6 +6,7 @@ import dataclasses
 
 from ops.adapters import Adapters
 from ops.checks import container_in_scope
+from ops.descriptions import ContainerButton, OperationGroup
 from ops.docker.calls import blocking
 from ops.params import ContainerName, StrictParams
 from ops.registry import Result, operation
@@ -27,6 +28,10 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
 @operation(
     'docker_inspect',
     summary='Inspect one container: image and digests, ports, mounts, networks, restarts, health',
+    label='Inspect container',
+    group=OperationGroup.CONTAINERS,
+    icon='info',
+    container_button=ContainerButton(rank=6),
     params=Params,
     mutating=False,
     timeout=30,

@@ -10,6 +10,7 @@ from pydantic import Field
 from ops.adapters import Adapters
 from ops.checks import container_in_scope
 from ops.config import parse_duration
+from ops.descriptions import ContainerButton, OperationGroup
 from ops.docker.calls import blocking
 from ops.docker.engine import Engine
 from ops.docker.loghub import LogHub, Subscription
@@ -39,6 +40,10 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
 @operation(
     'docker_logs',
     summary='The log of one container: the last lines, optionally followed live',
+    label='Container log',
+    group=OperationGroup.CONTAINERS,
+    icon='receipt_long',
+    container_button=ContainerButton(label='Save last 200 lines as a run', rank=7, arguments={'tail': 200}),
     params=Params,
     mutating=False,
     # A followed log ends itself after FOLLOW_LIMIT; the margin lets it end as a success, not a timeout.

@@ -8,6 +8,7 @@ from pydantic import model_validator
 
 from ops.adapters import Adapters
 from ops.checks import container_in_scope, stack_configured
+from ops.descriptions import ContainerButton, OperationGroup
 from ops.docker.calls import blocking, compose_of
 from ops.docker.compose import ComposeError
 from ops.docker.pulling import pull_image
@@ -55,6 +56,11 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params | 
 @operation(
     'docker_pull',
     summary="Pull the image of a container (or of a stack's service), with progress per layer",
+    label='Pull image',
+    group=OperationGroup.CONTAINERS,
+    icon='cloud_download',
+    consequence='The newest image for {target} is pulled. Running containers keep their image until recreated.',
+    container_button=ContainerButton(rank=4),
     params=Params,
     mutating=True,
     timeout=PULL_TIMEOUT,

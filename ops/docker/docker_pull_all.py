@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ops.adapters import Adapters
+from ops.descriptions import OperationGroup
 from ops.docker.calls import blocking, stacks_in_scope
 from ops.docker.engine import EngineError
 from ops.docker.labels import PROJECT_LABEL
@@ -27,6 +28,10 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'docker_pull_all',
     summary='Pull the images of every container of the configured stacks',
+    label='Pull stack images',
+    group=OperationGroup.STACKS,
+    icon='cloud_sync',
+    consequence='The images of {stacks} are pulled. Nothing is restarted.',
     params=Params,
     mutating=True,
     timeout=1800,

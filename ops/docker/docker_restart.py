@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.checks import container_in_scope
+from ops.descriptions import ContainerButton, OperationGroup
 from ops.docker.calls import blocking
 from ops.params import ContainerName, StrictParams
 from ops.registry import Result, operation
@@ -30,6 +31,11 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
 @operation(
     'docker_restart',
     summary='Restart one container',
+    label='Restart container',
+    group=OperationGroup.CONTAINERS,
+    icon='restart_alt',
+    consequence='Container {container} is stopped and started again; its service is down meanwhile.',
+    container_button=ContainerButton(rank=1),
     params=Params,
     mutating=True,
     confirm=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ops.descriptions import OperationGroup
 from ops.docker.calls import blocking
 from ops.params import NoParams
 from ops.registry import Result, operation
@@ -15,6 +16,9 @@ class Params(NoParams):
 @operation(
     'docker_status',
     summary='Containers with their state, health, image and stack',
+    label='List containers',
+    group=OperationGroup.CONTAINERS,
+    icon='view_list',
     params=Params,
     mutating=False,
     timeout=30,

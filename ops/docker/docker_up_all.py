@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ops.adapters import Adapters
+from ops.descriptions import OperationGroup
 from ops.docker.calls import compose_of, stack_lock, stacks_in_scope, up_progress
 from ops.errors import OperationFailed
 from ops.params import StackName, StrictParams
@@ -26,6 +27,13 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'docker_up_all',
     summary='Bring the configured stacks in line with their Compose files (compose up -d)',
+    label='Bring stacks up',
+    group=OperationGroup.STACKS,
+    icon='published_with_changes',
+    consequence=(
+        '`docker compose up -d` runs for {stacks}: containers whose definition or image changed are '
+        'recreated, so their services restart.'
+    ),
     params=Params,
     mutating=True,
     confirm=True,

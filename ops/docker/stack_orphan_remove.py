@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.checks import container_in_scope, stack_configured
+from ops.descriptions import OperationGroup
 from ops.docker.calls import blocking, compose_of, stack_lock
 from ops.docker.compose import ComposeError
 from ops.errors import Refused
@@ -45,6 +46,9 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
 @operation(
     'stack_orphan_remove',
     summary='Remove a container of a stack whose service is no longer in its Compose files',
+    label='Remove orphaned container',
+    group=OperationGroup.STACKS,
+    icon='delete_sweep',
     params=Params,
     mutating=True,
     confirm=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.checks import stack_configured
+from ops.descriptions import OperationGroup
 from ops.docker.calls import compose_of, stack_lock, up_progress
 from ops.docker.compose import ComposeError
 from ops.docker.pulling import pull_image
@@ -47,6 +48,9 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'stack_service_up',
     summary='Bring one service of a stack in line with its Compose file (start, create or recreate; pull first)',
+    label='Bring a service up',
+    group=OperationGroup.STACKS,
+    icon='upgrade',
     params=Params,
     mutating=True,
     confirm=True,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from ops.adapters import Adapters
+from ops.descriptions import OperationGroup
 from ops.errors import Refused
 from ops.host.request_files import read_pending, requester, write_request
 from ops.params import NoParams
@@ -29,6 +30,10 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'backup_run',
     summary='Run the host backup now (a request file for the host-owned homelab-backup unit)',
+    label='Back up now',
+    group=OperationGroup.BACKUPS,
+    icon='backup',
+    consequence='The host is asked to start its backup unit now; the backup runs on the host, not here.',
     params=Params,
     mutating=True,
     timeout=15,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from ops.config import parse_duration
+from ops.descriptions import OperationGroup
 from ops.errors import OperationFailed
 from ops.host.backup import SYSTEMD_MATCHES, BackupEvent, event_from_result, freshness, last_events, newest
 from ops.host.request_files import read_pending, read_result
@@ -29,6 +30,9 @@ class Params(NoParams):
         'Freshness of the last successful backup (fresh / stale / never / not_configured) '
         'from the journal and the host result'
     ),
+    label='Backup freshness',
+    group=OperationGroup.BACKUPS,
+    icon='history',
     params=Params,
     mutating=False,
     timeout=TIMEOUT,

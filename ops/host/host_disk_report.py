@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ops.descriptions import OperationGroup
 from ops.host.disk import docker_disk_usage, filesystems
 from ops.host.results import jsonable
 from ops.params import NoParams
@@ -18,6 +19,9 @@ class Params(NoParams):
 @operation(
     'host_disk_report',
     summary='Filesystems with their usage, and Docker disk use (images, containers, volumes, build cache)',
+    label='Disk usage',
+    group=OperationGroup.HOST,
+    icon='storage',
     params=Params,
     mutating=False,
     timeout=60,

@@ -10,6 +10,7 @@ from pydantic import Field
 from ops.adapters import Adapters
 from ops.checks import unit_allowed
 from ops.config import parse_duration
+from ops.descriptions import OperationGroup
 from ops.host.systemd_journal import JournalEntry, read_journal
 from ops.params import Since, StrictParams, UnitName
 from ops.registry import Result, operation
@@ -35,6 +36,9 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'host_journal',
     summary='The last lines of an allowlisted unit from the host journal',
+    label='Unit journal',
+    group=OperationGroup.HOST,
+    icon='article',
     params=Params,
     mutating=False,
     timeout=TIMEOUT,

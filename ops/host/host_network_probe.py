@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.checks import probe_configured
+from ops.descriptions import OperationGroup
 from ops.errors import Refused
 from ops.host.network import probe_problem, run_probe
 from ops.host.results import jsonable
@@ -29,6 +30,9 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'host_network_probe',
     summary='Run a configured network probe (ping, DNS, DNS over TLS or HTTPS, TCP or HTTP): ok, latency and detail',
+    label='Run a network probe',
+    group=OperationGroup.HOST,
+    icon='network_check',
     params=Params,
     mutating=False,
     # The longest probe timeout is 60 s; a ping that falls back to TCP may take two of them.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from ops.adapters import Adapters
+from ops.descriptions import OperationGroup
 from ops.errors import Refused
 from ops.host.request_files import read_pending, requester, write_request
 from ops.params import NoParams
@@ -29,6 +30,10 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'host_reboot',
     summary='Reboot the host (a request file for the host-owned homelab-reboot unit)',
+    label='Reboot host',
+    group=OperationGroup.HOST,
+    icon='power_settings_new',
+    consequence='The host is asked to reboot: every container, and this console, go down for a few minutes.',
     params=Params,
     mutating=True,
     confirm=True,

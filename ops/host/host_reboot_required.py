@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ops.descriptions import OperationGroup
 from ops.host.reboot import read_reboot_status
 from ops.host.results import jsonable
 from ops.params import NoParams
@@ -18,6 +19,9 @@ class Params(NoParams):
 @operation(
     'host_reboot_required',
     summary='Whether the host needs a reboot (/run/reboot-required) and the packages that asked for it',
+    label='Check whether a reboot is needed',
+    group=OperationGroup.HOST,
+    icon='pending_actions',
     params=Params,
     mutating=False,
     timeout=15,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from ops.descriptions import OperationGroup
 from ops.host.results import jsonable
 from ops.host.upgrades import read_upgrades_report
 from ops.params import NoParams
@@ -18,6 +19,9 @@ class Params(NoParams):
 @operation(
     'host_unattended_upgrades',
     summary='The last unattended-upgrades run: when, success / errors / nothing to upgrade, packages',
+    label='Last unattended upgrade',
+    group=OperationGroup.HOST,
+    icon='system_update',
     params=Params,
     mutating=False,
     timeout=30,

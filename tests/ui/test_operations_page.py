@@ -10,10 +10,12 @@ from nicegui.testing import User
 from app.auth.users import create_user
 from components.op_form import op_form
 from components.run_view import run_view
-from ops.catalog import EXPECTED
+from ops.catalog import catalog
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.waiting import wait_for_async
 from tests.ui.conftest import PASSWORD, sign_in
+
+GROUP_HEADINGS = {'Docker', 'Containers', 'Stacks', 'Host', 'Backups'}
 
 
 async def open_operations(user: User) -> None:
@@ -37,6 +39,18 @@ def run_views(user: User) -> list[run_view]:
         return []
 
 
+def group_of_each_form(user: User) -> tuple[list[str], dict[str, str]]:
+    """The group headings in page order, and for each operation's form the heading it is listed under."""
+    headings: list[str] = []
+    under: dict[str, str] = {}
+    for element in user.client.layout.descendants():
+        if isinstance(element, ui.label) and element.text in GROUP_HEADINGS:
+            headings.append(element.text)
+        elif isinstance(element, op_form):
+            under[element.spec.name] = headings[-1] if headings else ''
+    return headings, under
+
+
 async def ended(user: User, operation: str) -> run_view:
     def check() -> run_view | None:
         for view in run_views(user):
@@ -52,9 +66,9 @@ async def ended(user: User, operation: str) -> run_view:
 async def test_the_catalog_is_grouped_and_its_fields_follow_the_params_models(console, dead_engine) -> None:
     async with console(docker_host=dead_engine) as user:
         await open_operations(user)
-        await user.should_see('Docker')
+        await user.should_see('Containers')
         await user.should_see('Host')
-        assert len(user.find(op_form).elements) == EXPECTED
+        assert sorted(form.spec.name for form in user.find(op_form).elements) == catalog().names()
         logs = form(user, 'docker_logs').fields
         assert isinstance(logs['container'], ui.select)  # a choice, never free text
         assert isinstance(logs['follow'], ui.switch)
@@ -64,6 +78,19 @@ async def test_the_catalog_is_grouped_and_its_fields_follow_the_params_models(co
         assert isinstance(form(user, 'host_network_probe').fields['target'], ui.select)
         assert isinstance(form(user, 'docker_up_all').fields['stack'], ui.select)
         await user.should_see('Run an operation: its progress and output appear here.')
+
+
+async def test_each_operation_is_listed_under_its_group_stacks_ones_under_stacks(console, dead_engine) -> None:
+    """Issue 12 item 7: stack_service_up and stack_orphan_remove were listed under Host."""
+    async with console(docker_host=dead_engine) as user:
+        await open_operations(user)
+        headings, under = group_of_each_form(user)
+        assert headings == ['Containers', 'Stacks', 'Host', 'Backups']
+        assert (under['stack_service_up'], under['stack_orphan_remove']) == ('Stacks', 'Stacks')
+        assert (under['docker_up_all'], under['docker_pull_all']) == ('Stacks', 'Stacks')
+        assert (under['docker_restart'], under['docker_logs']) == ('Containers', 'Containers')
+        assert (under['host_reboot'], under['host_journal']) == ('Host', 'Host')
+        assert (under['backup_run'], under['backup_status']) == ('Backups', 'Backups')
 
 
 async def test_a_read_only_run_shows_its_state_output_and_a_toast(console, dead_engine) -> None:
@@ -102,15 +129,15 @@ async def test_a_change_asks_first_and_says_what_will_happen(console, dead_engin
     async with console(docker_host=dead_engine) as user:
         await open_operations(user)
         user.find(marker='run-backup_run').click()
-        await user.should_see('Run backup_run?', retries=50)
+        await user.should_see('Back up now?', retries=50)
         await user.should_see('The host is asked to start its backup unit now')
         await user.should_see('It runs as ui:admin and is recorded in the audit trail.')
         user.find('Cancel').click()
-        await user.should_not_see('Run backup_run?', retries=50)
+        await user.should_not_see('Back up now?', retries=50)
         assert not run_views(user), 'nothing ran'
 
         user.find(marker='run-backup_run').click()
-        await user.should_see('Run backup_run?', retries=50)
+        await user.should_see('Back up now?', retries=50)
         user.find(marker='confirm-run').click()
         view = await ended(user, 'backup_run')
         assert view.state in {'succeeded', 'failed'}

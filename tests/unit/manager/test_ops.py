@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import Field
 
 from ops.adapters import Adapters
+from ops.descriptions import OperationGroup
 from ops.errors import Refused
 from ops.params import ContainerName, NoParams, StrictParams
 from ops.proc import run_process
@@ -25,7 +26,16 @@ class Echo(StrictParams):
     times: Annotated[int, Field(ge=1, le=5)] = 1
 
 
-@operation('test_echo', summary='say something', params=Echo, mutating=False, timeout=5, registry=TEST_CATALOG)
+@operation(
+    'test_echo',
+    summary='say something',
+    label='Say something',
+    group=OperationGroup.CONTAINERS,
+    params=Echo,
+    mutating=False,
+    timeout=5,
+    registry=TEST_CATALOG,
+)
 async def echo(params: Echo, ctx: RunContext) -> dict[str, object]:
     for _ in range(params.times):
         ctx.log(params.text)
@@ -44,6 +54,8 @@ async def _only_known(params: Target, adapters: Adapters, mutating: bool) -> Non
 @operation(
     'test_restart',
     summary='pretend restart',
+    label='Pretend restart',
+    group=OperationGroup.CONTAINERS,
     params=Target,
     mutating=True,
     confirm=True,
@@ -67,6 +79,8 @@ class Stack(StrictParams):
 @operation(
     'test_up',
     summary='pretend compose up',
+    label='Pretend compose up',
+    group=OperationGroup.CONTAINERS,
     params=Stack,
     mutating=True,
     timeout=5,
@@ -88,6 +102,8 @@ class Slot(StrictParams):
 @operation(
     'test_busy',
     summary='hold a docker pool slot',
+    label='Hold a docker pool slot',
+    group=OperationGroup.CONTAINERS,
     params=Slot,
     mutating=False,
     timeout=5,
@@ -107,6 +123,8 @@ async def busy(params: Slot, ctx: RunContext) -> dict[str, object]:
 @operation(
     'test_hang',
     summary='a child process that never ends',
+    label='A child process that never ends',
+    group=OperationGroup.CONTAINERS,
     params=NoParams,
     mutating=False,
     timeout=1,
@@ -118,14 +136,30 @@ async def hang(params: NoParams, ctx: RunContext) -> dict[str, object]:
     return {}
 
 
-@operation('test_engine', summary='list containers', params=NoParams, mutating=False, timeout=10, registry=TEST_CATALOG)
+@operation(
+    'test_engine',
+    summary='list containers',
+    label='List containers',
+    group=OperationGroup.CONTAINERS,
+    params=NoParams,
+    mutating=False,
+    timeout=10,
+    registry=TEST_CATALOG,
+)
 async def engine(params: NoParams, ctx: RunContext) -> dict[str, object]:
     found = await asyncio.to_thread(ctx.adapters.engine.list_containers)
     return {'containers': len(found)}
 
 
 @operation(
-    'test_flood', summary='more output than is kept', params=NoParams, mutating=False, timeout=10, registry=TEST_CATALOG
+    'test_flood',
+    summary='more output than is kept',
+    label='More output than is kept',
+    group=OperationGroup.CONTAINERS,
+    params=NoParams,
+    mutating=False,
+    timeout=10,
+    registry=TEST_CATALOG,
 )
 async def flood(params: NoParams, ctx: RunContext) -> dict[str, object]:
     for i in range(2500):

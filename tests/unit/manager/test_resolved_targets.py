@@ -11,6 +11,7 @@ import pytest
 
 from ops.adapters import Adapters
 from ops.checks import resolve_container
+from ops.descriptions import OperationGroup
 from ops.docker.containers import ContainerInfo
 from ops.errors import Refused
 from ops.manager import Manager
@@ -46,6 +47,8 @@ async def _resolve(params: Target, adapters: Adapters, mutating: bool) -> Target
 @operation(
     'test_resolved_restart',
     summary='pretend restart of a resolved container',
+    label='Pretend restart of a resolved container',
+    group=OperationGroup.CONTAINERS,
     params=Target,
     mutating=True,
     timeout=5,
