@@ -31,7 +31,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
     label='Inspect container',
     group=OperationGroup.CONTAINERS,
     icon='info',
-    container_button=ContainerButton(rank=6),
+    container_button=ContainerButton(label='Inspect', rank=6),
     params=Params,
     mutating=False,
     timeout=30,

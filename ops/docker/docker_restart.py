@@ -35,7 +35,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
     group=OperationGroup.CONTAINERS,
     icon='restart_alt',
     consequence='Container {container} is stopped and started again; its service is down meanwhile.',
-    container_button=ContainerButton(rank=1),
+    container_button=ContainerButton(label='Restart', rank=1),
     params=Params,
     mutating=True,
     confirm=True,

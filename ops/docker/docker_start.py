@@ -33,7 +33,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
     group=OperationGroup.CONTAINERS,
     icon='play_circle',
     consequence='Container {container} is started with the configuration it was created with.',
-    container_button=ContainerButton(rank=3),
+    container_button=ContainerButton(label='Start', rank=3),
     params=Params,
     mutating=True,
     timeout=START_TIMEOUT,

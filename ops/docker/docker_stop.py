@@ -33,7 +33,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
     group=OperationGroup.CONTAINERS,
     icon='stop_circle',
     consequence='Container {container} is stopped; its service is down until the container is started again.',
-    container_button=ContainerButton(rank=2),
+    container_button=ContainerButton(label='Stop', rank=2),
     params=Params,
     mutating=True,
     confirm=True,
