@@ -100,8 +100,8 @@ async def test_stop_then_start_one_change_to_the_container_at_a_time(manager: Ma
     assert stopped.state is RunState.SUCCEEDED, stopped.error
     assert stopped.result is not None
     assert (stopped.result['state_before'], stopped.result['state']) == ('running', 'exited')
-    # SIGTERM is ignored: the engine kills it after the container's own stop timeout, not a fixed 10 s.
-    assert GRACE - 0.5 <= time.monotonic() - started < 9
+    # SIGTERM is ignored: the engine kills it after the container's own stop timeout (GRACE), not the default 10 s.
+    assert GRACE - 0.5 <= time.monotonic() - started < 10
     assert not running(stubborn)
 
     start = await manager.run('docker_start', {'container': stubborn}, actor='t', origin='test')
