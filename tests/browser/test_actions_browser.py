@@ -15,8 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import PASSWORD, sign_in
-from tests.browser.test_operations_browser import FLAKY, dark
+from tests.helpers.browser_pages import FLAKY, PASSWORD, dark, sign_in
 from tests.helpers.console import REPO, Console, create_user, running_console
 from tests.helpers.rig import require_dev_stack
 

@@ -9,8 +9,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import shows, sign_in
-from tests.browser.test_logs_browser import dark
+from tests.helpers.browser_pages import dark, shows, sign_in
 from tests.helpers.console import Console
 
 

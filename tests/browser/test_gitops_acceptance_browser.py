@@ -11,8 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import PASSWORD, sign_in
-from tests.browser.test_operations_browser import FLAKY
+from tests.helpers.browser_pages import FLAKY, PASSWORD, sign_in
 from tests.helpers.console import create_user, running_console
 from tests.helpers.dev_repo import WEB, create_token, dev_drift, dev_repo, journal_tells, summary
 from tests.helpers.docker_ops import docker_client

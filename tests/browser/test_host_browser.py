@@ -10,7 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import sign_in
+from tests.helpers.browser_pages import sign_in
 from tests.helpers.console import Console
 
 # The navigation drawer slides away below Quasar's breakpoint; the picture waits until it is out of view.

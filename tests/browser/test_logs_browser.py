@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import shows, sign_in
+from tests.helpers.browser_pages import dark, shows, sign_in
 from tests.helpers.console import Console
 from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique
 
@@ -68,17 +68,6 @@ def round_trip(browser: WebDriver) -> float:
     started = time.monotonic()
     browser.execute_script('return performance.now()')
     return time.monotonic() - started
-
-
-def dark(browser: WebDriver, wait: WebDriverWait[WebDriver]) -> None:
-    browser.find_element(By.CSS_SELECTOR, '[data-testid=dark-toggle]').click()
-    wait.until(lambda d: 'body--dark' in (d.find_element(By.TAG_NAME, 'body').get_attribute('class') or ''))
-    wait.until(
-        lambda d: d.execute_script(
-            'const c = getComputedStyle(document.querySelector("[data-nav=Logs]")).color.match(/\\d+/g);'
-            'return c && Number(c[0]) > 200;'
-        )
-    )
 
 
 def test_the_loggers_lines_appear_live_as_text(browser: WebDriver, console: Console, artifacts: Path) -> None:

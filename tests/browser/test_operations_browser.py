@@ -9,12 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import PASSWORD, sign_in
+from tests.helpers.browser_pages import FLAKY, PASSWORD, dark, sign_in
 from tests.helpers.console import Console, create_user, running_console
 from tests.helpers.docker_ops import (
     APP_REPOSITORY,
@@ -27,8 +26,6 @@ from tests.helpers.docker_ops import (
     unique,
 )
 from tests.helpers.rig import require_dev_stack
-
-FLAKY = (NoSuchElementException, StaleElementReferenceException)
 
 
 @dataclass
@@ -117,15 +114,3 @@ def choose(browser: WebDriver, field: str, option: str) -> None:
 def all_full(driver: WebDriver) -> bool:
     bars = driver.find_elements(By.CSS_SELECTOR, '[data-run] [data-progress] .q-linear-progress')
     return bool(bars) and all(bar.get_attribute('data-percent') == '100' for bar in bars)
-
-
-def dark(browser: WebDriver, wait: WebDriverWait[WebDriver]) -> None:
-    """Switch to dark mode and wait until Quasar's colour fade is over."""
-    browser.find_element(By.CSS_SELECTOR, '[data-testid=dark-toggle]').click()
-    wait.until(lambda d: 'body--dark' in (d.find_element(By.TAG_NAME, 'body').get_attribute('class') or ''))
-    wait.until(
-        lambda d: d.execute_script(
-            'const c = getComputedStyle(document.querySelector("[data-nav=Logs]")).color.match(/\\d+/g);'
-            'return c && Number(c[0]) > 200;'
-        )
-    )

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import shows, sign_in
+from tests.helpers.browser_pages import shows, sign_in
 from tests.helpers.console import Console
 
 WEB = 'homelab-dev-web-1'

@@ -10,8 +10,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import PASSWORD, sign_in
-from tests.browser.test_operations_browser import FLAKY
+from tests.helpers.browser_pages import FLAKY, PASSWORD, sign_in
 from tests.helpers.prod_stack import PROD_IMAGE, build_prod_image, prod_stack
 from tests.helpers.rig import require_dev_stack
 

@@ -18,8 +18,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import PASSWORD, sign_in, start_chromium
-from tests.browser.test_operations_browser import FLAKY
+from tests.helpers.browser_pages import FLAKY, PASSWORD, sign_in
+from tests.helpers.chromium import start_chromium
 from tests.helpers.console import Console, create_user, running_console
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.tls_proxy import DOC_NAME, TlsProxy, tls_nginx

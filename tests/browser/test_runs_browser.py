@@ -8,8 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import sign_in
-from tests.browser.test_operations_browser import FLAKY, dark
+from tests.helpers.browser_pages import FLAKY, dark, sign_in
 from tests.helpers.console import Console
 
 

@@ -15,7 +15,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from app.auth.sessions import COOKIE
-from tests.browser.conftest import PASSWORD, sign_in
+from tests.helpers.browser_pages import PASSWORD, sign_in
 from tests.helpers.console import Console
 
 PAGE_TITLE = (By.CSS_SELECTOR, '[data-testid=page-title]')

@@ -11,7 +11,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.browser.conftest import sign_in
+from tests.helpers.browser_pages import sign_in
 from tests.helpers.console import HOMELAB, REPO, Console
 
 

@@ -16,13 +16,13 @@ from ops.manager import Manager
 from ops.store.db import open_store
 from ops.store.models import Run
 from ops.store.owners import OwnerLock
-from tests.unit.manager.test_ops import TEST_CATALOG
+from tests.helpers.practice_catalog import Rehearsal, practice_catalog
 
 
 async def main(data: Path) -> None:
     await open_store(data / 'homelab.sqlite3')
     adapters = Adapters(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
-    manager = Manager(adapters, owner=OwnerLock(data / 'state' / 'owners'), registry=TEST_CATALOG)
+    manager = Manager(adapters, owner=OwnerLock(data / 'state' / 'owners'), registry=practice_catalog(Rehearsal()))
     handle = await manager.submit('test_restart', {'container': 'web'}, actor='cli:victim', origin='cli')
     while (await Run.get(id=handle.run_id)).state != 'running':
         await asyncio.sleep(0.01)

@@ -31,8 +31,8 @@ from app.system import build_adapters
 from ops.config import HomelabConfig
 from ops.docker.compose import ComposeError
 from ops.docker.engine import Engine, EngineUnavailable
-from tests.browser.conftest import browser as browser  # the Chromium fixture
-from tests.browser.conftest import sign_in
+from tests.helpers.browser_pages import sign_in
+from tests.helpers.chromium import browser as browser  # the Chromium fixture
 from tests.helpers.console import HOMELAB, REPO, create_user, running_console
 from tests.helpers.docker_ops import BASE_IMAGE, unique, write_stack
 from tests.helpers.rig import require_engine

@@ -1,15 +1,20 @@
+"""UI-test fixtures: the real app in NiceGUI's user simulation, signed in or not, and the throttle's clock."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import pytest
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
 
+from app.auth import throttle
+from tests.helpers.login_page import Clock
+from tests.helpers.signed_in import sign_in_as_admin
+
 MAIN = Path(__file__).resolve().parents[2] / 'app' / 'main.py'
-PASSWORD = 'correct horse battery staple'
 
 
 @pytest.fixture
@@ -27,20 +32,27 @@ def console(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Ab
     return start
 
 
-async def sign_in(user: User, username: str = 'admin', password: str = PASSWORD) -> None:
-    await user.open('/login')
-    user.find('User name').type(username)
-    user.find('Password').type(password)
-    user.find('Sign in').click()
+@pytest.fixture
+def signed_in_console(
+    console: Callable[..., AbstractAsyncContextManager[User]],
+) -> Callable[..., AbstractAsyncContextManager[User]]:
+    """Like `console`, with the admin user created and signed in: the user starts on the Overview."""
+
+    @asynccontextmanager
+    async def start(*, docker_host: str | None = None) -> AsyncIterator[User]:
+        async with console(docker_host=docker_host) as user:
+            await sign_in_as_admin(user)
+            yield user
+
+    return start
 
 
-async def sign_out(user: User) -> None:
-    """What the menu's Sign out sends: a same-origin form POST carrying the session cookie."""
-    base = str(user.http_client.base_url).rstrip('/')
-    response = await user.http_client.post('/logout', headers={'Origin': base}, follow_redirects=False)
-    assert response.status_code == 303 and response.headers['location'] == '/login', response.text
-    # The open page of that session is sent to /login at once; wait for it so it cannot race what comes next.
-    await user.should_see('Sign in', retries=50)
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The sign-in throttle's clock, moved by the test (`clock.now += ...`)."""
+    fake = Clock()
+    monkeypatch.setattr(throttle, 'clock', fake, raising=False)
+    return fake
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from app.auth.users import create_user
 from components.action_board import action_board
 from components.action_card import action_card
 from components.action_history import action_history
@@ -25,7 +24,6 @@ from ops.world.desired import StackWant
 from ops.world.drift import Drift
 from ops.world.supervisor import StackReport
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in
 
 HOSTILE = '<script>alert("x")</script><b>bold</b>'
 PLAN: dict[str, Any] = {
@@ -73,12 +71,6 @@ async def superseded() -> Action:
     )
 
 
-async def open_actions(user: User) -> None:
-    await create_user('admin', PASSWORD)
-    await sign_in(user)
-    await user.should_see('Containers', retries=50)
-
-
 def board(user: User) -> action_board:
     return cast(action_board, user.find(action_board).elements.pop())
 
@@ -104,9 +96,8 @@ async def history_state(user: User, action_id: int, state: str) -> dict[str, Any
     return found
 
 
-async def test_a_pending_action_shows_its_plan_and_a_refused_run_ends_failed(console, dead_engine) -> None:
-    async with console(docker_host=dead_engine) as user:
-        await open_actions(user)
+async def test_a_pending_action_shows_its_plan_and_a_refused_run_ends_failed(signed_in_console, dead_engine) -> None:
+    async with signed_in_console(docker_host=dead_engine) as user:
         action = await pending(detail=f'ghost-web-1 is exited {HOSTILE}')
         old = await superseded()
         await user.open('/actions')
@@ -136,9 +127,8 @@ async def test_a_pending_action_shows_its_plan_and_a_refused_run_ends_failed(con
         await user.should_see('Nothing to decide: no action is waiting for approval.')
 
 
-async def test_approving_what_was_approved_elsewhere_says_it_is_not_pending(console, dead_engine) -> None:
-    async with console(docker_host=dead_engine) as user:
-        await open_actions(user)
+async def test_approving_what_was_approved_elsewhere_says_it_is_not_pending(signed_in_console, dead_engine) -> None:
+    async with signed_in_console(docker_host=dead_engine) as user:
         action = await pending()
         await user.open('/actions')
         await user.should_see('Start web', retries=50)
@@ -154,9 +144,8 @@ async def test_approving_what_was_approved_elsewhere_says_it_is_not_pending(cons
         assert refused == 1
 
 
-async def test_reject_asks_why_and_moves_the_action_to_the_history(console, dead_engine) -> None:
-    async with console(docker_host=dead_engine) as user:
-        await open_actions(user)
+async def test_reject_asks_why_and_moves_the_action_to_the_history(signed_in_console, dead_engine) -> None:
+    async with signed_in_console(docker_host=dead_engine) as user:
         action = await pending()
         await user.open('/actions')
         await user.should_see('Start web', retries=50)
@@ -173,13 +162,12 @@ async def test_reject_asks_why_and_moves_the_action_to_the_history(console, dead
 
 
 async def test_drift_per_stack_and_the_overviews_live_pending_count(
-    console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signed_in_console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = tmp_path / 'homelab.toml'
     config.write_text('[stacks.media]\nfiles = ["media/compose.yml"]\n\n[stacks.broken]\nfiles = ["nope.yml"]\n')
     monkeypatch.setenv('HOMELAB_CONFIG', str(config))
-    async with console(docker_host=dead_engine) as user:
-        await open_actions(user)
+    async with signed_in_console(docker_host=dead_engine) as user:
         # A configured stack without containers keeps its card on the Overview, with its drift badges.
         badges = await wait_for_async(lambda: _badges(user, 'media'), timeout=10, what='media badges')
         assert badges == {'unchecked'}

@@ -14,9 +14,8 @@ from nicegui.testing import User
 from components.audit_table import audit_table
 from ops.store.history import audit_csv
 from ops.store.models import AuditEvent
+from tests.helpers.operations_page import ended, form, open_operations, run_from_operations
 from tests.helpers.waiting import wait_for_async
-from tests.ui.test_operations_page import ended, form, open_operations
-from tests.ui.test_runs_pages import run_from_operations
 
 
 def events_shown(user: User) -> list[dict[str, Any]]:

@@ -10,10 +10,8 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from app.auth.users import create_user
 from tests.helpers.journal_files import require_journal_tools, service_line, write_journal
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in
 
 
 def a_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str) -> None:
@@ -27,10 +25,6 @@ def a_host(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str) -> None
 
 
 async def backup_chip(user: User) -> ui.chip:
-    await create_user('admin', PASSWORD)
-    await sign_in(user)
-    await user.should_see('Containers', retries=50)
-
     def chip() -> ui.chip | None:
         found = [el for el in user.find(ui.chip).elements if str(el.props.get('data-signal', '')).startswith('backup:')]
         return cast(ui.chip, found[0]) if found else None
@@ -39,11 +33,11 @@ async def backup_chip(user: User) -> ui.chip:
 
 
 async def test_without_a_backup_section_the_chip_is_neutral(
-    console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signed_in_console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     require_journal_tools()
     a_host(tmp_path, monkeypatch, '[journal]\nunits = ["nginx.service"]\n')
-    async with console(docker_host=dead_engine) as user:
+    async with signed_in_console(docker_host=dead_engine) as user:
         chip = await backup_chip(user)
         assert chip.text == 'Backups not configured'
         assert chip.props['data-signal'] == 'backup:off'
@@ -51,11 +45,11 @@ async def test_without_a_backup_section_the_chip_is_neutral(
 
 
 async def test_a_configured_backup_that_never_ran_is_red(
-    console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signed_in_console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     require_journal_tools()
     a_host(tmp_path, monkeypatch, '[backup]\nunit = "restic-backup.service"\nmax_age = "26h"\n')
-    async with console(docker_host=dead_engine) as user:
+    async with signed_in_console(docker_host=dead_engine) as user:
         chip = await backup_chip(user)
         assert chip.text == 'No backup yet'
         assert chip.props['data-signal'] == 'backup:bad'

@@ -7,9 +7,7 @@ import uuid
 from urllib.parse import quote
 
 import docker.errors
-from nicegui.testing import User
 
-from app.auth.users import create_user
 from components.container_badges import container_badges
 from components.log_pane import log_pane
 from ops.masking import HIDDEN
@@ -17,19 +15,11 @@ from ops.store.models import Run
 from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique
 from tests.helpers.rig import require_dev_stack, require_engine
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in
 
 
-async def signed_in(user: User) -> None:
-    await create_user('admin', PASSWORD)
-    await sign_in(user)
-    await user.should_see('Containers', retries=50)
-
-
-async def test_the_page_summarises_a_container_and_follows_its_log(console) -> None:
+async def test_the_page_summarises_a_container_and_follows_its_log(signed_in_console) -> None:
     require_dev_stack()
-    async with console() as user:
-        await signed_in(user)
+    async with signed_in_console() as user:
         await user.open('/containers/homelab-dev-sick-1')
         await user.should_see('homelab-dev-sick-1')
         await user.should_see('busybox:1.36')
@@ -43,10 +33,9 @@ async def test_the_page_summarises_a_container_and_follows_its_log(console) -> N
         await wait_for_async(lambda: 'sick: up' in pane.visible_text(), timeout=20, what='the log of sick')
 
 
-async def test_a_restart_asks_first_and_runs_through_the_manager_as_the_signed_in_user(console) -> None:
+async def test_a_restart_asks_first_and_runs_through_the_manager_as_the_signed_in_user(signed_in_console) -> None:
     require_dev_stack()
-    async with console() as user:
-        await signed_in(user)
+    async with signed_in_console() as user:
         await user.open('/containers/homelab-dev-web-1')
         await user.should_see('Restart')
         user.find(marker='docker_restart').click()
@@ -62,10 +51,9 @@ async def test_a_restart_asks_first_and_runs_through_the_manager_as_the_signed_i
         assert (run.actor, run.origin, run.state) == ('ui:admin', 'ui', 'succeeded')
 
 
-async def test_an_unknown_or_hostile_name_says_no_such_container(console) -> None:
+async def test_an_unknown_or_hostile_name_says_no_such_container(signed_in_console) -> None:
     require_dev_stack()
-    async with console() as user:
-        await signed_in(user)
+    async with signed_in_console() as user:
         await user.open('/containers/no-such-thing-here')
         await user.should_see('No such container')
         await user.should_see('no-such-thing-here')
@@ -74,7 +62,7 @@ async def test_an_unknown_or_hostile_name_says_no_such_container(console) -> Non
         await user.should_see('<img src=x onerror=alert(1)>')  # shown as text
 
 
-async def test_the_environment_shows_secret_names_with_their_values_masked(console) -> None:
+async def test_the_environment_shows_secret_names_with_their_values_masked(signed_in_console) -> None:
     require_engine()
     secret = f'hl-page-secret-{uuid.uuid4().hex}'
     name = unique()
@@ -87,8 +75,7 @@ async def test_the_environment_shows_secret_names_with_their_values_masked(conso
         labels={'homelab.test': 'true'},
     )
     try:
-        async with console() as user:
-            await signed_in(user)
+        async with signed_in_console() as user:
             await user.open(f'/containers/{name}')
             await user.should_see('Environment')
             await user.should_see('DB_PASSWORD')
@@ -105,7 +92,7 @@ async def test_the_environment_shows_secret_names_with_their_values_masked(conso
         client.close()
 
 
-async def test_removing_another_container_does_not_mark_this_one_removed(console, monkeypatch) -> None:
+async def test_removing_another_container_does_not_mark_this_one_removed(signed_in_console, monkeypatch) -> None:
     """A removal event names only the removed container's id: the page of another container stays as it is."""
     require_engine()
     shown: list[str] = []
@@ -122,8 +109,7 @@ async def test_removing_another_container_does_not_mark_this_one_removed(console
     for name in (ours, other):
         client.containers.run(BASE_IMAGE, ['sleep', '300'], name=name, detach=True, labels={'homelab.test': 'true'})
     try:
-        async with console() as user:
-            await signed_in(user)
+        async with signed_in_console() as user:
             await user.open(f'/containers/{ours}')
             await wait_for_async(lambda: shown[-1:] == ['running'], timeout=20, what='our container running')
             # The engine reports the other container's removal before our container's stop, and the page hears them

@@ -8,54 +8,18 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
-from app.auth.users import create_user
 from ops.store.models import Run
-from tests.helpers.journal_files import service_line, write_journal
-from tests.helpers.loopback_servers import closed_port, tcp_server
+from tests.helpers.host_world import HOSTILE, UNIT, host_world
+from tests.helpers.loopback_servers import tcp_server
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in
-
-UNIT = 'restic-backup.service'
-HOSTILE = '<b>bold</b><script>alert(1)</script>'
-
-
-def host_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, open_port: int) -> Path:
-    """A host root with a reboot flag, an upgrades log and a journal; a config naming a unit and two probes."""
-    root = tmp_path / 'host'
-    (root / 'run').mkdir(parents=True)
-    (root / 'run' / 'reboot-required').write_text('*** System restart required ***\n')
-    (root / 'run' / 'reboot-required.pkgs').write_text(f'linux-image-amd64\n{HOSTILE}\n')
-    log_dir = root / 'var' / 'log' / 'unattended-upgrades'
-    log_dir.mkdir(parents=True)
-    (log_dir / 'unattended-upgrades.log').write_text(
-        '2026-11-20 06:25:11,123 INFO Starting unattended upgrades script\n'
-        '2026-11-20 06:25:40,001 INFO Packages that will be upgraded: openssl libssl3\n'
-        '2026-11-20 06:26:02,500 INFO All upgrades installed\n'
-    )
-    write_journal(
-        root / 'var' / 'log' / 'journal',
-        [service_line(UNIT, 'snapshot 1a2b saved', ago=120), service_line(UNIT, f'note {HOSTILE}', ago=60)],
-    )
-    config = tmp_path / 'homelab.toml'
-    config.write_text(
-        f'[journal]\nunits = ["{UNIT}"]\n\n'
-        f'[probes.nas]\nkind = "tcp"\ntarget = "127.0.0.1"\nport = {open_port}\ntimeout = 2\n\n'
-        f'[probes.printer]\nkind = "tcp"\ntarget = "127.0.0.1"\nport = {closed_port()}\ntimeout = 2\n'
-    )
-    monkeypatch.setenv('HOMELAB_HOST_ROOT', str(root))
-    monkeypatch.setenv('HOMELAB_CONFIG', str(config))
-    return root
 
 
 async def test_host_page_shows_disk_trends_reboot_upgrades_and_probes(
-    console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signed_in_console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with tcp_server() as port:
         host_world(tmp_path, monkeypatch, open_port=port)
-        async with console(docker_host=dead_engine) as user:
-            await create_user('admin', PASSWORD)
-            await sign_in(user)
-            await user.should_see('Containers', retries=50)
+        async with signed_in_console(docker_host=dead_engine) as user:
             await user.open('/host')
             await user.should_see('Reboot required', retries=50)
             await user.should_see('linux-image-amd64')
@@ -79,14 +43,11 @@ async def test_host_page_shows_disk_trends_reboot_upgrades_and_probes(
 
 
 async def test_journal_reads_are_audited_runs_shown_as_text(
-    console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signed_in_console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with tcp_server() as port:
         host_world(tmp_path, monkeypatch, open_port=port)
-        async with console(docker_host=dead_engine) as user:
-            await create_user('admin', PASSWORD)
-            await sign_in(user)
-            await user.should_see('Containers', retries=50)
+        async with signed_in_console(docker_host=dead_engine) as user:
             await user.open('/host')
             user.find(kind=ui.button, content='Show').click()
             await user.should_see('2 entries', retries=100)

@@ -10,11 +10,9 @@ from nicegui import Client, ui
 from nicegui.testing import User
 
 from app.auth.live_session import REFUSED
-from app.auth.users import create_user
 from ops.store.access import LoginSession
 from ops.store.models import AuditEvent, Run
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import sign_in
 
 
 def socket_click(element: ui.element) -> dict[str, Any]:
@@ -33,16 +31,13 @@ async def refusals() -> int:
 
 
 async def open_operations(user: User) -> tuple[Client, ui.element]:
-    await sign_in(user)
-    await user.should_see('Containers', retries=50)
     client = await user.open('/operations')
     [run] = user.find(marker='run-backup_run').elements
     return client, run
 
 
-async def test_an_expired_session_refuses_the_next_event_and_records_it_once(console, dead_engine) -> None:
-    async with console(docker_host=dead_engine) as user:
-        await create_user('admin', 'correct horse battery staple')
+async def test_an_expired_session_refuses_the_next_event_and_records_it_once(signed_in_console, dead_engine) -> None:
+    async with signed_in_console(docker_host=dead_engine) as user:
         client, run = await open_operations(user)
         long_ago = datetime.now(UTC) - timedelta(days=2)
         await LoginSession.filter(username='admin').update(last_seen_at=long_ago)  # idle for two days
@@ -60,9 +55,8 @@ async def test_an_expired_session_refuses_the_next_event_and_records_it_once(con
         assert not [e for e in await AuditEvent.all() if e.kind == 'requested']
 
 
-async def test_a_live_session_lets_the_same_event_through(console, dead_engine) -> None:
-    async with console(docker_host=dead_engine) as user:
-        await create_user('admin', 'correct horse battery staple')
+async def test_a_live_session_lets_the_same_event_through(signed_in_console, dead_engine) -> None:
+    async with signed_in_console(docker_host=dead_engine) as user:
         client, run = await open_operations(user)
         send(client, socket_click(run))
         await user.should_see(marker='confirm-run', retries=50)

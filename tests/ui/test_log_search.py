@@ -13,9 +13,9 @@ import pytest
 
 from components.log_pane import log_pane
 from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique
+from tests.helpers.logs_page import panes
 from tests.helpers.rig import require_engine
 from tests.helpers.waiting import wait_for_async
-from tests.ui.test_logs_page import panes, signed_in
 
 # Python's backtracking `re` needs about 2^25 steps to give up on this line for (a+)+$: seconds of a frozen loop.
 EVIL_LINE = 'a' * 25 + 'b'
@@ -37,11 +37,10 @@ def container_logging(*lines: str) -> Iterator[str]:
         client.close()
 
 
-async def test_a_catastrophic_filter_does_not_stall_the_console(console) -> None:
+async def test_a_catastrophic_filter_does_not_stall_the_console(signed_in_console) -> None:
     require_engine()
     with container_logging(EVIL_LINE, 'aaaa', 'plain line') as name:
-        async with console() as user:
-            await signed_in(user)
+        async with signed_in_console() as user:
             await user.open(f'/logs?container={name}')
             pane = cast(log_pane, (await wait_for_async(lambda: panes(user), timeout=10, what='a pane'))[0])
             await wait_for_async(lambda: 'plain line' in pane.visible_text(), timeout=20, what='the three lines')

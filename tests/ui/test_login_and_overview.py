@@ -11,8 +11,8 @@ from app.auth.users import create_user
 from components.container_entry import container_entry
 from ops.docker.engine import ContainerInfo
 from tests.helpers.rig import require_dev_stack
+from tests.helpers.signed_in import PASSWORD, sign_in
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in
 
 
 async def test_anonymous_visitors_are_sent_to_login_and_told_how_to_create_a_user(console, dead_engine) -> None:
@@ -35,11 +35,8 @@ async def test_a_wrong_password_is_refused_without_saying_which_part_was_wrong(c
         await user.should_see('Sign in')
 
 
-async def test_signed_in_overview_says_plainly_when_the_engine_is_unreachable(console, dead_engine) -> None:
-    async with console(docker_host=dead_engine) as user:
-        await create_user('admin', PASSWORD)
-        await sign_in(user)
-        await user.should_see('Containers', retries=50)
+async def test_signed_in_overview_says_plainly_when_the_engine_is_unreachable(signed_in_console, dead_engine) -> None:
+    async with signed_in_console(docker_host=dead_engine) as user:
         await user.should_see('Docker engine unreachable', retries=50)
         await user.should_see('the Docker socket does not exist')
         # Every page of the console is tested in its own file; the Actions page works without an engine too.
@@ -47,12 +44,9 @@ async def test_signed_in_overview_says_plainly_when_the_engine_is_unreachable(co
         await user.should_see('Nothing to decide: no action is waiting for approval.')
 
 
-async def test_overview_lists_the_real_engines_containers(console) -> None:
+async def test_overview_lists_the_real_engines_containers(signed_in_console) -> None:
     require_dev_stack()
-    async with console() as user:
-        await create_user('admin', PASSWORD)
-        await sign_in(user)
-        await user.should_see('Containers', retries=50)
+    async with signed_in_console() as user:
         web = await wait_for_async(lambda: _row(user, 'homelab-dev-web-1'), timeout=20, what='web on the Overview')
         assert (web.stack, web.service, web.state, web.image) == ('homelab-dev', 'web', 'running', 'busybox:1.36')
         await wait_for_async(

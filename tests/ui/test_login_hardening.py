@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.auth.throttle import FREE_ATTEMPTS
 from app.auth.users import create_user
 from ops.store.models import AuditEvent
-from tests.ui.conftest import PASSWORD, sign_in
+from tests.helpers.signed_in import PASSWORD, sign_in
 
 
 async def test_after_repeated_failures_even_the_right_password_is_refused_for_a_while(console, dead_engine) -> None:

@@ -8,12 +8,10 @@ from typing import cast
 from nicegui import ui
 from nicegui.testing import User
 
-from app.auth.users import create_user
-from components.log_pane import log_pane
 from components.log_slot import log_slot
+from tests.helpers.logs_page import panes
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in
 
 LOGGER = 'homelab-dev-logger-1'
 
@@ -23,25 +21,14 @@ def streams_of(container: str) -> int:
     return sum(1 for thread in threading.enumerate() if thread.name == f'logs:{container}' and thread.is_alive())
 
 
-def panes(user: User) -> list[log_pane]:
-    return [cast(log_pane, element) for element in user.find(log_pane).elements]
-
-
 def empty_picker(user: User) -> ui.select:
     """The picker of the pane just added (the one nothing is picked in yet)."""
     return next(cast(ui.select, p) for p in user.find(marker='log-picker').elements if not cast(ui.select, p).value)
 
 
-async def signed_in(user: User) -> None:
-    await create_user('admin', PASSWORD)
-    await sign_in(user)
-    await user.should_see('Containers', retries=50)
-
-
-async def test_a_pane_follows_the_logger_and_closing_it_ends_the_engine_stream(console) -> None:
+async def test_a_pane_follows_the_logger_and_closing_it_ends_the_engine_stream(signed_in_console) -> None:
     require_dev_stack()
-    async with console() as user:
-        await signed_in(user)
+    async with signed_in_console() as user:
         await user.open(f'/logs?container={LOGGER}')
         await user.should_see('Live logs')
         pane = (await wait_for_async(lambda: panes(user), timeout=10, what='a log pane'))[0]
@@ -54,10 +41,11 @@ async def test_a_pane_follows_the_logger_and_closing_it_ends_the_engine_stream(c
         await user.should_not_see(marker='close-pane')
 
 
-async def test_two_panes_of_one_container_share_one_engine_stream_and_a_stack_view_prefixes_services(console) -> None:
+async def test_two_panes_of_one_container_share_one_engine_stream_and_a_stack_view_prefixes_services(
+    signed_in_console,
+) -> None:
     require_dev_stack()
-    async with console() as user:
-        await signed_in(user)
+    async with signed_in_console() as user:
         await user.open(f'/logs?container={LOGGER}')
         await wait_for_async(lambda: panes(user), timeout=10, what='the first pane')
         user.find(marker='add-pane').click()
@@ -82,10 +70,9 @@ async def test_two_panes_of_one_container_share_one_engine_stream_and_a_stack_vi
     await wait_for_async(lambda: streams_of(LOGGER) == 0, timeout=20, what='the engine streams to close')
 
 
-async def test_an_invalid_regex_says_so(console) -> None:
+async def test_an_invalid_regex_says_so(signed_in_console) -> None:
     require_dev_stack()
-    async with console() as user:
-        await signed_in(user)
+    async with signed_in_console() as user:
         await user.open(f'/logs?container={LOGGER}')
         await wait_for_async(lambda: panes(user), timeout=10, what='a pane')
         user.find(marker='log-regex').click()
@@ -93,10 +80,9 @@ async def test_an_invalid_regex_says_so(console) -> None:
         await user.should_see('Not a valid regular expression', retries=50)
 
 
-async def test_pausing_counts_new_lines_and_resuming_shows_them(console) -> None:
+async def test_pausing_counts_new_lines_and_resuming_shows_them(signed_in_console) -> None:
     require_dev_stack()
-    async with console() as user:
-        await signed_in(user)
+    async with signed_in_console() as user:
         await user.open(f'/logs?container={LOGGER}')
         pane = (await wait_for_async(lambda: panes(user), timeout=10, what='a pane'))[0]
         await wait_for_async(lambda: pane.sent_lines > 0, timeout=20, what='first lines')

@@ -7,36 +7,13 @@ from typing import cast
 from nicegui import ui
 from nicegui.testing import User
 
-from app.auth.users import create_user
 from components.op_form import op_form
-from components.run_view import run_view
 from ops.catalog import catalog
+from tests.helpers.operations_page import ended, form, open_operations, run_views
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in
 
 GROUP_HEADINGS = {'Docker', 'Containers', 'Stacks', 'Host', 'Backups'}
-
-
-async def open_operations(user: User) -> None:
-    await create_user('admin', PASSWORD)
-    await sign_in(user)
-    await user.should_see('Containers', retries=50)
-    await user.open('/operations')
-    await user.should_see('docker_status', retries=50)
-
-
-def form(user: User, operation: str) -> op_form:
-    found = [e for e in user.find(op_form).elements if e.spec.name == operation]
-    assert found, f'no form for {operation}'
-    return found[0]
-
-
-def run_views(user: User) -> list[run_view]:
-    try:
-        return list(user.find(run_view).elements)
-    except AssertionError:  # none yet
-        return []
 
 
 def group_of_each_form(user: User) -> tuple[list[str], dict[str, str]]:
@@ -49,18 +26,6 @@ def group_of_each_form(user: User) -> tuple[list[str], dict[str, str]]:
         elif isinstance(element, op_form):
             under[element.spec.name] = headings[-1] if headings else ''
     return headings, under
-
-
-async def ended(user: User, operation: str) -> run_view:
-    def check() -> run_view | None:
-        for view in run_views(user):
-            if view.operation == operation and view.state not in {'pending', 'running'}:
-                return view
-        return None
-
-    view = await wait_for_async(check, timeout=20, what=f'{operation} to end in its run view')
-    assert view is not None
-    return view
 
 
 async def test_the_catalog_is_grouped_and_its_fields_follow_the_params_models(console, dead_engine) -> None:

@@ -12,28 +12,23 @@ from nicegui import ui
 from nicegui.element import Element
 from nicegui.testing import User
 
-from app.auth.users import create_user
 from components.container_entry import container_entry
 from components.recent_runs import recent_runs
 from components.stack_cards import stack_cards
+from tests.helpers.host_world import host_world
 from tests.helpers.loopback_servers import tcp_server
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in
-from tests.ui.test_host_page import host_world
 
 WEB = 'homelab-dev-web-1'
 
 
 async def test_signal_strip_pending_actions_and_live_recent_runs(
-    console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    signed_in_console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with tcp_server() as port:
         host_world(tmp_path, monkeypatch, open_port=port)
-        async with console(docker_host=dead_engine) as user:
-            await create_user('admin', PASSWORD)
-            await sign_in(user)
-            await user.should_see('Containers', retries=50)
+        async with signed_in_console(docker_host=dead_engine) as user:
             expected = {'reboot:warn', 'upgrades:ok', 'probe:nas:ok', 'probe:printer:bad'}
             await wait_for_async(lambda: _signals(user) >= expected, timeout=20, what='the signals')
             assert any(key.startswith('disk:') for key in _signals(user)), _signals(user)
@@ -51,12 +46,9 @@ async def test_signal_strip_pending_actions_and_live_recent_runs(
             await user.should_see('Unattended upgrades', retries=50)
 
 
-async def test_a_container_event_updates_only_that_containers_row(console) -> None:
+async def test_a_container_event_updates_only_that_containers_row(signed_in_console) -> None:
     require_dev_stack()
-    async with console() as user:
-        await create_user('admin', PASSWORD)
-        await sign_in(user)
-        await user.should_see('Containers', retries=50)
+    async with signed_in_console() as user:
         web = await wait_for_async(lambda: _entry(user, WEB), timeout=20, what='web on the Overview')
         await wait_for_async(lambda: web.info.health == 'healthy', timeout=60, what='web healthy')
         assert web.link.props['href'] == f'/containers/{WEB}'

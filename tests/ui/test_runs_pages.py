@@ -9,8 +9,8 @@ from nicegui.testing import User
 
 from components import pager
 from components.run_table import run_table
+from tests.helpers.operations_page import open_operations, run_from_operations
 from tests.helpers.waiting import wait_for_async
-from tests.ui.test_operations_page import ended, open_operations
 
 
 def runs_shown(user: User) -> list[dict[str, Any]]:
@@ -19,13 +19,6 @@ def runs_shown(user: User) -> list[dict[str, Any]]:
     except AssertionError:
         return []
     return [row for table in tables for row in table.rows]
-
-
-async def run_from_operations(user: User, operation: str) -> int:
-    await user.open('/operations')
-    await user.should_see(operation, retries=50)
-    user.find(marker=f'run-{operation}').click()
-    return (await ended(user, operation)).run_id
 
 
 async def test_a_run_appears_on_the_runs_page_and_in_its_detail(console, dead_engine) -> None:

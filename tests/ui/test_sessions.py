@@ -5,8 +5,8 @@ from __future__ import annotations
 from app.auth.sessions import COOKIE
 from app.auth.users import create_user
 from ops.store.access import LoginSession
+from tests.helpers.signed_in import PASSWORD, sign_in, sign_out
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in, sign_out
 
 
 async def test_sign_in_issues_a_new_session_id_and_sign_out_kills_it(console, dead_engine) -> None:
@@ -53,15 +53,12 @@ async def test_the_session_cookie_is_httponly_and_samesite(console, dead_engine)
         assert 'httponly' in cookie and 'samesite=lax' in cookie and 'path=/' in cookie
 
 
-async def test_an_open_page_closes_when_its_session_ends_elsewhere(console, dead_engine, monkeypatch) -> None:
+async def test_an_open_page_closes_when_its_session_ends_elsewhere(signed_in_console, dead_engine, monkeypatch) -> None:
     from app.auth import gate
     from app.auth.sessions import Sessions
 
     monkeypatch.setattr(gate, 'SESSION_RECHECK', 0.2)
-    async with console(docker_host=dead_engine) as user:
-        await create_user('admin', PASSWORD)
-        await sign_in(user)
-        await user.should_see('Containers', retries=50)
+    async with signed_in_console(docker_host=dead_engine) as user:
         assert await Sessions().end_all_of('admin', 'signed out elsewhere') == 1
         await user.should_see('Sign in', retries=100)
 

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack
 from http.cookiejar import Cookie
 
 import httpx
@@ -20,33 +18,16 @@ import pytest
 from nicegui import core, ui
 from nicegui.testing import User
 
-from app.auth import throttle, users
+from app.auth import users
 from app.auth.throttle import ADDRESS_FREE_ATTEMPTS, FREE_ATTEMPTS, USER_FREE_ATTEMPTS, USER_INTERVAL
 from app.auth.users import create_user
 from app.settings import Settings
 from ops.store.models import AuditEvent
+from tests.helpers.login_page import SIGNED_IN, error_text, fill_in, seconds, visitor
+from tests.helpers.signed_in import PASSWORD, sign_out
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_out
 
 WRONG = 'Wrong user name or password.'
-SIGNED_IN = 'signed in'
-
-
-class Clock:
-    """The throttle's clock: the attacker can wait out a 15-minute back-off in no time."""
-
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(throttle, 'clock', fake, raising=False)
-    return fake
 
 
 @pytest.fixture
@@ -61,20 +42,6 @@ def password_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(users, 'verify_password', counted)
     return checks
-
-
-@asynccontextmanager
-async def visitor(address: str) -> AsyncIterator[User]:
-    """A browser at `address` with its own connection to the running console."""
-    transport = httpx.ASGITransport(core.app, client=(address, 50_000))
-    async with httpx.AsyncClient(transport=transport, base_url='http://test') as http:
-        yield User(http)
-
-
-async def fill_in(page: User, username: str, password: str) -> None:
-    await page.open('/login')
-    page.find('User name').type(username)
-    page.find('Password').type(password)
 
 
 async def outcome(page: User) -> str:
@@ -92,20 +59,6 @@ async def try_password(page: User, username: str, password: str) -> str:
     await fill_in(page, username, password)
     page.find('Sign in').click()
     return await outcome(page)
-
-
-def error_text(page: User) -> str:
-    assert page.client is not None
-    for element in page.client.layout.descendants():
-        if isinstance(element, ui.label) and element.props.get('data-testid') == 'login-error' and element.visible:
-            return element.text
-    return ''
-
-
-def seconds(answer: str) -> float:
-    """The wait a refusal announces ('Try again in N s'), 0 when it was not a refusal."""
-    match = re.search(r'Try again in (\d+) s', answer)
-    return float(match.group(1)) if match else 0.0
 
 
 @pytest.mark.parametrize(

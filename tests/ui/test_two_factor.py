@@ -12,15 +12,14 @@ from app.auth.second_factor import enrol
 from app.auth.throttle import USER_INTERVAL
 from app.auth.users import create_user
 from ops.store.models import AuditEvent
+from tests.helpers.login_page import SIGNED_IN, error_text, fill_in, seconds, visitor
+from tests.helpers.signed_in import PASSWORD, sign_in, sign_out
 from tests.helpers.waiting import wait_for_async
-from tests.ui.conftest import PASSWORD, sign_in, sign_out
-from tests.ui.test_sign_in_attacks import SIGNED_IN, clock, error_text, fill_in, seconds, visitor
 
 CODE_FREE_FAILURES = 10  # app/auth/code_limit.py
 CODE_STEP = 'the code step is shown'
 CODE = 'Authentication code'
 NOT_VALID = 'That code is not valid (or was already used).'
-__all__ = ['clock']  # the fake throttle clock fixture
 
 
 async def enter_code(user, code: str) -> None:  # type: ignore[no-untyped-def]

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from tests.unit.test_oidc import MARK, Rig, provider, rig
-
-__all__ = ['provider', 'rig']
+from tests.helpers.oidc_rig import MARK, Rig
 
 
 async def test_a_callback_opened_in_another_browser_is_refused(rig: Rig) -> None:

@@ -17,7 +17,7 @@ from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent, Run
 from ops.store.owners import OwnerLock
 from tests.helpers.console import REPO
-from tests.unit.manager.test_ops import TEST_CATALOG
+from tests.helpers.practice_catalog import Rehearsal, practice_catalog
 
 
 async def test_sigkill_mid_run_leaves_it_interrupted_and_the_database_intact(tmp_path: Path) -> None:
@@ -48,7 +48,7 @@ async def test_sigkill_mid_run_leaves_it_interrupted_and_the_database_intact(tmp
     owner = OwnerLock(data / 'state' / 'owners')
     try:
         adapters = Adapters(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
-        manager = Manager(adapters, owner=owner, registry=TEST_CATALOG)
+        manager = Manager(adapters, owner=owner, registry=practice_catalog(Rehearsal()))
         assert await manager.recover() == 1
         run = await Run.get(id=run_id)
         assert run.state == 'interrupted'
@@ -71,7 +71,7 @@ async def test_recovery_leaves_runs_of_a_live_process_alone(tmp_path: Path) -> N
             operation='docker_pull', actor='ui:a', origin='ui', state='running', owner=other_process.token
         )
         adapters = Adapters(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
-        assert await Manager(adapters, owner=me, registry=TEST_CATALOG).recover() == 0
+        assert await Manager(adapters, owner=me, registry=practice_catalog(Rehearsal())).recover() == 0
         assert (await Run.get(id=run.id)).state == 'running'
     finally:
         other_process.release()

@@ -31,9 +31,6 @@ WORLD = [
     ContainerInfo(id='b' * 64, name=WEB_ID, stack=None, service=None, state='running', health=None, image='',
                   status='', created=0),
 ]  # fmt: skip
-REGISTRY = Registry()
-ACTED_ON: list[str] = []
-GATE = asyncio.Event()
 
 
 class Target(StrictParams):
@@ -44,46 +41,66 @@ async def _resolve(params: Target, adapters: Adapters, mutating: bool) -> Target
     return params.model_copy(update={'container': resolve_container(params.container, WORLD).id})
 
 
-@operation(
-    'test_resolved_restart',
-    summary='pretend restart of a resolved container',
-    label='Pretend restart of a resolved container',
-    group=OperationGroup.CONTAINERS,
-    params=Target,
-    mutating=True,
-    timeout=5,
-    pool='docker',
-    lock=lambda p: f'container:{p.container}',
-    check=_resolve,
-    registry=REGISTRY,
-)
-async def restart(params: Target, ctx: RunContext) -> dict[str, object]:
-    ACTED_ON.append(params.container)
-    await GATE.wait()
-    return {}
+def resolving_catalog(acted_on: list[str], gate: asyncio.Event) -> Registry:
+    """A new catalog of one operation that records what it acted on into `acted_on`, then waits for `gate`."""
+    catalog = Registry()
+
+    @operation(
+        'test_resolved_restart',
+        summary='pretend restart of a resolved container',
+        label='Pretend restart of a resolved container',
+        group=OperationGroup.CONTAINERS,
+        params=Target,
+        mutating=True,
+        timeout=5,
+        pool='docker',
+        lock=lambda p: f'container:{p.container}',
+        check=_resolve,
+        registry=catalog,
+    )
+    async def restart(params: Target, ctx: RunContext) -> dict[str, object]:
+        acted_on.append(params.container)
+        await gate.wait()
+        return {}
+
+    return catalog
 
 
 @pytest.fixture
-async def manager(tmp_path: Path, adapters: Adapters) -> AsyncIterator[Manager]:
+def acted_on() -> list[str]:
+    """The containers the handler acted on, in order."""
+    return []
+
+
+@pytest.fixture
+def gate() -> asyncio.Event:
+    """The handler waits for it: a test sets it."""
+    return asyncio.Event()
+
+
+@pytest.fixture
+async def manager(
+    tmp_path: Path, adapters: Adapters, acted_on: list[str], gate: asyncio.Event
+) -> AsyncIterator[Manager]:
     await open_store(tmp_path / 'data' / 'homelab.sqlite3')
     owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
-    mgr = Manager(adapters, owner=owner, registry=REGISTRY)
-    ACTED_ON.clear()
-    GATE.clear()
+    mgr = Manager(adapters, owner=owner, registry=resolving_catalog(acted_on, gate))
     try:
         yield mgr
     finally:
-        GATE.set()
+        gate.set()
         await mgr.shutdown()
         owner.release()
         await close_store()
 
 
-async def test_the_handler_acts_on_the_resolved_id_and_the_records_keep_both(manager: Manager) -> None:
-    GATE.set()
+async def test_the_handler_acts_on_the_resolved_id_and_the_records_keep_both(
+    manager: Manager, acted_on: list[str], gate: asyncio.Event
+) -> None:
+    gate.set()
     outcome = await manager.run('test_resolved_restart', {'container': 'web'}, actor='alice', origin='test')
     assert outcome.state is RunState.SUCCEEDED, outcome.error
-    assert ACTED_ON == [WEB_ID]
+    assert acted_on == [WEB_ID]
     run = await Run.get(id=outcome.run_id)
     assert run.params == {'container': 'web'}  # what was asked
     assert f"container 'web' is {WEB_ID}" in run.output
@@ -91,20 +108,24 @@ async def test_the_handler_acts_on_the_resolved_id_and_the_records_keep_both(man
     assert finished.detail['acted_on'] == {'container': WEB_ID}  # what was acted on
 
 
-async def test_a_full_id_means_that_container_even_when_another_is_named_with_it(manager: Manager) -> None:
-    GATE.set()
+async def test_a_full_id_means_that_container_even_when_another_is_named_with_it(
+    manager: Manager, acted_on: list[str], gate: asyncio.Event
+) -> None:
+    gate.set()
     outcome = await manager.run('test_resolved_restart', {'container': WEB_ID}, actor='alice', origin='test')
     assert outcome.state is RunState.SUCCEEDED, outcome.error
-    assert ACTED_ON == [WEB_ID]
+    assert acted_on == [WEB_ID]
 
 
-async def test_two_names_for_one_container_share_its_lock(manager: Manager) -> None:
+async def test_two_names_for_one_container_share_its_lock(
+    manager: Manager, acted_on: list[str], gate: asyncio.Event
+) -> None:
     first = await manager.submit('test_resolved_restart', {'container': 'web'}, actor='alice', origin='test')
     second = await manager.run('test_resolved_restart', {'container': WEB_ID[:12]}, actor='bob', origin='test')
     assert second.state is RunState.REJECTED and 'busy' in (second.error or '')
-    GATE.set()
+    gate.set()
     assert (await first.outcome()).state is RunState.SUCCEEDED
-    assert ACTED_ON == [WEB_ID]
+    assert acted_on == [WEB_ID]
 
 
 def test_references_resolve_in_the_engines_order() -> None:

@@ -11,14 +11,6 @@ from ops.manager import Manager
 from ops.runs import RunState
 from ops.store.audit import verify_chain
 from ops.store.models import AuditEvent, Run
-from tests.unit.manager.test_ops import CALLS, CONCURRENCY, GATES
-
-
-@pytest.fixture(autouse=True)
-def fresh_gates() -> None:
-    GATES.clear()
-    CALLS.clear()
-    CONCURRENCY.update(now=0, max=0)
 
 
 def alive(pid: int) -> bool:
@@ -59,54 +51,58 @@ async def test_a_run_is_audited_requested_then_finished_and_keeps_its_output(man
     ],
 )
 async def test_bad_requests_are_refused_with_a_reason_audited_and_never_run(
-    manager: Manager, operation: str, args: dict[str, str], message: str
+    manager: Manager, operation: str, args: dict[str, str], message: str, calls: dict[str, int]
 ) -> None:
     outcome = await manager.run(operation, args, actor='ui:bob', origin='ui')
     assert outcome.state is RunState.REJECTED
     assert message in (outcome.error or '')
-    assert CALLS == {}
+    assert calls == {}
     events = await AuditEvent.filter(run_id=outcome.run_id).order_by('id')
     assert events[-1].kind == 'rejected'
     assert message in events[-1].detail['error']
     assert len((await Run.get(id=outcome.run_id)).operation) <= 64
 
 
-async def test_single_flight_join_runs_the_handler_once(manager: Manager) -> None:
+async def test_single_flight_join_runs_the_handler_once(
+    manager: Manager, gates: dict[str, asyncio.Event], calls: dict[str, int]
+) -> None:
     first = await manager.submit('test_up', {'stack': 'media'}, actor='ui:a', origin='ui')
     second = await manager.submit('test_up', {'stack': 'media'}, actor='ui:b', origin='ui')
     other = await manager.submit('test_up', {'stack': 'backup'}, actor='ui:b', origin='ui')
-    GATES.setdefault('up:media', asyncio.Event()).set()
-    GATES.setdefault('up:backup', asyncio.Event()).set()
+    gates.setdefault('up:media', asyncio.Event()).set()
+    gates.setdefault('up:backup', asyncio.Event()).set()
     one, two, three = await first.outcome(), await second.outcome(), await other.outcome()
-    assert CALLS['test_up'] == 2  # media once, backup once
+    assert calls['test_up'] == 2  # media once, backup once
     assert one.state is two.state is three.state is RunState.SUCCEEDED
     assert two.joined_run_id == one.run_id
     assert await audit_kinds(second.run_id) == ['requested', 'joined', 'finished']
 
 
-async def test_single_flight_refuse_says_who_holds_the_lock(manager: Manager) -> None:
+async def test_single_flight_refuse_says_who_holds_the_lock(manager: Manager, gates: dict[str, asyncio.Event]) -> None:
     first = await manager.submit('test_restart', {'container': 'web'}, actor='ui:a', origin='ui')
     second = await manager.run('test_restart', {'container': 'web'}, actor='ui:b', origin='ui')
     assert second.state is RunState.REJECTED
     assert f'busy: run #{first.run_id}' in (second.error or '')
-    GATES['restart:web'].set()
+    gates['restart:web'].set()
     assert (await first.outcome()).state is RunState.SUCCEEDED
     again = await manager.submit('test_restart', {'container': 'web'}, actor='ui:b', origin='ui')
     assert (await again.outcome()).state is RunState.SUCCEEDED  # the lock was released
 
 
-async def test_a_pool_of_two_never_runs_three(manager: Manager) -> None:
+async def test_a_pool_of_two_never_runs_three(
+    manager: Manager, gates: dict[str, asyncio.Event], concurrency: dict[str, int]
+) -> None:
     handles = [await manager.submit('test_busy', {'n': i}, actor='t', origin='test') for i in range(6)]
     deadline = time.monotonic() + 5
-    while CONCURRENCY['now'] < 2 and time.monotonic() < deadline:
+    while concurrency['now'] < 2 and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
-    assert CONCURRENCY['now'] == 2
+    assert concurrency['now'] == 2
     states = [(await Run.get(id=h.run_id)).state for h in handles]
     assert states.count('running') == 2 and states.count('pending') == 4
-    GATES['busy'].set()
+    gates['busy'].set()
     outcomes = [await h.outcome() for h in handles]
     assert all(o.state is RunState.SUCCEEDED for o in outcomes)
-    assert CONCURRENCY['max'] == 2
+    assert concurrency['max'] == 2
 
 
 async def test_a_hanging_process_is_killed_at_the_timeout_with_no_child_left(manager: Manager) -> None:
@@ -137,18 +133,22 @@ async def test_output_is_capped_with_a_count_of_dropped_lines(manager: Manager) 
     assert len(last) < 4200 and 'more characters' in last
 
 
-async def test_cancel_ends_the_run_cancelled_and_releases_its_lock(manager: Manager) -> None:
+async def test_cancel_ends_the_run_cancelled_and_releases_its_lock(
+    manager: Manager, gates: dict[str, asyncio.Event], calls: dict[str, int]
+) -> None:
     handle = await manager.submit('test_restart', {'container': 'db'}, actor='t', origin='test')
     deadline = time.monotonic() + 5
-    while CALLS.get('test_restart') != 1 and time.monotonic() < deadline:
+    while calls.get('test_restart') != 1 and time.monotonic() < deadline:
         await asyncio.sleep(0.01)
     assert manager.cancel(handle.run_id)
     assert (await handle.outcome()).state is RunState.CANCELLED
-    GATES['restart:db'].set()
+    gates['restart:db'].set()
     assert (await manager.run('test_restart', {'container': 'db'}, actor='t', origin='test')).succeeded
 
 
-async def test_when_nothing_can_be_recorded_a_mutating_operation_is_refused(manager: Manager) -> None:
+async def test_when_nothing_can_be_recorded_a_mutating_operation_is_refused(
+    manager: Manager, calls: dict[str, int]
+) -> None:
     from tortoise import Tortoise
 
     conn = Tortoise.get_connection('default')
@@ -159,7 +159,7 @@ async def test_when_nothing_can_be_recorded_a_mutating_operation_is_refused(mana
         await conn.execute_script('PRAGMA query_only = OFF')
     assert outcome.state is RunState.REJECTED
     assert 'cannot be recorded' in (outcome.error or '')
-    assert CALLS == {}
+    assert calls == {}
 
 
 async def test_every_requested_event_has_a_final_one(manager: Manager) -> None:

@@ -1,0 +1,176 @@
+"""Operations that exist only in tests, to exercise supervision without Docker: a fresh catalog for each test."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from pydantic import Field
+
+from ops.adapters import Adapters
+from ops.descriptions import OperationGroup
+from ops.errors import Refused
+from ops.params import ContainerName, NoParams, StrictParams
+from ops.proc import run_process
+from ops.registry import Registry, operation
+from ops.run_context import RunContext
+
+
+@dataclass
+class Rehearsal:
+    """What the practice operations share with their test: gates it opens, calls and concurrency they count."""
+
+    gates: dict[str, asyncio.Event] = field(default_factory=dict)
+    calls: dict[str, int] = field(default_factory=dict)
+    concurrency: dict[str, int] = field(default_factory=lambda: {'now': 0, 'max': 0})
+
+
+class Echo(StrictParams):
+    text: Annotated[str, Field(max_length=100)]
+    times: Annotated[int, Field(ge=1, le=5)] = 1
+
+
+class Target(StrictParams):
+    container: ContainerName
+
+
+async def _only_known(params: Target, adapters: Adapters, mutating: bool) -> None:
+    if params.container not in {'web', 'db'}:
+        raise Refused(f'no container named {params.container!r}')
+
+
+class Stack(StrictParams):
+    stack: Annotated[str, Field(pattern=r'^[a-z0-9-]+$')]
+
+
+class Slot(StrictParams):
+    n: int
+
+
+def practice_catalog(rehearsal: Rehearsal) -> Registry:
+    """A new catalog of the practice operations, whose handlers wait on and count into `rehearsal`."""
+    catalog = Registry()
+    gates, calls, concurrency = rehearsal.gates, rehearsal.calls, rehearsal.concurrency
+
+    @operation(
+        'test_echo',
+        summary='say something',
+        label='Say something',
+        group=OperationGroup.CONTAINERS,
+        params=Echo,
+        mutating=False,
+        timeout=5,
+        registry=catalog,
+    )
+    async def echo(params: Echo, ctx: RunContext) -> dict[str, object]:
+        for _ in range(params.times):
+            ctx.log(params.text)
+        return {'said': params.text}
+
+    @operation(
+        'test_restart',
+        summary='pretend restart',
+        label='Pretend restart',
+        group=OperationGroup.CONTAINERS,
+        params=Target,
+        mutating=True,
+        confirm=True,
+        timeout=5,
+        pool='docker',
+        lock=lambda p: f'container:{p.container}',
+        on_busy='refuse',
+        check=_only_known,
+        registry=catalog,
+    )
+    async def restart(params: Target, ctx: RunContext) -> dict[str, object]:
+        calls['test_restart'] = calls.get('test_restart', 0) + 1
+        await gates.setdefault(f'restart:{params.container}', asyncio.Event()).wait()
+        return {'restarted': params.container}
+
+    @operation(
+        'test_up',
+        summary='pretend compose up',
+        label='Pretend compose up',
+        group=OperationGroup.CONTAINERS,
+        params=Stack,
+        mutating=True,
+        timeout=5,
+        pool='compose',
+        lock=lambda p: f'stack:{p.stack}',
+        on_busy='join',
+        registry=catalog,
+    )
+    async def up(params: Stack, ctx: RunContext) -> dict[str, object]:
+        calls['test_up'] = calls.get('test_up', 0) + 1
+        await gates.setdefault(f'up:{params.stack}', asyncio.Event()).wait()
+        return {'up': params.stack}
+
+    @operation(
+        'test_busy',
+        summary='hold a docker pool slot',
+        label='Hold a docker pool slot',
+        group=OperationGroup.CONTAINERS,
+        params=Slot,
+        mutating=False,
+        timeout=5,
+        pool='docker',
+        registry=catalog,
+    )
+    async def busy(params: Slot, ctx: RunContext) -> dict[str, object]:
+        concurrency['now'] += 1
+        concurrency['max'] = max(concurrency['max'], concurrency['now'])
+        try:
+            await gates.setdefault('busy', asyncio.Event()).wait()
+        finally:
+            concurrency['now'] -= 1
+        return {'n': params.n}
+
+    @operation(
+        'test_hang',
+        summary='a child process that never ends',
+        label='A child process that never ends',
+        group=OperationGroup.CONTAINERS,
+        params=NoParams,
+        mutating=False,
+        timeout=1,
+        registry=catalog,
+    )
+    async def hang(params: NoParams, ctx: RunContext) -> dict[str, object]:
+        # sh starts a grandchild and prints its pid, then both wait forever: the timeout must kill the whole group.
+        await run_process(
+            ['sh', '-c', 'sleep 600 & echo "child $!"; echo "shell $$"; wait'], timeout=60, on_line=ctx.log
+        )
+        return {}
+
+    @operation(
+        'test_engine',
+        summary='list containers',
+        label='List containers',
+        group=OperationGroup.CONTAINERS,
+        params=NoParams,
+        mutating=False,
+        timeout=10,
+        registry=catalog,
+    )
+    async def engine(params: NoParams, ctx: RunContext) -> dict[str, object]:
+        found = await asyncio.to_thread(ctx.adapters.engine.list_containers)
+        return {'containers': len(found)}
+
+    @operation(
+        'test_flood',
+        summary='more output than is kept',
+        label='More output than is kept',
+        group=OperationGroup.CONTAINERS,
+        params=NoParams,
+        mutating=False,
+        timeout=10,
+        registry=catalog,
+    )
+    async def flood(params: NoParams, ctx: RunContext) -> dict[str, object]:
+        for i in range(2500):
+            ctx.log(f'line {i}')
+        ctx.log('x' * 1_000_000)
+        return {}
+
+    return catalog
