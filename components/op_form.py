@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from nicegui import context, ui
+from nicegui import ui
 from nicegui.elements.mixins.value_element import ValueElement
 
+from components.listen import listen
 from components.op_choices import WorldChoices
 from ops.registry import OperationSpec
 from ops.world.observer import ContainerChange
@@ -51,8 +52,7 @@ class op_form(ui.card):
                     + (' color=warning text-color=black' if spec.mutating else '')
                 ).classes('px-3').mark(f'run-{spec.name}')
         if 'container' in self.fields:
-            unsubscribe = choices.observer.container_changed.subscribe(self._on_container_change)
-            context.client.on_delete(unsubscribe)
+            listen(choices.observer.container_changed, self._on_container_change, owner=self)
 
     def values(self) -> dict[str, Any]:
         """The arguments as the manager receives them: empty optional fields left out, whole numbers as int."""
@@ -106,7 +106,7 @@ class op_form(ui.card):
 
     def _on_container_change(self, change: ContainerChange) -> None:
         field = self.fields.get('container')
-        if not isinstance(field, ui.select) or self.is_deleted:
+        if not isinstance(field, ui.select):
             return
         options = self.choices.options('container', {}) or []
         if options != field.options:

@@ -4,12 +4,13 @@ supervisor's events; nothing polls."""
 
 from __future__ import annotations
 
-from nicegui import app, context, ui
+from nicegui import app, ui
 
 from app.system import System
 from components.action_board import action_board
 from components.action_history import action_history
 from components.frame import frame
+from components.listen import listen
 from components.stack_drift import drift_board
 from components.ticker import every
 from ops.world.actions import IN_FLIGHT, ActionUpdate
@@ -36,8 +37,7 @@ class ActionsPage:
                     self.drift = drift_board(system.supervisor, list(system.config.stacks))
         ui.label('History').classes('text-lg font-semibold')
         self.history = action_history()
-        client = context.client
-        client.on_delete(system.actions.changed.subscribe(self.changed))
+        listen(system.actions.changed, self.changed)
         every(60, self.board.tick)
 
     async def start(self) -> None:

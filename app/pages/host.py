@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from nicegui import app, background_tasks, context, ui
+from nicegui import app, background_tasks, ui
 
 from app.system import System
 from components.charts import trend_chart
@@ -12,6 +12,7 @@ from components.disk_panel import disk_panel
 from components.frame import frame
 from components.host_status import probe_list, reboot_panel, upgrades_panel
 from components.journal_viewer import journal_viewer
+from components.listen import listen
 from ops.host.disk import docker_disk_usage, filesystems
 from ops.host.host_report import HostReport
 from ops.host.network import ProbeResult
@@ -90,9 +91,8 @@ def register(system: System) -> None:
             probes.show(results, configured=len(names))
 
         show_report(system.host_signals.report)
-        client = context.client
-        client.on_delete(system.host_signals.changed.subscribe(show_report))
-        client.on_delete(system.sampler.sampled.subscribe(add_reading))
+        listen(system.host_signals.changed, show_report)
+        listen(system.sampler.sampled, add_reading)
         background_tasks.create(load_page(), name='host-page')
 
 
