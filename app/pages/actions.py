@@ -4,11 +4,12 @@ supervisor's events; nothing polls."""
 
 from __future__ import annotations
 
-from nicegui import app, ui
+from nicegui import ui
 
 from app.system import System
 from components.action_board import action_board
 from components.action_history import action_history
+from components.actor import current_actor
 from components.frame import frame
 from components.listen import listen
 from components.stack_drift import drift_board
@@ -27,7 +28,7 @@ class ActionsPage:
     """Drift on top, then the actions to decide (and under way), then the history."""
 
     def __init__(self, system: System) -> None:
-        actor = f'ui:{app.storage.user.get("username", "unknown")}'
+        actor = current_actor()
         with ui.element().classes('w-full grid grid-cols-1 xl:grid-cols-5 gap-4 items-start'):
             with ui.column().classes('w-full gap-4 min-w-0 xl:col-span-3'):
                 self.board = action_board(system.actions, system.manager, actor)

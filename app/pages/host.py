@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from nicegui import app, background_tasks, ui
+from nicegui import background_tasks, ui
 
 from app.system import System
+from components.actor import current_actor
 from components.charts import trend_chart
 from components.disk_panel import disk_panel
 from components.frame import frame
@@ -78,7 +79,7 @@ def register(system: System) -> None:
 
         async def _run_probes(names: list[str]) -> None:
             # Each probe is a run of its own: audited, and visible on the Runs page.
-            actor = str(app.storage.user.get('username', 'unknown'))
+            actor = current_actor()
             handles = [
                 await system.manager.submit('host_network_probe', {'target': name}, actor=actor, origin='ui')
                 for name in names
