@@ -46,8 +46,6 @@ class action_board(ui.column):
 
     def changed(self, update: ActionUpdate) -> None:
         """One action changed: add, move, update or drop its card, nothing else."""
-        if self.is_deleted:
-            return
         card = self.cards.get(update.action_id)
         if card is None:
             if update.state == 'pending' or update.state in IN_FLIGHT:

@@ -56,7 +56,7 @@ class chain_status(ui.card):
 
     def outdated(self) -> None:
         """Say that events were added after the last check (re-checking on every event would be waste)."""
-        if not self.is_deleted and self.button.enabled:
+        if self.button.enabled:
             self.stale.set_visibility(True)
 
     def _show(self, status: ChainStatus) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from nicegui import background_tasks, context, ui
+from nicegui import background_tasks, ui
 
 from components.badges import health_color, state_color
+from components.listen import listen
 from ops.docker.engine import ContainerInfo
 from ops.world.observer import ContainerChange, Observer
 
@@ -28,7 +29,7 @@ class container_badges(ui.row):
         info = next((c for c in observer.containers.values() if c.name == name), None)
         self._id = info.id if info is not None else None
         self._show(info)
-        context.client.on_delete(observer.container_changed.subscribe(self._changed))
+        listen(observer.container_changed, self._changed, owner=self)
 
     def _changed(self, change: ContainerChange) -> None:
         if change.info is not None and change.info.name == self._name:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from nicegui import context, ui
+from nicegui import ui
 
+from components.listen import listen
 from ops.world.observer import EngineState, Observer
 
 
@@ -22,8 +23,7 @@ class engine_banner(ui.element):
                 self.reason = ui.label().classes('text-sm opacity-80')
                 ui.label('Retrying by itself; the console keeps working.').classes('text-sm opacity-80')
         self.show(observer.engine_state)
-        unsubscribe = observer.engine_changed.subscribe(self.show)
-        context.client.on_delete(unsubscribe)
+        listen(observer.engine_changed, self.show, owner=self)
 
     def show(self, state: EngineState) -> None:
         self.set_visibility(state.reachable is False)

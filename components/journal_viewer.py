@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from nicegui import app, ui
+from nicegui import ui
 
+from components.actor import current_actor
 from ops.manager import Manager
 
 LINE_CHOICES = (50, 200, 1000)
@@ -43,7 +44,7 @@ class journal_viewer(ui.column):
             handle = await self.manager.submit(
                 'host_journal',
                 {'unit': self.unit.value, 'lines': self.lines.value},
-                actor=str(app.storage.user.get('username', 'unknown')),
+                actor=current_actor(),
                 origin='ui',
             )
             outcome = await handle.outcome()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from nicegui import context, ui
+from nicegui import ui
 from nicegui.events import ValueChangeEventArguments
 
+from components.listen import listen
 from components.log_pane import log_pane
 from ops.docker.loghub import LogHub
 from ops.world.observer import ContainerChange, Observer
@@ -44,7 +45,7 @@ class log_slot(ui.card):
                 ).tooltip('Close this pane')
             self._body = ui.column().classes('w-full h-[60vh] min-h-[18rem] gap-0 no-wrap')
         self._show(name)
-        context.client.on_delete(observer.container_changed.subscribe(self._on_change))
+        listen(observer.container_changed, self._on_change, owner=self)
 
     def _picked(self, event: ValueChangeEventArguments[str | None]) -> None:
         self._show(event.value or '')

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from nicegui import context, ui
+from nicegui import ui
 from nicegui.elements.mixins.value_element import ValueElement
 
+from components.listen import listen
 from components.op_choices import WorldChoices
 from ops.params import WorldSource, world_source
 from ops.registry import OperationSpec
@@ -57,8 +58,7 @@ class op_form(ui.card):
                     + (' color=warning text-color=black' if spec.mutating else '')
                 ).classes('px-3').mark(f'run-{spec.name}')
         if 'container' in self.fields:
-            unsubscribe = choices.observer.container_changed.subscribe(self._on_container_change)
-            context.client.on_delete(unsubscribe)
+            listen(choices.observer.container_changed, self._on_container_change, owner=self)
 
     def values(self) -> dict[str, Any]:
         """The arguments as the manager receives them: empty optional fields left out, whole numbers as int."""
@@ -111,8 +111,7 @@ class op_form(ui.card):
         self._refresh('service', self.values())
 
     def _on_container_change(self, change: ContainerChange) -> None:
-        if not self.is_deleted:
-            self._refresh('container', {})
+        self._refresh('container', {})
 
     def _refresh(self, source: WorldSource, values: dict[str, Any]) -> None:
         """New choices for the fields whose choices come from `source`; a chosen value that is gone is cleared."""

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from nicegui import context, ui
+from nicegui import ui
 
 from components.coalesced import Coalesced
+from components.listen import listen
 from ops.world.actions import ActionQueue, ActionUpdate
 
 
@@ -21,7 +22,7 @@ class pending_actions(ui.link):
             self.badge = ui.badge('…', color='grey-7').props('data-testid=pending-actions')
             self.words = ui.label('pending actions').classes('text-sm')
         self.reload()
-        context.client.on_delete(queue.changed.subscribe(self._on_change))
+        listen(queue.changed, self._on_change, owner=self)
 
     def _on_change(self, update: ActionUpdate) -> None:
         self.reload()

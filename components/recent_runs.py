@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from nicegui import context, ui
+from nicegui import ui
 
 from components.badges import run_color
 from components.coalesced import Coalesced
+from components.listen import listen
 from ops.host.host_report import age_text
 from ops.manager import Manager
 from ops.runs import RunUpdate
@@ -23,7 +24,7 @@ class recent_runs(ui.column):
         self.limit = limit
         self._refresh = Coalesced(self._load, name='recent-runs')
         self.reload()
-        context.client.on_delete(manager.run_changed.subscribe(self._on_run))
+        listen(manager.run_changed, self._on_run, owner=self)
 
     def _on_run(self, update: RunUpdate) -> None:
         self.reload()

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nicegui import background_tasks, context, ui
+from nicegui import ui
 
 from components.audit_table import audit_table
+from components.listen import listen
 from components.run_state import is_finished, run_state_badge
 from components.run_table import duration, local_time
 from components.run_view import live_context, run_view
@@ -38,13 +39,14 @@ async def run_detail(manager: Manager, run_id: int) -> None:
                 ui.label('Audit events').classes('text-base font-semibold')
                 audit_table().show(await audit_of_run(run_id))
 
-    def on_change(update: RunUpdate) -> None:
-        if update.run_id == run_id and update.state.finished and not box.is_deleted:
-            background_tasks.create(build(), name=f'run-{run_id}-detail')
+    async def on_change(update: RunUpdate) -> None:
+        if update.state.finished:
+            await build()
 
     # Subscribe first: a run that ends while the page is being built still triggers the rebuild.
-    unsubscribe = manager.run_changed.subscribe(on_change)
-    context.client.on_delete(unsubscribe)
+    stream = manager.stream(run_id)
+    if stream is not None:
+        listen(stream.changed, on_change, owner=box)
     await build()
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from nicegui import context, ui
+from nicegui import ui
 
+from components.listen import listen
 from components.run_state import state_words
 from ops.manager import Manager
 from ops.runs import RunUpdate
@@ -13,19 +14,16 @@ from ops.runs import RunUpdate
 
 def run_toasts(manager: Manager) -> None:
     """Toast each run that ends while this page is open (name, state and the reason when it did not succeed)."""
-    client = context.client
 
     def on_change(update: RunUpdate) -> None:
-        if not update.state.finished or client.is_deleted:
+        if not update.state.finished:
             return
         message = f'#{update.run_id} {update.operation} {state_words(update.state.value)}'
         if update.error and update.state.value != 'succeeded':
             message += f': {_clip(update.error, 200)}'
-        with client:
-            ui.notify(message, type=_toast_type(update.state.value), position='bottom-right')
+        ui.notify(message, type=_toast_type(update.state.value), position='bottom-right')
 
-    unsubscribe = manager.run_changed.subscribe(on_change)
-    client.on_delete(unsubscribe)
+    listen(manager.run_changed, on_change)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections import deque
 
-from nicegui import context, ui
+from nicegui import ui
 
+from components.listen import listen
 from components.run_state import is_finished, run_state_badge
 from ops.manager import Manager
 from ops.run_context import Progress, RunContext
@@ -16,7 +17,8 @@ FLUSH_SECONDS = 0.25  # output and progress reach the browser in batches, not on
 
 
 class run_view(ui.card):
-    """Follows one run through the manager's events; unsubscribes when it ends or the page goes away."""
+    """Follows one run through its own events (the manager's stream of that run); stops when it ends or the view
+    goes away."""
 
     def __init__(self, manager: Manager, run_id: int, operation: str, *, state: str = 'pending') -> None:
         super().__init__()
@@ -50,15 +52,19 @@ class run_view(ui.card):
         live = live_context(manager, run_id)
         if live is not None:
             for line in live.lines:
-                self._on_line((run_id, line))
+                self._on_line(line)
             for item in live.progress_items.values():
-                self._on_progress((run_id, item))
-        self._unsubscribe = [
-            manager.run_changed.subscribe(self._on_change),
-            manager.run_line.subscribe(self._on_line),
-            manager.run_progress.subscribe(self._on_progress),
-        ]
-        context.client.on_delete(self._stop_following)
+                self._on_progress(item)
+        stream = manager.stream(run_id)  # None: the run ended (or never ran here), nothing more will come
+        self._stops = (
+            [
+                listen(stream.changed, self._on_change, owner=self),
+                listen(stream.line, self._on_line, owner=self),
+                listen(stream.progress, self._on_progress, owner=self),
+            ]
+            if stream is not None
+            else []
+        )
         self._show_state(state, None)
 
     def finish(self, outcome: RunOutcome) -> None:
@@ -66,21 +72,17 @@ class run_view(ui.card):
         self._show_state(outcome.state.value, outcome.error)
 
     def _on_change(self, update: RunUpdate) -> None:
-        if update.run_id == self.run_id:
-            self._show_state(update.state.value, update.error)
+        self._show_state(update.state.value, update.error)
 
-    def _on_line(self, item: tuple[int, str]) -> None:
-        if item[0] != self.run_id:
-            return
+    def _on_line(self, line: str) -> None:
         if len(self._lines) == SHOWN_LINES:
             self._skipped += 1
-        self._lines.append(item[1])
+        self._lines.append(line)
         self._timer.activate()
 
-    def _on_progress(self, item: tuple[int, Progress]) -> None:
-        if item[0] == self.run_id:
-            self._progress[item[1].key] = item[1]
-            self._timer.activate()
+    def _on_progress(self, item: Progress) -> None:
+        self._progress[item.key] = item
+        self._timer.activate()
 
     def _flush(self) -> None:
         self._timer.deactivate()
@@ -126,9 +128,9 @@ class run_view(ui.card):
             ui.notify(f'run #{self.run_id} is not running any more', type='info')
 
     def _stop_following(self) -> None:
-        for unsubscribe in self._unsubscribe:
-            unsubscribe()
-        self._unsubscribe = []
+        for stop in self._stops:
+            stop()
+        self._stops = []
 
 
 def live_context(manager: Manager, run_id: int) -> RunContext | None:

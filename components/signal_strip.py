@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from nicegui import context, ui
+from nicegui import ui
 
 from components.badges import level_color
+from components.listen import listen
 from ops.host.host_report import HostReport
 from ops.host.signals import HostSignals
 
@@ -19,8 +20,7 @@ class signal_strip(ui.row):
         super().__init__(wrap=True)
         self.classes('w-full items-center gap-1').props('data-testid=signal-strip')
         self.show(signals.report)
-        unsubscribe = signals.changed.subscribe(self.show)
-        context.client.on_delete(unsubscribe)
+        listen(signals.changed, self.show, owner=self)
 
     def show(self, report: HostReport) -> None:
         """Replace the chips with the report's signals (a few times an hour at most)."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from nicegui import context, ui
+from nicegui import ui
 
 from components.container_entry import GRID, HEADINGS, container_entry
 from components.drift_badges import drift_badges
+from components.listen import listen
 from components.ticker import every
 from ops.docker.engine import ContainerInfo
 from ops.world.container_facts import ContainerFacts, ContainerFactsWatch
@@ -69,11 +70,10 @@ class stack_cards(ui.column):
             self._add(info)
         for stack in sorted(self._configured):
             self._card(stack)
-        client = context.client
-        client.on_delete(observer.container_changed.subscribe(self._on_change))
-        client.on_delete(facts.changed.subscribe(self._on_facts))
+        listen(observer.container_changed, self._on_change, owner=self)
+        listen(facts.changed, self._on_facts, owner=self)
         if supervisor is not None:
-            client.on_delete(supervisor.changed.subscribe(lambda _: self._on_drift()))
+            listen(supervisor.changed, lambda _: self._on_drift(), owner=self)
         every(60, self.tick)
 
     def tick(self) -> None:
@@ -102,7 +102,7 @@ class stack_cards(ui.column):
 
     def _on_drift(self) -> None:
         """The supervisor's picture changed: each card's badges redraw only if its stack's report changed."""
-        if self._supervisor is None or self.is_deleted:
+        if self._supervisor is None:
             return
         for stack, card in self._cards.items():
             if card.drift is not None:

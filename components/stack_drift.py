@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-from nicegui import context, ui
+from nicegui import ui
 
 from components.action_plan import ERROR_TEXT
 from components.drift_badges import NOT_CHECKED, drift_badges, drift_key, kind_badge, kind_words, settling_text
+from components.listen import listen
 from components.ticker import every
 from ops.host.host_report import age_text
 from ops.world.drift import Drift
@@ -106,13 +107,11 @@ class drift_board(ui.column):
             for name in sorted(stacks):
                 self._rows[name] = stack_drift(name, supervisor.reports.get(name), settle=supervisor.settle)
         self._summarize()
-        context.client.on_delete(supervisor.changed.subscribe(lambda _: self.refresh()))
+        listen(supervisor.changed, lambda _: self.refresh(), owner=self)
         every(30, self.tick)
 
     def refresh(self) -> None:
         """The supervisor's picture changed: update the rows whose report is another one."""
-        if self.is_deleted:
-            return
         for name, row in self._rows.items():
             row.show(self.supervisor.reports.get(name))
         self._summarize()
@@ -134,7 +133,8 @@ class drift_board(ui.column):
                 ui.notify('The engine does not answer: the last picture is kept.', type='warning')
         finally:
             self.check.props(remove='loading')
-        self.refresh()
+        if not self.is_deleted:  # the page may have gone while the check ran
+            self.refresh()
 
     def _summarize(self) -> None:
         reports = [self.supervisor.reports.get(name) for name in self._rows]

@@ -7,11 +7,11 @@ stay in memory for up to a minute. Here a page only subscribes; it is let go the
 from __future__ import annotations
 
 import asyncio
-import inspect
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
-from nicegui import app, background_tasks, context
+from nicegui import app
 
+from components.listen import listen
 from ops.bus import Event
 
 # Per event loop: a test harness may start the app again on a new loop, where the old timer no longer runs.
@@ -27,15 +27,4 @@ def every(seconds: float, callback: Callable[[], object]) -> Callable[[], None]:
         ticker = _tickers[key] = Event()
         app.timer(seconds, lambda: ticker.emit(None))
 
-    def tick(_: None) -> None:
-        result = callback()
-        if inspect.isawaitable(result):
-            background_tasks.create(_awaited(result), name='ticker')
-
-    stop = ticker.subscribe(tick)
-    context.client.on_delete(stop)
-    return stop
-
-
-async def _awaited(result: Awaitable[object]) -> None:
-    await result
+    return listen(ticker, lambda _: callback())

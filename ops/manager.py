@@ -25,8 +25,8 @@ from ops.bus import Event
 from ops.errors import Refused
 from ops.log_text import one_line
 from ops.registry import CATALOG, OperationSpec, Registry
-from ops.run_context import Progress, RunContext
-from ops.runs import RunOutcome, RunState, RunUpdate
+from ops.run_context import RunContext
+from ops.runs import RunOutcome, RunState, RunStream, RunUpdate
 from ops.store.audit import AuditLog, AuditUnavailable
 from ops.store.models import Run
 from ops.store.owners import OwnerLock
@@ -75,9 +75,8 @@ class Manager:
         self._pools = {name: asyncio.Semaphore(size) for name, size in self.pool_sizes.items()}
         self._locks: dict[str, RunHandle] = {}
         self._active: dict[int, RunHandle] = {}
+        self._streams: dict[int, RunStream] = {}  # accepted runs that have not ended yet
         self.run_changed: Event[RunUpdate] = Event()
-        self.run_line: Event[tuple[int, str]] = Event()
-        self.run_progress: Event[tuple[int, Progress]] = Event()
 
     # ---- public API -------------------------------------------------------------------------------
 
@@ -102,6 +101,7 @@ class Manager:
             log.error('refusing %s: the run cannot be recorded: %s', spec.name, err)
             return _unrecorded(spec.name, f'refused: the run cannot be recorded ({describe(err)})')
         handle = RunHandle(run_id=run.id, operation=spec.name)
+        stream = self._streams[run.id] = RunStream()
         try:
             await self.audit.append(
                 'requested',
@@ -147,8 +147,8 @@ class Manager:
             adapters=self.adapters,
             actor=run.actor,
             max_lines=self.max_lines,
-            on_line=lambda run_id, line: self.run_line.emit((run_id, line)),
-            on_progress=lambda run_id, item: self.run_progress.emit((run_id, item)),
+            on_line=lambda _, line: stream.line.emit(line),
+            on_progress=lambda _, item: stream.progress.emit(item),
         )
         handle.context = context
         for name, value in handle.acted_on.items():
@@ -171,6 +171,11 @@ class Manager:
             handle.context.cancelled.set()
         handle.task.cancel()
         return True
+
+    def stream(self, run_id: int) -> RunStream | None:
+        """The events of one run accepted here that has not ended yet (its state changes, lines and progress);
+        None once it ended, or when it was refused or never ran here."""
+        return self._streams.get(run_id)
 
     def live(self, run_id: int) -> RunContext | None:
         """The context of a run still going here (its output and progress so far), or None."""
@@ -348,16 +353,18 @@ class Manager:
         )
 
     def _publish(self, run: Run, state: RunState) -> None:
-        self.run_changed.emit(
-            RunUpdate(
-                run_id=run.id,
-                operation=run.operation,
-                state=state,
-                actor=run.actor,
-                origin=run.origin,
-                error=run.error,
-            )
+        update = RunUpdate(
+            run_id=run.id,
+            operation=run.operation,
+            state=state,
+            actor=run.actor,
+            origin=run.origin,
+            error=run.error,
         )
+        stream = self._streams.pop(run.id, None) if state.finished else self._streams.get(run.id)
+        if stream is not None:
+            stream.changed.emit(update)
+        self.run_changed.emit(update)
 
 
 def _unrecorded(operation: str, reason: str) -> RunHandle:

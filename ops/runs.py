@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+from ops.bus import Event
+from ops.run_context import Progress
 
 
 class RunState(StrEnum):
@@ -32,6 +35,15 @@ class RunUpdate:
     actor: str
     origin: str
     error: str | None = None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class RunStream:
+    """One run's own events, from its acceptance to its end: a view of that run follows these, not every run's."""
+
+    changed: Event[RunUpdate] = field(default_factory=Event)
+    line: Event[str] = field(default_factory=Event)
+    progress: Event[Progress] = field(default_factory=Event)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -4,12 +4,14 @@ supervisor's events; nothing polls."""
 
 from __future__ import annotations
 
-from nicegui import app, context, ui
+from nicegui import ui
 
 from app.system import System
 from components.action_board import action_board
 from components.action_history import action_history
+from components.actor import current_actor
 from components.frame import frame
+from components.listen import listen
 from components.stack_drift import drift_board
 from components.ticker import every
 from ops.world.actions import IN_FLIGHT, ActionUpdate
@@ -26,7 +28,7 @@ class ActionsPage:
     """Drift on top, then the actions to decide (and under way), then the history."""
 
     def __init__(self, system: System) -> None:
-        actor = f'ui:{app.storage.user.get("username", "unknown")}'
+        actor = current_actor()
         with ui.element().classes('w-full grid grid-cols-1 xl:grid-cols-5 gap-4 items-start'):
             with ui.column().classes('w-full gap-4 min-w-0 xl:col-span-3'):
                 self.board = action_board(system.actions, system.manager, actor)
@@ -36,8 +38,7 @@ class ActionsPage:
                     self.drift = drift_board(system.supervisor, list(system.config.stacks))
         ui.label('History').classes('text-lg font-semibold')
         self.history = action_history()
-        client = context.client
-        client.on_delete(system.actions.changed.subscribe(self.changed))
+        listen(system.actions.changed, self.changed)
         every(60, self.board.tick)
 
     async def start(self) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from nicegui import background_tasks, context, run, ui
+from nicegui import background_tasks, run, ui
 
 from app.system import System
 from components.audit_table import audit_table
@@ -12,8 +12,9 @@ from components.chain_status import chain_status
 from components.frame import frame
 from components.history_filter import history_filter
 from components.history_view import HistoryView
-from ops.runs import RunUpdate
+from components.listen import listen
 from ops.store.history import audit_csv, audit_for_export, audit_json
+from ops.store.models import AuditEvent
 from ops.store.queries import HistoryFilter, audit_page
 
 KINDS = [
@@ -62,11 +63,10 @@ class AuditPage(HistoryView):
                 ).mark('export-json').tooltip('Download the events of this filter as JSON')
             history_filter(self.filter_changed, operations=system.manager.registry.names(), kinds=KINDS, with_run=True)
             self.attach(audit_table(), audit_page)
-        unsubscribe = system.manager.run_changed.subscribe(self.run_changed)
-        context.client.on_delete(unsubscribe)
+        listen(system.audit.appended, self.appended)
 
-    def run_changed(self, update: RunUpdate) -> None:
-        """Every run change writes audit events; the newest page shows them as they come."""
+    def appended(self, event: AuditEvent) -> None:
+        """An event was written here (a run's, a sign-in's, an account change's): the newest page shows it."""
         self.chain.outdated()
         if self.pager.on_first_page:
             background_tasks.create(self.pager.reload(), name='audit-live')

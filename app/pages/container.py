@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from nicegui import app, run, ui
+from nicegui import run, ui
 from pydantic import TypeAdapter, ValidationError
 
 from app.system import System
+from components.actor import current_actor
 from components.container_actions import container_actions
 from components.container_badges import container_badges
 from components.container_summary import container_summary
@@ -44,9 +45,7 @@ def register(system: System) -> None:
                     container_badges(system.observer, name, on_change=refresh)
                     where = f'stack {details.stack} / service {details.service}' if details.stack else 'not in a stack'
                     ui.label(f'{where} · id {details.id[:12]}').classes('text-sm opacity-70 break-all')
-                container_actions(
-                    system.manager, name, actor=f'ui:{app.storage.user.get("username", "")}', on_done=refresh
-                )
+                container_actions(system.manager, name, actor=current_actor(), on_done=refresh)
             summary = container_summary(details)
             with ui.card().classes('w-full gap-1 p-2').props('flat bordered'):
                 ui.label('Live log').classes('font-semibold px-1')

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from nicegui import app, background_tasks, context, ui
+from nicegui import background_tasks, ui
 
 from app.system import System
+from components.actor import current_actor
 from components.charts import trend_chart
 from components.disk_panel import disk_panel
 from components.frame import frame
 from components.host_status import probe_list, reboot_panel, upgrades_panel
 from components.journal_viewer import journal_viewer
+from components.listen import listen
 from ops.host.disk import docker_disk_usage, filesystems
 from ops.host.host_report import HostReport
 from ops.host.network import ProbeResult
@@ -77,7 +79,7 @@ def register(system: System) -> None:
 
         async def _run_probes(names: list[str]) -> None:
             # Each probe is a run of its own: audited, and visible on the Runs page.
-            actor = str(app.storage.user.get('username', 'unknown'))
+            actor = current_actor()
             handles = [
                 await system.manager.submit('host_network_probe', {'target': name}, actor=actor, origin='ui')
                 for name in names
@@ -90,9 +92,8 @@ def register(system: System) -> None:
             probes.show(results, configured=len(names))
 
         show_report(system.host_signals.report)
-        client = context.client
-        client.on_delete(system.host_signals.changed.subscribe(show_report))
-        client.on_delete(system.sampler.sampled.subscribe(add_reading))
+        listen(system.host_signals.changed, show_report)
+        listen(system.sampler.sampled, add_reading)
         background_tasks.create(load_page(), name='host-page')
 
 

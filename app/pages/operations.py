@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from nicegui import app, ui
+from nicegui import ui
 
 from app.system import System
+from components.actor import current_actor
 from components.frame import frame
 from components.op_choices import WorldChoices
 from components.op_confirm import confirm_run
@@ -29,7 +30,7 @@ class OperationsPage:
 
     def __init__(self, system: System) -> None:
         self.system = system
-        self.actor = f'ui:{app.storage.user.get("username", "unknown")}'
+        self.actor = current_actor()
         choices = WorldChoices(system.observer, system.config)
         specs = system.manager.registry.specs()
         with ui.element('div').classes('w-full grid grid-cols-1 lg:grid-cols-5 gap-4 items-start'):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from nicegui import background_tasks, context, ui
+from nicegui import background_tasks, ui
 
 from app.system import System
 from components.frame import frame
 from components.history_filter import history_filter
 from components.history_view import HistoryView
+from components.listen import listen
 from components.run_detail import run_detail
 from components.run_table import run_table
 from ops.runs import RunState, RunUpdate
@@ -40,8 +41,7 @@ class RunsPage(HistoryView):
                 states=[state.value for state in RunState],
             )
             self.attach(run_table(), runs_page)
-        unsubscribe = system.manager.run_changed.subscribe(self.run_changed)
-        context.client.on_delete(unsubscribe)
+        listen(system.manager.run_changed, self.run_changed)
 
     def run_changed(self, update: RunUpdate) -> None:
         """New runs appear on the newest page; a shown run's state changes where it is."""

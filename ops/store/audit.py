@@ -13,6 +13,7 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from ops.bus import Event
 from ops.store.chain_check import (
     EMPTY,
     EVENTS_MISSING,
@@ -55,11 +56,13 @@ class AuditLog:
     With an anchor (the console's and the CLI's), appends of every process on one data directory are
     serialised by the anchor's file lock, and each commit is followed by anchoring the new head outside the
     table; an append that finds the anchored head gone first records that loss (EVENTS_MISSING).
+    `appended` tells this process's listeners (the Audit page) of each event once it is committed.
     """
 
     def __init__(self, anchor: HeadAnchor | None = None) -> None:
         self.anchor = anchor
         self._lock = asyncio.Lock()
+        self.appended: Event[AuditEvent] = Event()  # each event of this process, once it is committed
 
     async def append(
         self,
@@ -99,6 +102,7 @@ class AuditLog:
                     raise
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
             await self._anchor(event, count, 'append')
+        self.appended.emit(event)
 
     async def append_restored(self, *, actor: str, origin: str, detail: dict[str, Any]) -> AuditEvent:
         """Record a database restore at the end of the restored chain, and anchor that chain's head instead of the
@@ -114,7 +118,8 @@ class AuditLog:
             except Exception as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
             await self._anchor(event, tail.count + 1, 'restore')
-            return event
+        self.appended.emit(event)
+        return event
 
     async def _append(self, wanted: _Event) -> AuditEvent:
         async with self._serialised():
@@ -123,7 +128,8 @@ class AuditLog:
             except Exception as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
             await self._anchor(event, count, 'append')
-            return event
+        self.appended.emit(event)
+        return event
 
     @contextlib.asynccontextmanager
     async def _serialised(self) -> AsyncIterator[None]:

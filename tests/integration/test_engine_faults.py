@@ -72,8 +72,10 @@ async def test_engine_killed_mid_restart_fails_the_run_and_the_manager_recovers(
 ) -> None:
     manager, proxy = proxied
     lines: list[str] = []
-    manager.run_line.subscribe(lambda item: lines.append(item[1]))
     handle = await manager.submit('docker_restart', {'container': stubborn_container}, actor='t', origin='test')
+    stream = manager.stream(handle.run_id)  # before the run starts: it runs once this test awaits
+    assert stream is not None
+    stream.line.subscribe(lines.append)
     await wait_for_async(
         lambda: any(line.startswith('restarting') for line in lines), timeout=15, what='the restart to be under way'
     )

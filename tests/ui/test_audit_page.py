@@ -8,13 +8,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from nicegui import ui
+import httpx
+from nicegui import core, ui
 from nicegui.testing import User
 
+from app.auth.users import create_user
 from components.audit_table import audit_table
 from ops.store.history import audit_csv
 from ops.store.models import AuditEvent
 from tests.helpers.operations_page import ended, form, open_operations, run_from_operations
+from tests.helpers.signed_in import PASSWORD, sign_in
 from tests.helpers.waiting import wait_for_async
 
 
@@ -131,3 +134,21 @@ async def test_deleting_the_newest_events_shows_on_the_next_check(console, dead_
 
         await user.should_see('The newest 3 events are missing', retries=100)
         await user.should_not_see('Chain intact')
+
+
+async def test_a_sign_in_elsewhere_appears_on_the_open_audit_page(console, dead_engine) -> None:
+    async with console(docker_host=dead_engine) as user:
+        await open_operations(user)
+        await user.open('/audit')
+        await user.should_see('Chain intact', retries=100)
+        await create_user('bob', PASSWORD)
+        transport = httpx.ASGITransport(core.app, client=('192.0.2.7', 50_000))
+        async with httpx.AsyncClient(transport=transport, base_url='http://test') as http:
+            other = User(http)  # bob, in a browser of his own
+            await sign_in(other, 'bob')
+            await other.should_see('Containers', retries=50)
+            await wait_for_async(
+                lambda: any((e['kind'], e['actor']) == ('login_succeeded', 'ui:bob') for e in events_shown(user)),
+                timeout=10,
+                what="bob's sign-in on the Audit page open without a reload",
+            )

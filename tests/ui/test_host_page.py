@@ -57,7 +57,26 @@ async def test_journal_reads_are_audited_runs_shown_as_text(
             assert any(line.endswith(f'note {HOSTILE}') for line in lines)
             runs = await Run.filter(operation='host_journal')
             assert [(run.state, run.actor, run.origin, run.params['unit']) for run in runs] == [
-                ('succeeded', 'admin', 'ui', UNIT)
+                ('succeeded', 'ui:admin', 'ui', UNIT)  # the person as every page names them (issue 12 item 7)
+            ]
+
+
+async def test_runs_from_the_host_page_name_the_person_as_every_page_does(
+    signed_in_console, dead_engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with tcp_server() as port:
+        host_world(tmp_path, monkeypatch, open_port=port)
+        async with signed_in_console(docker_host=dead_engine) as user:
+            await user.open('/host')
+            user.find(kind=ui.button, content='Show').click()
+            await user.should_see('2 entries', retries=100)
+            user.find(kind=ui.button, content='Run probes now').click()
+            await wait_for_async(lambda: _probe_runs('succeeded', 2), timeout=30, what='two probe runs from the page')
+            runs = await Run.filter(origin='ui').order_by('id')
+            assert [(run.operation, run.actor) for run in runs] == [
+                ('host_journal', 'ui:admin'),
+                ('host_network_probe', 'ui:admin'),
+                ('host_network_probe', 'ui:admin'),
             ]
 
 
