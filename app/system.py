@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
+from pathlib import Path
+from typing import Literal
 
 from app.settings import Settings, prepare_data_dir
 from ops.adapters import Adapters
@@ -14,6 +15,7 @@ from ops.config import HomelabConfig
 from ops.docker.compose import Compose
 from ops.docker.engine import Engine
 from ops.docker.loghub import LogHub
+from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.manager import Manager
@@ -34,16 +36,38 @@ log = logging.getLogger(__name__)
 
 
 def build_adapters(settings: Settings, config: HomelabConfig) -> Adapters:
-    engine = Engine(os.environ.get('DOCKER_HOST') or None)
-    return Adapters(
-        engine=engine,
-        config=config,
+    """The adapters of the engine at DOCKER_HOST (the `docker_host` setting), for this data and repository."""
+    return adapters_for(
+        Engine(settings.docker_host),
+        config,
         data_dir=settings.data_dir,
         repo_dir=settings.repo_dir,
         env=settings.env,
         host_root=settings.host_root,
-        compose=Compose(docker_host=engine.base_url),  # the same engine, ssh:// included
+    )
+
+
+def adapters_for(
+    engine: Engine,
+    config: HomelabConfig,
+    *,
+    data_dir: Path,
+    repo_dir: Path,
+    env: Literal['dev', 'prod'] = 'dev',
+    host_root: Path = Path('/'),
+) -> Adapters:
+    """Everything around one engine, built once: Compose for the same engine (ssh:// included), its log hub and
+    the per-stack locks."""
+    return Adapters(
+        engine=engine,
+        compose=Compose(docker_host=engine.base_url),
         loghub=LogHub(engine),
+        stack_locks=StackLocks(),
+        config=config,
+        data_dir=data_dir,
+        repo_dir=repo_dir,
+        env=env,
+        host_root=host_root,
     )
 
 
@@ -100,8 +124,7 @@ class Core:
             await self._actions.shutdown()
         if self._manager is not None:
             await self._manager.shutdown()
-        if self.adapters.loghub is not None:
-            await self.adapters.loghub.close()
+        await self.adapters.loghub.close()
         await asyncio.to_thread(self.engine.reset)
         if self._owner is not None:
             self._owner.release()

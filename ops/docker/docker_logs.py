@@ -12,7 +12,7 @@ from ops.checks import container_in_scope
 from ops.config import parse_duration
 from ops.docker.calls import blocking
 from ops.docker.engine import Engine
-from ops.docker.loghub import LogHub, Subscription
+from ops.docker.loghub import Subscription
 from ops.docker.logstream import LogLine
 from ops.params import ContainerName, Since, StrictParams
 from ops.registry import Result, operation
@@ -56,8 +56,6 @@ async def docker_logs(params: Params, ctx: RunContext) -> Result:
             ctx.log(line.text)
         return {'container': params.container, 'lines': len(lines), 'followed': False}
     hub = ctx.adapters.loghub
-    if hub is None:
-        hub = ctx.adapters.loghub = LogHub(engine)
     # Subscribe first, then read the tail: a line written in between is in both and dropped from the live side.
     async with hub.subscribe(params.container, tail=0) as sub:
         await sub.ready()
