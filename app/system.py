@@ -1,4 +1,5 @@
-"""The composition root: builds the adapters, manager, store and observer once; starts and stops them."""
+"""The composition root: builds the adapters, manager, store, observer and what keeps its findings; starts and
+stops them."""
 
 from __future__ import annotations
 
@@ -26,11 +27,13 @@ from ops.store.chain_head import HeadAnchor
 from ops.store.db import close_store, open_store
 from ops.store.owners import OwnerLock
 from ops.world.actions import ActionQueue
+from ops.world.checkpoint import CheckpointWriter, checkpoint_path, resume_point
 from ops.world.container_facts import ContainerFactsWatch
 from ops.world.drift import Drift
 from ops.world.event_journal import EventJournal
 from ops.world.observer import Observer
 from ops.world.supervisor import Supervisor
+from ops.world.world_file import WorldFileWriter, world_path
 
 log = logging.getLogger(__name__)
 
@@ -137,7 +140,10 @@ class System(Core):
     def __init__(self, settings: Settings, config: HomelabConfig | None = None) -> None:
         super().__init__(settings, config)
         self.journal = EventJournal(settings.data_dir / 'events')
-        self.observer = Observer(self.engine, data_dir=settings.data_dir, journal=self.journal)
+        self.observer = Observer(self.engine)
+        self.world_file = WorldFileWriter(world_path(settings.data_dir), self.observer.world)
+        keep_observations(self.observer, self.journal, self.world_file)
+        self._checkpoints: CheckpointWriter | None = None
         self.container_facts = ContainerFactsWatch(self.observer)
         self.chain = ChainWatch(self.audit.anchor)  # the Audit page's incremental check of the chain
         self.sampler = HostSampler()
@@ -158,8 +164,13 @@ class System(Core):
         self.manager.run_changed.subscribe(lambda update: self.journal.append(run_record(update)))
         self.actions.changed.subscribe(lambda update: self.journal.append(update.as_record()))
         self._supervisor = Supervisor(self.adapters, self.observer, self.actions)
+        resume = await asyncio.to_thread(resume_point, self.settings.data_dir, self.journal.directory)
+        self._checkpoints = CheckpointWriter(
+            checkpoint_path(self.settings.data_dir), self.journal, start=resume.time_nano if resume else None
+        )
         self._tasks.append(asyncio.create_task(self.journal.run(), name='event-journal'))
-        self._tasks.append(asyncio.create_task(self.observer.run(), name='observer'))
+        self._tasks.append(asyncio.create_task(self.world_file.run(), name='world-file'))
+        self._tasks.append(asyncio.create_task(self.observer.run(resume), name='observer'))
         self._tasks.append(asyncio.create_task(self._supervisor.run(), name='supervisor'))
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
@@ -177,7 +188,20 @@ class System(Core):
                 await task
         self._tasks.clear()
         await self.close()
+        await self.world_file.close()
         await self.journal.close()
+        if self._checkpoints is not None:  # after the journal's last flush: never ahead of it
+            await self._checkpoints.close()
+            self._checkpoints = None
+
+
+def keep_observations(observer: Observer, journal: EventJournal, world_file: WorldFileWriter) -> None:
+    """What the observer learns goes to the event journal (whose flushes move the checkpoint on); each change of
+    the world it sees rewrites world.json."""
+    observer.learned.subscribe(journal.append)
+    observer.container_changed.subscribe(world_file.changed)
+    observer.engine_changed.subscribe(world_file.changed)
+    observer.reconciled.subscribe(world_file.changed)
 
 
 def run_record(update: RunUpdate) -> dict[str, object]:
