@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import background_tasks, context, ui
 
 from components.badges import health_color, state_color
-from ops.docker.engine import ContainerInfo
+from ops.docker.containers import ContainerInfo
 from ops.world.observer import ContainerChange, Observer
 
 

@@ -12,7 +12,7 @@ from urllib.parse import quote
 from nicegui import ui
 
 from components.badges import health_color, state_color
-from ops.docker.engine import ContainerInfo
+from ops.docker.containers import ContainerInfo
 from ops.host.host_report import age_text
 from ops.world.container_facts import ContainerFacts
 

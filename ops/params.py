@@ -6,15 +6,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from ops.config import ProbeName, StackName, UnitName
-
 # Docker container names: what the engine itself accepts ([a-zA-Z0-9][a-zA-Z0-9_.-]+), or a 12-64 hex id.
 ContainerName = Annotated[str, StringConstraints(pattern=r'^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,127}$')]
 ServiceName = Annotated[str, StringConstraints(pattern=r'^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$')]
 # docker logs --since: a unix timestamp, or a relative duration like 10m / 2h.
 Since = Annotated[str, StringConstraints(pattern=r'^(\d{1,10}|\d{1,6}[smhd])$')]
-
-__all__ = ['ContainerName', 'NoParams', 'ProbeName', 'ServiceName', 'Since', 'StackName', 'StrictParams', 'UnitName']
 
 
 class StrictParams(BaseModel):

@@ -8,11 +8,12 @@ from pydantic import model_validator
 
 from ops.adapters import Adapters
 from ops.checks import container_in_scope, stack_configured
+from ops.config import StackName
 from ops.docker.calls import blocking
 from ops.docker.compose import ComposeError
 from ops.docker.pulling import pull_image
 from ops.errors import OperationFailed, Refused
-from ops.params import ContainerName, ServiceName, StackName, StrictParams
+from ops.params import ContainerName, ServiceName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from ops.adapters import Adapters
+from ops.config import StackName
 from ops.docker.calls import blocking, stacks_in_scope
 from ops.docker.engine import EngineError
 from ops.docker.labels import PROJECT_LABEL
 from ops.docker.pulling import pull_image
 from ops.errors import OperationFailed
-from ops.params import StackName, StrictParams
+from ops.params import StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
 

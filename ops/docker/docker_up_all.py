@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from ops.adapters import Adapters
+from ops.config import StackName
 from ops.docker.calls import stacks_in_scope, up_progress
 from ops.errors import OperationFailed
-from ops.params import StackName, StrictParams
+from ops.params import StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.checks import container_in_scope, stack_configured
+from ops.config import StackName
 from ops.docker.calls import blocking
 from ops.docker.compose import ComposeError
 from ops.errors import Refused
-from ops.params import ContainerName, StackName, StrictParams
+from ops.params import ContainerName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.checks import stack_configured
+from ops.config import StackName
 from ops.docker.calls import up_progress
 from ops.docker.compose import ComposeError
 from ops.docker.pulling import pull_image
 from ops.errors import OperationFailed, Refused
-from ops.params import ServiceName, StackName, StrictParams
+from ops.params import ServiceName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
 

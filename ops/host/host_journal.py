@@ -9,9 +9,9 @@ from pydantic import Field
 
 from ops.adapters import Adapters
 from ops.checks import unit_allowed
-from ops.config import parse_duration
+from ops.config import UnitName, parse_duration
 from ops.host.systemd_journal import JournalEntry, read_journal
-from ops.params import Since, StrictParams, UnitName
+from ops.params import Since, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.checks import probe_configured
+from ops.config import ProbeName
 from ops.errors import Refused
 from ops.host.network import probe_problem, run_probe
 from ops.host.results import jsonable
-from ops.params import ProbeName, StrictParams
+from ops.params import StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
 

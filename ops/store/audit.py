@@ -16,17 +16,12 @@ from tortoise.transactions import in_transaction
 from ops.store.chain_check import (
     EMPTY,
     EVENTS_MISSING,
-    GENESIS,
-    ChainStatus,
     event_hash,
     fields_of,
     hash_of,
-    verify_chain,
 )
 from ops.store.chain_head import AnchorLocked, ChainHead, HeadAnchor
 from ops.store.models import AuditEvent
-
-__all__ = ['GENESIS', 'AuditLog', 'AuditUnavailable', 'ChainStatus', 'event_hash', 'verify_chain']
 
 log = logging.getLogger(__name__)
 

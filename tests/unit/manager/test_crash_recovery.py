@@ -12,7 +12,7 @@ from app.system import adapters_for
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
 from ops.manager import Manager
-from ops.store.audit import verify_chain
+from ops.store.chain_check import verify_chain
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent, Run
 from ops.store.owners import OwnerLock
