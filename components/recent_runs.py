@@ -6,7 +6,7 @@ from nicegui import context, ui
 
 from components.badges import run_color
 from components.coalesced import Coalesced
-from ops.host.host_report import age_text
+from ops.clock import age_text
 from ops.manager import Manager
 from ops.runs import RunUpdate
 from ops.store.models import Run

@@ -8,11 +8,11 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from ops.clock import utc_now
 from ops.store.chain_check import (
     EMPTY,
     EVENTS_MISSING,
@@ -206,7 +206,7 @@ async def _count_up_to(tail: ChainHead, claim: ChainHead | None) -> int | None:
 
 async def _insert(prev_hash: str, wanted: _Event) -> AuditEvent:
     event = AuditEvent(
-        at=datetime.now(UTC),
+        at=utc_now(),
         actor=wanted.actor[:128],
         origin=wanted.origin[:32],
         kind=wanted.kind,

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from ops.clock import utc_now_iso
 from ops.world.engine_events import record_key
-from ops.world.event_journal import EventJournal, utc_now_iso
+from ops.world.event_journal import EventJournal
 from ops.world.observer import Resume
 from ops.world.world_file import atomic_write
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ops.clock import docker_time
 from ops.docker.containers import ContainerInfo
 from ops.docker.engine import Engine
 from ops.docker.labels import CONFIG_HASH_LABEL, PROJECT_LABEL, SERVICE_LABEL
@@ -12,11 +13,6 @@ from ops.docker.labels import CONFIG_HASH_LABEL, PROJECT_LABEL, SERVICE_LABEL
 # outcome is journaled as health_status, so the probes themselves are applied but not journaled.
 UNJOURNALED_ACTIONS = ('exec_create', 'exec_start', 'exec_die')
 EventKey = tuple[int, str, str]
-
-
-def docker_time(time_nano: int) -> str:
-    """A nanosecond time as the engine's `since`/`until` take it: SECONDS.NANOSECONDS (9 digits)."""
-    return f'{time_nano // 1_000_000_000}.{time_nano % 1_000_000_000:09d}'
 
 
 def journaled(action: str) -> bool:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ops.bus import Event
+from ops.clock import docker_time
 from ops.docker.containers import ContainerInfo
 from ops.docker.engine import Engine, EngineError, EngineUnavailable, EventStream
 from ops.log_text import one_line
@@ -19,7 +20,6 @@ from ops.pump import Pump
 from ops.world.engine_events import (
     UNJOURNALED_ACTIONS,
     EventKey,
-    docker_time,
     engine_holds,
     event_key,
     event_record,

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from ops.clock import utc_now_iso
 from ops.docker.containers import ContainerInfo
-from ops.world.event_journal import utc_now_iso
 
 log = logging.getLogger(__name__)
 

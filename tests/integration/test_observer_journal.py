@@ -20,9 +20,10 @@ import docker.errors
 import pytest
 
 from app.system import keep_observations
+from ops.clock import docker_time
 from ops.docker.engine import Engine
 from ops.world.checkpoint import CheckpointWriter, checkpoint_path, load_checkpoint, resume_point
-from ops.world.engine_events import docker_time, event_key, journaled, record_key
+from ops.world.engine_events import event_key, journaled, record_key
 from ops.world.event_journal import EventJournal
 from ops.world.observer import Observer
 from ops.world.world_file import WorldFileWriter, comparable, read_world, world_path

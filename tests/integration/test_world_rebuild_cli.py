@@ -12,9 +12,10 @@ from typing import Any
 
 import docker.errors
 
+from ops.clock import docker_time
 from ops.docker.engine import Engine
 from ops.world.checkpoint import checkpoint_path, load_checkpoint
-from ops.world.engine_events import docker_time, journaled, record_key
+from ops.world.engine_events import journaled, record_key
 from ops.world.event_journal import EventJournal
 from ops.world.world_file import read_world, world_path
 from tests.helpers.console import HOMELAB, REPO, console_env

@@ -20,10 +20,11 @@ import pytest
 from nicegui import core, ui
 from nicegui.testing import User
 
-from app.auth import throttle, users
+from app.auth import users
 from app.auth.throttle import ADDRESS_FREE_ATTEMPTS, FREE_ATTEMPTS, USER_FREE_ATTEMPTS, USER_INTERVAL
 from app.auth.users import create_user
 from app.settings import Settings
+from ops import clock as clock_module
 from ops.store.models import AuditEvent
 from tests.helpers.waiting import wait_for_async
 from tests.ui.conftest import PASSWORD, sign_out
@@ -45,7 +46,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr(throttle, 'clock', fake, raising=False)
+    monkeypatch.setattr(clock_module, 'monotonic', fake)
     return fake
 
 
