@@ -31,13 +31,15 @@ def world_path(data_dir: Path) -> Path:
 
 
 class WorldFileWriter:
-    """Writes `world()` to world.json after each change(), at most every `interval` seconds, and once more at close."""
+    """Writes `world()` to world.json after each change(), at most every `interval` seconds, and once more at close
+    (if it ran)."""
 
     def __init__(self, path: Path, world: Callable[[], dict[str, Any]], *, interval: float = 1.0) -> None:
         self.path = path
         self.interval = interval
         self._world = world
         self._dirty = asyncio.Event()
+        self._ran = False
 
     def changed(self, _what: object = None) -> None:
         """The world changed (a subscriber of the observer's events): write it soon."""
@@ -45,6 +47,7 @@ class WorldFileWriter:
 
     async def run(self) -> None:
         """Write on change until cancelled."""
+        self._ran = True
         while True:
             await self._dirty.wait()
             self._dirty.clear()
@@ -53,7 +56,8 @@ class WorldFileWriter:
 
     async def close(self) -> None:
         """The last write, once run() is cancelled: the world as it was at the stop."""
-        await self.write()
+        if self._ran:
+            await self.write()
 
     async def write(self) -> None:
         try:
