@@ -11,7 +11,7 @@ import stat
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from ops.config import HomelabConfig, load_config
@@ -22,9 +22,9 @@ DATA_SUBDIRS = ('events', 'world', 'state', 'requests', 'logs', 'secrets')
 
 
 class Settings(BaseSettings):
-    """Where the console listens, keeps its data and finds the repository and config."""
+    """Where the console listens, keeps its data, finds the repository and config, and which engine it manages."""
 
-    model_config = SettingsConfigDict(env_prefix='HOMELAB_', extra='ignore')
+    model_config = SettingsConfigDict(env_prefix='HOMELAB_', extra='ignore', populate_by_name=True)
 
     host: str = '127.0.0.1'
     port: int = Field(default=8080, ge=1, le=65535)
@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     # network's gateway: a proxy on the Docker host). Empty: nobody's, the peer is the client.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     title: str = 'Homelab Control Plane'
+    # The engine to manage, from Docker's own DOCKER_HOST (unix://, tcp://, ssh://[user@]host); unset: the local
+    # engine as docker-py finds it. The engine adapter and Compose get it from here, never from the environment.
+    docker_host: str | None = Field(default=None, validation_alias=AliasChoices('DOCKER_HOST', 'docker_host'))
+
+    @field_validator('docker_host')
+    @classmethod
+    def _unset_when_empty(cls, value: str | None) -> str | None:
+        return value.strip() or None if value is not None else None
 
     @field_validator('allowed_hosts', 'trusted_proxies', mode='before')
     @classmethod

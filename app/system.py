@@ -1,11 +1,13 @@
-"""The composition root: builds the adapters, manager, store and observer once; starts and stops them."""
+"""The composition root: builds the adapters, manager, store, observer and what keeps its findings; starts and
+stops them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-import os
+from pathlib import Path
+from typing import Literal
 
 from app.settings import Settings, prepare_data_dir
 from ops.adapters import Adapters
@@ -14,6 +16,7 @@ from ops.config import HomelabConfig
 from ops.docker.compose import Compose
 from ops.docker.engine import Engine
 from ops.docker.loghub import LogHub
+from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.manager import Manager
@@ -24,26 +27,50 @@ from ops.store.chain_head import HeadAnchor
 from ops.store.db import close_store, open_store
 from ops.store.owners import OwnerLock
 from ops.world.actions import ActionQueue
+from ops.world.checkpoint import CheckpointWriter, checkpoint_path, resume_point
 from ops.world.container_facts import ContainerFactsWatch
 from ops.world.drift import Drift
 from ops.world.event_journal import EventJournal
 from ops.world.observer import Observer
 from ops.world.supervisor import Supervisor
+from ops.world.world_file import WorldFileWriter, world_path
 
 log = logging.getLogger(__name__)
 
 
 def build_adapters(settings: Settings, config: HomelabConfig) -> Adapters:
-    engine = Engine(os.environ.get('DOCKER_HOST') or None)
-    return Adapters(
-        engine=engine,
-        config=config,
+    """The adapters of the engine at DOCKER_HOST (the `docker_host` setting), for this data and repository."""
+    return adapters_for(
+        Engine(settings.docker_host),
+        config,
         data_dir=settings.data_dir,
         repo_dir=settings.repo_dir,
         env=settings.env,
         host_root=settings.host_root,
-        compose=Compose(docker_host=engine.base_url),  # the same engine, ssh:// included
+    )
+
+
+def adapters_for(
+    engine: Engine,
+    config: HomelabConfig,
+    *,
+    data_dir: Path,
+    repo_dir: Path,
+    env: Literal['dev', 'prod'] = 'dev',
+    host_root: Path = Path('/'),
+) -> Adapters:
+    """Everything around one engine, built once: Compose for the same engine (ssh:// included), its log hub and
+    the per-stack locks."""
+    return Adapters(
+        engine=engine,
+        compose=Compose(docker_host=engine.base_url),
         loghub=LogHub(engine),
+        stack_locks=StackLocks(),
+        config=config,
+        data_dir=data_dir,
+        repo_dir=repo_dir,
+        env=env,
+        host_root=host_root,
     )
 
 
@@ -100,8 +127,7 @@ class Core:
             await self._actions.shutdown()
         if self._manager is not None:
             await self._manager.shutdown()
-        if self.adapters.loghub is not None:
-            await self.adapters.loghub.close()
+        await self.adapters.loghub.close()
         await asyncio.to_thread(self.engine.reset)
         if self._owner is not None:
             self._owner.release()
@@ -114,7 +140,10 @@ class System(Core):
     def __init__(self, settings: Settings, config: HomelabConfig | None = None) -> None:
         super().__init__(settings, config)
         self.journal = EventJournal(settings.data_dir / 'events')
-        self.observer = Observer(self.engine, data_dir=settings.data_dir, journal=self.journal)
+        self.observer = Observer(self.engine)
+        self.world_file = WorldFileWriter(world_path(settings.data_dir), self.observer.world)
+        keep_observations(self.observer, self.journal, self.world_file)
+        self._checkpoints: CheckpointWriter | None = None
         self.container_facts = ContainerFactsWatch(self.observer)
         self.chain = ChainWatch(self.audit.anchor)  # the Audit page's incremental check of the chain
         self.sampler = HostSampler()
@@ -135,8 +164,13 @@ class System(Core):
         self.manager.run_changed.subscribe(lambda update: self.journal.append(run_record(update)))
         self.actions.changed.subscribe(lambda update: self.journal.append(update.as_record()))
         self._supervisor = Supervisor(self.adapters, self.observer, self.actions)
+        resume = await asyncio.to_thread(resume_point, self.settings.data_dir, self.journal.directory)
+        self._checkpoints = CheckpointWriter(
+            checkpoint_path(self.settings.data_dir), self.journal, start=resume.time_nano if resume else None
+        )
         self._tasks.append(asyncio.create_task(self.journal.run(), name='event-journal'))
-        self._tasks.append(asyncio.create_task(self.observer.run(), name='observer'))
+        self._tasks.append(asyncio.create_task(self.world_file.run(), name='world-file'))
+        self._tasks.append(asyncio.create_task(self.observer.run(resume), name='observer'))
         self._tasks.append(asyncio.create_task(self._supervisor.run(), name='supervisor'))
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
@@ -154,7 +188,20 @@ class System(Core):
                 await task
         self._tasks.clear()
         await self.close()
+        await self.world_file.close()
         await self.journal.close()
+        if self._checkpoints is not None:  # after the journal's last flush: never ahead of it
+            await self._checkpoints.close()
+            self._checkpoints = None
+
+
+def keep_observations(observer: Observer, journal: EventJournal, world_file: WorldFileWriter) -> None:
+    """What the observer learns goes to the event journal (whose flushes move the checkpoint on); each change of
+    the world it sees rewrites world.json."""
+    observer.learned.subscribe(journal.append)
+    observer.container_changed.subscribe(world_file.changed)
+    observer.engine_changed.subscribe(world_file.changed)
+    observer.reconciled.subscribe(world_file.changed)
 
 
 def run_record(update: RunUpdate) -> dict[str, object]:

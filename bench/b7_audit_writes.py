@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Report, env_int, stopwatch
-from ops.store.audit import GENESIS, AuditLog
+from ops.store.audit import AuditLog
+from ops.store.chain_check import GENESIS
 from ops.store.chain_head import HeadAnchor
 from ops.store.db import close_store, open_store, pragma, tortoise_config
 

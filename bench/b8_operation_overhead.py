@@ -15,9 +15,9 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from app.system import adapters_for
 from bench.common import Report, client, create_container, create_many, env_int, median, ms, percentile
 from bench.common import remove_containers as remove
-from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
@@ -51,7 +51,7 @@ async def _run() -> Report:
         await open_store(data / 'homelab.sqlite3')
         owner = OwnerLock(data / 'state' / 'owners')
         engine = Engine()
-        adapters = Adapters(engine=engine, config=HomelabConfig(), data_dir=data, repo_dir=Path(tmp), env='prod')
+        adapters = adapters_for(engine, HomelabConfig(), data_dir=data, repo_dir=Path(tmp), env='prod')
         manager = Manager(adapters, owner=owner, registry=catalog())
         failures: list[str] = []
         try:

@@ -11,7 +11,7 @@ from components.action_plan import ERROR_TEXT, action_plan
 from components.action_state import action_state_badge
 from components.drift_badges import kind_badge
 from components.run_view import run_view
-from ops.host.host_report import age_text
+from ops.clock import age_text
 from ops.manager import Manager
 from ops.runs import RunOutcome, RunState
 from ops.store.history import run_by_id

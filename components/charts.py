@@ -8,7 +8,7 @@ from typing import Any
 
 from nicegui import ui
 
-from ops.host.results import utc_now
+from ops.clock import utc_now
 from ops.host.samples import HostReading
 
 # A day at 30 s is 2,880 samples; 5-minute averages (288 points) show the same trend at a tenth of the bytes.

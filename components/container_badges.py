@@ -8,7 +8,7 @@ from nicegui import background_tasks, ui
 
 from components.badges import health_color, state_color
 from components.listen import listen
-from ops.docker.engine import ContainerInfo
+from ops.docker.containers import ContainerInfo
 from ops.world.observer import ContainerChange, Observer
 
 

@@ -12,8 +12,8 @@ from urllib.parse import quote
 from nicegui import ui
 
 from components.badges import health_color, state_color
-from ops.docker.engine import ContainerInfo
-from ops.host.host_report import age_text
+from ops.clock import age_text
+from ops.docker.containers import ContainerInfo
 from ops.world.container_facts import ContainerFacts
 
 # From phone width up the rows line up as columns; below it they wrap (name, then badges, then image).

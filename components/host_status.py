@@ -5,7 +5,8 @@ from __future__ import annotations
 from nicegui import ui
 
 from components.badges import level_color
-from ops.host.host_report import HostReport, age_text
+from ops.clock import age_text
+from ops.host.host_report import HostReport
 from ops.host.network import ProbeResult
 
 UPGRADE_WORDS = {

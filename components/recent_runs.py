@@ -7,7 +7,7 @@ from nicegui import ui
 from components.badges import run_color
 from components.coalesced import Coalesced
 from components.listen import listen
-from ops.host.host_report import age_text
+from ops.clock import age_text
 from ops.manager import Manager
 from ops.runs import RunUpdate
 from ops.store.models import Run

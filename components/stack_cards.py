@@ -8,7 +8,7 @@ from components.container_entry import GRID, HEADINGS, container_entry
 from components.drift_badges import drift_badges
 from components.listen import listen
 from components.ticker import every
-from ops.docker.engine import ContainerInfo
+from ops.docker.containers import ContainerInfo
 from ops.world.container_facts import ContainerFacts, ContainerFactsWatch
 from ops.world.observer import ContainerChange, Observer
 from ops.world.supervisor import Supervisor

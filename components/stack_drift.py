@@ -11,7 +11,7 @@ from components.action_plan import ERROR_TEXT
 from components.drift_badges import NOT_CHECKED, drift_badges, drift_key, kind_badge, kind_words, settling_text
 from components.listen import listen
 from components.ticker import every
-from ops.host.host_report import age_text
+from ops.clock import age_text
 from ops.world.drift import Drift
 from ops.world.supervisor import StackReport, Supervisor
 

@@ -1,8 +1,8 @@
-"""The outside world as operations see it: one object with the engine, Compose, log hub and config."""
+"""The outside world as operations see it: one object with the engine, Compose, log hub, stack locks and config."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -12,6 +12,7 @@ from ops.docker.engine import Engine
 if TYPE_CHECKING:
     from ops.docker.compose import Compose
     from ops.docker.loghub import LogHub
+    from ops.docker.stack_locks import StackLocks
 
 DEV_PROJECT = 'homelab-dev'
 
@@ -21,14 +22,14 @@ class Adapters:
     """Built once by the composition root (or a test) and shared by every run."""
 
     engine: Engine
+    compose: Compose
+    loghub: LogHub
+    stack_locks: StackLocks
     config: HomelabConfig
     data_dir: Path
     repo_dir: Path
     env: Literal['dev', 'prod'] = 'dev'
     host_root: Path = Path('/')
-    compose: Compose | None = None
-    loghub: LogHub | None = None
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def requests_dir(self) -> Path:

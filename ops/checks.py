@@ -7,7 +7,7 @@ import re
 from collections.abc import Sequence
 
 from ops.adapters import DEV_PROJECT, Adapters
-from ops.docker.engine import ContainerInfo
+from ops.docker.containers import ContainerInfo
 from ops.errors import Refused
 
 _FULL_ID = re.compile(r'[0-9a-f]{64}')

@@ -15,13 +15,13 @@ import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
 from ops.adapters import Adapters
 from ops.bus import Event
+from ops.clock import utc_now
 from ops.errors import Refused
 from ops.log_text import one_line
 from ops.registry import CATALOG, OperationSpec, Registry
@@ -193,7 +193,7 @@ class Manager:
             if self.owner.is_alive(run.owner):
                 continue
             run.state = RunState.INTERRUPTED.value
-            run.finished_at = datetime.now(UTC)
+            run.finished_at = utc_now()
             run.error = 'the console stopped while this run was in progress'
             await run.save(update_fields=['state', 'finished_at', 'error'])
             with contextlib.suppress(AuditUnavailable):
@@ -226,7 +226,7 @@ class Manager:
         state, error, result = RunState.FAILED, None, None
         try:
             async with self._pools[spec.pool]:
-                run.state, run.started_at = RunState.RUNNING.value, datetime.now(UTC)
+                run.state, run.started_at = RunState.RUNNING.value, utc_now()
                 await _save_quietly(run, 'state', 'started_at')
                 self._publish(run, RunState.RUNNING)
                 log.info('run=%s %s started by %s via %s', run.id, spec.name, one_line(run.actor, 128), run.origin)
@@ -259,7 +259,7 @@ class Manager:
         joined_run_id: int | None = None,
     ) -> RunHandle:
         run.state, run.error, run.result = state.value, error, result
-        run.output, run.dropped_lines, run.finished_at = output, dropped, datetime.now(UTC)
+        run.output, run.dropped_lines, run.finished_at = output, dropped, utc_now()
         run.joined_run_id = joined_run_id
         await _save_quietly(run, 'state', 'error', 'result', 'output', 'dropped_lines', 'finished_at', 'joined_run_id')
         took = f' in {(run.finished_at - run.started_at).total_seconds():.1f} s' if run.started_at else ''

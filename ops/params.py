@@ -30,20 +30,6 @@ ProbeName = Annotated[config.ProbeName, FromWorld('probe')]
 # docker logs --since: a unix timestamp, or a relative duration like 10m / 2h.
 Since = Annotated[str, StringConstraints(pattern=r'^(\d{1,10}|\d{1,6}[smhd])$')]
 
-__all__ = [
-    'ContainerName',
-    'FromWorld',
-    'NoParams',
-    'ProbeName',
-    'ServiceName',
-    'Since',
-    'StackName',
-    'StrictParams',
-    'UnitName',
-    'WorldSource',
-    'world_source',
-]
-
 
 class StrictParams(BaseModel):
     """Base of every operation's params: unknown keys are refused, values are immutable."""

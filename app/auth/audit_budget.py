@@ -14,9 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.auth import throttle
 from app.auth.throttle import address_key
 from app.auth.throttled_audit import MAX_WINDOW, WINDOW, Append
+from ops import clock
 from ops.store.audit import AuditUnavailable
 
 BUDGET = 120  # anonymous sign-in events written per window, from all addresses together
@@ -49,7 +49,7 @@ class AnonymousBudget:
 
     def __init__(self, append: Append, now: Callable[[], float] | None = None, *, limit: int | None = None) -> None:
         self._append = append
-        self._now = now if now is not None else throttle.clock
+        self._now = now if now is not None else clock.monotonic
         self.limit = BUDGET if limit is None else limit
         self._length = WINDOW
         self._ends: float | None = None

@@ -12,8 +12,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from app.auth import throttle
 from app.auth.throttle import Refused
+from ops import clock
 
 CODE_FREE_FAILURES = 10
 CODE_LOCK = 15 * 60.0
@@ -32,7 +32,7 @@ class CodeLimit:
     """`refusal` (None: go on), then `checking` before a code is checked, and `passed` when it was right."""
 
     def __init__(self, now: Callable[[], float] | None = None) -> None:
-        self._now = now if now is not None else throttle.clock
+        self._now = now if now is not None else clock.monotonic
         self._users: dict[str, _Codes] = {}  # only names whose password was right get here: bounded by the users
 
     def refusal(self, username: str) -> Refused | None:

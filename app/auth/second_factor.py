@@ -6,10 +6,10 @@ import hashlib
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 import pyotp
 
+from ops.clock import utc_now
 from ops.store.access import RecoveryCode, SecondFactor
 
 ISSUER = 'Homelab Control Plane'
@@ -69,7 +69,5 @@ async def verify(username: str, code: str, *, now: float | None = None) -> str |
                 updated = await SecondFactor.filter(id=factor.id, last_step__lt=step).update(last_step=step)
                 return 'totp' if updated else None
         return None
-    used = await RecoveryCode.filter(username=username, code_hash=_digest(code), used_at=None).update(
-        used_at=datetime.now(UTC)
-    )
+    used = await RecoveryCode.filter(username=username, code_hash=_digest(code), used_at=None).update(used_at=utc_now())
     return 'recovery' if used else None

@@ -13,8 +13,9 @@ import hmac
 import secrets
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
+from ops.clock import utc_now
 from ops.store.access import LoginSession
 
 COOKIE = 'homelab_session'
@@ -79,7 +80,7 @@ class Sessions:
     async def start(self, username: str, client: str) -> str:
         """Create a session and return the new random id for the cookie."""
         sid = secrets.token_urlsafe(32)
-        now = datetime.now(UTC)
+        now = utc_now()
         await LoginSession.create(
             sid_hash=_digest(sid), username=username, client=client[:64], created_at=now, last_seen_at=now
         )
@@ -94,7 +95,7 @@ class Sessions:
         session = await LoginSession.get_or_none(sid_hash=_digest(sid), ended_at=None)
         if session is None:
             return None
-        now = datetime.now(UTC)
+        now = utc_now()
         if now - session.created_at > self.policy.absolute:
             await self._end(session, 'absolute timeout')
             return None
@@ -124,11 +125,9 @@ class Sessions:
         return (session.username, session.end_reason or 'ended') if session is not None else ('', '')
 
     async def end_all_of(self, username: str, reason: str) -> int:
-        return await LoginSession.filter(username=username, ended_at=None).update(
-            ended_at=datetime.now(UTC), end_reason=reason
-        )
+        return await LoginSession.filter(username=username, ended_at=None).update(ended_at=utc_now(), end_reason=reason)
 
     @staticmethod
     async def _end(session: LoginSession, reason: str) -> None:
-        session.ended_at, session.end_reason = datetime.now(UTC), reason
+        session.ended_at, session.end_reason = utc_now(), reason
         await session.save(update_fields=['ended_at', 'end_reason'])

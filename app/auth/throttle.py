@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
+
+from ops import clock
 
 FREE_ATTEMPTS = 5  # failures per (address, user name) before that pair backs off
 ADDRESS_FREE_ATTEMPTS = 10  # failures per address, whatever the user names, before the address backs off
@@ -25,8 +26,6 @@ BASE_DELAY = 2.0
 MAX_DELAY = 15 * 60.0
 BUSY_WAIT = 1.0  # the answer while another check for the same address or user name is under way
 FORGET_AFTER = 60 * 60.0
-
-clock: Callable[[], float] = time.monotonic  # what a new throttle runs on (tests wind a fake one forward)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +92,7 @@ class LoginThrottle:
     """`reserve` before checking a secret and end the attempt; `succeeded` once the user is signed in."""
 
     def __init__(self, now: Callable[[], float] | None = None) -> None:
-        self._now = now if now is not None else clock
+        self._now = now if now is not None else clock.monotonic
         self._records: dict[str, _Record] = {}
         self._busy: set[str] = set()
         self._forgotten_at = 0.0

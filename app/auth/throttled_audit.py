@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from app.auth import throttle
 from app.auth.throttle import address_key
+from ops import clock
 from ops.store.audit import AuditUnavailable
 
 WINDOW = 60.0  # the first window of a flood, and how often open counts are flushed
@@ -67,7 +67,7 @@ class ThrottledAudit:
         self._append = append
         self._kind = kind
         self._detail = dict(detail or {})
-        self._now = now if now is not None else throttle.clock
+        self._now = now if now is not None else clock.monotonic
         self._windows: dict[str, _Window] = {}
 
     async def note(self, client: str, username: str) -> bool:

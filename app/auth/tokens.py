@@ -6,8 +6,8 @@ import hashlib
 import hmac
 import re
 import secrets
-from datetime import UTC, datetime
 
+from ops.clock import utc_now
 from ops.store.access import ApiToken
 
 PREFIX = 'hlp_'
@@ -35,7 +35,7 @@ async def create_token(name: str) -> str:
 
 
 async def revoke_token(name: str) -> None:
-    updated = await ApiToken.filter(name=name, revoked_at=None).update(revoked_at=datetime.now(UTC))
+    updated = await ApiToken.filter(name=name, revoked_at=None).update(revoked_at=utc_now())
     if not updated:
         raise TokenError(f'no active token called {name!r}')
 
@@ -48,7 +48,7 @@ async def token_owner(token: str) -> str | None:
     found = await ApiToken.get_or_none(token_hash=digest, revoked_at=None)
     if found is None or not hmac.compare_digest(found.token_hash, digest):
         return None
-    await ApiToken.filter(id=found.id).update(last_used_at=datetime.now(UTC))
+    await ApiToken.filter(id=found.id).update(last_used_at=utc_now())
     return found.name
 
 

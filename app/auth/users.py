@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, datetime
 
 from app.auth.passwords import hash_password, needs_rehash, password_problem, verify_password
+from ops.clock import utc_now
 from ops.store.models import User
 
 USERNAME = re.compile(r'^[a-z_][a-z0-9_.-]{0,63}$')
@@ -60,7 +60,7 @@ async def authenticate(username: str, password: str) -> User | None:
     stored = user.password_hash if user is not None else None
     if not await asyncio.to_thread(verify_password, stored, password) or user is None or user.disabled:
         return None
-    user.last_login_at = datetime.now(UTC)
+    user.last_login_at = utc_now()
     fields = ['last_login_at']
     if needs_rehash(user.password_hash):
         user.password_hash = await asyncio.to_thread(hash_password, password)

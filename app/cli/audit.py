@@ -8,7 +8,7 @@ from typing import Any
 
 from app.cli.common import FAILED, OK, Commands, history_options, print_json, with_core
 from app.system import Core
-from ops.store.audit import verify_chain
+from ops.store.chain_check import verify_chain
 from ops.store.models import AuditEvent
 from ops.store.queries import HistoryFilter, audit_page
 

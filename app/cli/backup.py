@@ -13,7 +13,6 @@ from typing import Any
 
 from app.cli.common import OK, REFUSED, Commands, actor, fail, opened_store, print_json
 from app.settings import Settings, prepare_data_dir
-from ops.store.audit import verify_chain
 from ops.store.backup_copy import (
     BackupError,
     backup_database,
@@ -23,6 +22,7 @@ from ops.store.backup_copy import (
     stage_restore,
     swap_in,
 )
+from ops.store.chain_check import verify_chain
 
 DEFAULT_KEEP = 14
 

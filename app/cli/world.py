@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 
 from app.cli.common import OK, Commands, print_json
 from app.settings import Settings, prepare_data_dir
@@ -27,7 +26,7 @@ def add_commands(commands: Commands) -> None:
 def _rebuild(args: argparse.Namespace) -> int:
     settings = Settings()
     prepare_data_dir(settings.data_dir)
-    engine = Engine(os.environ.get('DOCKER_HOST') or None, timeout=15)
+    engine = Engine(settings.docker_host, timeout=15)
     try:
         result = asyncio.run(rebuild_world(settings.data_dir, engine))
     finally:

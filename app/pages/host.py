@@ -14,10 +14,10 @@ from components.frame import frame
 from components.host_status import probe_list, reboot_panel, upgrades_panel
 from components.journal_viewer import journal_viewer
 from components.listen import listen
+from ops.clock import utc_now
 from ops.host.disk import docker_disk_usage, filesystems
 from ops.host.host_report import HostReport
 from ops.host.network import ProbeResult
-from ops.host.results import utc_now
 from ops.host.samples import HostReading, readings_since
 
 TREND_WINDOW = timedelta(hours=24)

@@ -1,4 +1,4 @@
-"""What the docker_* operations share: engine calls off the loop, Compose, the stacks in scope."""
+"""What the docker_* operations share: engine calls off the loop, the stacks in scope, Compose progress."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from ops.adapters import Adapters
 from ops.checks import stack_configured, stack_in_scope
-from ops.docker.compose import Compose, ServiceProgress
+from ops.docker.compose import ServiceProgress
 from ops.errors import OperationFailed, Refused
 from ops.run_context import RunContext
 
@@ -27,13 +27,6 @@ async def blocking(call: Callable[..., T], *args: Any, timeout: float = READ_TIM
         raise OperationFailed(f'the Docker engine did not answer within {timeout:g} s') from err
 
 
-def compose_of(adapters: Adapters) -> Compose:
-    """The shared Compose runner (a default one when the composition root built none)."""
-    if adapters.compose is None:
-        adapters.compose = Compose()
-    return adapters.compose
-
-
 def stacks_in_scope(adapters: Adapters, stack: str | None, mutating: bool) -> list[str]:
     """The one named stack (configured, in scope), or every configured stack this environment may change."""
     if stack is not None:
@@ -45,15 +38,6 @@ def stacks_in_scope(adapters: Adapters, stack: str | None, mutating: bool) -> li
     if not names:
         raise Refused('no configured stack is in scope (add [stacks.<name>] to the config)')
     return names
-
-
-def stack_lock(adapters: Adapters, stack: str) -> asyncio.Lock:
-    """One lock per stack inside this process: an all-stacks run and a one-stack run never overlap on it."""
-    locks = adapters.extra.setdefault('docker.stack_locks', {})
-    assert isinstance(locks, dict)
-    lock = locks.setdefault(stack, asyncio.Lock())
-    assert isinstance(lock, asyncio.Lock)
-    return lock
 
 
 def _in_scope(stack: str, adapters: Adapters) -> bool:

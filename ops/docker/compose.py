@@ -22,13 +22,12 @@ _OUTPUT_FLAGS = ('--ansi', 'never', '--progress', 'plain')
 CHANGING = frozenset({'Recreate', 'Recreated', 'Creating', 'Created', 'Removing', 'Removed'})
 _CONTAINER_STEP = re.compile(r'^\s*Container\s+(?P<container>\S+)\s+(?P<status>\S+)(?:\s+(?P<detail>.*\S))?\s*$')
 _PULL_STEP = re.compile(r'^\s*(?P<service>[a-zA-Z0-9][a-zA-Z0-9_.-]*)\s+(?P<status>Pulling|Pulled|Skipped|Error)\b')
-# The only variables of the console's environment Compose gets: the engine's address and what reaching it needs
-# (TLS files, a docker context, the ssh agent for DOCKER_HOST=ssh://). Never HOMELAB_* nor COMPOSE_* (which would
-# silently change what runs).
+# The only variables of the console's environment Compose gets: what reaching the engine needs (TLS files, a docker
+# context, the ssh agent for DOCKER_HOST=ssh://). Never HOMELAB_* nor COMPOSE_* (which would silently change what
+# runs). The engine's address itself is the `docker_host` setting, handed to Compose as DOCKER_HOST.
 COMPOSE_ENVIRONMENT = (
     'PATH',
     'HOME',
-    'DOCKER_HOST',
     'DOCKER_TLS_VERIFY',
     'DOCKER_CERT_PATH',
     'DOCKER_CONTEXT',
@@ -73,7 +72,7 @@ class UpResult:
 
 
 class Compose:
-    """Runs `docker compose` for one project at a time; DOCKER_HOST (or `docker_host`) says which engine."""
+    """Runs `docker compose` for one project at a time against the engine at `docker_host` (None: the local one)."""
 
     def __init__(self, command: Sequence[str] | None = None, *, docker_host: str | None = None) -> None:
         self._command = list(command) if command else None

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import time
 
 from pydantic import Field
 
 from ops.adapters import Adapters
 from ops.checks import container_in_scope
-from ops.config import parse_duration
+from ops.clock import since_timestamp
 from ops.descriptions import ContainerButton, OperationGroup
 from ops.docker.calls import blocking
 from ops.docker.engine import Engine
-from ops.docker.loghub import LogHub, Subscription
+from ops.docker.loghub import Subscription
 from ops.docker.logstream import LogLine
 from ops.params import ContainerName, Since, StrictParams
 from ops.registry import Result, operation
@@ -53,7 +52,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
 )
 async def docker_logs(params: Params, ctx: RunContext) -> Result:
     """Log lines become output lines; a follow ends on cancel, when the container stops, or after an hour."""
-    since = since_timestamp(params.since, time.time()) if params.since else None
+    since = since_timestamp(params.since) if params.since else None
     engine = ctx.adapters.engine
     if not params.follow:
         lines = await blocking(read_log, engine, params.container, tail=params.tail, since=since)
@@ -61,8 +60,6 @@ async def docker_logs(params: Params, ctx: RunContext) -> Result:
             ctx.log(line.text)
         return {'container': params.container, 'lines': len(lines), 'followed': False}
     hub = ctx.adapters.loghub
-    if hub is None:
-        hub = ctx.adapters.loghub = LogHub(engine)
     # Subscribe first, then read the tail: a line written in between is in both and dropped from the live side.
     async with hub.subscribe(params.container, tail=0) as sub:
         await sub.ready()
@@ -107,13 +104,6 @@ def read_log(engine: Engine, container: str, *, tail: int, since: float | None) 
     """The last `tail` lines (from `since` on), read to the end of what the engine has now. Blocking."""
     with engine.logs(container, tail=tail, since=since, timestamps=True) as stream:
         return list(stream)
-
-
-def since_timestamp(since: str, now: float) -> int:
-    """`--since` as the engine wants it, a unix time: digits are one already, `10m` means ten minutes ago."""
-    if since.isdigit():
-        return int(since)
-    return int(now) - parse_duration(since)
 
 
 def stamp_key(timestamp: str) -> str:

@@ -9,7 +9,7 @@ from pydantic import model_validator
 from ops.adapters import Adapters
 from ops.checks import container_in_scope, stack_configured
 from ops.descriptions import ContainerButton, OperationGroup
-from ops.docker.calls import blocking, compose_of
+from ops.docker.calls import blocking
 from ops.docker.compose import ComposeError
 from ops.docker.pulling import pull_image
 from ops.errors import OperationFailed, Refused
@@ -90,9 +90,7 @@ async def docker_pull(params: Params, ctx: RunContext) -> Result:
 
 async def _service_image(adapters: Adapters, stack: str, service: str) -> str:
     try:
-        images = await compose_of(adapters).service_images(
-            stack, adapters.config.stacks[stack].files, adapters.repo_dir
-        )
+        images = await adapters.compose.service_images(stack, adapters.config.stacks[stack].files, adapters.repo_dir)
     except ComposeError as err:
         raise Refused(f'cannot read stack {stack!r}: {err}') from err
     if service not in images:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.descriptions import OperationGroup
-from ops.docker.calls import compose_of, stack_lock, stacks_in_scope, up_progress
+from ops.docker.calls import stacks_in_scope, up_progress
 from ops.errors import OperationFailed
 from ops.params import StackName, StrictParams
 from ops.registry import Result, operation
@@ -46,7 +46,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 async def docker_up_all(params: Params, ctx: RunContext) -> Result:
     """Stack by stack; the first stack whose `up` fails ends the run with Compose's last output lines."""
     adapters = ctx.adapters
-    compose = compose_of(adapters)
+    compose = adapters.compose
     done: dict[str, dict[str, object]] = {}
     for stack in stacks_in_scope(adapters, params.stack, mutating=True):
         if ctx.cancelled.is_set():
@@ -54,7 +54,7 @@ async def docker_up_all(params: Params, ctx: RunContext) -> Result:
 
         ctx.log(f'== {stack}: compose up -d')
         # An all-stacks run and a one-stack run have different lock keys: this keeps them off the same stack.
-        async with stack_lock(adapters, stack):
+        async with adapters.stack_locks.of(stack):
             result = await compose.up(
                 stack,
                 adapters.config.stacks[stack].files,

@@ -16,14 +16,9 @@ import requests
 import requests.exceptions
 import urllib3.exceptions
 
-# Re-exported: these used to live here, and callers import them from the engine.
-from ops.docker.containers import ContainerInfo as ContainerInfo
-from ops.docker.containers import container_from_summary as container_from_summary
+from ops.docker.containers import ContainerInfo, container_from_summary
 from ops.docker.details import ContainerDetails, ImageRef, details_from_inspect
 from ops.docker.engine_ssh import SshAdapter, SshTarget, ssh_reason
-from ops.docker.labels import CONFIG_HASH_LABEL as CONFIG_HASH_LABEL
-from ops.docker.labels import PROJECT_LABEL as PROJECT_LABEL
-from ops.docker.labels import SERVICE_LABEL as SERVICE_LABEL
 from ops.docker.layers import PullEvent, PullFailed, pull_event, pull_messages
 from ops.docker.logstream import LogDecoder, LogStream
 from ops.docker.streams import Cancel, shut_response

@@ -1,7 +1,8 @@
 """One engine log stream per container, shared by every subscriber (log panes, followed docker_logs runs).
 
-Each stream is read by its own thread and fanned out on the event loop into bounded per-subscriber queues:
-a subscriber that falls behind loses lines (and is told how many) instead of growing memory without limit.
+Each stream is read by its own thread (an ops.pump.Pump) and fanned out on the event loop into bounded
+per-subscriber queues: a subscriber that falls behind loses lines (and is told how many) instead of growing memory
+without limit.
 The stream and its thread end when the last subscriber leaves.
 """
 
@@ -10,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager
 
 from ops.docker.engine import Engine
 from ops.docker.logstream import LogLine, LogStream
+from ops.pump import Pump
 
 
 class Subscription:
@@ -129,7 +131,7 @@ class LogHub:
         if self._feeds.get(feed.container) is feed:
             del self._feeds[feed.container]
         feed.close()
-        await asyncio.to_thread(feed.thread.join, 10)
+        await asyncio.to_thread(feed.pump.thread.join, 10)
 
     def _ended(self, feed: _Feed) -> None:
         if self._feeds.get(feed.container) is feed:
@@ -137,30 +139,24 @@ class LogHub:
 
 
 class _Feed:
-    """The engine stream of one container, read by one thread; lines are handed to the loop in batches."""
+    """The engine stream of one container, read by one thread; its lines reach the loop through a Pump."""
 
     def __init__(self, engine: Engine, container: str, *, tail: int, history: int) -> None:
         self.container = container
         self.subscribers: set[Subscription] = set()
         self.history: deque[LogLine] = deque(maxlen=history)
         self.opened = asyncio.Event()
-        self.thread = threading.Thread(target=self._pump, name=f'logs:{container}', daemon=True)
+        self.pump: Pump[LogLine] = Pump(f'logs:{container}', self._read, deliver=self._deliver, finish=self._finish)
         self._engine = engine
         self._tail = tail
         self._lock = threading.Lock()
         self._stream: LogStream | None = None
         self._closed = False
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._on_end: Callable[[_Feed], None] = lambda feed: None
-        # Lines read but not yet on the loop: while one hand-over is waiting, more lines join it rather than
-        # each batch waking the loop (the engine sends about one chunk per line).
-        self._inbox: list[LogLine] = []
-        self._handover_waiting = False
 
     def start(self, loop: asyncio.AbstractEventLoop, on_end: Callable[[_Feed], None]) -> None:
-        self._loop = loop
         self._on_end = on_end
-        self.thread.start()
+        self.pump.start(loop)
 
     def close(self) -> None:
         """Stop the engine stream from the loop; the thread ends once its blocked read returns."""
@@ -170,42 +166,25 @@ class _Feed:
         if stream is not None:
             stream.close()
 
-    def _pump(self) -> None:
-        try:
-            stream = self._engine.logs(self.container, tail=self._tail, follow=True, timestamps=True)
-            with self._lock:
-                if self._closed:
-                    stream.close()
-                    return
-                self._stream = stream
-            self._post(lambda _: self.opened.set(), None)
-            for batch in stream.batches():
-                with self._lock:
-                    self._inbox.extend(batch)
-                    if self._handover_waiting:
-                        continue
-                    self._handover_waiting = True
-                self._post(self._deliver, None)
-            self._post(self._finish, None)
-        except Exception as err:  # handed to the subscribers (unless they already left)
-            self._post(self._finish, None if self._closed else err)
-
-    def _post(self, callback: Callable[[object], None], argument: object) -> None:
-        assert self._loop is not None
-        with suppress(RuntimeError):  # the loop is closed: nobody is listening any more
-            self._loop.call_soon_threadsafe(callback, argument)
-
-    def _deliver(self, _: object) -> None:
+    def _read(self) -> Iterator[list[LogLine]]:
+        """In the pump's thread: open the stream, say so, then its batches (the engine sends about a chunk a line)."""
+        stream = self._engine.logs(self.container, tail=self._tail, follow=True, timestamps=True)
         with self._lock:
-            batch, self._inbox = self._inbox, []
-            self._handover_waiting = False
+            if self._closed:
+                stream.close()
+                return
+            self._stream = stream
+        self.pump.post(self.opened.set)
+        yield from stream.batches()
+
+    def _deliver(self, batch: list[LogLine]) -> None:
         self.history.extend(batch)
         for sub in list(self.subscribers):
             for line in batch:
                 sub._offer(line)
 
-    def _finish(self, error: object) -> None:
+    def _finish(self, error: BaseException | None) -> None:
         self.opened.set()
         self._on_end(self)
         for sub in list(self.subscribers):
-            sub._end(error if isinstance(error, BaseException) else None)
+            sub._end(None if self._closed else error)  # an error after close() is the close itself

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ops.adapters import Adapters
 from ops.checks import container_in_scope, stack_configured
 from ops.descriptions import OperationGroup
-from ops.docker.calls import blocking, compose_of, stack_lock
+from ops.docker.calls import blocking
 from ops.docker.compose import ComposeError
 from ops.errors import Refused
 from ops.params import ContainerName, StackName, StrictParams
@@ -32,7 +32,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
     if info.stack != params.stack:
         raise Refused(f'{params.container!r} is not a container of stack {params.stack!r}')
     try:
-        rendered = await compose_of(adapters).rendered(
+        rendered = await adapters.compose.rendered(
             params.stack, adapters.config.stacks[params.stack].files, adapters.repo_dir
         )
     except ComposeError as err:
@@ -62,7 +62,7 @@ async def stack_orphan_remove(params: Params, ctx: RunContext) -> Result:
     """Stop (SIGTERM, then SIGKILL after the grace period) and delete; named volumes are kept."""
     engine = ctx.adapters.engine
     ctx.log(f'removing {params.container} (an orphan of {params.stack})')
-    async with stack_lock(ctx.adapters, params.stack):
+    async with ctx.adapters.stack_locks.of(params.stack):
         await blocking(lambda: engine.remove(params.container, timeout=STOP_GRACE), timeout=REMOVE_TIMEOUT - 10)
     ctx.log(f'{params.container} removed')
     return {'stack': params.stack, 'container_id': params.container, 'removed': True}

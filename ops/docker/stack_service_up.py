@@ -6,7 +6,7 @@ from __future__ import annotations
 from ops.adapters import Adapters
 from ops.checks import stack_configured
 from ops.descriptions import OperationGroup
-from ops.docker.calls import compose_of, stack_lock, up_progress
+from ops.docker.calls import up_progress
 from ops.docker.compose import ComposeError
 from ops.docker.pulling import pull_image
 from ops.errors import OperationFailed, Refused
@@ -27,7 +27,7 @@ class Params(StrictParams):
 
 async def service_image(adapters: Adapters, stack: str, service: str) -> str | None:
     """The image the stack's files give the service (None when it only builds); refuses an unknown service."""
-    compose = compose_of(adapters)
+    compose = adapters.compose
     try:
         rendered = await compose.rendered(stack, adapters.config.stacks[stack].files, adapters.repo_dir)
     except ComposeError as err:
@@ -63,7 +63,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 async def stack_service_up(params: Params, ctx: RunContext) -> Result:
     """`compose up -d SERVICE` (and what it depends on); the result names the steps Compose took."""
     adapters = ctx.adapters
-    compose = compose_of(adapters)
+    compose = adapters.compose
     result: Result = {'stack': params.stack, 'service': params.service}
     if params.pull:
         image = await service_image(adapters, params.stack, params.service)
@@ -72,7 +72,7 @@ async def stack_service_up(params: Params, ctx: RunContext) -> Result:
         result['pull'] = (await pull_image(ctx, image, key_prefix='pull/')).as_result()
 
     ctx.log(f'== {params.stack}: compose up -d {params.service}')
-    async with stack_lock(adapters, params.stack):
+    async with adapters.stack_locks.of(params.stack):
         up = await compose.up(
             params.stack,
             adapters.config.stacks[params.stack].files,

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
+from ops.clock import utc_now
 from ops.config import parse_duration
 from ops.descriptions import OperationGroup
 from ops.errors import OperationFailed
 from ops.host.backup import SYSTEMD_MATCHES, BackupEvent, event_from_result, freshness, last_events, newest
 from ops.host.request_files import read_pending, read_result
-from ops.host.results import jsonable, utc_now
+from ops.host.results import jsonable
 from ops.host.systemd_journal import read_journal
 from ops.params import NoParams
 from ops.registry import Result, operation

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import time
 from typing import Annotated
 
 from pydantic import Field
 
 from ops.adapters import Adapters
 from ops.checks import unit_allowed
-from ops.config import parse_duration
+from ops.clock import since_timestamp
 from ops.descriptions import OperationGroup
 from ops.host.systemd_journal import JournalEntry, read_journal
 from ops.params import Since, StrictParams, UnitName
@@ -55,7 +54,7 @@ async def host_journal(params: Params, ctx: RunContext) -> Result:
         ctx.adapters.host_path(config.directory),
         unit=params.unit,
         lines=params.lines,
-        since=since_timestamp(params.since),
+        since=since_timestamp(params.since) if params.since is not None else None,
         # Leave the run's own timeout the last word: journalctl is stopped first, with a clear message.
         timeout=TIMEOUT - 5,
         on_entry=show,
@@ -73,12 +72,3 @@ async def host_journal(params: Params, ctx: RunContext) -> Result:
         for entry in journal.entries
     ]
     return {'unit': params.unit, 'count': len(entries), 'entries': entries, 'notes': list(journal.notes)}
-
-
-def since_timestamp(since: str | None) -> int | None:
-    """'1700000000' is a unix time; '2h' is two hours before now."""
-    if since is None:
-        return None
-    if since.isdigit():
-        return int(since)
-    return int(time.time()) - parse_duration(since)

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from ops.clock import age_text
 from ops.host.backup import Freshness
 from ops.host.disk import FilesystemUsage
 from ops.host.network import ProbeResult
 from ops.host.reboot import RebootStatus
-from ops.host.results import utc_now
 from ops.host.upgrades import UpgradesReport
 
 DISK_WARN, DISK_BAD = 80.0, 90.0
@@ -61,18 +61,6 @@ def signals_of(report: HostReport) -> tuple[Signal, ...]:
         _backup(report.backup),
         *(_probe(result) for result in report.probes),
     )
-
-
-def age_text(since: datetime, now: datetime | None = None) -> str:
-    """A short age: '45 s', '12 min', '5 h', '3 d'."""
-    seconds = max(0, int(((now or utc_now()) - since).total_seconds()))
-    if seconds < 60:
-        return f'{seconds} s'
-    if seconds < 3600:
-        return f'{seconds // 60} min'
-    if seconds < 2 * 86400:
-        return f'{seconds // 3600} h'
-    return f'{seconds // 86400} d'
 
 
 def _disk(mounts: tuple[FilesystemUsage, ...]) -> Signal:

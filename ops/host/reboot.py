@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ops.adapters import Adapters
-from ops.host.results import utc_from_timestamp
+from ops.clock import utc_from_timestamp
 
 # /var/run is an absolute symlink to /run on the host; under a host mount it would resolve inside the container,
 # so the canonical /run path is tried first and the traditional one second.

@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from ops.clock import utc_now
 from ops.errors import OperationFailed
-from ops.host.results import utc_now
 
 if TYPE_CHECKING:
     from ops.run_context import RunContext

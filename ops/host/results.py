@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 
@@ -18,13 +18,3 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, datetime):
         return value.isoformat()
     return value
-
-
-def utc_from_timestamp(seconds: float) -> datetime:
-    """A unix timestamp as an aware UTC datetime (millisecond precision is plenty for an operator)."""
-    return datetime.fromtimestamp(round(seconds, 3), tz=UTC)
-
-
-def utc_now() -> datetime:
-    """Now, aware, in UTC."""
-    return datetime.now(tz=UTC)

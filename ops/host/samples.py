@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 import psutil
 
 from ops.bus import Event
-from ops.host.results import utc_now
+from ops.clock import utc_now
 from ops.store.models import HostSample
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from dataclasses import replace
 
 from ops.adapters import Adapters
 from ops.bus import Event
+from ops.clock import utc_now
 from ops.config import parse_duration
 from ops.errors import OperationFailed
 from ops.host.backup import SYSTEMD_MATCHES, event_from_result, freshness, last_events, newest
@@ -21,7 +22,6 @@ from ops.host.host_report import BackupFreshness, HostReport, signals_of
 from ops.host.network import ProbeResult, probe_problem, run_probe
 from ops.host.reboot import read_reboot_status
 from ops.host.request_files import read_result
-from ops.host.results import utc_now
 from ops.host.systemd_journal import read_journal
 from ops.host.upgrades import read_upgrades_report
 

@@ -11,8 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from ops.clock import utc_from_timestamp
 from ops.errors import OperationFailed
-from ops.host.results import utc_from_timestamp
 from ops.proc import ProcError, run_process
 
 JOURNALCTL = 'journalctl'

@@ -8,26 +8,21 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from tortoise.transactions import in_transaction
 
 from ops.bus import Event
+from ops.clock import utc_now
 from ops.store.chain_check import (
     EMPTY,
     EVENTS_MISSING,
-    GENESIS,
-    ChainStatus,
     event_hash,
     fields_of,
     hash_of,
-    verify_chain,
 )
 from ops.store.chain_head import AnchorLocked, ChainHead, HeadAnchor
 from ops.store.models import AuditEvent
-
-__all__ = ['GENESIS', 'AuditLog', 'AuditUnavailable', 'ChainStatus', 'event_hash', 'verify_chain']
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +212,7 @@ async def _count_up_to(tail: ChainHead, claim: ChainHead | None) -> int | None:
 
 async def _insert(prev_hash: str, wanted: _Event) -> AuditEvent:
     event = AuditEvent(
-        at=datetime.now(UTC),
+        at=utc_now(),
         actor=wanted.actor[:128],
         origin=wanted.origin[:32],
         kind=wanted.kind,

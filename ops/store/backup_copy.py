@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ops.clock import utc_now
+
 PREFIX = 'homelab-'
 SUFFIX = '.sqlite3'
 # homelab-20261125T034011.123Z.sqlite3: fixed width, so the names sort in time order.
@@ -79,7 +81,7 @@ def backup_database(database: Path, directory: Path, *, keep: int, now: datetime
     if not database.is_file():
         raise BackupError(f'there is no database at {database}')
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    target = directory / backup_name(now or datetime.now(UTC))
+    target = directory / backup_name(now or utc_now())
     if target.exists():
         raise BackupError(f'{target} already exists')
     staging = directory / f'.{target.name}.partial'
@@ -128,7 +130,7 @@ def swap_in(staged: Path, database: Path, *, now: datetime | None = None) -> Res
     """
     if problems := integrity_problems(staged):
         raise BackupError(f'the staged copy failed its integrity check: {"; ".join(problems[:5])}')
-    stamp = (now or datetime.now(UTC)).astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')
+    stamp = (now or utc_now()).astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')
     aside: list[Path] = []
     for suffix in ('', *_SIDE_FILES):
         current = Path(f'{database}{suffix}')

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
+from ops.clock import utc_now
 from ops.store.chain_head import ChainHead, HeadAnchor, HeadDrop, JournalHeads
 from ops.store.models import AuditEvent
 
@@ -96,7 +97,7 @@ class ChainWatch:
             drops = self._heads.drops if self._heads is not None else []
             status = await walk.run(batch) or await walk.verdict(claim, drops)
             if start is None:
-                self.walked_at = datetime.now(UTC)
+                self.walked_at = utc_now()
             if status.first_bad_id is None and not status.missing:
                 self._verified, self._lost = walk.head, walk.lost
             else:

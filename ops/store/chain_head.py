@@ -28,7 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ops.world.event_journal import FILE_NAME, encode, utc_now_iso
+from ops.clock import utc_now_iso
+from ops.world.event_journal import FILE_NAME, encode
 
 log = logging.getLogger(__name__)
 

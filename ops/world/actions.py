@@ -11,13 +11,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
 from tortoise.expressions import Q
 
 from ops.bus import Event
+from ops.clock import utc_now
 from ops.log_text import one_line
 from ops.manager import Manager
 from ops.runs import RunState
@@ -140,7 +140,7 @@ class ActionQueue:
     async def reject(self, action_id: int, *, actor: str, origin: str, reason: str = '') -> Action:
         """Pending -> rejected; the same drift is not proposed again until it changes or goes away."""
         action = await self._decide(action_id, ActionState.REJECTED, actor=actor, origin=origin, reason=reason)
-        action.finished_at = datetime.now(UTC)
+        action.finished_at = utc_now()
         await action.save(update_fields=['finished_at', 'updated_at'])
         return action
 
@@ -207,7 +207,7 @@ class ActionQueue:
 
     async def _decide(self, action_id: int, to: ActionState, *, actor: str, origin: str, reason: str = '') -> Action:
         verb = 'approve' if to is ActionState.APPROVED else 'reject'
-        now = datetime.now(UTC)
+        now = utc_now()
         # One conditional UPDATE: of two approvals at the same time, exactly one finds it pending.
         moved = await Action.filter(id=action_id, state=ActionState.PENDING.value).update(
             state=to.value, decided_by=actor[:128], decided_at=now, auto=origin == 'policy'
@@ -244,14 +244,14 @@ class ActionQueue:
     async def _close(self, action: Action, *, ok: bool, error: str | None) -> None:
         action.state = ActionState.DONE.value if ok else ActionState.FAILED.value
         action.error = None if ok else (error or 'the run did not succeed')
-        action.finished_at = datetime.now(UTC)
+        action.finished_at = utc_now()
         await action.save(update_fields=['state', 'error', 'finished_at', 'updated_at'])
         self._publish(action, actor=action.decided_by or 'supervisor')
 
     async def _move(self, action: Action, frm: ActionState, to: ActionState, *, actor: str) -> None:
         fields: dict[str, Any] = {'state': to.value}
         if to is ActionState.SUPERSEDED:
-            fields['finished_at'] = datetime.now(UTC)
+            fields['finished_at'] = utc_now()
         if await Action.filter(id=action.id, state=frm.value).update(**fields):
             action.state = to.value
             self._publish(action, actor=actor)

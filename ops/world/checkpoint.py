@@ -11,9 +11,13 @@ import contextlib
 import json
 import logging
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from ops.world.event_journal import EventJournal, utc_now_iso
+from ops.clock import utc_now_iso
+from ops.world.engine_events import record_key
+from ops.world.event_journal import EventJournal
+from ops.world.observer import Resume
 from ops.world.world_file import atomic_write
 
 log = logging.getLogger(__name__)
@@ -29,11 +33,6 @@ def checkpoint_path(data_dir: Path) -> Path:
     return data_dir / 'state' / 'observer_checkpoint.json'
 
 
-def docker_time(time_nano: int) -> str:
-    """A nanosecond time as the engine's `since`/`until` take it: SECONDS.NANOSECONDS (9 digits)."""
-    return f'{time_nano // 1_000_000_000}.{time_nano % 1_000_000_000:09d}'
-
-
 def load_checkpoint(path: Path) -> Checkpoint | None:
     """The stored checkpoint, or None when it is missing or unreadable (blocking)."""
     try:
@@ -47,6 +46,20 @@ def load_checkpoint(path: Path) -> Checkpoint | None:
     except (OSError, ValueError, KeyError, TypeError) as err:
         log.warning('ignoring unreadable observer checkpoint %s: %s', path, err)
         return None
+
+
+def resume_point(data_dir: Path, journal_dir: Path) -> Resume | None:
+    """Where the observer resumes: the checkpoint, with the engine events journaled at or after it (they may be
+    replayed once more); None without a checkpoint (blocking)."""
+    checkpoint = load_checkpoint(checkpoint_path(data_dir))
+    if checkpoint is None:
+        return None
+    first_day = (datetime.fromtimestamp(checkpoint.time_nano / 1e9, UTC) - timedelta(days=1)).date()
+    keys = (record_key(record) for record in EventJournal.read(journal_dir, from_day=first_day))
+    return Resume(
+        time_nano=checkpoint.time_nano,
+        journaled=[key for key in keys if key is not None and key[0] >= checkpoint.time_nano],
+    )
 
 
 def write_checkpoint(path: Path, time_nano: int) -> Checkpoint:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ops.bus import Event
+from ops.clock import utc_now, utc_now_iso
 
 log = logging.getLogger(__name__)
 
@@ -42,10 +43,6 @@ class ReadStats:
     records: int = 0
     skipped: int = 0
     files: list[Path] = field(default_factory=list)
-
-
-def utc_now_iso() -> str:
-    return datetime.now(UTC).isoformat()
 
 
 def engine_time_nano(record: dict[str, Any]) -> int | None:
@@ -315,7 +312,7 @@ def _day_of(at: object) -> str:
             if stamp.tzinfo is not None:
                 return stamp.astimezone(UTC).date().isoformat()
             return stamp.date().isoformat()
-    return datetime.now(UTC).date().isoformat()
+    return utc_now().date().isoformat()
 
 
 def _ends_with_newline(path: Path, size: int) -> bool:

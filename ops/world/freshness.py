@@ -12,8 +12,9 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from ops.docker.containers import ContainerInfo
 from ops.docker.details import repository_of
-from ops.docker.engine import ContainerInfo, Engine, EngineError
+from ops.docker.engine import Engine, EngineError
 from ops.world.drift import ImageUpdate
 
 log = logging.getLogger(__name__)

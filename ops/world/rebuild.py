@@ -15,11 +15,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from ops.clock import docker_time
 from ops.docker.containers import ContainerInfo
 from ops.docker.engine import Engine, EngineError
-from ops.world.checkpoint import checkpoint_path, docker_time, write_checkpoint
+from ops.world.checkpoint import checkpoint_path, write_checkpoint
+from ops.world.engine_events import engine_holds, event_key, event_record, journaled, record_key
 from ops.world.event_journal import EventJournal, ReadStats
-from ops.world.observer import engine_holds, event_key, event_record, journaled, record_key
 from ops.world.world_file import container_entry, world_path, world_snapshot, write_world
 
 _RUNNING_ACTIONS = {'start', 'restart', 'unpause'}

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from ops.adapters import DEV_PROJECT, Adapters
 from ops.bus import Event
 from ops.config import parse_duration
-from ops.docker.calls import compose_of
 from ops.log_text import one_line
 from ops.world.actions import ActionQueue, ActionUpdate
 from ops.world.desired import StackWant, read_stack, repository_fingerprint
@@ -124,7 +123,7 @@ class Supervisor:
             check_images = refresh_images or now >= self._images_due
             if check_images:
                 self._images_due = now + self.image_check
-            compose = compose_of(self.adapters)
+            compose = self.adapters.compose
             settled: list[Drift] = []
             reports: dict[str, StackReport] = {}
             containers = list(self.observer.containers.values())
@@ -190,7 +189,7 @@ class Supervisor:
         want = self._wants.get(drift.stack)
         if want is None or not want.valid:
             return {'steps': [], 'dry_run': [], 'diff': [], 'error': 'the stack files are not valid'}
-        return await plan_for(drift, want, self.adapters, compose_of(self.adapters))
+        return await plan_for(drift, want, self.adapters, self.adapters.compose)
 
 
 def log_drift_changes(before: dict[str, StackReport], after: dict[str, StackReport]) -> None:

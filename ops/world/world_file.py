@@ -1,22 +1,26 @@
 """`$DATA/world/world.json`: the last synthesized world, deterministic for the same containers.
 
-Shared by the observer (which keeps it current) and `homelab world rebuild` (which rebuilds it offline).
+Kept current by WorldFileWriter (following the observer) and rebuilt offline by `homelab world rebuild`.
 Nothing time-relative goes in ("Up 5 seconds" status text); only `generated_at` changes between two writes of
 the same world, and comparable() drops it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import logging
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from ops.clock import utc_now_iso
 from ops.docker.containers import ContainerInfo
-from ops.world.event_journal import utc_now_iso
+
+log = logging.getLogger(__name__)
 
 WORLD_SCHEMA = 1
 VOLATILE_KEYS = ('generated_at',)
@@ -24,6 +28,42 @@ VOLATILE_KEYS = ('generated_at',)
 
 def world_path(data_dir: Path) -> Path:
     return data_dir / 'world' / 'world.json'
+
+
+class WorldFileWriter:
+    """Writes `world()` to world.json after each change(), at most every `interval` seconds, and once more at close
+    (if it ran)."""
+
+    def __init__(self, path: Path, world: Callable[[], dict[str, Any]], *, interval: float = 1.0) -> None:
+        self.path = path
+        self.interval = interval
+        self._world = world
+        self._dirty = asyncio.Event()
+        self._ran = False
+
+    def changed(self, _what: object = None) -> None:
+        """The world changed (a subscriber of the observer's events): write it soon."""
+        self._dirty.set()
+
+    async def run(self) -> None:
+        """Write on change until cancelled."""
+        self._ran = True
+        while True:
+            await self._dirty.wait()
+            self._dirty.clear()
+            await self.write()
+            await asyncio.sleep(self.interval)
+
+    async def close(self) -> None:
+        """The last write, once run() is cancelled: the world as it was at the stop."""
+        if self._ran:
+            await self.write()
+
+    async def write(self) -> None:
+        try:
+            await asyncio.to_thread(write_world, self.path, self._world())
+        except OSError as err:
+            log.warning('cannot write %s: %s', self.path, err)
 
 
 def container_entry(info: ContainerInfo) -> dict[str, Any]:

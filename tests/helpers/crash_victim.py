@@ -9,7 +9,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from ops.adapters import Adapters
+from app.system import adapters_for
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
 from ops.manager import Manager
@@ -21,7 +21,7 @@ from tests.helpers.practice_catalog import Rehearsal, practice_catalog
 
 async def main(data: Path) -> None:
     await open_store(data / 'homelab.sqlite3')
-    adapters = Adapters(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
+    adapters = adapters_for(Engine('unix:///nonexistent'), HomelabConfig(), data_dir=data, repo_dir=data)
     manager = Manager(adapters, owner=OwnerLock(data / 'state' / 'owners'), registry=practice_catalog(Rehearsal()))
     handle = await manager.submit('test_restart', {'container': 'web'}, actor='cli:victim', origin='cli')
     while (await Run.get(id=handle.run_id)).state != 'running':

@@ -19,12 +19,11 @@ import docker
 import docker.errors
 import httpx
 
+from app.system import adapters_for
 from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.config import HomelabConfig, StackConfig
-from ops.docker.compose import Compose
 from ops.docker.engine import Engine
-from ops.docker.loghub import LogHub
 from ops.run_context import RunContext
 from tests.helpers.rig import missing
 from tests.helpers.waiting import wait_for
@@ -47,20 +46,11 @@ def make_adapters(
 ) -> Adapters:
     engine = Engine(engine_url())
     config = HomelabConfig(stacks={name: StackConfig(files=files) for name, files in (stacks or {}).items()})
-    return Adapters(
-        engine=engine,
-        config=config,
-        data_dir=data_dir,
-        repo_dir=repo_dir,
-        env=env,
-        compose=Compose(),
-        loghub=LogHub(engine),
-    )
+    return adapters_for(engine, config, data_dir=data_dir, repo_dir=repo_dir, env=env)
 
 
 async def close_adapters(adapters: Adapters) -> None:
-    if adapters.loghub is not None:
-        await adapters.loghub.close()
+    await adapters.loghub.close()
     await asyncio.to_thread(adapters.engine.reset)
 
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.config import HomelabConfig, StackConfig
-from ops.docker.compose import Compose
 from ops.manager import Manager
 from ops.store.db import close_store, open_store
 from ops.store.models import Action
@@ -112,6 +111,7 @@ async def gitops_loop(
         env='prod',
         compose=base.compose,
         loghub=base.loghub,
+        stack_locks=base.stack_locks,
     )
     await open_store(adapters.data_dir / 'homelab.sqlite3')
     owner = OwnerLock(adapters.data_dir / 'state' / 'owners')
@@ -138,7 +138,7 @@ async def gitops_loop(
         await queue.shutdown()
         await manager.shutdown()
         with contextlib.suppress(Exception):
-            await Compose().down(stack, ['compose.yml'], repo)
+            await adapters.compose.down(stack, ['compose.yml'], repo)
         # The files may be broken by then (the invalid-files test): remove what is left by its project label.
         remove_project(stack)
         owner.release()

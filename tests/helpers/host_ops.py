@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from app.system import adapters_for
 from ops.adapters import Adapters
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
@@ -30,9 +31,9 @@ for _name in HOST_OPERATIONS:
 
 def host_services(tmp_path: Path, config: HomelabConfig | None = None, engine: Engine | None = None) -> Adapters:
     """Adapters whose host root is tmp_path/'host' and whose engine, unless given, is unreachable."""
-    return Adapters(
-        engine=engine or Engine('unix:///nonexistent'),
-        config=config or HomelabConfig(),
+    return adapters_for(
+        engine or Engine('unix:///nonexistent'),
+        config or HomelabConfig(),
         data_dir=tmp_path / 'data',
         repo_dir=tmp_path,
         host_root=tmp_path / 'host',

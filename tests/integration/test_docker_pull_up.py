@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 
 from ops.adapters import Adapters
-from ops.docker.compose import Compose
 from ops.docker.engine import EngineError
 from ops.run_context import RunContext
 from tests.helpers.docker_ops import (
@@ -53,7 +52,7 @@ async def stack(tmp_path: Path) -> AsyncIterator[Stack]:
         yield Stack(name, repo, adapters)
     finally:
         with contextlib.suppress(Exception):
-            await Compose().down(name, ['compose.yml'], repo)
+            await adapters.compose.down(name, ['compose.yml'], repo)
         await close_adapters(adapters)
 
 

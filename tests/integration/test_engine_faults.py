@@ -14,7 +14,7 @@ from pathlib import Path
 import docker
 import pytest
 
-from ops.adapters import Adapters
+from app.system import adapters_for
 from ops.catalog import catalog
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
@@ -46,9 +46,7 @@ def stubborn_container() -> Iterator[str]:
 async def manager_for(tmp_path: Path, engine: Engine) -> tuple[Manager, OwnerLock]:
     await open_store(tmp_path / 'data' / 'homelab.sqlite3')
     owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
-    adapters = Adapters(
-        engine=engine, config=HomelabConfig(), data_dir=tmp_path / 'data', repo_dir=tmp_path, env='prod'
-    )
+    adapters = adapters_for(engine, HomelabConfig(), data_dir=tmp_path / 'data', repo_dir=tmp_path, env='prod')
     return Manager(adapters, owner=owner, registry=catalog()), owner
 
 

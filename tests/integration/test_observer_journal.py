@@ -19,11 +19,14 @@ from typing import Any
 import docker.errors
 import pytest
 
+from app.system import keep_observations
+from ops.clock import docker_time
 from ops.docker.engine import Engine
-from ops.world.checkpoint import checkpoint_path, docker_time, load_checkpoint
+from ops.world.checkpoint import CheckpointWriter, checkpoint_path, load_checkpoint, resume_point
+from ops.world.engine_events import event_key, journaled, record_key
 from ops.world.event_journal import EventJournal
-from ops.world.observer import Observer, event_key, journaled, record_key
-from ops.world.world_file import comparable, read_world, world_path
+from ops.world.observer import Observer
+from ops.world.world_file import WorldFileWriter, comparable, read_world, world_path
 from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.waiting import wait_for_async
@@ -66,12 +69,32 @@ def engine_events(since_nano: int, until_nano: int) -> list[dict[str, Any]]:
 
 
 class Running:
-    """One observer on a data directory, run as a task."""
+    """One observer on a data directory, run as a task, with its journal, world.json and checkpoint wired as the
+    server wires them."""
 
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
-        self.observer = Observer(engine(), data_dir=data_dir, retry_min=0.2, retry_max=1.0)
-        self.task = asyncio.create_task(self.observer.run())
+        self.observer = Observer(engine(), retry_min=0.2, retry_max=1.0)
+        self.journal = EventJournal(data_dir / 'events')
+        self.world_file = WorldFileWriter(world_path(data_dir), self.observer.world)
+        keep_observations(self.observer, self.journal, self.world_file)
+        self.task = asyncio.create_task(self._run())
+
+    async def _run(self) -> None:
+        resume = await asyncio.to_thread(resume_point, self.data_dir, self.journal.directory)
+        checkpoints = CheckpointWriter(
+            checkpoint_path(self.data_dir), self.journal, start=resume.time_nano if resume else None
+        )
+        keepers = [asyncio.create_task(self.journal.run()), asyncio.create_task(self.world_file.run())]
+        try:
+            await self.observer.run(resume)
+        finally:
+            for task in keepers:
+                task.cancel()
+            await asyncio.gather(*keepers, return_exceptions=True)
+            await self.world_file.close()
+            await self.journal.close()
+            await checkpoints.close()
 
     async def stop(self) -> None:
         self.observer.stop()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ops.docker.compose import Compose
 from tests.helpers.console import Console, running_console
-from tests.helpers.docker_ops import docker_client, unique, write_stack
+from tests.helpers.docker_ops import docker_client, engine_url, unique, write_stack
 from tests.helpers.gitops import commit, init_repo, remove_project
 from tests.helpers.rig import require_engine
 from tests.helpers.socket_proxy import EngineProxy
@@ -60,7 +60,7 @@ def test_a_drift_fixed_by_policy_is_logged_run_by_run_and_the_engine_coming_and_
     proxy.start()
     client = docker_client()
     try:
-        assert asyncio.run(Compose().up(stack, ['compose.yml'], repo)).ok
+        assert asyncio.run(Compose(docker_host=engine_url()).up(stack, ['compose.yml'], repo)).ok
         with running_console(
             tmp_path / 'data',
             DOCKER_HOST=proxy.url,

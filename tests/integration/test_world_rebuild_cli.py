@@ -12,10 +12,11 @@ from typing import Any
 
 import docker.errors
 
+from ops.clock import docker_time
 from ops.docker.engine import Engine
-from ops.world.checkpoint import checkpoint_path, docker_time, load_checkpoint
+from ops.world.checkpoint import checkpoint_path, load_checkpoint
+from ops.world.engine_events import journaled, record_key
 from ops.world.event_journal import EventJournal
-from ops.world.observer import journaled, record_key
 from ops.world.world_file import read_world, world_path
 from tests.helpers.console import HOMELAB, REPO, console_env
 from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique

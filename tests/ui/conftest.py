@@ -10,7 +10,7 @@ import pytest
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
 
-from app.auth import throttle
+from ops import clock as clock_module
 from tests.helpers.login_page import Clock
 from tests.helpers.signed_in import sign_in_as_admin
 
@@ -51,7 +51,7 @@ def signed_in_console(
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     """The sign-in throttle's clock, moved by the test (`clock.now += ...`)."""
     fake = Clock()
-    monkeypatch.setattr(throttle, 'clock', fake, raising=False)
+    monkeypatch.setattr(clock_module, 'monotonic', fake)
     return fake
 
 

@@ -9,7 +9,7 @@ from nicegui.testing import User
 
 from app.auth.users import create_user
 from components.container_entry import container_entry
-from ops.docker.engine import ContainerInfo
+from ops.docker.containers import ContainerInfo
 from tests.helpers.rig import require_dev_stack
 from tests.helpers.signed_in import PASSWORD, sign_in
 from tests.helpers.waiting import wait_for_async

@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from ops.store.audit import GENESIS
+from ops.store.chain_check import GENESIS
 from tests.helpers.console import HOMELAB, REPO, console_env
 
 FIRST = 'first long password of alice'

@@ -17,8 +17,8 @@ import pytest
 from app import cli
 from app.settings import Settings
 from app.system import Core
-from ops.store.audit import AuditLog, verify_chain
-from ops.store.chain_check import ChainWatch
+from ops.store.audit import AuditLog
+from ops.store.chain_check import ChainWatch, verify_chain
 from ops.store.chain_head import ChainHead, HeadAnchor
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent

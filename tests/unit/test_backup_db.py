@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from app import cli
-from ops.store.audit import AuditLog, verify_chain
+from ops.store.audit import AuditLog
 from ops.store.backup_copy import BackupError, backup_database, integrity_problems, list_backups
+from ops.store.chain_check import verify_chain
 from ops.store.db import close_store, open_store
 from ops.store.owners import OwnerLock
 

@@ -8,8 +8,9 @@ import struct
 import pytest
 from pydantic import ValidationError
 
+from ops.clock import since_timestamp
 from ops.docker.details import details_from_inspect, repository_of
-from ops.docker.docker_logs import since_timestamp, stamp_key
+from ops.docker.docker_logs import stamp_key
 from ops.docker.docker_pull import Params as PullParams
 from ops.docker.layers import PullFailed, pull_event, pull_messages
 from ops.docker.logstream import MAX_LINE, LineSplitter, LogDecoder, LogLine

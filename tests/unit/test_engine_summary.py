@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from ops.docker.engine import container_from_summary
+from ops.docker.containers import container_from_summary
 
 
 def summary(status: str, state: str = 'running') -> dict[str, object]:

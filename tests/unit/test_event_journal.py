@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
+from ops.clock import docker_time
 from ops.docker.containers import ContainerInfo
 from ops.world import event_journal as journal_module
-from ops.world.checkpoint import CheckpointWriter, docker_time, load_checkpoint, write_checkpoint
+from ops.world.checkpoint import CheckpointWriter, load_checkpoint, write_checkpoint
 from ops.world.event_journal import EventJournal, ReadStats
 from ops.world.rebuild import fold_journal
 from ops.world.world_file import comparable, read_world, world_snapshot, write_world

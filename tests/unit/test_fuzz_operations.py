@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from app import cli
 from app.cli.ops import parse_arguments
-from ops.adapters import Adapters
+from app.system import adapters_for
 from ops.catalog import catalog
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
@@ -107,8 +107,8 @@ def tripwires(monkeypatch: pytest.MonkeyPatch) -> Tripwires:
 async def manager(tmp_path: Path) -> AsyncIterator[Manager]:
     await open_store(tmp_path / 'data' / 'homelab.sqlite3')
     owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
-    adapters = Adapters(
-        engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=tmp_path / 'data', repo_dir=tmp_path
+    adapters = adapters_for(
+        Engine('unix:///nonexistent'), HomelabConfig(), data_dir=tmp_path / 'data', repo_dir=tmp_path
     )
     try:
         yield Manager(adapters, owner=owner, registry=catalog())

@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from components.charts import bucketed
+from ops.clock import age_text
 from ops.host.disk import FilesystemUsage
-from ops.host.host_report import HostReport, age_text, signals_of
+from ops.host.host_report import HostReport, signals_of
 from ops.host.network import ProbeResult
 from ops.host.reboot import RebootStatus
 from ops.host.samples import HostReading, HostSampler, prune, read_host, readings_since, save

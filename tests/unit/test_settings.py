@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 
 from app.settings import DATA_SUBDIRS, Settings, prepare_data_dir, storage_secret
-from ops.config import ConfigError, load_config, parse_duration
+from app.system import build_adapters
+from ops.config import ConfigError, HomelabConfig, load_config, parse_duration
 
 
 def test_defaults_listen_on_loopback_with_data_in_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,6 +25,18 @@ def test_environment_variables_override(monkeypatch: pytest.MonkeyPatch, tmp_pat
     settings = Settings()
     assert (settings.host, settings.port, settings.data_dir, settings.env) == ('100.64.0.7', 9443, tmp_path, 'prod')
     assert settings.database_path == tmp_path / 'homelab.sqlite3'
+
+
+def test_docker_host_is_the_engine_of_the_adapters_and_of_compose(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv('DOCKER_HOST', 'ssh://lab@homelab')
+    settings = Settings(data_dir=tmp_path / 'data', repo_dir=tmp_path)
+    adapters = build_adapters(settings, HomelabConfig())
+    assert settings.docker_host == adapters.engine.base_url == adapters.compose.docker_host == 'ssh://lab@homelab'
+    assert adapters.compose._env()['DOCKER_HOST'] == 'ssh://lab@homelab'
+    monkeypatch.setenv('DOCKER_HOST', '')
+    assert Settings().docker_host is None  # unset: the local engine
 
 
 def test_a_bad_port_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

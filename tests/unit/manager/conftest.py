@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from app.system import adapters_for
 from ops.adapters import Adapters
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
@@ -19,9 +20,9 @@ from tests.helpers.practice_catalog import Rehearsal, practice_catalog
 
 @pytest.fixture
 def adapters(tmp_path: Path) -> Adapters:
-    return Adapters(
-        engine=Engine(f'unix://{tmp_path}/no-engine.sock', timeout=2),
-        config=HomelabConfig(),
+    return adapters_for(
+        Engine(f'unix://{tmp_path}/no-engine.sock', timeout=2),
+        HomelabConfig(),
         data_dir=tmp_path / 'data',
         repo_dir=tmp_path,
     )

@@ -8,11 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ops.adapters import Adapters
+from app.system import adapters_for
 from ops.config import HomelabConfig
 from ops.docker.engine import Engine
 from ops.manager import Manager
-from ops.store.audit import verify_chain
+from ops.store.chain_check import verify_chain
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent, Run
 from ops.store.owners import OwnerLock
@@ -47,7 +47,7 @@ async def test_sigkill_mid_run_leaves_it_interrupted_and_the_database_intact(tmp
     await open_store(data / 'homelab.sqlite3')
     owner = OwnerLock(data / 'state' / 'owners')
     try:
-        adapters = Adapters(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
+        adapters = adapters_for(Engine('unix:///nonexistent'), HomelabConfig(), data_dir=data, repo_dir=data)
         manager = Manager(adapters, owner=owner, registry=practice_catalog(Rehearsal()))
         assert await manager.recover() == 1
         run = await Run.get(id=run_id)
@@ -70,7 +70,7 @@ async def test_recovery_leaves_runs_of_a_live_process_alone(tmp_path: Path) -> N
         run = await Run.create(
             operation='docker_pull', actor='ui:a', origin='ui', state='running', owner=other_process.token
         )
-        adapters = Adapters(engine=Engine('unix:///nonexistent'), config=HomelabConfig(), data_dir=data, repo_dir=data)
+        adapters = adapters_for(Engine('unix:///nonexistent'), HomelabConfig(), data_dir=data, repo_dir=data)
         assert await Manager(adapters, owner=me, registry=practice_catalog(Rehearsal())).recover() == 0
         assert (await Run.get(id=run.id)).state == 'running'
     finally:

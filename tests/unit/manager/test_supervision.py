@@ -9,7 +9,7 @@ import pytest
 
 from ops.manager import Manager
 from ops.runs import RunState
-from ops.store.audit import verify_chain
+from ops.store.chain_check import verify_chain
 from ops.store.models import AuditEvent, Run
 
 
