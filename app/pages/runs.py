@@ -10,7 +10,8 @@ from components.history_filter import history_filter
 from components.history_view import HistoryView
 from components.run_detail import run_detail
 from components.run_table import run_table
-from ops.runs import RunState, RunUpdate
+from components.state_looks import RUN_LOOKS, labels
+from ops.runs import RunUpdate
 from ops.store.queries import HistoryFilter, runs_page
 
 
@@ -37,7 +38,7 @@ class RunsPage(HistoryView):
             history_filter(
                 self.filter_changed,
                 operations=system.manager.registry.names(),
-                states=[state.value for state in RunState],
+                states=labels(RUN_LOOKS),
             )
             self.attach(run_table(), runs_page)
         unsubscribe = system.manager.run_changed.subscribe(self.run_changed)

@@ -13,9 +13,9 @@ from typing import Any
 
 from tortoise.transactions import in_transaction
 
+from ops.store.audit_kinds import AuditKind
 from ops.store.chain_check import (
     EMPTY,
-    EVENTS_MISSING,
     GENESIS,
     ChainStatus,
     event_hash,
@@ -41,7 +41,7 @@ class AuditUnavailable(Exception):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Event:
-    kind: str
+    kind: AuditKind
     actor: str
     origin: str
     operation: str | None = None
@@ -54,7 +54,7 @@ class AuditLog:
 
     With an anchor (the console's and the CLI's), appends of every process on one data directory are
     serialised by the anchor's file lock, and each commit is followed by anchoring the new head outside the
-    table; an append that finds the anchored head gone first records that loss (EVENTS_MISSING).
+    table; an append that finds the anchored head gone first records that loss (AuditKind.EVENTS_MISSING).
     """
 
     def __init__(self, anchor: HeadAnchor | None = None) -> None:
@@ -63,7 +63,7 @@ class AuditLog:
 
     async def append(
         self,
-        kind: str,
+        kind: AuditKind,
         *,
         actor: str,
         origin: str,
@@ -78,7 +78,7 @@ class AuditLog:
 
     @contextlib.asynccontextmanager
     async def recording(
-        self, kind: str, *, actor: str, origin: str, detail: dict[str, Any]
+        self, kind: AuditKind, *, actor: str, origin: str, detail: dict[str, Any]
     ) -> AsyncIterator[dict[str, Any]]:
         """The block's database changes and this event commit as one transaction: both, or neither.
 
@@ -110,7 +110,9 @@ class AuditLog:
                     detail = {**detail, 'replaced_head': {'id': replaced.id, 'count': replaced.count}}
                 tail = await _tail()
                 tail = ChainHead(id=tail.id, hash=tail.hash, count=await AuditEvent.all().count())
-                event = await _insert(tail.hash, _Event(kind='db_restored', actor=actor, origin=origin, detail=detail))
+                event = await _insert(
+                    tail.hash, _Event(kind=AuditKind.DB_RESTORED, actor=actor, origin=origin, detail=detail)
+                )
             except Exception as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
             await self._anchor(event, tail.count + 1, 'restore')
@@ -149,7 +151,7 @@ class AuditLog:
             assert claim is not None
             count = await AuditEvent.all().count()
             loss = _Event(
-                kind=EVENTS_MISSING,
+                kind=AuditKind.EVENTS_MISSING,
                 actor='homelab',
                 origin='audit',
                 detail={
