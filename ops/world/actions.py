@@ -31,8 +31,6 @@ log = logging.getLogger(__name__)
 Planner = Callable[[Drift], Awaitable[dict[str, Any]]]
 
 
-__all__ = ['IN_FLIGHT', 'OPEN', 'ActionError', 'ActionQueue', 'ActionState', 'ActionUpdate']
-
 # The audit kind of each decision an operator (or a stack's policy) can make.
 _DECISIONS = {ActionState.APPROVED: AuditKind.ACTION_APPROVED, ActionState.REJECTED: AuditKind.ACTION_REJECTED}
 
