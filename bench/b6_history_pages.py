@@ -22,6 +22,7 @@ from typing import Any
 from tortoise.backends.sqlite.client import SqliteClient
 
 from bench.common import Report, env_int, ms, percentile, stopwatch
+from ops.runs import RunState
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent, Run
 from ops.store.queries import HistoryFilter, audit_page, runs_page
@@ -103,7 +104,7 @@ def _calls(
     """The keyset call (the project's own runs_page/audit_page) and its OFFSET twin, for one depth."""
     skip = depth - 1
     before = None if skip == 0 else ids[skip - 1]  # the cursor a client holds after `skip` rows
-    where = HistoryFilter(state='succeeded') if filt == 'state=succeeded' else None
+    where = HistoryFilter(state=RunState.SUCCEEDED) if filt == 'state=succeeded' else None
     if filt == 'kind=finished':
         where = HistoryFilter(kind='finished')
     model: Any = Run if table == 'runs' else AuditEvent

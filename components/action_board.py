@@ -9,7 +9,10 @@ from components.action_card import action_card
 from components.action_dialogs import ask_reject_reason, confirm_approve
 from ops.manager import Manager
 from ops.store.models import Action
-from ops.world.actions import IN_FLIGHT, ActionError, ActionQueue, ActionUpdate
+from ops.world.action_states import OPEN, ActionState
+from ops.world.actions import ActionError, ActionQueue, ActionUpdate
+
+GONE = {ActionState.REJECTED, ActionState.SUPERSEDED}  # ended without a run: the card goes
 
 
 def _section(title: str) -> tuple[ui.label, ui.badge]:
@@ -40,7 +43,7 @@ class action_board(ui.column):
 
     async def start(self) -> None:
         """Show the open actions (oldest first: the order they were proposed in)."""
-        for action in await Action.filter(state__in=('pending', *IN_FLIGHT)).order_by('id'):
+        for action in await Action.filter(state__in=OPEN).order_by('id'):
             if action.id not in self.cards:  # an event may have brought it while the query ran
                 self._add(action)
 
@@ -48,14 +51,18 @@ class action_board(ui.column):
         """One action changed: add, move, update or drop its card, nothing else."""
         card = self.cards.get(update.action_id)
         if card is None:
-            if update.state == 'pending' or update.state in IN_FLIGHT:
+            if update.state.open:
                 background_tasks.create(self._load(update.action_id), name=f'action-{update.action_id}')
             return
-        if update.state in {'rejected', 'superseded'}:
+        if update.state in GONE:
             self._drop(card)
             return
         card.show(update.state, run_id=update.run_id, error=update.error, decided_by=update.actor)
-        if update.state != 'pending' and card.parent_slot is not None and card.parent_slot.parent is self.pending:
+        if (
+            update.state is not ActionState.PENDING
+            and card.parent_slot is not None
+            and card.parent_slot.parent is self.pending
+        ):
             card.move(self.underway, target_index=0)
         self._recount()
 
@@ -92,7 +99,7 @@ class action_board(ui.column):
         action = await Action.get_or_none(id=action_id)
         if action is None or self.is_deleted or action_id in self.cards:
             return
-        if action.state == 'pending' or action.state in IN_FLIGHT:
+        if action.state.open:
             self._add(action)
 
     async def _refresh(self, action_id: int) -> None:
@@ -101,7 +108,7 @@ class action_board(ui.column):
         card = self.cards.get(action_id)
         if card is None or self.is_deleted:
             return
-        if action is None or action.state in {'rejected', 'superseded'}:
+        if action is None or action.state in GONE:
             self._drop(card)
             return
         self.changed(
@@ -118,11 +125,11 @@ class action_board(ui.column):
         )
 
     def _add(self, action: Action) -> None:
-        target = self.pending if action.state == 'pending' else self.underway
+        target = self.pending if action.state is ActionState.PENDING else self.underway
         with target:
             card = action_card(action, self.manager, on_approve=self.approve, on_reject=self.reject)
         self.cards[action.id] = card
-        if action.state == 'pending':
+        if action.state is ActionState.PENDING:
             ids = sorted(other.action_id for other in self.pending if isinstance(other, action_card))
             card.move(self.pending, target_index=ids.index(action.id))
         else:

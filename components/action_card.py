@@ -16,9 +16,9 @@ from ops.manager import Manager
 from ops.runs import RunOutcome, RunState
 from ops.store.history import run_by_id
 from ops.store.models import Action
+from ops.world.action_states import ActionState
 
 Decide = Callable[['action_card'], Awaitable[None]]
-OPEN = ('pending', 'approved', 'running')
 
 
 class action_card(ui.card):
@@ -43,7 +43,7 @@ class action_card(ui.card):
             if action.detail:
                 ui.label(action.detail).classes('text-sm opacity-80 break-words whitespace-pre-wrap')
             with (
-                ui.expansion('Plan preview', value=action.state == 'pending')
+                ui.expansion('Plan preview', value=action.state is ActionState.PENDING)
                 .classes('w-full rounded border border-gray-500/20')
                 .props('dense header-class="text-sm"') as self.plan_box
             ):
@@ -67,25 +67,26 @@ class action_card(ui.card):
 
     @property
     def pending(self) -> bool:
-        return self.action.state == 'pending'
+        return self.action.state is ActionState.PENDING
 
-    def show(self, state: str, *, run_id: int | None, error: str | None, decided_by: str | None = None) -> None:
+    def show(self, state: ActionState, *, run_id: int | None, error: str | None, decided_by: str | None = None) -> None:
         """The action is in this state now; with a run, its run is followed here."""
         self.action.state = state
         self.state.show(state)
-        self.buttons.set_visibility(state == 'pending')
-        if state != 'pending':
+        pending = state is ActionState.PENDING
+        self.buttons.set_visibility(pending)
+        if not pending:
             self.plan_box.set_value(False)
         if decided_by:
             self.action.decided_by = decided_by
-        self.decided.set_text(f'approved by {self.action.decided_by}' if state != 'pending' else '')
-        self.decided.set_visibility(bool(self.action.decided_by) and state != 'pending')
+        self.decided.set_text(f'approved by {self.action.decided_by}' if not pending else '')
+        self.decided.set_visibility(bool(self.action.decided_by) and not pending)
         self.error.set_text(error or '')
         self.error.set_visibility(bool(error) and run_id is None)  # with a run, its view says why
         if run_id is not None and self.run is None:
             self.run = self._follow(run_id)
             background_tasks.create(self._catch_up(run_id), name=f'action-{self.action_id}-run')
-        elif self.run is not None and state not in OPEN:
+        elif self.run is not None and not state.open:
             background_tasks.create(self._catch_up(self.run.run_id), name=f'action-{self.action_id}-run')
         self.tick()
 
@@ -96,14 +97,14 @@ class action_card(ui.card):
     def _follow(self, run_id: int) -> run_view:
         self.action.run_id = run_id
         with self.runs:
-            return run_view(self.manager, run_id, self.action.operation, state='pending')
+            return run_view(self.manager, run_id, self.action.operation)
 
     async def _catch_up(self, run_id: int) -> None:
         """A run that changed (or was refused) before its view existed shows how it stands now."""
         run = await run_by_id(run_id)
         if run is None or self.run is None or self.is_deleted:
             return
-        state = RunState(run.state)
+        state = run.state
         if state.finished:
             self.run.finish(
                 RunOutcome(
@@ -116,6 +117,6 @@ class action_card(ui.card):
                     dropped_lines=0,
                 )
             )
-        elif self.run.state == 'pending' and run.state != 'pending':
-            self.run.badge.show(run.state)
-            self.run.state = run.state
+        elif self.run.state is RunState.PENDING and state is not RunState.PENDING:
+            self.run.badge.show(state)
+            self.run.state = state

@@ -6,11 +6,12 @@ from typing import Any
 
 from nicegui import ui
 
-from components.action_state import DECIDED, action_color
 from components.coalesced import Coalesced
 from components.drift_badges import kind_words
 from components.run_table import GRID_ON_PHONES, local_time
+from components.state_looks import action_look
 from ops.store.models import Action
+from ops.world.action_states import DECIDED, ActionState
 
 STEP = 20  # rows added by each "Show more"
 COLUMNS: list[dict[str, Any]] = [
@@ -26,7 +27,7 @@ COLUMNS: list[dict[str, Any]] = [
 # Vue interpolation only: titles, stacks, actors and errors stay text.
 _STATE_SLOT = """
 <q-td :props="props">
-  <q-badge :color="props.row.state_color" :label="props.value"
+  <q-badge :color="props.row.state_color" :label="props.row.state_label"
            :data-history-state="props.row.id + ':' + props.value" />
 </q-td>
 """
@@ -55,7 +56,7 @@ _ITEM_SLOT = """
   <q-card flat bordered>
     <q-card-section class="q-py-sm">
       <div class="row items-center q-gutter-x-sm no-wrap">
-        <q-badge :color="props.row.state_color" :label="props.row.state"
+        <q-badge :color="props.row.state_color" :label="props.row.state_label"
                  :data-history-state="props.row.id + ':' + props.row.state" />
         <span class="text-weight-medium" style="word-break: break-word">{{ props.row.title }}</span>
         <q-space />
@@ -76,17 +77,20 @@ _ITEM_SLOT = """
 
 def history_row(action: Action) -> dict[str, Any]:
     """One decided action as a table row."""
+    look = action_look(action.state)
+    superseded = action.state is ActionState.SUPERSEDED
     return {
         'id': action.id,
         'state': action.state,
-        'state_color': action_color(action.state),
+        'state_label': look.label,
+        'state_color': look.color,
         'title': action.title,
         'kind': kind_words(action.kind),
         'stack': action.stack,
-        'decided_by': action.decided_by or ('supervisor' if action.state == 'superseded' else ''),
+        'decided_by': action.decided_by or ('supervisor' if superseded else ''),
         'decided_at': local_time(action.decided_at or action.finished_at),
         'run_id': action.run_id,
-        'error': action.error or ('the difference went away or changed' if action.state == 'superseded' else ''),
+        'error': action.error or ('the difference went away or changed' if superseded else ''),
     }
 
 

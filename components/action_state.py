@@ -1,36 +1,24 @@
-"""Colours and a badge for an action's state (pending, approved, running, done, failed, rejected, superseded)."""
+"""An action's state as a badge (its look: state_looks.py)."""
 
 from __future__ import annotations
 
 from nicegui import ui
 
-ACTION_COLORS = {
-    'pending': 'warning',
-    'approved': 'info',
-    'running': 'info',
-    'done': 'positive',
-    'failed': 'negative',
-    'rejected': 'deep-orange-8',
-    'superseded': 'grey-7',
-}
-DECIDED = ('done', 'failed', 'rejected', 'superseded')  # the states that end an action: its history
-
-
-def action_color(state: str) -> str:
-    """The Quasar colour of an action state."""
-    return ACTION_COLORS.get(state, 'grey-7')
+from components.state_looks import action_look
+from ops.world.action_states import ActionState
 
 
 class action_state_badge(ui.badge):
     """An action's state as a coloured badge; `show` changes it."""
 
-    def __init__(self, action_id: int, state: str) -> None:
+    def __init__(self, action_id: int, state: ActionState) -> None:
         super().__init__()
         self.action_id = action_id
         self.show(state)
 
-    def show(self, state: str) -> None:
-        """Switch to another state (black text on the yellow of `pending`, for contrast)."""
-        self.set_text(state)
-        self.props(f'color={action_color(state)} text-color={"black" if state == "pending" else "white"}')
-        self.props['data-action-state'] = f'{self.action_id}:{state}'
+    def show(self, state: ActionState) -> None:
+        """Switch to another state."""
+        look = action_look(state)
+        self.set_text(look.label)
+        self.props(f'color={look.color} text-color={look.text_color}')
+        self.props['data-action-state'] = f'{self.action_id}:{state.value}'

@@ -8,16 +8,9 @@ from typing import Any
 from nicegui import ui
 
 from components.run_table import GRID_ON_PHONES, local_time
+from components.state_looks import UNKNOWN_KIND, audit_look
 from ops.store.models import AuditEvent
 
-KIND_COLORS = {
-    'requested': 'info',
-    'finished': 'positive',
-    'rejected': 'deep-orange-8',
-    'joined': 'purple-6',
-    'login_failed': 'negative',
-    'login_throttled': 'warning',
-}
 COLUMNS: list[dict[str, Any]] = [
     {'name': 'id', 'label': 'Event', 'field': 'id', 'align': 'left'},
     {'name': 'at', 'label': 'At', 'field': 'at', 'align': 'left'},
@@ -31,7 +24,7 @@ COLUMNS: list[dict[str, Any]] = [
 # Vue interpolation only: every value here may come from a request someone made up.
 _KIND_SLOT = """
 <q-td :props="props">
-  <q-badge outline :color="props.row.kind_color" :label="props.value"
+  <q-badge outline :color="props.row.kind_color" :label="props.row.kind_label" :title="props.value"
            :data-audit-kind="(props.row.run_id || '-') + ':' + props.value" />
 </q-td>
 """
@@ -53,7 +46,7 @@ _ITEM_SLOT = """
     <q-card-section class="q-py-sm">
       <div class="row items-center q-gutter-x-sm">
         <span class="font-mono opacity-70">{{ props.row.id }}</span>
-        <q-badge outline :color="props.row.kind_color" :label="props.row.kind"
+        <q-badge outline :color="props.row.kind_color" :label="props.row.kind_label" :title="props.row.kind"
                  :data-audit-kind="(props.row.run_id || '-') + ':' + props.row.kind" />
         <span class="font-mono">{{ props.row.operation }}</span>
         <a v-if="props.row.run_id" :href="'/runs/' + props.row.run_id" class="font-mono text-primary"
@@ -70,11 +63,13 @@ _OPERATION_SLOT = '<q-td :props="props"><span class="font-mono">{{ props.value |
 
 def audit_row(event: AuditEvent) -> dict[str, Any]:
     """One audit event as a table row."""
+    look = audit_look(event.kind)
     return {
         'id': event.id,
         'at': local_time(event.at),
         'kind': event.kind,
-        'kind_color': KIND_COLORS.get(event.kind, 'grey-7'),
+        'kind_label': event.kind if look is UNKNOWN_KIND else look.label,
+        'kind_color': look.color,
         'operation': event.operation or '',
         'run_id': event.run_id,
         'actor': event.actor,

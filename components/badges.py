@@ -1,4 +1,4 @@
-"""Colour-coded badges for container state and health, host signal levels and run states."""
+"""Colour-coded badges for container state and health and host signal levels (run states: state_looks.py)."""
 
 from __future__ import annotations
 
@@ -13,16 +13,6 @@ STATE_COLORS = {
 }
 HEALTH_COLORS = {'healthy': 'positive', 'unhealthy': 'negative', 'starting': 'info'}
 LEVEL_COLORS = {'ok': 'positive', 'warn': 'warning', 'bad': 'negative', 'unknown': 'grey-7', 'off': 'blue-grey-5'}
-RUN_COLORS = {
-    'pending': 'grey-7',
-    'running': 'info',
-    'succeeded': 'positive',
-    'failed': 'negative',
-    'timed_out': 'negative',
-    'cancelled': 'grey-7',
-    'rejected': 'warning',
-    'interrupted': 'warning',
-}
 
 
 def state_color(state: str) -> str:
@@ -38,8 +28,3 @@ def health_color(health: str | None) -> str:
 def level_color(level: str) -> str:
     """The badge colour of a host signal's level (ok / warn / bad / unknown)."""
     return LEVEL_COLORS.get(level, 'grey-7')
-
-
-def run_color(state: str) -> str:
-    """The badge colour of a run's state."""
-    return RUN_COLORS.get(state, 'grey-7')

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from nicegui import ui
 
+from ops.runs import RunState
+from ops.store.audit_kinds import AuditKind
 from ops.store.queries import HistoryFilter
 
 TIME_RANGES = {
@@ -28,8 +30,8 @@ class history_filter(ui.row):
         on_change: Callable[[HistoryFilter], object],
         *,
         operations: list[str],
-        states: list[str] | None = None,
-        kinds: list[str] | None = None,
+        states: Mapping[RunState, str] | None = None,
+        kinds: Mapping[AuditKind, str] | None = None,
         with_run: bool = False,
     ) -> None:
         super().__init__()
@@ -54,9 +56,10 @@ class history_filter(ui.row):
         text = {name: field.value for name, field in self.fields.items()}
         span = _SPANS.get(text.get('range') or 'any')
         run = text.get('run_id')
+        state = text.get('state')
         return HistoryFilter(
             operation=text.get('operation') or None,
-            state=text.get('state') or None,
+            state=RunState(state) if state else None,
             kind=text.get('kind') or None,
             actor=(text.get('actor') or '').strip() or None,
             run_id=int(run) if run else None,
@@ -69,8 +72,14 @@ class history_filter(ui.row):
             field.set_value('any' if name == 'range' else None)
         self._changed()
 
-    def _select(self, name: str, label: str, options: list[str]) -> None:
-        field = ui.select(options, label=label, clearable=True, on_change=self._changed)
+    def _select(self, name: str, label: str, options: list[str] | Mapping[Any, str]) -> None:
+        """A select of values (a mapping: values to the words shown)."""
+        field = ui.select(
+            dict(options) if isinstance(options, Mapping) else options,
+            label=label,
+            clearable=True,
+            on_change=self._changed,
+        )
         field.props(f'dense options-dense data-filter={name}').classes('w-44')
         self.fields[name] = field
 

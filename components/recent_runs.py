@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from components.badges import run_color
 from components.coalesced import Coalesced
 from components.listen import listen
+from components.state_looks import run_look
 from ops.clock import age_text
 from ops.manager import Manager
 from ops.runs import RunUpdate
@@ -45,8 +45,9 @@ class recent_runs(ui.column):
                 ui.label('No runs yet.').classes('text-sm opacity-70 px-3 py-2')
             for run in runs:
                 with ui.row().classes('w-full items-center gap-2 px-3 py-1 no-wrap border-t border-gray-500/20'):
-                    badge = ui.badge(run.state, color=run_color(run.state))
-                    badge.props['data-run-state'] = f'{run.operation}:{run.state}'
+                    look = run_look(run.state)
+                    badge = ui.badge(look.label, color=look.color)
+                    badge.props['data-run-state'] = f'{run.operation}:{run.state.value}'
                     link = ui.link(f'#{run.id} {run.operation}', f'/runs/{run.id}')
                     link.classes('text-sm break-all text-blue-700 dark:text-blue-300 no-underline hover:underline')
                     ui.space()

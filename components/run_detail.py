@@ -9,7 +9,7 @@ from nicegui import ui
 
 from components.audit_table import audit_table
 from components.listen import listen
-from components.run_state import is_finished, run_state_badge
+from components.run_state import run_state_badge
 from components.run_table import duration, local_time
 from components.run_view import live_context, run_view
 from ops.manager import Manager
@@ -32,7 +32,7 @@ async def run_detail(manager: Manager, run_id: int) -> None:
                 _missing(run_id)
                 return
             _summary(run)
-            if not is_finished(run.state) and live_context(manager, run_id) is not None:
+            if not run.state.finished and live_context(manager, run_id) is not None:
                 run_view(manager, run.id, run.operation, state=run.state)
             _sections(run)
             with ui.card().classes('w-full gap-2'):

@@ -7,7 +7,7 @@ from typing import Any
 
 from nicegui import ui
 
-from components.run_state import state_color, state_words
+from components.state_looks import run_look
 from ops.store.models import Run
 
 COLUMNS: list[dict[str, Any]] = [
@@ -60,13 +60,14 @@ GRID_ON_PHONES = ':grid="window.matchMedia(\'(max-width: 599px)\').matches"'
 
 def run_row(run: Run) -> dict[str, Any]:
     """One run as a table row."""
+    look = run_look(run.state)
     return {
         'id': run.id,
         'created': local_time(run.created_at),
         'operation': run.operation,
         'state': run.state,
-        'state_words': state_words(run.state),
-        'state_color': state_color(run.state),
+        'state_words': look.label,
+        'state_color': look.color,
         'duration': duration(run.started_at or run.created_at, run.finished_at),
         'actor': run.actor,
         'origin': run.origin,

@@ -7,9 +7,9 @@ from typing import Literal
 from nicegui import ui
 
 from components.listen import listen
-from components.run_state import state_words
+from components.state_looks import run_look
 from ops.manager import Manager
-from ops.runs import RunUpdate
+from ops.runs import RunState, RunUpdate
 
 
 def run_toasts(manager: Manager) -> None:
@@ -18,10 +18,10 @@ def run_toasts(manager: Manager) -> None:
     def on_change(update: RunUpdate) -> None:
         if not update.state.finished:
             return
-        message = f'#{update.run_id} {update.operation} {state_words(update.state.value)}'
-        if update.error and update.state.value != 'succeeded':
+        message = f'#{update.run_id} {update.operation} {run_look(update.state).label}'
+        if update.error and update.state is not RunState.SUCCEEDED:
             message += f': {_clip(update.error, 200)}'
-        ui.notify(message, type=_toast_type(update.state.value), position='bottom-right')
+        ui.notify(message, type=_toast_type(update.state), position='bottom-right')
 
     listen(manager.run_changed, on_change)
 
@@ -30,7 +30,7 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + '…'
 
 
-def _toast_type(state: str) -> Literal['positive', 'negative', 'warning']:
-    if state == 'succeeded':
+def _toast_type(state: RunState) -> Literal['positive', 'negative', 'warning']:
+    if state is RunState.SUCCEEDED:
         return 'positive'
-    return 'warning' if state in {'cancelled', 'interrupted'} else 'negative'
+    return 'warning' if state in {RunState.CANCELLED, RunState.INTERRUPTED} else 'negative'

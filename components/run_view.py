@@ -7,10 +7,10 @@ from collections import deque
 from nicegui import ui
 
 from components.listen import listen
-from components.run_state import is_finished, run_state_badge
+from components.run_state import run_state_badge
 from ops.manager import Manager
 from ops.run_context import Progress, RunContext
-from ops.runs import RunOutcome, RunUpdate
+from ops.runs import RunOutcome, RunState, RunUpdate
 
 SHOWN_LINES = 500  # lines kept in the page; the full (capped) output is on the run's detail page
 FLUSH_SECONDS = 0.25  # output and progress reach the browser in batches, not one message per line
@@ -20,7 +20,7 @@ class run_view(ui.card):
     """Follows one run through its own events (the manager's stream of that run); stops when it ends or the view
     goes away."""
 
-    def __init__(self, manager: Manager, run_id: int, operation: str, *, state: str = 'pending') -> None:
+    def __init__(self, manager: Manager, run_id: int, operation: str, *, state: RunState = RunState.PENDING) -> None:
         super().__init__()
         self.manager = manager
         self.run_id = run_id
@@ -69,10 +69,10 @@ class run_view(ui.card):
 
     def finish(self, outcome: RunOutcome) -> None:
         """Show how the run ended (for runs refused or finished before this view existed)."""
-        self._show_state(outcome.state.value, outcome.error)
+        self._show_state(outcome.state, outcome.error)
 
     def _on_change(self, update: RunUpdate) -> None:
-        self._show_state(update.state.value, update.error)
+        self._show_state(update.state, update.error)
 
     def _on_line(self, line: str) -> None:
         if len(self._lines) == SHOWN_LINES:
@@ -112,14 +112,14 @@ class run_view(ui.card):
         done = fraction is not None and fraction >= 1
         bar.props(f'data-percent={percent.rstrip("%") or "none"} color={"positive" if done else "primary"}')
 
-    def _show_state(self, state: str, error: str | None) -> None:
+    def _show_state(self, state: RunState, error: str | None) -> None:
         self.state = state
         self.badge.show(state)
-        self.cancel_button.set_visibility(state in {'pending', 'running'})
+        self.cancel_button.set_visibility(not state.finished)
         if error:
             self.error.set_text(error)
             self.error.set_visibility(True)
-        if is_finished(state):
+        if state.finished:
             self._flush()
             self._stop_following()
 

@@ -28,6 +28,7 @@ from ops.registry import CATALOG, OperationSpec, Registry
 from ops.run_context import RunContext
 from ops.runs import RunOutcome, RunState, RunStream, RunUpdate
 from ops.store.audit import AuditLog, AuditUnavailable
+from ops.store.audit_kinds import AuditKind
 from ops.store.models import Run
 from ops.store.owners import OwnerLock
 
@@ -104,7 +105,7 @@ class Manager:
         stream = self._streams[run.id] = RunStream()
         try:
             await self.audit.append(
-                'requested',
+                AuditKind.REQUESTED,
                 actor=actor,
                 origin=origin,
                 operation=spec.name,
@@ -188,17 +189,17 @@ class Manager:
     async def recover(self) -> int:
         """Mark runs left pending/running by a dead process `interrupted`; returns how many."""
         count = 0
-        stale = await Run.filter(state__in=[RunState.PENDING.value, RunState.RUNNING.value])
+        stale = await Run.filter(state__in=[RunState.PENDING, RunState.RUNNING])
         for run in stale:
             if self.owner.is_alive(run.owner):
                 continue
-            run.state = RunState.INTERRUPTED.value
+            run.state = RunState.INTERRUPTED
             run.finished_at = utc_now()
             run.error = 'the console stopped while this run was in progress'
             await run.save(update_fields=['state', 'finished_at', 'error'])
             with contextlib.suppress(AuditUnavailable):
                 await self.audit.append(
-                    'finished',
+                    AuditKind.FINISHED,
                     actor=run.actor,
                     origin=run.origin,
                     operation=run.operation,
@@ -226,7 +227,7 @@ class Manager:
         state, error, result = RunState.FAILED, None, None
         try:
             async with self._pools[spec.pool]:
-                run.state, run.started_at = RunState.RUNNING.value, utc_now()
+                run.state, run.started_at = RunState.RUNNING, utc_now()
                 await _save_quietly(run, 'state', 'started_at')
                 self._publish(run, RunState.RUNNING)
                 log.info('run=%s %s started by %s via %s', run.id, spec.name, one_line(run.actor, 128), run.origin)
@@ -258,7 +259,7 @@ class Manager:
         audit: bool = True,
         joined_run_id: int | None = None,
     ) -> RunHandle:
-        run.state, run.error, run.result = state.value, error, result
+        run.state, run.error, run.result = state, error, result
         run.output, run.dropped_lines, run.finished_at = output, dropped, utc_now()
         run.joined_run_id = joined_run_id
         await _save_quietly(run, 'state', 'error', 'result', 'output', 'dropped_lines', 'finished_at', 'joined_run_id')
@@ -266,7 +267,7 @@ class Manager:
         why = f' ({one_line(error)})' if error else ''
         log.info('run=%s %s finished: %s%s%s', run.id, one_line(run.operation, 64), state.value, took, why)
         if audit:
-            kind = 'rejected' if state is RunState.REJECTED else 'finished'
+            kind = AuditKind.REJECTED if state is RunState.REJECTED else AuditKind.FINISHED
             detail: dict[str, Any] = {'state': state.value}
             if error:
                 detail['error'] = _clip(error, 2000)
@@ -304,7 +305,7 @@ class Manager:
         """Single-flight: this request rides on the run already doing the same thing, and ends as it ends."""
         with contextlib.suppress(AuditUnavailable):
             await self.audit.append(
-                'joined',
+                AuditKind.JOINED,
                 actor=actor,
                 origin=origin,
                 operation=run.operation,
@@ -348,7 +349,7 @@ class Manager:
             params=params,
             actor=_clip(actor, 128),
             origin=_clip(origin, 32),
-            state=state.value,
+            state=state,
             owner=self.owner.token,
         )
 

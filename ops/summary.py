@@ -8,6 +8,7 @@ from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from ops.store.models import Action, Run
+from ops.world.action_states import ActionState
 from ops.world.drift import Drift
 from ops.world.observer import Observer
 
@@ -41,7 +42,7 @@ async def build_summary(
             entry['unhealthy'] += info.health == 'unhealthy'
     for drift in drifts:
         entry_of(drift.stack)['drift'].append(drift.as_json())
-    pending = await Action.filter(state='pending').order_by('id')
+    pending = await Action.filter(state=ActionState.PENDING).order_by('id')
     runs = await Run.all().order_by('-id').limit(last_runs)
     engine = observer.engine_state
     return {

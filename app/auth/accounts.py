@@ -10,6 +10,7 @@ from app.auth.second_factor import Enrolment, enrol, is_enrolled, remove
 from app.auth.tokens import create_token, revoke_token
 from app.auth.users import UserError, add_user, disable_user, password_hash_of, store_password
 from ops.store.audit import AuditLog
+from ops.store.audit_kinds import AuditKind
 from ops.store.models import User
 
 ORIGIN = 'cli'
@@ -24,24 +25,30 @@ class Administrator:
 
     async def create_user(self, username: str, password: str) -> None:
         password_hash = await password_hash_of(password)  # the slow part, before the transaction
-        async with self.audit.recording('user_created', actor=self.actor, origin=ORIGIN, detail={'user': username}):
+        async with self.audit.recording(
+            AuditKind.USER_CREATED, actor=self.actor, origin=ORIGIN, detail={'user': username}
+        ):
             await add_user(username, password_hash)
 
     async def set_password(self, username: str, password: str) -> None:
         password_hash = await password_hash_of(password)
         detail = {'user': username}
-        async with self.audit.recording('password_changed', actor=self.actor, origin=ORIGIN, detail=detail) as done:
+        async with self.audit.recording(
+            AuditKind.PASSWORD_CHANGED, actor=self.actor, origin=ORIGIN, detail=detail
+        ) as done:
             done['sessions_ended'] = await store_password(username, password_hash)
 
     async def disable(self, username: str) -> None:
         detail = {'user': username}
-        async with self.audit.recording('user_disabled', actor=self.actor, origin=ORIGIN, detail=detail) as done:
+        async with self.audit.recording(
+            AuditKind.USER_DISABLED, actor=self.actor, origin=ORIGIN, detail=detail
+        ) as done:
             done['sessions_ended'] = await disable_user(username)
 
     async def enrol_totp(self, username: str) -> Enrolment:
         """Turn TOTP on (or start it over); the secret and recovery codes are for the caller to show once."""
         async with self.audit.recording(
-            'totp_enrolled', actor=self.actor, origin=ORIGIN, detail={'user': username}
+            AuditKind.TOTP_ENROLLED, actor=self.actor, origin=ORIGIN, detail={'user': username}
         ) as done:
             await _existing(username)
             done['replaced'] = await is_enrolled(username)
@@ -49,19 +56,25 @@ class Administrator:
         return enrolment
 
     async def remove_totp(self, username: str) -> None:
-        async with self.audit.recording('totp_removed', actor=self.actor, origin=ORIGIN, detail={'user': username}):
+        async with self.audit.recording(
+            AuditKind.TOTP_REMOVED, actor=self.actor, origin=ORIGIN, detail={'user': username}
+        ):
             await _existing(username)
             if not await remove(username):
                 raise UserError(f'{username!r} has no two-factor sign-in')
 
     async def create_token(self, name: str) -> str:
         """A new API token; the caller shows it once (only its digest is stored)."""
-        async with self.audit.recording('token_created', actor=self.actor, origin=ORIGIN, detail={'token': name}):
+        async with self.audit.recording(
+            AuditKind.TOKEN_CREATED, actor=self.actor, origin=ORIGIN, detail={'token': name}
+        ):
             token = await create_token(name)
         return token
 
     async def revoke_token(self, name: str) -> None:
-        async with self.audit.recording('token_revoked', actor=self.actor, origin=ORIGIN, detail={'token': name}):
+        async with self.audit.recording(
+            AuditKind.TOKEN_REVOKED, actor=self.actor, origin=ORIGIN, detail={'token': name}
+        ):
             await revoke_token(name)
 
 

@@ -18,6 +18,7 @@ from app.auth.throttle import address_key
 from app.auth.throttled_audit import MAX_WINDOW, WINDOW, Append
 from ops import clock
 from ops.store.audit import AuditUnavailable
+from ops.store.audit_kinds import AuditKind
 
 BUDGET = 120  # anonymous sign-in events written per window, from all addresses together
 MAX_ADDRESSES = 65_536  # distinct addresses told apart in one overflow (then "at least")
@@ -56,7 +57,7 @@ class AnonymousBudget:
         self._used = 0
         self._overflow = _Overflow()
 
-    async def append(self, kind: str, *, actor: str, origin: str, detail: dict[str, Any]) -> None:
+    async def append(self, kind: AuditKind, *, actor: str, origin: str, detail: dict[str, Any]) -> None:
         """Write the event while the window's budget lasts; past it, count it into the window's overflow."""
         await self.flush()
         if self._used < self.limit:
@@ -65,7 +66,9 @@ class AnonymousBudget:
             return
         count = detail.get('count', 1)
         count = count if isinstance(count, int) and count > 0 else 1
-        self._overflow.add(count, count if kind == 'login_failed' else 0, {address_key(str(detail.get('client')))})
+        self._overflow.add(
+            count, count if kind is AuditKind.LOGIN_FAILED else 0, {address_key(str(detail.get('client')))}
+        )
 
     async def flush(self, *, everything: bool = False) -> None:
         """When the window has ended (or at shutdown, `everything`): write its overflow and start the next."""
@@ -94,7 +97,7 @@ class AnonymousBudget:
         if due.more_addresses:
             detail['more_addresses'] = True
         try:
-            await self._append('login_throttled', actor='anonymous@other-addresses', origin='ui', detail=detail)
+            await self._append(AuditKind.LOGIN_THROTTLED, actor='anonymous@other-addresses', origin='ui', detail=detail)
         except AuditUnavailable:
             log.error(
                 '%d sign-in attempts past the audit budget are not audited yet: the trail cannot be written', due.count

@@ -26,10 +26,10 @@ from nicegui import Client, background_tasks, core, ui
 
 from app.auth.sessions import COOKIE, Sessions
 from ops.store.audit import AuditUnavailable
+from ops.store.audit_kinds import AuditKind
 
 log = logging.getLogger(__name__)
 
-REFUSED = 'session_ended_refused'
 SIGN_IN = '/login'
 LET_GO_SECONDS = 5.0  # how long a page that is sent away may take to receive "go to /login"
 
@@ -37,7 +37,7 @@ Message = dict[str, Any]
 
 
 class AuditAppend(Protocol):
-    def __call__(self, kind: str, *, actor: str, origin: str, detail: dict[str, Any]) -> Awaitable[object]: ...
+    def __call__(self, kind: AuditKind, *, actor: str, origin: str, detail: dict[str, Any]) -> Awaitable[object]: ...
 
 
 @dataclass(eq=False)
@@ -187,7 +187,7 @@ class LivePages:
             return
         try:
             await self.audit(
-                REFUSED,
+                AuditKind.SESSION_ENDED_REFUSED,
                 actor=f'ui:{username}' if username else f'anonymous@{page.address}',
                 origin='ui',
                 detail={

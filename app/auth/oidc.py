@@ -42,6 +42,7 @@ from app.auth.sign_in_browser import browser_mark
 from app.auth.throttle import address_key
 from app.auth.throttled_audit import WINDOW, ThrottledAudit
 from ops.store.audit import AuditUnavailable
+from ops.store.audit_kinds import AuditKind
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ class OidcSettings(BaseSettings):
 
 
 class AuditAppend(Protocol):
-    def __call__(self, kind: str, *, actor: str, origin: str, detail: dict[str, Any]) -> Awaitable[object]: ...
+    def __call__(self, kind: AuditKind, *, actor: str, origin: str, detail: dict[str, Any]) -> Awaitable[object]: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -273,7 +274,7 @@ class OidcSignIn:
             return _page(403, f'Sign-in refused: {refused.reason}.')
         try:
             await self.audit_append(
-                'login_succeeded',
+                AuditKind.LOGIN_SUCCEEDED,
                 actor=f'ui:{username[:64]}',
                 origin='ui',
                 detail={'username': username[:64], 'client': client, 'method': 'oidc', 'subject': subject[:128]},
@@ -401,7 +402,7 @@ class OidcSignIn:
             counter = self.repeated_refusals.get(refused.repeatable)
             if counter is None:
                 fixed = {'method': 'oidc', 'reason': refused.repeatable}
-                counter = ThrottledAudit(self.anonymous.append, kind='login_failed', detail=fixed)
+                counter = ThrottledAudit(self.anonymous.append, kind=AuditKind.LOGIN_FAILED, detail=fixed)
                 self.repeated_refusals[refused.repeatable] = counter
             await counter.note(client, '')
             return
@@ -409,7 +410,7 @@ class OidcSignIn:
         if refused.subject:
             detail['subject'] = refused.subject[:128]
         try:
-            await self.audit_append('login_failed', actor=f'anonymous@{client}', origin='ui', detail=detail)
+            await self.audit_append(AuditKind.LOGIN_FAILED, actor=f'anonymous@{client}', origin='ui', detail=detail)
         except AuditUnavailable:
             log.error('OIDC sign-in refused (%s) and the audit trail cannot be written', refused.reason)
 

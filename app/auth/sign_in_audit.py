@@ -16,6 +16,7 @@ from nicegui import app
 from app.auth.audit_budget import AnonymousBudget
 from app.auth.throttled_audit import WINDOW, Append, ThrottledAudit
 from ops.store.audit import AuditUnavailable
+from ops.store.audit_kinds import AuditKind
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ class SignInAudit:
         """False when the trail cannot be written: then nobody signs in (nothing goes unrecorded)."""
         try:
             await self._append(
-                'login_succeeded',
+                AuditKind.LOGIN_SUCCEEDED,
                 actor=f'ui:{username[:64]}',
                 origin='ui',
                 detail={'username': username[:64], 'client': client},
@@ -53,7 +54,7 @@ class SignInAudit:
         """A secret was checked and was wrong."""
         detail = {'username': username[:64], 'client': client}
         try:
-            await self.budget.append('login_failed', actor=f'anonymous@{client}', origin='ui', detail=detail)
+            await self.budget.append(AuditKind.LOGIN_FAILED, actor=f'anonymous@{client}', origin='ui', detail=detail)
         except AuditUnavailable as error:  # the attempt is over either way (and nobody can sign in meanwhile)
             log.error('a failed sign-in for %r from %s is not audited: %s', username[:64], client, error)
 

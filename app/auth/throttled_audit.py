@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from app.auth.throttle import address_key
 from ops import clock
 from ops.store.audit import AuditUnavailable
+from ops.store.audit_kinds import AuditKind
 
 WINDOW = 60.0  # the first window of a flood, and how often open counts are flushed
 MAX_WINDOW = 60 * 60.0
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 
 
 class Append(Protocol):
-    def __call__(self, kind: str, *, actor: str, origin: str, detail: dict[str, Any]) -> Awaitable[object]: ...
+    def __call__(self, kind: AuditKind, *, actor: str, origin: str, detail: dict[str, Any]) -> Awaitable[object]: ...
 
 
 @dataclass
@@ -61,7 +62,7 @@ class ThrottledAudit:
         append: Append,
         now: Callable[[], float] | None = None,
         *,
-        kind: str = 'login_throttled',
+        kind: AuditKind = AuditKind.LOGIN_THROTTLED,
         detail: dict[str, Any] | None = None,
     ) -> None:
         self._append = append

@@ -8,7 +8,8 @@ from typing import Any
 from app.cli.common import FAILED, OK, REFUSED, Commands, actor, fail, print_json, with_core
 from app.system import Core, run_record
 from ops.store.models import Action
-from ops.world.actions import OPEN, ActionError
+from ops.world.action_states import OPEN, ActionState
+from ops.world.actions import ActionError
 from ops.world.event_journal import EventJournal
 
 
@@ -84,7 +85,7 @@ def _approve(args: argparse.Namespace) -> int:
         finally:
             await journal.close()
         _print(action, as_json=args.json)
-        return OK if action.state == 'done' else FAILED
+        return OK if action.state is ActionState.DONE else FAILED
 
     return with_core(run)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from app.cli.common import OK, Commands, fail, history_options, print_json, with_core
 from app.system import Core
+from ops.runs import RunState
 from ops.store.models import Run
 from ops.store.queries import HistoryFilter, runs_page
 
@@ -17,7 +18,7 @@ def add_commands(commands: Commands) -> None:
     runs_commands = runs.add_subparsers(title='runs commands', metavar='ACTION', required=True)
     runs_list = runs_commands.add_parser('list', help='newest first')
     history_options(runs_list)
-    runs_list.add_argument('--state')
+    runs_list.add_argument('--state', choices=[state.value for state in RunState])
     runs_list.set_defaults(handler=_list)
     show = runs_commands.add_parser('show', help='one run with its output')
     show.add_argument('run_id', type=int)
@@ -27,7 +28,8 @@ def add_commands(commands: Commands) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     async def run(core: Core) -> int:
-        where = HistoryFilter(operation=args.operation, actor=args.actor, state=args.state)
+        state = RunState(args.state) if args.state else None
+        where = HistoryFilter(operation=args.operation, actor=args.actor, state=state)
         page = await runs_page(before=args.before, limit=args.limit, where=where)
         if args.json:
             print_json({'runs': [_row(r) for r in page.rows], 'next_before': page.next_before})

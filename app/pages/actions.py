@@ -14,7 +14,7 @@ from components.frame import frame
 from components.listen import listen
 from components.stack_drift import drift_board
 from components.ticker import every
-from ops.world.actions import IN_FLIGHT, ActionUpdate
+from ops.world.actions import ActionUpdate
 
 
 def register(system: System) -> None:
@@ -47,5 +47,5 @@ class ActionsPage:
 
     def changed(self, update: ActionUpdate) -> None:
         self.board.changed(update)
-        if update.state not in {'pending', *IN_FLIGHT}:
+        if not update.state.open:
             self.history.reload()

@@ -13,28 +13,10 @@ from components.frame import frame
 from components.history_filter import history_filter
 from components.history_view import HistoryView
 from components.listen import listen
+from components.state_looks import AUDIT_LOOKS, labels
 from ops.store.history import audit_csv, audit_for_export, audit_json
 from ops.store.models import AuditEvent
 from ops.store.queries import HistoryFilter, audit_page
-
-KINDS = [
-    'requested',
-    'joined',
-    'rejected',
-    'finished',
-    'login_succeeded',
-    'login_failed',
-    'login_throttled',
-    'user_created',
-    'password_changed',
-    'user_disabled',
-    'totp_enrolled',
-    'totp_removed',
-    'token_created',
-    'token_revoked',
-    'db_restored',
-    'audit_events_missing',
-]
 
 
 def register(system: System) -> None:
@@ -61,7 +43,12 @@ class AuditPage(HistoryView):
                 ui.button('JSON', icon='download', on_click=lambda: self.export('json')).props(
                     'outline dense no-caps data-testid=export-json'
                 ).mark('export-json').tooltip('Download the events of this filter as JSON')
-            history_filter(self.filter_changed, operations=system.manager.registry.names(), kinds=KINDS, with_run=True)
+            history_filter(
+                self.filter_changed,
+                operations=system.manager.registry.names(),
+                kinds=labels(AUDIT_LOOKS),
+                with_run=True,
+            )
             self.attach(audit_table(), audit_page)
         listen(system.audit.appended, self.appended)
 

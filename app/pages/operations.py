@@ -15,6 +15,7 @@ from components.op_form import op_form
 from components.run_view import run_view
 from ops.descriptions import OperationGroup
 from ops.registry import OperationSpec
+from ops.runs import RunState
 
 
 def register(system: System) -> None:
@@ -67,7 +68,7 @@ class OperationsPage:
         if handle.done.done():
             outcome = handle.done.result()
             view.finish(outcome)
-            if outcome.state.value == 'rejected':
+            if outcome.state is RunState.REJECTED:
                 self.refusal.set_text(f'{spec.name} refused: {outcome.error}')
                 self.refusal.set_visibility(True)
                 return

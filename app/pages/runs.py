@@ -11,7 +11,8 @@ from components.history_view import HistoryView
 from components.listen import listen
 from components.run_detail import run_detail
 from components.run_table import run_table
-from ops.runs import RunState, RunUpdate
+from components.state_looks import RUN_LOOKS, labels
+from ops.runs import RunUpdate
 from ops.store.queries import HistoryFilter, runs_page
 
 
@@ -38,7 +39,7 @@ class RunsPage(HistoryView):
             history_filter(
                 self.filter_changed,
                 operations=system.manager.registry.names(),
-                states=[state.value for state in RunState],
+                states=labels(RUN_LOOKS),
             )
             self.attach(run_table(), runs_page)
         listen(system.manager.run_changed, self.run_changed)

@@ -14,9 +14,9 @@ from tortoise.transactions import in_transaction
 
 from ops.bus import Event
 from ops.clock import utc_now
+from ops.store.audit_kinds import AuditKind
 from ops.store.chain_check import (
     EMPTY,
-    EVENTS_MISSING,
     event_hash,
     fields_of,
     hash_of,
@@ -37,7 +37,7 @@ class AuditUnavailable(Exception):
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class _Event:
-    kind: str
+    kind: AuditKind
     actor: str
     origin: str
     operation: str | None = None
@@ -50,7 +50,7 @@ class AuditLog:
 
     With an anchor (the console's and the CLI's), appends of every process on one data directory are
     serialised by the anchor's file lock, and each commit is followed by anchoring the new head outside the
-    table; an append that finds the anchored head gone first records that loss (EVENTS_MISSING).
+    table; an append that finds the anchored head gone first records that loss (AuditKind.EVENTS_MISSING).
     `appended` tells this process's listeners (the Audit page) of each event once it is committed.
     """
 
@@ -61,7 +61,7 @@ class AuditLog:
 
     async def append(
         self,
-        kind: str,
+        kind: AuditKind,
         *,
         actor: str,
         origin: str,
@@ -76,7 +76,7 @@ class AuditLog:
 
     @contextlib.asynccontextmanager
     async def recording(
-        self, kind: str, *, actor: str, origin: str, detail: dict[str, Any]
+        self, kind: AuditKind, *, actor: str, origin: str, detail: dict[str, Any]
     ) -> AsyncIterator[dict[str, Any]]:
         """The block's database changes and this event commit as one transaction: both, or neither.
 
@@ -109,7 +109,9 @@ class AuditLog:
                     detail = {**detail, 'replaced_head': {'id': replaced.id, 'count': replaced.count}}
                 tail = await _tail()
                 tail = ChainHead(id=tail.id, hash=tail.hash, count=await AuditEvent.all().count())
-                event = await _insert(tail.hash, _Event(kind='db_restored', actor=actor, origin=origin, detail=detail))
+                event = await _insert(
+                    tail.hash, _Event(kind=AuditKind.DB_RESTORED, actor=actor, origin=origin, detail=detail)
+                )
             except Exception as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
             await self._anchor(event, tail.count + 1, 'restore')
@@ -150,7 +152,7 @@ class AuditLog:
             assert claim is not None
             count = await AuditEvent.all().count()
             loss = _Event(
-                kind=EVENTS_MISSING,
+                kind=AuditKind.EVENTS_MISSING,
                 actor='homelab',
                 origin='audit',
                 detail={

@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ops.clock import utc_now
+from ops.store.audit_kinds import AuditKind
 from ops.store.chain_head import ChainHead, HeadAnchor, HeadDrop, JournalHeads
 from ops.store.models import AuditEvent
 
 GENESIS = '0' * 64
 EMPTY = ChainHead(id=0, hash=GENESIS, count=0)
-# Written before the next event when an append finds the anchored head gone: the loss stays on the record.
-EVENTS_MISSING = 'audit_events_missing'
 
 
 def event_hash(prev_hash: str, fields: dict[str, Any]) -> str:
@@ -40,7 +39,8 @@ def fields_of(event: AuditEvent) -> dict[str, Any]:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LostEvents:
-    """An EVENTS_MISSING event: when it was written, the newest `missing` events the anchor named were gone."""
+    """An AuditKind.EVENTS_MISSING event (an append found the anchored head gone and wrote it first, so the loss
+    stays on the record): when it was written, the newest `missing` events the anchor named were gone."""
 
     recorded_by: int
     missing: int
@@ -131,7 +131,7 @@ class _Walk:
                     )
                 if event_hash(self.head.hash, fields_of(event)) != event.hash:
                     return self._broken(event.id, 'was edited')
-                if event.kind == EVENTS_MISSING:
+                if event.kind == AuditKind.EVENTS_MISSING:
                     self.lost.append(_lost(event))
                 self.head = ChainHead(id=event.id, hash=event.hash, count=self.head.count + 1)
 

@@ -7,6 +7,9 @@ from typing import Any
 from tortoise import fields
 from tortoise.models import Model
 
+from ops.runs import RunState
+from ops.world.action_states import ActionState
+
 
 class User(Model):
     """A person who may log in (created only from the CLI)."""
@@ -30,7 +33,7 @@ class Run(Model):
     params: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     actor = fields.CharField(max_length=128, db_index=True)
     origin = fields.CharField(max_length=32)
-    state = fields.CharField(max_length=16, db_index=True)
+    state = fields.CharEnumField(RunState, max_length=16, db_index=True)
     created_at = fields.DatetimeField(auto_now_add=True, db_index=True)
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
@@ -97,7 +100,7 @@ class Action(Model):
     operation = fields.CharField(max_length=64)
     params: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
     plan: fields.JSONField[dict[str, Any]] = fields.JSONField(default=dict)
-    state = fields.CharField(max_length=16, db_index=True)
+    state = fields.CharEnumField(ActionState, max_length=16, db_index=True)
     auto = fields.BooleanField(default=False)
     decided_by = fields.CharField(max_length=128, null=True)
     decided_at = fields.DatetimeField(null=True)

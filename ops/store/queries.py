@@ -9,6 +9,7 @@ from typing import Generic, TypeVar
 from tortoise.models import Model
 from tortoise.queryset import QuerySet
 
+from ops.runs import RunState
 from ops.store.models import AuditEvent, Run
 
 M = TypeVar('M', bound=Model)
@@ -26,7 +27,7 @@ class Page(Generic[M]):
 @dataclass(frozen=True, kw_only=True, slots=True)
 class HistoryFilter:
     operation: str | None = None
-    state: str | None = None
+    state: RunState | None = None
     actor: str | None = None
     kind: str | None = None
     run_id: int | None = None
@@ -50,7 +51,7 @@ async def audit_page(
     return await _page(AuditEvent.filter(**conditions), before, limit)
 
 
-def _present(**values: str | None) -> dict[str, object]:
+def _present(**values: str | RunState | None) -> dict[str, object]:
     """Only the filters that are set (an empty text means 'any')."""
     return {name: value for name, value in values.items() if value}
 

@@ -11,7 +11,6 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from tortoise.expressions import Q
@@ -21,7 +20,9 @@ from ops.clock import utc_now
 from ops.log_text import one_line
 from ops.manager import Manager
 from ops.runs import RunState
+from ops.store.audit_kinds import AuditKind
 from ops.store.models import Action, Run
+from ops.world.action_states import IN_FLIGHT, OPEN, ActionState
 from ops.world.drift import Drift
 from ops.world.plans import action_for
 
@@ -30,18 +31,8 @@ log = logging.getLogger(__name__)
 Planner = Callable[[Drift], Awaitable[dict[str, Any]]]
 
 
-class ActionState(StrEnum):
-    PENDING = 'pending'
-    APPROVED = 'approved'
-    RUNNING = 'running'
-    DONE = 'done'
-    FAILED = 'failed'
-    REJECTED = 'rejected'
-    SUPERSEDED = 'superseded'
-
-
-OPEN = (ActionState.PENDING.value, ActionState.APPROVED.value, ActionState.RUNNING.value)
-IN_FLIGHT = (ActionState.APPROVED.value, ActionState.RUNNING.value)
+# The audit kind of each decision an operator (or a stack's policy) can make.
+_DECISIONS = {ActionState.APPROVED: AuditKind.ACTION_APPROVED, ActionState.REJECTED: AuditKind.ACTION_REJECTED}
 
 
 class ActionError(Exception):
@@ -53,7 +44,7 @@ class ActionUpdate:
     """An action changed state (published for pages and the event journal)."""
 
     action_id: int
-    state: str
+    state: ActionState
     stack: str
     kind: str
     subject: str
@@ -92,7 +83,7 @@ class ActionQueue:
         self._tasks: set[asyncio.Task[None]] = set()
         # The last state published per open action: decisions made by another process (the CLI) are
         # noticed at the next sync and published here too, so open pages follow them.
-        self._known: dict[int, str] = {}
+        self._known: dict[int, ActionState] = {}
 
     async def sync(self, drifts: Iterable[Drift], *, stacks: Iterable[str]) -> list[Action]:
         """Bring the open actions of `stacks` in line with their current drifts; returns the new proposals.
@@ -104,20 +95,20 @@ class ActionQueue:
         busy = {action.stack for action in await Action.filter(state__in=IN_FLIGHT)}
         checked = [name for name in stacks if name not in busy]
         keys = {d.key for d in current}
-        for stale in await Action.filter(state=ActionState.PENDING.value, stack__in=checked):
+        for stale in await Action.filter(state=ActionState.PENDING, stack__in=checked):
             if stale.drift_key not in keys:
                 await self._move(stale, ActionState.PENDING, ActionState.SUPERSEDED, actor='supervisor')
         proposed: list[Action] = []
         for drift in current:
             if drift.stack in busy or drift.stack not in checked:
                 continue
-            if await Action.filter(drift_key=drift.key, state__in=(*OPEN, ActionState.REJECTED.value)).exists():
+            if await Action.filter(drift_key=drift.key, state__in=(*OPEN, ActionState.REJECTED)).exists():
                 continue
             action = await self._propose(drift)
             proposed.append(action)
             if (
                 self.auto_approve(drift)
-                and not await Action.filter(drift_key=drift.key, state=ActionState.FAILED.value).exists()
+                and not await Action.filter(drift_key=drift.key, state=ActionState.FAILED).exists()
             ):
                 await self.approve(action.id, actor='supervisor (auto-approve policy)', origin='policy')
         return proposed
@@ -149,7 +140,7 @@ class ActionQueue:
         async with asyncio.timeout(timeout):
             while True:
                 action = await Action.get(id=action_id)
-                if action.state not in IN_FLIGHT:
+                if not action.state.in_flight:
                     return action
                 await asyncio.sleep(0.2)
 
@@ -158,7 +149,7 @@ class ActionQueue:
         count = 0
         for action in await Action.filter(state__in=IN_FLIGHT):
             run = await Run.get_or_none(id=action.run_id) if action.run_id else None
-            state = RunState(run.state) if run is not None else RunState.INTERRUPTED
+            state = run.state if run is not None else RunState.INTERRUPTED
             if not state.finished:
                 continue  # the run is still going in another process (the CLI)
             await self._close(action, ok=state is RunState.SUCCEEDED, error=run.error if run else 'never started')
@@ -166,7 +157,7 @@ class ActionQueue:
         return count
 
     async def pending_count(self) -> int:
-        return await Action.filter(state=ActionState.PENDING.value).count()
+        return await Action.filter(state=ActionState.PENDING).count()
 
     async def shutdown(self) -> None:
         for task in list(self._tasks):
@@ -193,10 +184,10 @@ class ActionQueue:
             operation=operation,
             params=params,
             plan=plan,
-            state=ActionState.PENDING.value,
+            state=ActionState.PENDING,
         )
         await self.manager.audit.append(
-            'action_proposed',
+            AuditKind.ACTION_PROPOSED,
             actor='supervisor',
             origin='supervisor',
             operation=operation,
@@ -209,14 +200,17 @@ class ActionQueue:
         verb = 'approve' if to is ActionState.APPROVED else 'reject'
         now = utc_now()
         # One conditional UPDATE: of two approvals at the same time, exactly one finds it pending.
-        moved = await Action.filter(id=action_id, state=ActionState.PENDING.value).update(
-            state=to.value, decided_by=actor[:128], decided_at=now, auto=origin == 'policy'
+        moved = await Action.filter(id=action_id, state=ActionState.PENDING).update(
+            state=to, decided_by=actor[:128], decided_at=now, auto=origin == 'policy'
         )
         action = await Action.get_or_none(id=action_id)
         if not moved:
             why = f'no action #{action_id}' if action is None else f'action #{action_id} is {action.state}, not pending'
             await self.manager.audit.append(
-                'action_refused', actor=actor, origin=origin, detail={'action_id': action_id, 'verb': verb, 'why': why}
+                AuditKind.ACTION_REFUSED,
+                actor=actor,
+                origin=origin,
+                detail={'action_id': action_id, 'verb': verb, 'why': why},
             )
             log.info('action=%s %s refused for %s: %s', action_id, verb, one_line(actor, 128), why)
             raise ActionError(f'cannot {verb}: {why}')
@@ -225,7 +219,7 @@ class ActionQueue:
         if reason:
             detail['reason'] = reason[:500]
         await self.manager.audit.append(
-            f'action_{to.value}', actor=actor, origin=origin, operation=action.operation, detail=detail
+            _DECISIONS[to], actor=actor, origin=origin, operation=action.operation, detail=detail
         )
         self._publish(action, actor=actor)
         return action
@@ -242,18 +236,18 @@ class ActionQueue:
         await self._close(action, ok=outcome.state is RunState.SUCCEEDED, error=outcome.error)
 
     async def _close(self, action: Action, *, ok: bool, error: str | None) -> None:
-        action.state = ActionState.DONE.value if ok else ActionState.FAILED.value
+        action.state = ActionState.DONE if ok else ActionState.FAILED
         action.error = None if ok else (error or 'the run did not succeed')
         action.finished_at = utc_now()
         await action.save(update_fields=['state', 'error', 'finished_at', 'updated_at'])
         self._publish(action, actor=action.decided_by or 'supervisor')
 
     async def _move(self, action: Action, frm: ActionState, to: ActionState, *, actor: str) -> None:
-        fields: dict[str, Any] = {'state': to.value}
+        fields: dict[str, Any] = {'state': to}
         if to is ActionState.SUPERSEDED:
             fields['finished_at'] = utc_now()
-        if await Action.filter(id=action.id, state=frm.value).update(**fields):
-            action.state = to.value
+        if await Action.filter(id=action.id, state=frm).update(**fields):
+            action.state = to
             self._publish(action, actor=actor)
 
     async def _notice_elsewhere(self) -> None:
@@ -261,20 +255,20 @@ class ActionQueue:
         for action in watched:
             if action.id in self._known and self._known[action.id] != action.state:
                 self._publish(action, actor=action.decided_by or 'supervisor')
-            elif action.state in OPEN:
+            elif action.state.open:
                 self._known[action.id] = action.state
             else:
                 self._known.pop(action.id, None)
 
     def _publish(self, action: Action, *, actor: str) -> None:
-        if action.state in OPEN:
+        if action.state.open:
             self._known[action.id] = action.state
         else:
             self._known.pop(action.id, None)
         log.info(
             'action=%s %s: %s for %s/%s (%s) by %s%s%s',
             action.id,
-            'proposed' if action.state == ActionState.PENDING else action.state,
+            'proposed' if action.state is ActionState.PENDING else action.state.value,
             action.operation,
             action.stack,
             action.service or action.container or action.stack,

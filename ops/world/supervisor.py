@@ -15,6 +15,7 @@ from ops.adapters import DEV_PROJECT, Adapters
 from ops.bus import Event
 from ops.config import parse_duration
 from ops.log_text import one_line
+from ops.world.action_states import ActionState
 from ops.world.actions import ActionQueue, ActionUpdate
 from ops.world.desired import StackWant, read_stack, repository_fingerprint
 from ops.world.drift import Drift, find_drift
@@ -182,7 +183,7 @@ class Supervisor:
         return max(timeout, 0.05)
 
     def _on_action(self, update: ActionUpdate) -> None:
-        if update.state in {'done', 'failed'}:
+        if update.state in {ActionState.DONE, ActionState.FAILED}:
             self.poke()
 
     async def _plan(self, drift: Drift) -> dict[str, object]:

@@ -6,31 +6,19 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import cast
 
 import httpx
 from nicegui import core, ui
 from nicegui.testing import User
 
 from app.auth.users import create_user
-from components.audit_table import audit_table
 from ops.store.history import audit_csv
 from ops.store.models import AuditEvent
+from tests.helpers.history_pages import events_shown, filter_field
 from tests.helpers.operations_page import ended, form, open_operations, run_from_operations
 from tests.helpers.signed_in import PASSWORD, sign_in
 from tests.helpers.waiting import wait_for_async
-
-
-def events_shown(user: User) -> list[dict[str, Any]]:
-    try:
-        tables = user.find(audit_table).elements
-    except AssertionError:
-        return []
-    return [row for table in tables for row in table.rows]
-
-
-def filter_field(user: User, name: str) -> Any:
-    return next(e for e in user.find(ui.select).elements if e.props.get('data-filter') == name)
 
 
 async def refuse_one_and_run_one(user: User) -> int:

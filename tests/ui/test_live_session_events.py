@@ -9,8 +9,8 @@ from typing import Any
 from nicegui import Client, ui
 from nicegui.testing import User
 
-from app.auth.live_session import REFUSED
 from ops.store.access import LoginSession
+from ops.store.audit_kinds import AuditKind
 from ops.store.models import AuditEvent, Run
 from tests.helpers.waiting import wait_for_async
 
@@ -27,7 +27,7 @@ def send(client: Client, msg: dict[str, Any]) -> None:
 
 
 async def refusals() -> int:
-    return await AuditEvent.filter(kind=REFUSED).count()
+    return await AuditEvent.filter(kind=AuditKind.SESSION_ENDED_REFUSED).count()
 
 
 async def open_operations(user: User) -> tuple[Client, ui.element]:
@@ -48,7 +48,7 @@ async def test_an_expired_session_refuses_the_next_event_and_records_it_once(sig
         await user.should_see('Sign in', retries=50)
         assert client.is_deleted  # let go: nothing more reaches it, nothing more comes from it
         send(client, click)
-        [refused] = await AuditEvent.filter(kind=REFUSED)
+        [refused] = await AuditEvent.filter(kind=AuditKind.SESSION_ENDED_REFUSED)
         assert refused.actor == 'ui:admin'
         assert refused.detail['reason'] == 'idle timeout' and refused.detail['page'] == '/operations'
         assert await Run.all().count() == 0

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
 from nicegui import ui
 from nicegui.testing import User
 
 from components import pager
-from components.run_table import run_table
+from tests.helpers.history_pages import runs_shown
 from tests.helpers.operations_page import open_operations, run_from_operations
 from tests.helpers.waiting import wait_for_async
-
-
-def runs_shown(user: User) -> list[dict[str, Any]]:
-    try:
-        tables = user.find(run_table).elements
-    except AssertionError:
-        return []
-    return [row for table in tables for row in table.rows]
 
 
 async def test_a_run_appears_on_the_runs_page_and_in_its_detail(console, dead_engine) -> None:
