@@ -155,7 +155,7 @@ async def count_hub(engine: Engine, name: str, viewers: int = 1) -> Tally:
     dockerd0 = dockerd_cpu()
     try:
         async with AsyncExitStack() as stack:
-            subs = [await stack.enter_async_context(hub.subscribe(name, tail=0)) for _ in range(viewers)]
+            subs = [await stack.enter_async_context(hub.follow(name, tail=0)) for _ in range(viewers)]
             await subs[0].ready()
             streams = hub.active_streams
             cpu0 = cpu_seconds()

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-STATE_COLORS = {
-    'running': 'positive',
-    'restarting': 'warning',
-    'paused': 'grey-7',
-    'created': 'grey-7',
-    'exited': 'negative',
-    'dead': 'negative',
-    'removing': 'grey-7',
+from ops.docker.containers import ContainerState, Health
+
+STATE_COLORS: dict[str, str] = {
+    ContainerState.RUNNING: 'positive',
+    ContainerState.RESTARTING: 'warning',
+    ContainerState.PAUSED: 'grey-7',
+    ContainerState.CREATED: 'grey-7',
+    ContainerState.EXITED: 'negative',
+    ContainerState.DEAD: 'negative',
+    ContainerState.REMOVING: 'grey-7',
 }
-HEALTH_COLORS = {'healthy': 'positive', 'unhealthy': 'negative', 'starting': 'info'}
+HEALTH_COLORS: dict[str, str] = {Health.HEALTHY: 'positive', Health.UNHEALTHY: 'negative', Health.STARTING: 'info'}
 LEVEL_COLORS = {'ok': 'positive', 'warn': 'warning', 'bad': 'negative', 'unknown': 'grey-7', 'off': 'blue-grey-5'}
 
 

@@ -6,10 +6,9 @@ since (plus the anchored head), so a visit costs the new events, not the whole t
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from nicegui import background_tasks, ui
 
+from ops.clock import utc_now
 from ops.store.chain_check import ChainStatus, ChainWatch
 
 
@@ -108,4 +107,4 @@ def _sentence(text: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now().astimezone().strftime('%H:%M:%S')
+    return utc_now().astimezone().strftime('%H:%M:%S')

@@ -13,7 +13,7 @@ from nicegui import ui
 
 from components.badges import health_color, state_color
 from ops.clock import age_text
-from ops.docker.containers import ContainerInfo
+from ops.docker.containers import ContainerInfo, ContainerState
 from ops.world.container_facts import ContainerFacts
 
 # From phone width up the rows line up as columns; below it they wrap (name, then badges, then image).
@@ -74,10 +74,10 @@ class container_entry(ui.element):
 
 def uptime_text(info: ContainerInfo, facts: ContainerFacts | None, now: datetime | None = None) -> str:
     """'up 5 min' while running (from the inspect's start time), 'exited (3)' after an exit, else the state."""
-    if info.state == 'running':
+    if info.state == ContainerState.RUNNING:
         if facts is not None and facts.started_at is not None:
             return f'up {age_text(facts.started_at, now)}'
         return info.status.split(' (')[0].lower()  # the engine's own words until the inspect answers
-    if info.state == 'exited':
+    if info.state == ContainerState.EXITED:
         return f'exited ({info.exit_code})' if info.exit_code is not None else 'exited'
     return info.state

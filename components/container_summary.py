@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from nicegui import ui
 
+from ops.docker.containers import ContainerState
 from ops.docker.details import ContainerDetails, EnvSetting, HealthReport
 
 PROBES_SHOWN = 5
@@ -32,7 +33,7 @@ class container_summary(ui.element):
                     _fact('Digest', digest)
             with _card('Process', 'restart_alt'):
                 _fact('Started', _when(details.started_at))
-                if details.state != 'running':
+                if details.state != ContainerState.RUNNING:
                     _fact('Finished', _when(details.finished_at))
                     _fact('Exit code', str(details.exit_code))
                 _fact('Restarts', f'{details.restart_count} (policy: {details.restart_policy})')

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from nicegui import ui
 
+from ops.clock import utc_now
 from ops.runs import RunState
 from ops.store.audit_kinds import AuditKind
 from ops.store.queries import HistoryFilter
@@ -63,7 +64,7 @@ class history_filter(ui.row):
             kind=text.get('kind') or None,
             actor=(text.get('actor') or '').strip() or None,
             run_id=int(run) if run else None,
-            since=datetime.now(UTC) - span if span else None,
+            since=utc_now() - span if span else None,
         )
 
     def reset(self) -> None:

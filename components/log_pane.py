@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
 
 from nicegui import background_tasks, run, ui
 
 from components.log_batches import MAX_LINES, FilterError, LogBatches, compile_filter, filtered_text
 from components.log_view import log_view
+from ops.clock import utc_now
 from ops.docker.engine import EngineError
 from ops.docker.loghub import LogHub
 
@@ -109,7 +109,7 @@ class log_pane(ui.column):
 
     async def _follow_one(self, prefix: str, container: str, colour: int) -> None:
         try:
-            async with self._hub.subscribe(container, tail=self._tail) as sub:
+            async with self._hub.follow(container, tail=self._tail) as sub:
                 await sub.ready()
                 self._set_status('live')
                 counted = 0
@@ -134,7 +134,7 @@ class log_pane(ui.column):
         if self._ended:
             self._status.set_text('; '.join(f'{name}: {why}' for name, why in self._ended.items()))
         else:
-            now = datetime.now(UTC).strftime('%H:%M:%S')
+            now = utc_now().strftime('%H:%M:%S')
             what = f'{len(self._sources)} containers' if len(self._sources) > 1 else next(iter(self._sources.values()))
             self._status.set_text(f'{live}: {what} · since {now} UTC · keeps the newest {MAX_LINES} lines')
 

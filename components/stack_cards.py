@@ -8,7 +8,7 @@ from components.container_entry import GRID, HEADINGS, container_entry
 from components.drift_badges import drift_badges
 from components.listen import listen
 from components.ticker import every
-from ops.docker.containers import ContainerInfo
+from ops.docker.containers import ContainerInfo, ContainerState
 from ops.world.container_facts import ContainerFacts, ContainerFactsWatch
 from ops.world.observer import ContainerChange, Observer
 from ops.world.supervisor import Supervisor
@@ -46,7 +46,7 @@ class stack_card(ui.card):
     def count(self) -> None:
         """Update the 'n of m running' line."""
         entries = [entry for entry in self.rows if isinstance(entry, container_entry)]
-        running = sum(entry.info.state == 'running' for entry in entries)
+        running = sum(entry.info.state == ContainerState.RUNNING for entry in entries)
         self.summary.set_text(f'{running} of {len(entries)} running')
         self.headings.set_visibility(bool(entries))
         self.empty.set_visibility(not entries)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from datetime import UTC, datetime
-
 from nicegui import ui
 
 from components.action_plan import ERROR_TEXT
 from components.drift_badges import NOT_CHECKED, drift_badges, drift_key, kind_badge, kind_words, settling_text
 from components.listen import listen
 from components.ticker import every
-from ops.clock import age_text
+from ops.clock import age_text, utc_from_timestamp, utc_now
 from ops.world.drift import Drift
 from ops.world.supervisor import StackReport, Supervisor
 
@@ -63,8 +60,8 @@ class stack_drift(ui.element):
         if self.report is None or not self.report.checked_at:
             self.checked.set_text('')
             return
-        checked = datetime.fromtimestamp(self.report.checked_at, UTC)
-        seconds = time.time() - self.report.checked_at
+        checked = utc_from_timestamp(self.report.checked_at)
+        seconds = (utc_now() - checked).total_seconds()
         self.checked.set_text('checked just now' if seconds < 5 else f'checked {age_text(checked)} ago')
 
 

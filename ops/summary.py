@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
+from ops.docker.containers import ContainerState, Health
 from ops.store.models import Action, Run
 from ops.world.action_states import ActionState
 from ops.world.drift import Drift
@@ -38,8 +39,8 @@ async def build_summary(
         if info.stack:
             entry = entry_of(info.stack)
             entry['containers'] += 1
-            entry['running'] += info.state == 'running'
-            entry['unhealthy'] += info.health == 'unhealthy'
+            entry['running'] += info.state == ContainerState.RUNNING
+            entry['unhealthy'] += info.health == Health.UNHEALTHY
     for drift in drifts:
         entry_of(drift.stack)['drift'].append(drift.as_json())
     pending = await Action.filter(state=ActionState.PENDING).order_by('id')

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from nicegui import background_tasks, run, ui
 
 from app.system import System
@@ -14,6 +12,7 @@ from components.history_filter import history_filter
 from components.history_view import HistoryView
 from components.listen import listen
 from components.state_looks import AUDIT_LOOKS, labels
+from ops.clock import utc_now
 from ops.store.history import audit_csv, audit_for_export, audit_json
 from ops.store.models import AuditEvent
 from ops.store.queries import HistoryFilter, audit_page
@@ -61,7 +60,7 @@ class AuditPage(HistoryView):
     async def export(self, form: str) -> None:
         """Download the events of the current filter (newest first) as CSV or JSON."""
         events = await audit_for_export(self.where)
-        stamp = datetime.now(UTC).strftime('%Y%m%d-%H%M%S')
+        stamp = utc_now().strftime('%Y%m%d-%H%M%S')
         # Formatting up to EXPORT_LIMIT events takes a moment: do it beside the event loop, not on it.
         as_text, media = (audit_csv, 'text/csv') if form == 'csv' else (audit_json, 'application/json')
         text = await run.io_bound(as_text, events) or ''

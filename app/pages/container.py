@@ -49,8 +49,7 @@ def register(system: System) -> None:
             summary = container_summary(details)
             with ui.card().classes('w-full gap-1 p-2').props('flat bordered'):
                 ui.label('Live log').classes('font-semibold px-1')
-                if system.adapters.loghub is not None:
-                    log_pane(system.adapters.loghub, name).classes('h-[60vh] min-h-[18rem]')
+                log_pane(system.adapters.loghub, name).classes('h-[60vh] min-h-[18rem]')
 
 
 async def _inspect(system: System, name: str) -> ContainerDetails | str:

@@ -4,9 +4,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from ops.docker.labels import CONFIG_HASH_LABEL, PROJECT_LABEL, SERVICE_LABEL
+
+
+class ContainerState(StrEnum):
+    """The engine's word for where a container is in its life (`State` of the container list)."""
+
+    CREATED = 'created'
+    RUNNING = 'running'
+    PAUSED = 'paused'
+    RESTARTING = 'restarting'
+    REMOVING = 'removing'
+    EXITED = 'exited'
+    DEAD = 'dead'
+
+
+class Health(StrEnum):
+    """The engine's word for a healthcheck's verdict (none when the container has no healthcheck)."""
+
+    STARTING = 'starting'
+    HEALTHY = 'healthy'
+    UNHEALTHY = 'unhealthy'
+
 
 _HEALTH_IN_STATUS = re.compile(r'\((healthy|unhealthy|health: starting)\)')
 _EXIT_IN_STATUS = re.compile(r'^Exited \((-?\d+)\)')

@@ -61,7 +61,7 @@ async def docker_logs(params: Params, ctx: RunContext) -> Result:
         return {'container': params.container, 'lines': len(lines), 'followed': False}
     hub = ctx.adapters.loghub
     # Subscribe first, then read the tail: a line written in between is in both and dropped from the live side.
-    async with hub.subscribe(params.container, tail=0) as sub:
+    async with hub.follow(params.container, tail=0) as sub:
         await sub.ready()
         lines = await blocking(read_log, engine, params.container, tail=params.tail, since=since)
         for line in lines:

@@ -97,7 +97,7 @@ class LogHub:
         return len(self._feeds)
 
     @asynccontextmanager
-    async def subscribe(self, container: str, *, tail: int = 200) -> AsyncIterator[Subscription]:
+    async def follow(self, container: str, *, tail: int = 200) -> AsyncIterator[Subscription]:
         """Follow `container`'s log, starting with up to `tail` earlier lines.
 
         The first subscriber's tail comes from the engine; a later one's from what this stream has seen

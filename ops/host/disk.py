@@ -10,6 +10,7 @@ from typing import Any
 
 import psutil
 
+from ops.docker.containers import ContainerState
 from ops.docker.engine import Engine, EngineError
 
 # Kernel and container plumbing, never a disk an operator fills up. Overlay mounts are the engine's container
@@ -146,7 +147,7 @@ def summarise_df(df: dict[str, Any]) -> DockerDiskUsage:
         containers=DockerPart(
             count=len(containers),
             size_bytes=sum(_size(c, 'SizeRw') for c in containers),
-            reclaimable_bytes=sum(_size(c, 'SizeRw') for c in containers if c.get('State') != 'running'),
+            reclaimable_bytes=sum(_size(c, 'SizeRw') for c in containers if c.get('State') != ContainerState.RUNNING),
         ),
         volumes=DockerPart(
             count=len(volumes),

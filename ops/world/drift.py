@@ -7,11 +7,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from ops.config import DriftKind
-from ops.docker.containers import ContainerInfo
+from ops.docker.containers import ContainerInfo, ContainerState
 from ops.world.desired import StackWant
 
 # A container in these states does not run its service (a `restarting` one is on its way back up).
-_DOWN = frozenset({'exited', 'created', 'dead'})
+_DOWN = frozenset({ContainerState.EXITED, ContainerState.CREATED, ContainerState.DEAD})
 KIND_LABELS: dict[str, str] = {
     'missing': 'missing',
     'stopped': 'stopped',

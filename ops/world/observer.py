@@ -13,7 +13,7 @@ from typing import Any
 
 from ops.bus import Event
 from ops.clock import docker_time
-from ops.docker.containers import ContainerInfo
+from ops.docker.containers import ContainerInfo, ContainerState, Health
 from ops.docker.engine import Engine, EngineError, EngineUnavailable, EventStream
 from ops.log_text import one_line
 from ops.pump import Pump
@@ -276,10 +276,12 @@ def _as_of_event(info: ContainerInfo, action: str, attributes: dict[str, str]) -
     look, but its `die` must still show in the world (and to subscribers) as an exit."""
     if action == 'die':
         code = attributes.get('exitCode', '')
-        return replace(info, state='exited', health=None, exit_code=int(code) if code.lstrip('-').isdigit() else None)
+        return replace(
+            info, state=ContainerState.EXITED, health=None, exit_code=int(code) if code.lstrip('-').isdigit() else None
+        )
     if action.startswith('health_status: '):
         health = action.removeprefix('health_status: ')
-        if health in {'healthy', 'unhealthy', 'starting'}:
+        if health in set(Health):
             return replace(info, health=health)
     return info
 

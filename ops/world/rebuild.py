@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ops.clock import docker_time
-from ops.docker.containers import ContainerInfo
+from ops.docker.containers import ContainerInfo, ContainerState, Health
 from ops.docker.engine import Engine, EngineError
 from ops.world.checkpoint import checkpoint_path, write_checkpoint
 from ops.world.engine_events import engine_holds, event_key, event_record, journaled, record_key
@@ -82,13 +82,15 @@ class JournalFold:
             config_hash=record.get('config_hash'),
         )
         if action in _RUNNING_ACTIONS:
-            info = replace(info, state='running', exit_code=None)
+            info = replace(info, state=ContainerState.RUNNING, exit_code=None)
         elif action == 'die':
             code = record.get('exit_code')
-            info = replace(info, state='exited', health=None, exit_code=code if isinstance(code, int) else None)
+            info = replace(
+                info, state=ContainerState.EXITED, health=None, exit_code=code if isinstance(code, int) else None
+            )
         elif action == 'pause':
             info = replace(info, state='paused')
-        elif action == 'health_status' and record.get('health') in {'healthy', 'unhealthy', 'starting'}:
+        elif action == 'health_status' and record.get('health') in set(Health):
             info = replace(info, health=str(record['health']))
         elif action == 'rename' and record.get('name'):
             info = replace(info, name=str(record['name']))

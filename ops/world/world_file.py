@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from ops.clock import utc_now_iso
-from ops.docker.containers import ContainerInfo
+from ops.docker.containers import ContainerInfo, ContainerState, Health
 
 log = logging.getLogger(__name__)
 
@@ -103,8 +103,8 @@ def world_snapshot(
             stack = stacks.setdefault(info.stack, {'services': {}, 'total': 0, 'running': 0, 'unhealthy': 0})
             stack['services'].setdefault(info.service or '', []).append(info.name)
             stack['total'] += 1
-            stack['running'] += info.state == 'running'
-            stack['unhealthy'] += info.health == 'unhealthy'
+            stack['running'] += info.state == ContainerState.RUNNING
+            stack['unhealthy'] += info.health == Health.UNHEALTHY
     for stack in stacks.values():
         stack['services'] = {name: sorted(names) for name, names in sorted(stack['services'].items())}
     return {

@@ -45,9 +45,9 @@ def stream_threads() -> list[threading.Thread]:
 
 async def test_two_subscribers_share_one_engine_stream_that_closes_when_both_leave(engine: Engine) -> None:
     hub = LogHub(engine)
-    async with hub.subscribe(LOGGER, tail=3) as first:
+    async with hub.follow(LOGGER, tail=3) as first:
         first_lines = await take(first, 4)  # three from the tail, then one live
-        async with hub.subscribe(LOGGER, tail=2) as second:
+        async with hub.follow(LOGGER, tail=2) as second:
             assert hub.active_streams == 1
             assert len(stream_threads()) == 1
             second_lines = await take(second, 3)
@@ -63,7 +63,7 @@ async def test_two_subscribers_share_one_engine_stream_that_closes_when_both_lea
 
 async def test_a_subscriber_that_stops_reading_is_told_how_many_lines_it_missed(engine: Engine) -> None:
     hub = LogHub(engine, queue_limit=3)
-    async with hub.subscribe(LOGGER, tail=0) as slow, hub.subscribe(LOGGER, tail=0) as fast:
+    async with hub.follow(LOGGER, tail=0) as slow, hub.follow(LOGGER, tail=0) as fast:
         # `fast` keeps reading; `slow` reads nothing while the logger writes about three lines a second.
         fast_lines = await take(fast, 8)
         await wait_for_async(lambda: slow.skipped >= 3, timeout=20, what='lines skipped by the slow reader')
@@ -84,7 +84,7 @@ async def test_the_stream_of_a_container_that_stops_ends_its_subscribers(engine:
     )
     try:
         hub = LogHub(engine)
-        async with hub.subscribe(container.id, tail=10) as sub:
+        async with hub.follow(container.id, tail=10) as sub:
             lines = await take(sub, 3)
             rest = [line async for line in sub]  # ends by itself when the container exits
         assert [line.text for line in lines + rest] == ['tick 1', 'tick 2', 'tick 3']
@@ -96,7 +96,7 @@ async def test_the_stream_of_a_container_that_stops_ends_its_subscribers(engine:
 
 async def test_hub_close_ends_every_subscriber(engine: Engine) -> None:
     hub = LogHub(engine)
-    async with hub.subscribe(LOGGER, tail=1) as sub:
+    async with hub.follow(LOGGER, tail=1) as sub:
         await take(sub, 1)
         await hub.close()
         assert [line async for line in sub] == []
