@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.cli.common import FAILED, OK, REFUSED, Commands, actor, fail, print_json, with_core
+from app.cli.common import FAILED, OK, REFUSED, Commands, actor, command, fail, print_json, with_core
 from app.system import Core, run_record
 from ops.store.models import Action
 from ops.world.action_states import OPEN, ActionState
@@ -17,20 +17,14 @@ def add_commands(commands: Commands) -> None:
     """Register `actions` and its actions on the top-level sub-parser."""
     actions = commands.add_parser('actions', help='drift turned into proposed actions: list, approve, reject')
     action_commands = actions.add_subparsers(title='actions commands', metavar='ACTION', required=True)
-    listing = action_commands.add_parser('list', help='pending and running actions (--all: the history too)')
+    listing = command(action_commands, 'list', _list, help='pending and running actions (--all: the history too)')
     listing.add_argument('--all', action='store_true', help='also the decided ones, newest first')
     listing.add_argument('--limit', type=int, default=50)
-    listing.add_argument('--json', action='store_true')
-    listing.set_defaults(handler=_list)
-    approve = action_commands.add_parser('approve', help='approve one pending action and wait for its run')
+    approve = command(action_commands, 'approve', _approve, help='approve one pending action and wait for its run')
     approve.add_argument('action_id', type=int, metavar='ID')
-    approve.add_argument('--json', action='store_true')
-    approve.set_defaults(handler=_approve)
-    reject = action_commands.add_parser('reject', help='reject one pending action (it is not proposed again)')
+    reject = command(action_commands, 'reject', _reject, help='reject one pending action (it is not proposed again)')
     reject.add_argument('action_id', type=int, metavar='ID')
     reject.add_argument('--reason', default='', help='why, for the audit trail')
-    reject.add_argument('--json', action='store_true')
-    reject.set_defaults(handler=_reject)
 
 
 def action_row(action: Action) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from app.cli.common import FAILED, OK, Commands, history_options, print_json, with_core
+from app.cli.common import FAILED, OK, Commands, command, history_options, print_page, with_core
 from app.system import Core
 from ops.store.chain_check import verify_chain
 from ops.store.models import AuditEvent
@@ -17,30 +17,27 @@ def add_commands(commands: Commands) -> None:
     """Register `audit` and its actions on the top-level sub-parser."""
     audit = commands.add_parser('audit', help='the tamper-evident audit trail')
     audit_commands = audit.add_subparsers(title='audit commands', metavar='ACTION', required=True)
-    audit_list = audit_commands.add_parser('list', help='newest first')
+    audit_list = command(audit_commands, 'list', _list, help='newest first', json=False)
     history_options(audit_list)
     audit_list.add_argument('--kind')
     audit_list.add_argument('--run', type=int, dest='run_id')
-    audit_list.set_defaults(handler=_list)
-    verify = audit_commands.add_parser('verify', help='check the hash chain; name the first bad event')
-    verify.set_defaults(handler=_verify)
+    command(audit_commands, 'verify', _verify, help='check the hash chain; name the first bad event', json=False)
 
 
 def _list(args: argparse.Namespace) -> int:
     async def run(core: Core) -> int:
         where = HistoryFilter(operation=args.operation, actor=args.actor, kind=args.kind, run_id=args.run_id)
         page = await audit_page(before=args.before, limit=args.limit, where=where)
-        if args.json:
-            print_json({'events': [_row(e) for e in page.rows], 'next_before': page.next_before})
-            return OK
-        for e in page.rows:
-            print(
-                f'{e.id:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.kind:9} {e.operation or "-":24} run={e.run_id or "-":<6} '
-                f'{e.actor:20} {json.dumps(e.detail)[:100]}'
-            )
-        return OK
+        return print_page(page, 'events', as_json=args.json, row=_row, line=_line)
 
     return with_core(run)
+
+
+def _line(e: AuditEvent) -> str:
+    return (
+        f'{e.id:>6} {e.at:%Y-%m-%d %H:%M:%S} {e.kind:9} {e.operation or "-":24} run={e.run_id or "-":<6} '
+        f'{e.actor:20} {json.dumps(e.detail)[:100]}'
+    )
 
 
 def _verify(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from app.cli.common import OK, REFUSED, Commands, actor, fail, opened_store, print_json
+from app.cli.common import OK, REFUSED, Commands, actor, command, fail, opened_store, print_json
 from app.settings import Settings, prepare_data_dir
 from ops.store.backup_copy import (
     BackupError,
@@ -29,8 +29,10 @@ DEFAULT_KEEP = 14
 
 def add_commands(commands: Commands) -> None:
     """Register the backup commands on the top-level sub-parser."""
-    backup = commands.add_parser(
+    backup = command(
+        commands,
         'backup-db',
+        _backup,
         help="write a consistent copy of the console's database (safe while it runs)",
         description="Copy the database with SQLite's online backup API into DIR as homelab-<UTC time>.sqlite3, "
         "check it, and keep only the newest KEEP copies. The host's backup (restic) picks DIR up.",
@@ -39,23 +41,19 @@ def add_commands(commands: Commands) -> None:
     backup.add_argument(
         '--keep', type=int, default=DEFAULT_KEEP, help=f'how many copies to keep (default {DEFAULT_KEEP})'
     )
-    backup.add_argument('--json', action='store_true')
-    backup.set_defaults(handler=_backup)
 
-    restore = commands.add_parser(
+    restore = command(
+        commands,
         'restore-db',
+        _restore,
         help='replace the database with a copy made by backup-db (stop the console first)',
         description='Check FILE (integrity and audit chain), keep the current database aside as '
         'homelab.sqlite3.replaced-<time>, and put FILE in its place.',
     )
     restore.add_argument('file', type=Path, help='a copy made by backup-db (or another homelab database file)')
-    restore.add_argument('--json', action='store_true')
-    restore.set_defaults(handler=_restore)
 
-    backups = commands.add_parser('backups', help='list the copies backup-db made')
+    backups = command(commands, 'backups', _list, help='list the copies backup-db made')
     backups.add_argument('--dir', type=Path, help='default: $HOMELAB_DATA_DIR/backups')
-    backups.add_argument('--json', action='store_true')
-    backups.set_defaults(handler=_list)
 
 
 def _backups_dir(settings: Settings, given: Path | None) -> Path:

@@ -11,19 +11,24 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+
+from tortoise.models import Model
 
 from app.settings import Settings, prepare_data_dir
 from app.system import Core
 from ops.store.audit import AuditLog, AuditUnavailable
 from ops.store.chain_head import HeadAnchor
 from ops.store.db import close_store, open_store
+from ops.store.queries import Page
 
 if TYPE_CHECKING:
     from app.auth.accounts import Administrator
 
 Commands: TypeAlias = 'argparse._SubParsersAction[argparse.ArgumentParser]'
 """The top-level sub-parser each noun module adds its commands to."""
+
+Row = TypeVar('Row', bound=Model)
 
 OK = 0
 FAILED = 1  # it ran and failed, or what it names does not exist, or the audit trail is not intact
@@ -95,6 +100,37 @@ def fail(message: str, code: int = FAILED) -> int:
 def print_json(value: Any, *, sort_keys: bool = False, default: Callable[[Any], Any] | None = None) -> None:
     """What `--json` prints: indented by two, in the order given unless `sort_keys`."""
     print(json.dumps(value, indent=2, sort_keys=sort_keys, default=default))
+
+
+def command(
+    commands: Commands,
+    name: str,
+    handler: Callable[[argparse.Namespace], int],
+    *,
+    help: str,
+    json: bool = True,
+    **more: Any,
+) -> argparse.ArgumentParser:
+    """Add one command with its help (and any other parser option), `--json` unless json=False, and its handler."""
+    parser = commands.add_parser(name, help=help, **more)
+    if json:
+        parser.add_argument('--json', action='store_true')
+    parser.set_defaults(handler=handler)
+    return parser
+
+
+def print_page(
+    page: Page[Row], key: str, *, as_json: bool, row: Callable[[Row], dict[str, Any]], line: Callable[[Row], str]
+) -> int:
+    """One page of history: JSON ({key: rows, next_before}), or a line per row and how to ask for the next page."""
+    if as_json:
+        print_json({key: [row(item) for item in page.rows], 'next_before': page.next_before})
+        return OK
+    for item in page.rows:
+        print(line(item))
+    if page.next_before:
+        print(f'... more: --before {page.next_before}')
+    return OK
 
 
 def history_options(parser: argparse.ArgumentParser) -> None:

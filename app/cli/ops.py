@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from app.cli.common import FAILED, OK, REFUSED, Commands, actor, fail, print_json, with_core
+from app.cli.common import FAILED, OK, REFUSED, Commands, actor, command, fail, print_json, with_core
 from app.system import Core
 from ops.catalog import catalog
 from ops.runs import RunOutcome, RunState
@@ -19,16 +19,12 @@ def add_commands(commands: Commands) -> None:
     """Register `ops` and its actions on the top-level sub-parser."""
     ops = commands.add_parser('ops', help='list or run allowlisted operations')
     ops_commands = ops.add_subparsers(title='ops commands', metavar='ACTION', required=True)
-    listing = ops_commands.add_parser('list', help='the operation catalog with argument schemas')
-    listing.add_argument('--json', action='store_true')
-    listing.set_defaults(handler=_list)
-    run = ops_commands.add_parser('run', help='run one operation: homelab ops run NAME key=value ...')
+    command(ops_commands, 'list', _list, help='the operation catalog with argument schemas')
+    run = command(ops_commands, 'run', _run, help='run one operation: homelab ops run NAME key=value ...')
     run.add_argument('name')
     # REMAINDER: every word after NAME is an argument for the manager to judge (and audit), even '-x' ones.
     run.add_argument('arguments', nargs=argparse.REMAINDER, metavar='key=value')
-    run.add_argument('--json', action='store_true')
     run.add_argument('--yes', action='store_true', help='do not ask for confirmation at a terminal')
-    run.set_defaults(handler=_run)
 
 
 def parse_arguments(pairs: list[str]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from app.cli.common import OK, Commands, fail, history_options, print_json, with_core
+from app.cli.common import OK, Commands, command, fail, history_options, print_json, print_page, with_core
 from app.system import Core
 from ops.runs import RunState
 from ops.store.models import Run
@@ -16,14 +16,11 @@ def add_commands(commands: Commands) -> None:
     """Register `runs` and its actions on the top-level sub-parser."""
     runs = commands.add_parser('runs', help='history of operation runs')
     runs_commands = runs.add_subparsers(title='runs commands', metavar='ACTION', required=True)
-    runs_list = runs_commands.add_parser('list', help='newest first')
+    runs_list = command(runs_commands, 'list', _list, help='newest first', json=False)
     history_options(runs_list)
     runs_list.add_argument('--state', choices=[state.value for state in RunState])
-    runs_list.set_defaults(handler=_list)
-    show = runs_commands.add_parser('show', help='one run with its output')
+    show = command(runs_commands, 'show', _show, help='one run with its output')
     show.add_argument('run_id', type=int)
-    show.add_argument('--json', action='store_true')
-    show.set_defaults(handler=_show)
 
 
 def _list(args: argparse.Namespace) -> int:
@@ -31,19 +28,15 @@ def _list(args: argparse.Namespace) -> int:
         state = RunState(args.state) if args.state else None
         where = HistoryFilter(operation=args.operation, actor=args.actor, state=state)
         page = await runs_page(before=args.before, limit=args.limit, where=where)
-        if args.json:
-            print_json({'runs': [_row(r) for r in page.rows], 'next_before': page.next_before})
-            return OK
-        for r in page.rows:
-            print(
-                f'{r.id:>6} {r.created_at:%Y-%m-%d %H:%M:%S} {r.state:11} {r.operation:24} {r.actor:20} '
-                f'{(r.error or "")[:80]}'
-            )
-        if page.next_before:
-            print(f'... more: --before {page.next_before}')
-        return OK
+        return print_page(page, 'runs', as_json=args.json, row=_row, line=_line)
 
     return with_core(run)
+
+
+def _line(r: Run) -> str:
+    return (
+        f'{r.id:>6} {r.created_at:%Y-%m-%d %H:%M:%S} {r.state:11} {r.operation:24} {r.actor:20} {(r.error or "")[:80]}'
+    )
 
 
 def _show(args: argparse.Namespace) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from app.cli.common import OK, Commands, print_json
+from app.cli.common import OK, Commands, command, print_json
 from app.settings import Settings, prepare_data_dir
 from ops.docker.engine import Engine
 from ops.world.rebuild import RebuildResult, rebuild_world
@@ -15,12 +15,12 @@ def add_commands(commands: Commands) -> None:
     """Register `world` and its actions on the top-level sub-parser."""
     world = commands.add_parser('world', help='the observed world: world.json, the event journal, the checkpoint')
     world_commands = world.add_subparsers(title='world commands', metavar='ACTION', required=True)
-    rebuild = world_commands.add_parser(
+    command(
+        world_commands,
         'rebuild',
+        _rebuild,
         help='rebuild world.json and the observer checkpoint from the event journal and the engine (works offline)',
     )
-    rebuild.add_argument('--json', action='store_true')
-    rebuild.set_defaults(handler=_rebuild)
 
 
 def _rebuild(args: argparse.Namespace) -> int:
