@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from nicegui import ui
 
+from components.op_confirm import arguments
 from ops.store.models import Action
 
 
@@ -14,11 +15,7 @@ async def confirm_approve(action: Action, actor: str) -> bool:
             ui.icon('warning', color='warning', size='md')
             ui.label(f'Approve: {action.title}?').classes('text-lg font-semibold break-words min-w-0')
         ui.label(f'Stack {action.stack}: {action.detail}').classes('text-base break-words')
-        with ui.column().classes('gap-0 w-full'):
-            for key, value in [('operation', action.operation), *action.params.items()]:
-                with ui.row().classes('gap-2 no-wrap w-full'):
-                    ui.label(f'{key}:').classes('text-sm opacity-70 w-24 shrink-0')
-                    ui.label(str(value)).classes('text-sm font-mono break-all')
+        arguments([('operation', action.operation), *action.params.items()])
         ui.label(f'It runs now as {actor} and is recorded in the audit trail.').classes('text-sm opacity-70')
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat no-caps')

@@ -10,6 +10,7 @@ from components.coalesced import Coalesced
 from components.drift_badges import kind_words
 from components.run_table import GRID_ON_PHONES, local_time
 from components.state_looks import action_look
+from components.table_cells import RUN_LINK_CELL, wrapped_text_cell
 from ops.store.models import Action
 from ops.world.action_states import DECIDED, ActionState
 
@@ -37,19 +38,7 @@ _TITLE_SLOT = """
   <div class="text-caption opacity-70" style="word-break: break-word">{{ props.row.kind }}</div>
 </q-td>
 """
-_RUN_SLOT = """
-<q-td :props="props">
-  <a v-if="props.value" :href="'/runs/' + props.value" class="font-mono text-primary"
-     :data-history-run="props.value">#{{ props.value }}</a>
-  <span v-else class="opacity-50">—</span>
-</q-td>
-"""
-_ERROR_SLOT = """
-<q-td :props="props">
-  <div class="text-red-700 dark:text-red-300" style="white-space: pre-wrap; word-break: break-word; max-width: 28rem"
-  >{{ props.value }}</div>
-</q-td>
-"""
+_ERROR_SLOT = wrapped_text_cell('text-red-700 dark:text-red-300', '28rem')
 # On a phone every action is a card with the same facts, without sideways scrolling.
 _ITEM_SLOT = """
 <div class="q-pa-xs col-12">
@@ -114,7 +103,7 @@ class action_history(ui.column):
             self.table.props('no-data-label="No decided actions yet."')
             self.table.add_slot('body-cell-state', _STATE_SLOT)
             self.table.add_slot('body-cell-title', _TITLE_SLOT)
-            self.table.add_slot('body-cell-run_id', _RUN_SLOT)
+            self.table.add_slot('body-cell-run_id', RUN_LINK_CELL)
             self.table.add_slot('body-cell-error', _ERROR_SLOT)
             self.table.add_slot('item', _ITEM_SLOT)
             self.table.props(GRID_ON_PHONES)

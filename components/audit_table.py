@@ -9,6 +9,7 @@ from nicegui import ui
 
 from components.run_table import GRID_ON_PHONES, local_time
 from components.state_looks import UNKNOWN_KIND, audit_look
+from components.table_cells import RUN_LINK_CELL, wrapped_text_cell
 from ops.store.models import AuditEvent
 
 COLUMNS: list[dict[str, Any]] = [
@@ -28,18 +29,7 @@ _KIND_SLOT = """
            :data-audit-kind="(props.row.run_id || '-') + ':' + props.value" />
 </q-td>
 """
-_RUN_SLOT = """
-<q-td :props="props">
-  <a v-if="props.value" :href="'/runs/' + props.value" class="font-mono text-primary">#{{ props.value }}</a>
-  <span v-else class="opacity-50">—</span>
-</q-td>
-"""
-_DETAIL_SLOT = """
-<q-td :props="props">
-  <div class="font-mono text-xs" style="white-space: pre-wrap; word-break: break-word; max-width: 36rem"
-  >{{ props.value }}</div>
-</q-td>
-"""
+_DETAIL_SLOT = wrapped_text_cell('font-mono text-xs', '36rem')
 _ITEM_SLOT = """
 <div class="q-pa-xs col-12">
   <q-card flat bordered>
@@ -86,7 +76,7 @@ class audit_table(ui.table):
         self.classes('w-full').props('flat bordered dense wrap-cells hide-bottom data-testid=audit-table')
         self.props('no-data-label="No audit events match."')
         self.add_slot('body-cell-kind', _KIND_SLOT)
-        self.add_slot('body-cell-run_id', _RUN_SLOT)
+        self.add_slot('body-cell-run_id', RUN_LINK_CELL)
         self.add_slot('body-cell-detail', _DETAIL_SLOT)
         self.add_slot('body-cell-operation', _OPERATION_SLOT)
         self.add_slot('item', _ITEM_SLOT)

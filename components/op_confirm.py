@@ -19,11 +19,7 @@ async def confirm_run(spec: OperationSpec[Any], values: dict[str, Any], actor: s
                 ui.label(f'{spec.label}?').classes('text-lg font-semibold')
                 ui.label(spec.name).classes('font-mono text-xs opacity-60 break-all')
         ui.label(spec.what_happens(values)).classes('text-base')
-        with ui.column().classes('gap-0 w-full'):
-            for key, value in values.items() or [('arguments', 'none')]:
-                with ui.row().classes('gap-2 no-wrap w-full'):
-                    ui.label(f'{key}:').classes('text-sm opacity-70 w-24 shrink-0')
-                    ui.label(str(value)).classes('text-sm font-mono break-all')
+        arguments(list(values.items()) or [('arguments', 'none')])
         ui.label(f'It runs as {actor} and is recorded in the audit trail.').classes('text-sm opacity-70')
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat')
@@ -35,3 +31,12 @@ async def confirm_run(spec: OperationSpec[Any], values: dict[str, Any], actor: s
     finally:
         if not dialog.is_deleted:  # the whole page goes when its session ends or its tab is closed
             dialog.delete()
+
+
+def arguments(pairs: list[tuple[str, Any]]) -> None:
+    """What a confirmation acts on, one `key: value` row each (values as text, in a monospace font)."""
+    with ui.column().classes('gap-0 w-full'):
+        for key, value in pairs:
+            with ui.row().classes('gap-2 no-wrap w-full'):
+                ui.label(f'{key}:').classes('text-sm opacity-70 w-24 shrink-0')
+                ui.label(str(value)).classes('text-sm font-mono break-all')
