@@ -88,9 +88,11 @@ def running(name: str) -> bool:
 
 async def test_stop_then_start_one_change_to_the_container_at_a_time(manager: Manager, stubborn: str) -> None:
     lines: list[str] = []
-    manager.run_line.subscribe(lambda item: lines.append(item[1]))
     started = time.monotonic()
     stop = await manager.submit('docker_stop', {'container': stubborn}, actor='t', origin='test')
+    stream = manager.stream(stop.run_id)  # as a run view does, right after the submit: the run starts after this
+    assert stream is not None
+    stream.line.subscribe(lines.append)
     await wait_for_async(lambda: any(line.startswith('stopping') for line in lines), timeout=15, what='the stop')
     for other in ('docker_restart', 'docker_start', 'docker_stop'):
         busy = await manager.run(other, {'container': stubborn}, actor='t', origin='test')
