@@ -8,6 +8,7 @@ from typing import Any
 from nicegui import ui
 
 from components.state_looks import run_look
+from ops.registry import CATALOG
 from ops.store.models import Run
 
 COLUMNS: list[dict[str, Any]] = [
@@ -31,7 +32,12 @@ _STATE_SLOT = """
            :data-run-state="props.row.id + ':' + props.value" />
 </q-td>
 """
-_OPERATION_SLOT = '<q-td :props="props"><span class="font-mono">{{ props.value }}</span></q-td>'
+_OPERATION_SLOT = """
+<q-td :props="props">
+  <div style="word-break: break-word">{{ props.row.operation_label }}</div>
+  <div class="font-mono text-caption opacity-70" style="word-break: break-all">{{ props.value }}</div>
+</q-td>
+"""
 # On a phone every run is a card (Quasar's grid mode) carrying the same facts, without sideways scrolling.
 _ITEM_SLOT = """
 <div class="q-pa-xs col-12">
@@ -40,7 +46,8 @@ _ITEM_SLOT = """
       <div class="row items-center q-gutter-x-sm no-wrap">
         <a :href="'/runs/' + props.row.id" class="font-mono text-primary" :data-run-link="props.row.id"
         >#{{ props.row.id }}</a>
-        <span class="font-mono text-weight-medium" style="word-break: break-all">{{ props.row.operation }}</span>
+        <span class="text-weight-medium" style="word-break: break-word" :title="props.row.operation"
+        >{{ props.row.operation_label }}</span>
         <q-space />
         <q-badge :color="props.row.state_color" :label="props.row.state_words"
                  :data-run-state="props.row.id + ':' + props.row.state" />
@@ -58,6 +65,12 @@ _ITEM_SLOT = """
 GRID_ON_PHONES = ':grid="window.matchMedia(\'(max-width: 599px)\').matches"'
 
 
+def operation_label(name: str) -> str:
+    """What people call an operation (its spec's label); the name itself for one no longer in the catalog."""
+    spec = CATALOG.get(name)
+    return spec.label if spec else name
+
+
 def run_row(run: Run) -> dict[str, Any]:
     """One run as a table row."""
     look = run_look(run.state)
@@ -65,6 +78,7 @@ def run_row(run: Run) -> dict[str, Any]:
         'id': run.id,
         'created': local_time(run.created_at),
         'operation': run.operation,
+        'operation_label': operation_label(run.operation),
         'state': run.state,
         'state_words': look.label,
         'state_color': look.color,

@@ -64,7 +64,8 @@ async def test_a_read_only_run_shows_its_state_output_and_a_toast(console, dead_
         user.find(marker='run-host_reboot_required').click()
         view = await ended(user, 'host_reboot_required')
         assert view.state == 'succeeded'
-        await user.should_see(f'#{view.run_id} host_reboot_required succeeded', retries=50)
+        # The toast names the operation as people see it (its label), not by its catalog name.
+        await user.should_see(f'#{view.run_id} Check whether a reboot is needed succeeded', retries=50)
 
 
 async def test_a_failing_run_says_why(console, dead_engine) -> None:
@@ -74,7 +75,7 @@ async def test_a_failing_run_says_why(console, dead_engine) -> None:
         view = await ended(user, 'docker_status')
         assert view.state == 'failed'
         assert view.error.text, 'the reason is shown'
-        await user.should_see(f'#{view.run_id} docker_status failed', retries=50)
+        await user.should_see(f'#{view.run_id} List containers failed', retries=50)
 
 
 async def test_a_refused_request_shows_the_managers_message(console, dead_engine) -> None:
@@ -87,7 +88,7 @@ async def test_a_refused_request_shows_the_managers_message(console, dead_engine
         assert view.state == 'rejected'
         await user.should_see("docker_logs refused: invalid arguments: missing argument 'container'", retries=50)
         await user.should_see('since: String should match pattern')
-        await user.should_see(f'#{view.run_id} docker_logs rejected', retries=50)
+        await user.should_see(f'#{view.run_id} Container log rejected', retries=50)
 
 
 async def test_a_change_asks_first_and_says_what_will_happen(console, dead_engine) -> None:
@@ -131,6 +132,6 @@ async def test_a_followed_log_streams_until_cancelled_and_its_detail_page_is_liv
         assert live is not None
         await wait_for_async(lambda: len(live.output.default_slot.children) >= 5, timeout=30, what='lines so far')
         user.find('Cancel').click()
-        await user.should_see(f'#{view.run_id} docker_logs cancelled', retries=100)
+        await user.should_see(f'#{view.run_id} Container log cancelled', retries=100)
         await user.should_see('Result', retries=50)
         assert not run_views(user), 'the finished run is shown from the record, without a live view'
