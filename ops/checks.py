@@ -5,13 +5,24 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Sequence
+from typing import TypeVar
 
 from ops.adapters import DEV_PROJECT, Adapters
 from ops.docker.containers import ContainerInfo
 from ops.errors import Refused
+from ops.params import ContainerParams
 
 _FULL_ID = re.compile(r'[0-9a-f]{64}')
 _ID_PREFIX = re.compile(r'[0-9a-f]{12,64}')
+C = TypeVar('C', bound=ContainerParams)
+
+
+async def resolved_container(params: C, adapters: Adapters, mutating: bool) -> C:
+    """The world check of an operation on one container: the container must exist (and, for a change, be in scope);
+    the handler gets its full id, so the container checked is the one acted on (a name could be another container's
+    id to the engine)."""
+    info = await container_in_scope(params.container, adapters, mutating)
+    return params.model_copy(update={'container': info.id})
 
 
 async def container_in_scope(reference: str, adapters: Adapters, mutating: bool) -> ContainerInfo:

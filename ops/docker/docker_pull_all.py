@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ops.adapters import Adapters
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.docker.calls import blocking, stacks_in_scope
 from ops.docker.engine import EngineError
 from ops.docker.labels import PROJECT_LABEL
@@ -12,6 +12,7 @@ from ops.errors import OperationFailed
 from ops.params import StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import pulling
 
 
 class Params(StrictParams):
@@ -28,16 +29,14 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'docker_pull_all',
     summary='Pull the images of every container of the configured stacks',
-    label='Pull stack images',
-    group=OperationGroup.STACKS,
-    icon='cloud_sync',
-    consequence='The images of {stacks} are pulled. Nothing is restarted.',
     params=Params,
-    mutating=True,
-    timeout=1800,
-    pool='docker',
-    lock=lambda params: f'pull_all:{params.stack or "*"}',
-    on_busy='refuse',
+    described=Description(
+        label='Pull stack images',
+        group=OperationGroup.STACKS,
+        icon='cloud_sync',
+        consequence='The images of {stacks} are pulled. Nothing is restarted.',
+    ),
+    supervised=pulling(timeout=1800, lock=lambda params: f'pull_all:{params.stack or "*"}'),
     check=check,
 )
 async def docker_pull_all(params: Params, ctx: RunContext) -> Result:

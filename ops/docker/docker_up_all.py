@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from ops.adapters import Adapters
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.docker.calls import stacks_in_scope, up_progress
 from ops.errors import OperationFailed
 from ops.params import StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import one_change_per_stack
 
 UP_TIMEOUT = 900
 
@@ -27,20 +28,18 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'docker_up_all',
     summary='Bring the configured stacks in line with their Compose files (compose up -d)',
-    label='Bring stacks up',
-    group=OperationGroup.STACKS,
-    icon='published_with_changes',
-    consequence=(
-        '`docker compose up -d` runs for {stacks}: containers whose definition or image changed are '
-        'recreated, so their services restart.'
-    ),
     params=Params,
-    mutating=True,
-    confirm=True,
-    timeout=UP_TIMEOUT,
-    pool='compose',
-    lock=lambda params: f'stack:{params.stack or "*"}',
-    on_busy='join',
+    described=Description(
+        label='Bring stacks up',
+        group=OperationGroup.STACKS,
+        icon='published_with_changes',
+        consequence=(
+            '`docker compose up -d` runs for {stacks}: containers whose definition or image changed are '
+            'recreated, so their services restart.'
+        ),
+    ),
+    # A second request for the same stacks joins the run under way instead of being refused.
+    supervised=one_change_per_stack(timeout=UP_TIMEOUT, on_busy='join'),
     check=check,
 )
 async def docker_up_all(params: Params, ctx: RunContext) -> Result:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from ops.adapters import Adapters
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.errors import Refused
 from ops.host.request_files import read_pending, requester, write_request
 from ops.params import NoParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import host_request
 
 
 class Params(NoParams):
@@ -30,16 +31,15 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'backup_run',
     summary='Run the host backup now (a request file for the host-owned homelab-backup unit)',
-    label='Back up now',
-    group=OperationGroup.BACKUPS,
-    icon='backup',
-    consequence='The host is asked to start its backup unit now; the backup runs on the host, not here.',
     params=Params,
-    mutating=True,
-    timeout=15,
-    pool='host',
-    lock=lambda params: 'backup',
-    on_busy='refuse',
+    described=Description(
+        label='Back up now',
+        group=OperationGroup.BACKUPS,
+        icon='backup',
+        consequence='The host is asked to start its backup unit now; the backup runs on the host, not here.',
+    ),
+    # The backup runs on the host and can be run again: nothing to confirm.
+    supervised=host_request(timeout=15, lock='backup', confirm=False),
     check=check,
 )
 async def backup_run(params: Params, ctx: RunContext) -> Result:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 
 from ops.adapters import Adapters
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.errors import Refused
 from ops.host.request_files import read_pending, requester, write_request
 from ops.params import NoParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import host_request
 
 
 class Params(NoParams):
@@ -30,16 +31,14 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'host_reboot',
     summary='Reboot the host (a request file for the host-owned homelab-reboot unit)',
-    label='Reboot host',
-    group=OperationGroup.HOST,
-    icon='power_settings_new',
-    consequence='The host is asked to reboot: every container, and this console, go down for a few minutes.',
     params=Params,
-    mutating=True,
-    confirm=True,
-    timeout=15,
-    pool='host',
-    lock=lambda params: 'host:reboot',
+    described=Description(
+        label='Reboot host',
+        group=OperationGroup.HOST,
+        icon='power_settings_new',
+        consequence='The host is asked to reboot: every container, and this console, go down for a few minutes.',
+    ),
+    supervised=host_request(timeout=15, lock='host:reboot'),
     check=check,
 )
 async def host_reboot(params: Params, ctx: RunContext) -> Result:
