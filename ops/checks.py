@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from ops.adapters import DEV_PROJECT, Adapters
 from ops.docker.containers import ContainerInfo
 from ops.errors import Refused
+from ops.host.request_files import RequestKind, read_pending
 from ops.params import ContainerParams
 
 _FULL_ID = re.compile(r'[0-9a-f]{64}')
@@ -77,3 +78,18 @@ def unit_allowed(unit: str, adapters: Adapters) -> None:
 def probe_configured(name: str, adapters: Adapters) -> None:
     if name not in adapters.config.probes:
         raise Refused(f'probe {name!r} is not configured ([probes.{name}])')
+
+
+def no_request_pending(kind: RequestKind) -> Callable[[object, Adapters, bool], Awaitable[None]]:
+    """The world check of a host request: one request of its kind at a time, across runs too (a pending one has not
+    been picked up by the host yet)."""
+
+    async def check(params: object, adapters: Adapters, mutating: bool) -> None:
+        pending = await asyncio.to_thread(read_pending, adapters.requests_dir, kind)
+        if pending is not None:
+            raise Refused(
+                f'a {kind} request is already pending (id {pending.get("id")}, '
+                f'requested {pending.get("requested_at")}); is homelab-{kind}.path installed and enabled on the host?'
+            )
+
+    return check

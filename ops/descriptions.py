@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from enum import StrEnum
 from string import Formatter
 from typing import Any
@@ -32,15 +32,16 @@ class ContainerButton:
     arguments: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
+@dataclass(frozen=True, slots=True)
 class Description:
-    """What people see of an operation: its label, the group it is listed under, its icon, the consequence its
-    confirmation states (a template of its arguments and PHRASES; the summary when None) and whether a container's
-    page offers it as a button."""
+    """What people see of an operation: its label, the group it is listed under and its icon (in that order), the
+    consequence its confirmation states (a template of its arguments and PHRASES; the summary when None) and whether
+    a container's page offers it as a button."""
 
     label: str
     group: OperationGroup
     icon: str = 'play_arrow'
+    _: KW_ONLY
     consequence: str | None = None
     button: ContainerButton | None = None
 

@@ -41,6 +41,12 @@ class NoParams(StrictParams):
     """An operation that takes no arguments."""
 
 
+class StacksParams(StrictParams):
+    """Base of the params of an operation on one stack or, without, every configured stack in scope."""
+
+    stack: StackName | None = None
+
+
 class ContainerParams(StrictParams):
     """Base of the params of an operation on one container (ops.checks.resolved_container resolves it)."""
 

@@ -21,9 +21,7 @@ class Params(ContainerParams):
     'docker_health',
     summary='Health of one container: status, the last healthcheck probes, restart count',
     params=Params,
-    described=Description(
-        label='Health check', group=OperationGroup.CONTAINERS, icon='monitor_heart', button=ContainerButton(rank=5)
-    ),
+    described=Description('Health check', OperationGroup.CONTAINERS, 'monitor_heart', button=ContainerButton(rank=5)),
     supervised=reading(timeout=30),
     check=resolved_container,
 )

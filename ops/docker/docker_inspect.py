@@ -22,9 +22,9 @@ class Params(ContainerParams):
     summary='Inspect one container: image and digests, ports, mounts, networks, restarts, health',
     params=Params,
     described=Description(
-        label='Inspect container',
-        group=OperationGroup.CONTAINERS,
-        icon='info',
+        'Inspect container',
+        OperationGroup.CONTAINERS,
+        'info',
         button=ContainerButton(label='Inspect', rank=6),
     ),
     supervised=reading(timeout=30),

@@ -34,9 +34,9 @@ class Params(ContainerParams):
     summary='The log of one container: the last lines, optionally followed live',
     params=Params,
     described=Description(
-        label='Container log',
-        group=OperationGroup.CONTAINERS,
-        icon='receipt_long',
+        'Container log',
+        OperationGroup.CONTAINERS,
+        'receipt_long',
         button=ContainerButton(label='Save last 200 lines as a run', rank=7, arguments={'tail': 200}),
     ),
     # A followed log ends itself after FOLLOW_LIMIT; the margin lets it end as a success, not a timeout.

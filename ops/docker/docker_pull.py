@@ -59,9 +59,9 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params | 
     summary="Pull the image of a container (or of a stack's service), with progress per layer",
     params=Params,
     described=Description(
-        label='Pull image',
-        group=OperationGroup.CONTAINERS,
-        icon='cloud_download',
+        'Pull image',
+        OperationGroup.CONTAINERS,
+        'cloud_download',
         consequence='The newest image for {target} is pulled. Running containers keep their image until recreated.',
         button=ContainerButton(rank=4),
     ),

@@ -24,9 +24,9 @@ class Params(ContainerParams):
     summary='Restart one container',
     params=Params,
     described=Description(
-        label='Restart container',
-        group=OperationGroup.CONTAINERS,
-        icon='restart_alt',
+        'Restart container',
+        OperationGroup.CONTAINERS,
+        'restart_alt',
         consequence='Container {container} is stopped and started again; its service is down meanwhile.',
         button=ContainerButton(label='Restart', rank=1),
     ),

@@ -22,9 +22,9 @@ class Params(ContainerParams):
     summary='Start one stopped container',
     params=Params,
     described=Description(
-        label='Start container',
-        group=OperationGroup.CONTAINERS,
-        icon='play_circle',
+        'Start container',
+        OperationGroup.CONTAINERS,
+        'play_circle',
         consequence='Container {container} is started with the configuration it was created with.',
         button=ContainerButton(label='Start', rank=3),
     ),

@@ -18,7 +18,7 @@ class Params(NoParams):
     'docker_status',
     summary='Containers with their state, health, image and stack',
     params=Params,
-    described=Description(label='List containers', group=OperationGroup.CONTAINERS, icon='view_list'),
+    described=Description('List containers', OperationGroup.CONTAINERS, 'view_list'),
     supervised=reading(timeout=30),
 )
 async def docker_status(params: Params, ctx: RunContext) -> Result:

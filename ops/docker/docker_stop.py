@@ -22,9 +22,9 @@ class Params(ContainerParams):
     summary='Stop one container (SIGTERM, then SIGKILL after its stop timeout)',
     params=Params,
     described=Description(
-        label='Stop container',
-        group=OperationGroup.CONTAINERS,
-        icon='stop_circle',
+        'Stop container',
+        OperationGroup.CONTAINERS,
+        'stop_circle',
         consequence='Container {container} is stopped; its service is down until the container is started again.',
         button=ContainerButton(label='Stop', rank=2),
     ),

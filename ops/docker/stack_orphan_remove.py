@@ -48,7 +48,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
     'stack_orphan_remove',
     summary='Remove a container of a stack whose service is no longer in its Compose files',
     params=Params,
-    described=Description(label='Remove orphaned container', group=OperationGroup.STACKS, icon='delete_sweep'),
+    described=Description('Remove orphaned container', OperationGroup.STACKS, 'delete_sweep'),
     # An engine call, not Compose: the docker pool, under the stack's lock.
     supervised=one_change_per_stack(timeout=REMOVE_TIMEOUT, pool='docker'),
     check=check,

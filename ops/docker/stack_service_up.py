@@ -50,7 +50,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     'stack_service_up',
     summary='Bring one service of a stack in line with its Compose file (start, create or recreate; pull first)',
     params=Params,
-    described=Description(label='Bring a service up', group=OperationGroup.STACKS, icon='upgrade'),
+    described=Description('Bring a service up', OperationGroup.STACKS, 'upgrade'),
     supervised=one_change_per_stack(timeout=UP_TIMEOUT),
     check=check,
 )

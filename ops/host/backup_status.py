@@ -33,7 +33,7 @@ class Params(NoParams):
         'from the journal and the host result'
     ),
     params=Params,
-    described=Description(label='Backup freshness', group=OperationGroup.BACKUPS, icon='history'),
+    described=Description('Backup freshness', OperationGroup.BACKUPS, 'history'),
     supervised=reading(timeout=TIMEOUT),
 )
 async def backup_status(params: Params, ctx: RunContext) -> Result:

@@ -21,7 +21,7 @@ class Params(NoParams):
     'host_disk_report',
     summary='Filesystems with their usage, and Docker disk use (images, containers, volumes, build cache)',
     params=Params,
-    described=Description(label='Disk usage', group=OperationGroup.HOST, icon='storage'),
+    described=Description('Disk usage', OperationGroup.HOST, 'storage'),
     supervised=reading(timeout=60),
 )
 async def host_disk_report(params: Params, ctx: RunContext) -> Result:

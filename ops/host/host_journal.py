@@ -37,7 +37,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     'host_journal',
     summary='The last lines of an allowlisted unit from the host journal',
     params=Params,
-    described=Description(label='Unit journal', group=OperationGroup.HOST, icon='article'),
+    described=Description('Unit journal', OperationGroup.HOST, 'article'),
     supervised=reading(timeout=TIMEOUT),
     check=check,
 )

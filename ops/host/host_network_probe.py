@@ -32,7 +32,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     'host_network_probe',
     summary='Run a configured network probe (ping, DNS, DNS over TLS or HTTPS, TCP or HTTP): ok, latency and detail',
     params=Params,
-    described=Description(label='Run a network probe', group=OperationGroup.HOST, icon='network_check'),
+    described=Description('Run a network probe', OperationGroup.HOST, 'network_check'),
     # The longest probe timeout is 60 s; a ping that falls back to TCP may take two of them.
     supervised=reading(timeout=150),
     check=check,

@@ -21,7 +21,7 @@ class Params(NoParams):
     'host_reboot_required',
     summary='Whether the host needs a reboot (/run/reboot-required) and the packages that asked for it',
     params=Params,
-    described=Description(label='Check whether a reboot is needed', group=OperationGroup.HOST, icon='pending_actions'),
+    described=Description('Check whether a reboot is needed', OperationGroup.HOST, 'pending_actions'),
     supervised=reading(timeout=15),
 )
 async def host_reboot_required(params: Params, ctx: RunContext) -> Result:

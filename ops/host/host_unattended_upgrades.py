@@ -21,7 +21,7 @@ class Params(NoParams):
     'host_unattended_upgrades',
     summary='The last unattended-upgrades run: when, success / errors / nothing to upgrade, packages',
     params=Params,
-    described=Description(label='Last unattended upgrade', group=OperationGroup.HOST, icon='system_update'),
+    described=Description('Last unattended upgrade', OperationGroup.HOST, 'system_update'),
     supervised=reading(timeout=30),
 )
 async def host_unattended_upgrades(params: Params, ctx: RunContext) -> Result:

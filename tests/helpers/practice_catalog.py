@@ -58,7 +58,7 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
         'test_echo',
         summary='say something',
         params=Echo,
-        described=Description(label='Say something', group=OperationGroup.CONTAINERS),
+        described=Description('Say something', OperationGroup.CONTAINERS),
         supervised=reading(timeout=5),
         registry=catalog,
     )
@@ -71,7 +71,7 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
         'test_restart',
         summary='pretend restart',
         params=Target,
-        described=Description(label='Pretend restart', group=OperationGroup.CONTAINERS),
+        described=Description('Pretend restart', OperationGroup.CONTAINERS),
         supervised=one_change_per_container(timeout=5),
         check=_only_known,
         registry=catalog,
@@ -85,7 +85,7 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
         'test_up',
         summary='pretend compose up',
         params=Stack,
-        described=Description(label='Pretend compose up', group=OperationGroup.CONTAINERS),
+        described=Description('Pretend compose up', OperationGroup.CONTAINERS),
         supervised=Supervision(
             mutating=True, timeout=5, pool='compose', lock=lambda p: f'stack:{p.stack}', on_busy='join'
         ),
@@ -100,7 +100,7 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
         'test_busy',
         summary='hold a docker pool slot',
         params=Slot,
-        described=Description(label='Hold a docker pool slot', group=OperationGroup.CONTAINERS),
+        described=Description('Hold a docker pool slot', OperationGroup.CONTAINERS),
         supervised=Supervision(mutating=False, timeout=5, pool='docker'),
         registry=catalog,
     )
@@ -117,7 +117,7 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
         'test_hang',
         summary='a child process that never ends',
         params=NoParams,
-        described=Description(label='A child process that never ends', group=OperationGroup.CONTAINERS),
+        described=Description('A child process that never ends', OperationGroup.CONTAINERS),
         supervised=reading(timeout=1),
         registry=catalog,
     )
@@ -132,7 +132,7 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
         'test_engine',
         summary='list containers',
         params=NoParams,
-        described=Description(label='List containers', group=OperationGroup.CONTAINERS),
+        described=Description('List containers', OperationGroup.CONTAINERS),
         supervised=reading(timeout=10),
         registry=catalog,
     )
@@ -144,7 +144,7 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
         'test_flood',
         summary='more output than is kept',
         params=NoParams,
-        described=Description(label='More output than is kept', group=OperationGroup.CONTAINERS),
+        described=Description('More output than is kept', OperationGroup.CONTAINERS),
         supervised=reading(timeout=10),
         registry=catalog,
     )

@@ -89,9 +89,7 @@ def test_a_description_that_does_not_fit_the_params_is_refused_at_import(
             'test_unfit',
             summary='a test',
             params=Target,
-            described=Description(
-                label='Test', group=OperationGroup.CONTAINERS, consequence=consequence, button=button
-            ),
+            described=Description('Test', OperationGroup.CONTAINERS, consequence=consequence, button=button),
             supervised=Supervision(mutating=True, timeout=5),
             registry=Registry(),
         )(_nothing)

@@ -50,7 +50,7 @@ def resolving_catalog(acted_on: list[str], gate: asyncio.Event) -> Registry:
         'test_resolved_restart',
         summary='pretend restart of a resolved container',
         params=Target,
-        described=Description(label='Pretend restart of a resolved container', group=OperationGroup.CONTAINERS),
+        described=Description('Pretend restart of a resolved container', OperationGroup.CONTAINERS),
         supervised=one_change_per_container(timeout=5, confirm=False),
         check=_resolve,
         registry=catalog,
