@@ -27,7 +27,7 @@ class Params(NoParams):
         'backup',
         consequence='The host is asked to start its backup unit now; the backup runs on the host, not here.',
     ),
-    # The backup runs on the host and can be run again: nothing to confirm.
+    # Asking for a backup takes nothing down: nothing to confirm.
     supervised=host_request(timeout=15, lock='backup', confirm=False),
     check=no_request_pending('backup'),
 )
