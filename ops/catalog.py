@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 # One import per operation module; each registers itself with @operation at import time. Adding an operation: its
-# own module (Params, check, handler, and a spec saying label, group, icon, consequence), one line here, and its row
-# in README.md's operations table (tests/unit/test_catalog.py compares the two).
+# own module (Params, check, handler, a Description and a Supervision preset), one line here, and its row in
+# README.md's operations table (tests/unit/test_catalog.py compares the two).
 from ops.docker import (  # noqa: F401
     docker_health,
     docker_inspect,

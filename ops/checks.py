@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 from ops.adapters import DEV_PROJECT, Adapters
 from ops.docker.containers import ContainerInfo
 from ops.errors import Refused
+from ops.host.request_files import RequestKind, read_pending
+from ops.params import ContainerParams
 
 _FULL_ID = re.compile(r'[0-9a-f]{64}')
 _ID_PREFIX = re.compile(r'[0-9a-f]{12,64}')
+C = TypeVar('C', bound=ContainerParams)
+
+
+async def resolved_container(params: C, adapters: Adapters, mutating: bool) -> C:
+    """The world check of an operation on one container: the container must exist (and, for a change, be in scope);
+    the handler gets its full id, so the container checked is the one acted on (a name could be another container's
+    id to the engine)."""
+    info = await container_in_scope(params.container, adapters, mutating)
+    return params.model_copy(update={'container': info.id})
 
 
 async def container_in_scope(reference: str, adapters: Adapters, mutating: bool) -> ContainerInfo:
@@ -66,3 +78,18 @@ def unit_allowed(unit: str, adapters: Adapters) -> None:
 def probe_configured(name: str, adapters: Adapters) -> None:
     if name not in adapters.config.probes:
         raise Refused(f'probe {name!r} is not configured ([probes.{name}])')
+
+
+def no_request_pending(kind: RequestKind) -> Callable[[object, Adapters, bool], Awaitable[None]]:
+    """The world check of a host request: one request of its kind at a time, across runs too (a pending one has not
+    been picked up by the host yet)."""
+
+    async def check(params: object, adapters: Adapters, mutating: bool) -> None:
+        pending = await asyncio.to_thread(read_pending, adapters.requests_dir, kind)
+        if pending is not None:
+            raise Refused(
+                f'a {kind} request is already pending (id {pending.get("id")}, '
+                f'requested {pending.get("requested_at")}); is homelab-{kind}.path installed and enabled on the host?'
+            )
+
+    return check

@@ -1,9 +1,9 @@
-"""How an operation describes itself to people: its group, its container button and what a run of it changes."""
+"""How an operation describes itself to people: its label, group, icon, container button and what a run changes."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from enum import StrEnum
 from string import Formatter
 from typing import Any
@@ -30,6 +30,27 @@ class ContainerButton:
     label: str | None = None
     rank: int = 100
     arguments: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Description:
+    """What people see of an operation: its label, the group it is listed under and its icon (in that order), the
+    consequence its confirmation states (a template of its arguments and PHRASES; the summary when None) and whether
+    a container's page offers it as a button."""
+
+    label: str
+    group: OperationGroup
+    icon: str = 'play_arrow'
+    _: KW_ONLY
+    consequence: str | None = None
+    button: ContainerButton | None = None
+
+    def check_fits(self, params: type[BaseModel]) -> None:
+        """The consequence and the button fit the params model (ValueError otherwise): checked at import."""
+        if self.consequence is not None:
+            check_consequence(self.consequence, params)
+        if self.button is not None:
+            check_button(self.button, params)
 
 
 def _target(values: Mapping[str, Any]) -> str:

@@ -41,6 +41,18 @@ class NoParams(StrictParams):
     """An operation that takes no arguments."""
 
 
+class StacksParams(StrictParams):
+    """Base of the params of an operation on one stack or, without, every configured stack in scope."""
+
+    stack: StackName | None = None
+
+
+class ContainerParams(StrictParams):
+    """Base of the params of an operation on one container (ops.checks.resolved_container resolves it)."""
+
+    container: ContainerName
+
+
 def world_source(params: type[BaseModel], field: str) -> WorldSource | None:
     """Where the choices of `params.field` come from (its FromWorld mark, also inside an Optional), or None."""
     info = params.model_fields[field]

@@ -1,19 +1,22 @@
 """The operation catalog: the allowlist. Each operation registers a params model, a handler and a spec.
 
-A duplicate name fails at import; an unknown spec option is a TypeError at import (keyword-only arguments), and so
-is a missing label or group; a consequence or container button that does not fit the params model is a
-RegistryError at import. Nothing outside this registry can be run.
+A spec is said in three values: the params model, how people see it (`Description`, ops/descriptions.py) and how
+the manager supervises it (`Supervision`, ops/supervision.py, mostly through its named presets such as `reading` or
+`one_change_per_container`). A duplicate name fails at import; an unknown spec option is a TypeError at import
+(keyword-only arguments), and so is a missing label or group; a consequence or container button that does not fit
+the params model is a RegistryError at import. Nothing outside this registry can be run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
-from ops.descriptions import ContainerButton, OperationGroup, check_button, check_consequence, render_consequence
+from ops.descriptions import ContainerButton, Description, OperationGroup, render_consequence
+from ops.supervision import BusyPolicy, Pool, Supervision
 
 if TYPE_CHECKING:
     from ops.adapters import Adapters
@@ -23,10 +26,10 @@ P = TypeVar('P', bound=BaseModel)
 Result = dict[str, Any]
 Handler = Callable[[P, 'RunContext'], Awaitable[Result]]
 # A check refuses (ops.errors.Refused), or passes; it may return the params with references resolved (a container
-# name to its full id), and the handler then gets those: what was checked is exactly what is acted on.
+# name to its full id), and the handler then gets those: what was checked is exactly what is acted on. Its third
+# argument says whether the operation changes anything (a change is limited to what is in scope). The checks shared
+# by several operations live in ops/checks.py (`resolved_container`).
 WorldCheck = Callable[[P, 'Adapters', bool], Awaitable[P | None]]
-Pool = Literal['read', 'docker', 'compose', 'host']
-BusyPolicy = Literal['refuse', 'join']
 
 
 class RegistryError(Exception):
@@ -101,18 +104,9 @@ def operation(
     name: str,
     *,
     summary: str,
-    label: str,
-    group: OperationGroup,
     params: type[P],
-    mutating: bool,
-    timeout: float,
-    icon: str = 'play_arrow',
-    consequence: str | None = None,
-    container_button: ContainerButton | None = None,
-    pool: Pool = 'read',
-    confirm: bool = False,
-    lock: Callable[[P], str] | None = None,
-    on_busy: BusyPolicy = 'refuse',
+    described: Description,
+    supervised: Supervision[P],
     check: WorldCheck[P] | None = None,
     streams: bool = False,
     registry: Registry = CATALOG,
@@ -120,13 +114,10 @@ def operation(
     """Register the decorated async handler as operation `name` in the catalog."""
     if params.model_config.get('extra') != 'forbid':
         raise RegistryError(f"operation {name!r}: its params model must set extra='forbid'")
-    if timeout <= 0:
+    if supervised.timeout <= 0:
         raise RegistryError(f'operation {name!r}: timeout must be positive')
     try:
-        if consequence is not None:
-            check_consequence(consequence, params)
-        if container_button is not None:
-            check_button(container_button, params)
+        described.check_fits(params)
     except ValueError as err:
         raise RegistryError(f'operation {name!r}: {err}') from err
 
@@ -135,19 +126,19 @@ def operation(
             OperationSpec(
                 name=name,
                 summary=summary,
-                label=label,
-                group=group,
-                icon=icon,
-                consequence=consequence,
-                container_button=container_button,
+                label=described.label,
+                group=described.group,
+                icon=described.icon,
+                consequence=described.consequence,
+                container_button=described.button,
                 params=params,
                 handler=handler,
-                mutating=mutating,
-                confirm=confirm,
-                timeout=timeout,
-                pool=pool,
-                lock=lock,
-                on_busy=on_busy,
+                mutating=supervised.mutating,
+                confirm=supervised.confirm,
+                timeout=supervised.timeout,
+                pool=supervised.pool,
+                lock=supervised.lock,
+                on_busy=supervised.on_busy,
                 check=check,
                 streams=streams,
             )

@@ -10,6 +10,7 @@ from ops.adapters import Adapters
 from ops.checks import stack_configured, stack_in_scope
 from ops.docker.compose import ServiceProgress
 from ops.errors import OperationFailed, Refused
+from ops.params import StacksParams
 from ops.run_context import RunContext
 
 T = TypeVar('T')
@@ -25,6 +26,12 @@ async def blocking(call: Callable[..., T], *args: Any, timeout: float = READ_TIM
         return await asyncio.wait_for(asyncio.to_thread(call, *args, **kwargs), timeout=timeout)
     except TimeoutError as err:
         raise OperationFailed(f'the Docker engine did not answer within {timeout:g} s') from err
+
+
+async def configured_stacks(params: StacksParams, adapters: Adapters, mutating: bool) -> None:
+    """The world check of an operation on one stack or all: the stack is configured and in scope (or at least one
+    is, without a stack)."""
+    stacks_in_scope(adapters, params.stack, mutating)
 
 
 def stacks_in_scope(adapters: Adapters, stack: str | None, mutating: bool) -> list[str]:

@@ -4,38 +4,31 @@ from __future__ import annotations
 
 import dataclasses
 
-from ops.adapters import Adapters
-from ops.checks import container_in_scope
-from ops.descriptions import ContainerButton, OperationGroup
+from ops.checks import resolved_container
+from ops.descriptions import ContainerButton, Description, OperationGroup
 from ops.docker.calls import blocking
-from ops.params import ContainerName, StrictParams
+from ops.params import ContainerParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import reading
 
 
-class Params(StrictParams):
+class Params(ContainerParams):
     """The container, by name or id."""
-
-    container: ContainerName
-
-
-async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
-    """The container must exist; the handler gets its full id."""
-    info = await container_in_scope(params.container, adapters, mutating)
-    return params.model_copy(update={'container': info.id})
 
 
 @operation(
     'docker_inspect',
     summary='Inspect one container: image and digests, ports, mounts, networks, restarts, health',
-    label='Inspect container',
-    group=OperationGroup.CONTAINERS,
-    icon='info',
-    container_button=ContainerButton(label='Inspect', rank=6),
     params=Params,
-    mutating=False,
-    timeout=30,
-    check=check,
+    described=Description(
+        'Inspect container',
+        OperationGroup.CONTAINERS,
+        'info',
+        button=ContainerButton(label='Inspect', rank=6),
+    ),
+    supervised=reading(timeout=30),
+    check=resolved_container,
 )
 async def docker_inspect(params: Params, ctx: RunContext) -> Result:
     """The inspect summary as the result; the essentials as output lines."""

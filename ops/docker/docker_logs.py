@@ -6,49 +6,43 @@ import asyncio
 
 from pydantic import Field
 
-from ops.adapters import Adapters
-from ops.checks import container_in_scope
+from ops.checks import resolved_container
 from ops.clock import since_timestamp
-from ops.descriptions import ContainerButton, OperationGroup
+from ops.descriptions import ContainerButton, Description, OperationGroup
 from ops.docker.calls import blocking
 from ops.docker.engine import Engine
 from ops.docker.loghub import Subscription
 from ops.docker.logstream import LogLine
-from ops.params import ContainerName, Since, StrictParams
+from ops.params import ContainerParams, Since
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import reading
 
 FOLLOW_LIMIT = 3600.0
 
 
-class Params(StrictParams):
+class Params(ContainerParams):
     """Which container, how many earlier lines, whether to follow, and from when on."""
 
-    container: ContainerName
     tail: int = Field(default=200, ge=1, le=10000)
     follow: bool = False
     since: Since | None = None
 
 
-async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
-    """The container must exist; the handler gets its full id."""
-    info = await container_in_scope(params.container, adapters, mutating)
-    return params.model_copy(update={'container': info.id})
-
-
 @operation(
     'docker_logs',
     summary='The log of one container: the last lines, optionally followed live',
-    label='Container log',
-    group=OperationGroup.CONTAINERS,
-    icon='receipt_long',
-    container_button=ContainerButton(label='Save last 200 lines as a run', rank=7, arguments={'tail': 200}),
     params=Params,
-    mutating=False,
+    described=Description(
+        'Container log',
+        OperationGroup.CONTAINERS,
+        'receipt_long',
+        button=ContainerButton(label='Save last 200 lines as a run', rank=7, arguments={'tail': 200}),
+    ),
     # A followed log ends itself after FOLLOW_LIMIT; the margin lets it end as a success, not a timeout.
-    timeout=FOLLOW_LIMIT + 30,
+    supervised=reading(timeout=FOLLOW_LIMIT + 30),
+    check=resolved_container,
     streams=True,
-    check=check,
 )
 async def docker_logs(params: Params, ctx: RunContext) -> Result:
     """Log lines become output lines; a follow ends on cancel, when the container stops, or after an hour."""

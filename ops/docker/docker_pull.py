@@ -8,7 +8,7 @@ from pydantic import model_validator
 
 from ops.adapters import Adapters
 from ops.checks import container_in_scope, stack_configured
-from ops.descriptions import ContainerButton, OperationGroup
+from ops.descriptions import ContainerButton, Description, OperationGroup
 from ops.docker.calls import blocking
 from ops.docker.compose import ComposeError
 from ops.docker.pulling import pull_image
@@ -16,6 +16,7 @@ from ops.errors import OperationFailed, Refused
 from ops.params import ContainerName, ServiceName, StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import pulling
 
 PULL_TIMEOUT = 600
 
@@ -56,18 +57,16 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params | 
 @operation(
     'docker_pull',
     summary="Pull the image of a container (or of a stack's service), with progress per layer",
-    label='Pull image',
-    group=OperationGroup.CONTAINERS,
-    icon='cloud_download',
-    consequence='The newest image for {target} is pulled. Running containers keep their image until recreated.',
-    container_button=ContainerButton(rank=4),
     params=Params,
-    mutating=True,
-    timeout=PULL_TIMEOUT,
-    pool='docker',
+    described=Description(
+        'Pull image',
+        OperationGroup.CONTAINERS,
+        'cloud_download',
+        consequence='The newest image for {target} is pulled. Running containers keep their image until recreated.',
+        button=ContainerButton(rank=4),
+    ),
     # The image is only known after a look at the world; the target names it for the lock.
-    lock=lambda params: f'pull:{params.target}',
-    on_busy='refuse',
+    supervised=pulling(timeout=PULL_TIMEOUT, lock=lambda params: f'pull:{params.target}'),
     check=check,
 )
 async def docker_pull(params: Params, ctx: RunContext) -> Result:

@@ -2,43 +2,34 @@
 
 from __future__ import annotations
 
-from ops.adapters import Adapters
-from ops.descriptions import OperationGroup
-from ops.docker.calls import blocking, stacks_in_scope
+from ops.descriptions import Description, OperationGroup
+from ops.docker.calls import blocking, configured_stacks, stacks_in_scope
 from ops.docker.engine import EngineError
 from ops.docker.labels import PROJECT_LABEL
 from ops.docker.pulling import pull_image
 from ops.errors import OperationFailed
-from ops.params import StackName, StrictParams
+from ops.params import StacksParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import pulling
 
 
-class Params(StrictParams):
+class Params(StacksParams):
     """One stack, or (without) every configured stack in scope."""
-
-    stack: StackName | None = None
-
-
-async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
-    """The stack is configured and in scope (or at least one is, without a stack)."""
-    stacks_in_scope(adapters, params.stack, mutating)
 
 
 @operation(
     'docker_pull_all',
     summary='Pull the images of every container of the configured stacks',
-    label='Pull stack images',
-    group=OperationGroup.STACKS,
-    icon='cloud_sync',
-    consequence='The images of {stacks} are pulled. Nothing is restarted.',
     params=Params,
-    mutating=True,
-    timeout=1800,
-    pool='docker',
-    lock=lambda params: f'pull_all:{params.stack or "*"}',
-    on_busy='refuse',
-    check=check,
+    described=Description(
+        'Pull stack images',
+        OperationGroup.STACKS,
+        'cloud_sync',
+        consequence='The images of {stacks} are pulled. Nothing is restarted.',
+    ),
+    supervised=pulling(timeout=1800, lock=lambda params: f'pull_all:{params.stack or "*"}'),
+    check=configured_stacks,
 )
 async def docker_pull_all(params: Params, ctx: RunContext) -> Result:
     """Pull each image once; one failed pull does not stop the others, but fails the run at the end."""

@@ -2,48 +2,36 @@
 
 from __future__ import annotations
 
-from ops.adapters import Adapters
-from ops.checks import container_in_scope
-from ops.descriptions import ContainerButton, OperationGroup
+from ops.checks import resolved_container
+from ops.descriptions import ContainerButton, Description, OperationGroup
 from ops.docker.calls import blocking
-from ops.params import ContainerName, StrictParams
+from ops.params import ContainerParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import one_change_per_container
 
 RESTART_TIMEOUT = 120
 # Seconds between SIGTERM and SIGKILL: what `docker restart` gives by default.
 STOP_GRACE = 10
 
 
-class Params(StrictParams):
+class Params(ContainerParams):
     """The container, by name or id."""
-
-    container: ContainerName
-
-
-async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
-    """The container must exist and be in scope (HOMELAB_ENV=dev: only homelab-dev); the handler gets its full id,
-    so the container checked is the one restarted (a name could be another container's id to the engine)."""
-    info = await container_in_scope(params.container, adapters, mutating)
-    return params.model_copy(update={'container': info.id})
 
 
 @operation(
     'docker_restart',
     summary='Restart one container',
-    label='Restart container',
-    group=OperationGroup.CONTAINERS,
-    icon='restart_alt',
-    consequence='Container {container} is stopped and started again; its service is down meanwhile.',
-    container_button=ContainerButton(label='Restart', rank=1),
     params=Params,
-    mutating=True,
-    confirm=True,
-    timeout=RESTART_TIMEOUT,
-    pool='docker',
-    lock=lambda params: f'container:{params.container}',
-    on_busy='refuse',
-    check=check,
+    described=Description(
+        'Restart container',
+        OperationGroup.CONTAINERS,
+        'restart_alt',
+        consequence='Container {container} is stopped and started again; its service is down meanwhile.',
+        button=ContainerButton(label='Restart', rank=1),
+    ),
+    supervised=one_change_per_container(timeout=RESTART_TIMEOUT),
+    check=resolved_container,
 )
 async def docker_restart(params: Params, ctx: RunContext) -> Result:
     """Stop (SIGTERM, then SIGKILL after the grace period) and start again; the result has both start times."""

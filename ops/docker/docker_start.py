@@ -2,46 +2,35 @@
 
 from __future__ import annotations
 
-from ops.adapters import Adapters
-from ops.checks import container_in_scope
-from ops.descriptions import ContainerButton, OperationGroup
+from ops.checks import resolved_container
+from ops.descriptions import ContainerButton, Description, OperationGroup
 from ops.docker.calls import blocking
-from ops.params import ContainerName, StrictParams
+from ops.params import ContainerParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import one_change_per_container
 
 START_TIMEOUT = 60
 
 
-class Params(StrictParams):
+class Params(ContainerParams):
     """The container, by name or id."""
-
-    container: ContainerName
-
-
-async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
-    """The container must exist and be in scope; the handler gets its full id, so the container checked is the one
-    started."""
-    info = await container_in_scope(params.container, adapters, mutating)
-    return params.model_copy(update={'container': info.id})
 
 
 @operation(
     'docker_start',
     summary='Start one stopped container',
-    label='Start container',
-    group=OperationGroup.CONTAINERS,
-    icon='play_circle',
-    consequence='Container {container} is started with the configuration it was created with.',
-    container_button=ContainerButton(label='Start', rank=3),
     params=Params,
-    mutating=True,
-    timeout=START_TIMEOUT,
-    pool='docker',
-    # The same key as docker_restart and docker_stop: one change to a container at a time.
-    lock=lambda params: f'container:{params.container}',
-    on_busy='refuse',
-    check=check,
+    described=Description(
+        'Start container',
+        OperationGroup.CONTAINERS,
+        'play_circle',
+        consequence='Container {container} is started with the configuration it was created with.',
+        button=ContainerButton(label='Start', rank=3),
+    ),
+    # Starting brings a service back: nothing to confirm.
+    supervised=one_change_per_container(timeout=START_TIMEOUT, confirm=False),
+    check=resolved_container,
 )
 async def docker_start(params: Params, ctx: RunContext) -> Result:
     """Start; starting a running container changes nothing. The result has the state and start time after."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.docker.calls import blocking
 from ops.params import NoParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import reading
 
 
 class Params(NoParams):
@@ -16,12 +17,9 @@ class Params(NoParams):
 @operation(
     'docker_status',
     summary='Containers with their state, health, image and stack',
-    label='List containers',
-    group=OperationGroup.CONTAINERS,
-    icon='view_list',
     params=Params,
-    mutating=False,
-    timeout=30,
+    described=Description('List containers', OperationGroup.CONTAINERS, 'view_list'),
+    supervised=reading(timeout=30),
 )
 async def docker_status(params: Params, ctx: RunContext) -> Result:
     """List the containers, stacks first (by stack and service), then the ones outside any stack."""

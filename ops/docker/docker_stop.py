@@ -2,47 +2,34 @@
 
 from __future__ import annotations
 
-from ops.adapters import Adapters
-from ops.checks import container_in_scope
-from ops.descriptions import ContainerButton, OperationGroup
+from ops.checks import resolved_container
+from ops.descriptions import ContainerButton, Description, OperationGroup
 from ops.docker.calls import blocking
-from ops.params import ContainerName, StrictParams
+from ops.params import ContainerParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import one_change_per_container
 
 STOP_TIMEOUT = 120
 
 
-class Params(StrictParams):
+class Params(ContainerParams):
     """The container, by name or id."""
-
-    container: ContainerName
-
-
-async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
-    """The container must exist and be in scope; the handler gets its full id, so the container checked is the one
-    stopped."""
-    info = await container_in_scope(params.container, adapters, mutating)
-    return params.model_copy(update={'container': info.id})
 
 
 @operation(
     'docker_stop',
     summary='Stop one container (SIGTERM, then SIGKILL after its stop timeout)',
-    label='Stop container',
-    group=OperationGroup.CONTAINERS,
-    icon='stop_circle',
-    consequence='Container {container} is stopped; its service is down until the container is started again.',
-    container_button=ContainerButton(label='Stop', rank=2),
     params=Params,
-    mutating=True,
-    confirm=True,
-    timeout=STOP_TIMEOUT,
-    pool='docker',
-    # The same key as docker_restart and docker_start: one change to a container at a time.
-    lock=lambda params: f'container:{params.container}',
-    on_busy='refuse',
-    check=check,
+    described=Description(
+        'Stop container',
+        OperationGroup.CONTAINERS,
+        'stop_circle',
+        consequence='Container {container} is stopped; its service is down until the container is started again.',
+        button=ContainerButton(label='Stop', rank=2),
+    ),
+    supervised=one_change_per_container(timeout=STOP_TIMEOUT),
+    check=resolved_container,
 )
 async def docker_stop(params: Params, ctx: RunContext) -> Result:
     """Stop with the engine's default grace period; the result has the state before and after, and the exit code."""

@@ -2,46 +2,37 @@
 
 from __future__ import annotations
 
-from ops.adapters import Adapters
-from ops.descriptions import OperationGroup
-from ops.docker.calls import stacks_in_scope, up_progress
+from ops.descriptions import Description, OperationGroup
+from ops.docker.calls import configured_stacks, stacks_in_scope, up_progress
 from ops.errors import OperationFailed
-from ops.params import StackName, StrictParams
+from ops.params import StacksParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import one_change_per_stack
 
 UP_TIMEOUT = 900
 
 
-class Params(StrictParams):
+class Params(StacksParams):
     """One stack, or (without) every configured stack in scope."""
-
-    stack: StackName | None = None
-
-
-async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
-    """The stack is configured and in scope (or at least one is, without a stack)."""
-    stacks_in_scope(adapters, params.stack, mutating)
 
 
 @operation(
     'docker_up_all',
     summary='Bring the configured stacks in line with their Compose files (compose up -d)',
-    label='Bring stacks up',
-    group=OperationGroup.STACKS,
-    icon='published_with_changes',
-    consequence=(
-        '`docker compose up -d` runs for {stacks}: containers whose definition or image changed are '
-        'recreated, so their services restart.'
-    ),
     params=Params,
-    mutating=True,
-    confirm=True,
-    timeout=UP_TIMEOUT,
-    pool='compose',
-    lock=lambda params: f'stack:{params.stack or "*"}',
-    on_busy='join',
-    check=check,
+    described=Description(
+        'Bring stacks up',
+        OperationGroup.STACKS,
+        'published_with_changes',
+        consequence=(
+            '`docker compose up -d` runs for {stacks}: containers whose definition or image changed are '
+            'recreated, so their services restart.'
+        ),
+    ),
+    # A second request for the same stacks joins the run under way instead of being refused.
+    supervised=one_change_per_stack(timeout=UP_TIMEOUT, on_busy='join'),
+    check=configured_stacks,
 )
 async def docker_up_all(params: Params, ctx: RunContext) -> Result:
     """Stack by stack; the first stack whose `up` fails ends the run with Compose's last output lines."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.checks import container_in_scope, stack_configured
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.docker.calls import blocking
 from ops.docker.compose import ComposeError
 from ops.errors import Refused
 from ops.params import ContainerName, StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import one_change_per_stack
 
 REMOVE_TIMEOUT = 120
 STOP_GRACE = 10
@@ -46,16 +47,10 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> Params:
 @operation(
     'stack_orphan_remove',
     summary='Remove a container of a stack whose service is no longer in its Compose files',
-    label='Remove orphaned container',
-    group=OperationGroup.STACKS,
-    icon='delete_sweep',
     params=Params,
-    mutating=True,
-    confirm=True,
-    timeout=REMOVE_TIMEOUT,
-    pool='docker',
-    lock=lambda params: f'stack:{params.stack}',
-    on_busy='refuse',
+    described=Description('Remove orphaned container', OperationGroup.STACKS, 'delete_sweep'),
+    # An engine call, not Compose: the docker pool, under the stack's lock.
+    supervised=one_change_per_stack(timeout=REMOVE_TIMEOUT, pool='docker'),
     check=check,
 )
 async def stack_orphan_remove(params: Params, ctx: RunContext) -> Result:

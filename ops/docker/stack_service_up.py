@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.checks import stack_configured
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.docker.calls import up_progress
 from ops.docker.compose import ComposeError
 from ops.docker.pulling import pull_image
@@ -13,6 +13,7 @@ from ops.errors import OperationFailed, Refused
 from ops.params import ServiceName, StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import one_change_per_stack
 
 UP_TIMEOUT = 900
 
@@ -48,16 +49,9 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'stack_service_up',
     summary='Bring one service of a stack in line with its Compose file (start, create or recreate; pull first)',
-    label='Bring a service up',
-    group=OperationGroup.STACKS,
-    icon='upgrade',
     params=Params,
-    mutating=True,
-    confirm=True,
-    timeout=UP_TIMEOUT,
-    pool='compose',
-    lock=lambda params: f'stack:{params.stack}',
-    on_busy='refuse',
+    described=Description('Bring a service up', OperationGroup.STACKS, 'upgrade'),
+    supervised=one_change_per_stack(timeout=UP_TIMEOUT),
     check=check,
 )
 async def stack_service_up(params: Params, ctx: RunContext) -> Result:

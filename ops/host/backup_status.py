@@ -6,7 +6,7 @@ import asyncio
 
 from ops.clock import utc_now
 from ops.config import parse_duration
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.errors import OperationFailed
 from ops.host.backup import SYSTEMD_MATCHES, BackupEvent, event_from_result, freshness, last_events, newest
 from ops.host.request_files import read_pending, read_result
@@ -15,6 +15,7 @@ from ops.host.systemd_journal import read_journal
 from ops.params import NoParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import reading
 
 TIMEOUT = 30.0
 # systemd writes a handful of entries per run about the unit; this reaches back well over a hundred runs.
@@ -31,12 +32,9 @@ class Params(NoParams):
         'Freshness of the last successful backup (fresh / stale / never / not_configured) '
         'from the journal and the host result'
     ),
-    label='Backup freshness',
-    group=OperationGroup.BACKUPS,
-    icon='history',
     params=Params,
-    mutating=False,
-    timeout=TIMEOUT,
+    described=Description('Backup freshness', OperationGroup.BACKUPS, 'history'),
+    supervised=reading(timeout=TIMEOUT),
 )
 async def backup_status(params: Params, ctx: RunContext) -> Result:
     """Last success and failure of the backup unit, its age and whether it is within max_age."""

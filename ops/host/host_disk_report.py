@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.host.disk import docker_disk_usage, filesystems
 from ops.host.results import jsonable
 from ops.params import NoParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import reading
 
 
 class Params(NoParams):
@@ -19,12 +20,9 @@ class Params(NoParams):
 @operation(
     'host_disk_report',
     summary='Filesystems with their usage, and Docker disk use (images, containers, volumes, build cache)',
-    label='Disk usage',
-    group=OperationGroup.HOST,
-    icon='storage',
     params=Params,
-    mutating=False,
-    timeout=60,
+    described=Description('Disk usage', OperationGroup.HOST, 'storage'),
+    supervised=reading(timeout=60),
 )
 async def host_disk_report(params: Params, ctx: RunContext) -> Result:
     """Filesystem usage and the engine's `system df`; an unreachable engine leaves only that part unavailable."""

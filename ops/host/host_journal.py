@@ -9,11 +9,12 @@ from pydantic import Field
 from ops.adapters import Adapters
 from ops.checks import unit_allowed
 from ops.clock import since_timestamp
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.host.systemd_journal import JournalEntry, read_journal
 from ops.params import Since, StrictParams, UnitName
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import reading
 
 JournalLines = Annotated[int, Field(ge=1, le=5000)]
 TIMEOUT = 60.0
@@ -35,12 +36,9 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'host_journal',
     summary='The last lines of an allowlisted unit from the host journal',
-    label='Unit journal',
-    group=OperationGroup.HOST,
-    icon='article',
     params=Params,
-    mutating=False,
-    timeout=TIMEOUT,
+    described=Description('Unit journal', OperationGroup.HOST, 'article'),
+    supervised=reading(timeout=TIMEOUT),
     check=check,
 )
 async def host_journal(params: Params, ctx: RunContext) -> Result:

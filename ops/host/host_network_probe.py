@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from ops.adapters import Adapters
 from ops.checks import probe_configured
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.errors import Refused
 from ops.host.network import probe_problem, run_probe
 from ops.host.results import jsonable
 from ops.params import ProbeName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import reading
 
 
 class Params(StrictParams):
@@ -30,13 +31,10 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 @operation(
     'host_network_probe',
     summary='Run a configured network probe (ping, DNS, DNS over TLS or HTTPS, TCP or HTTP): ok, latency and detail',
-    label='Run a network probe',
-    group=OperationGroup.HOST,
-    icon='network_check',
     params=Params,
-    mutating=False,
+    described=Description('Run a network probe', OperationGroup.HOST, 'network_check'),
     # The longest probe timeout is 60 s; a ping that falls back to TCP may take two of them.
-    timeout=150,
+    supervised=reading(timeout=150),
     check=check,
 )
 async def host_network_probe(params: Params, ctx: RunContext) -> Result:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.host.reboot import read_reboot_status
 from ops.host.results import jsonable
 from ops.params import NoParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import reading
 
 
 class Params(NoParams):
@@ -19,12 +20,9 @@ class Params(NoParams):
 @operation(
     'host_reboot_required',
     summary='Whether the host needs a reboot (/run/reboot-required) and the packages that asked for it',
-    label='Check whether a reboot is needed',
-    group=OperationGroup.HOST,
-    icon='pending_actions',
     params=Params,
-    mutating=False,
-    timeout=15,
+    described=Description('Check whether a reboot is needed', OperationGroup.HOST, 'pending_actions'),
+    supervised=reading(timeout=15),
 )
 async def host_reboot_required(params: Params, ctx: RunContext) -> Result:
     """The reboot flag, when it appeared and the packages listed with it."""

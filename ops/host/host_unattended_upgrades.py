@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.host.results import jsonable
 from ops.host.upgrades import read_upgrades_report
 from ops.params import NoParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.supervision import reading
 
 
 class Params(NoParams):
@@ -19,12 +20,9 @@ class Params(NoParams):
 @operation(
     'host_unattended_upgrades',
     summary='The last unattended-upgrades run: when, success / errors / nothing to upgrade, packages',
-    label='Last unattended upgrade',
-    group=OperationGroup.HOST,
-    icon='system_update',
     params=Params,
-    mutating=False,
-    timeout=30,
+    described=Description('Last unattended upgrade', OperationGroup.HOST, 'system_update'),
+    supervised=reading(timeout=30),
 )
 async def host_unattended_upgrades(params: Params, ctx: RunContext) -> Result:
     """Read the unattended-upgrades log (and its rotations) for the last run."""

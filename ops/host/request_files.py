@@ -34,6 +34,17 @@ class HostRequest:
     requested_at: datetime
     path: Path
 
+    def as_result(self, **more: object) -> dict[str, Any]:
+        """The result of the run that queued it (`more` after its id): queued, not yet done."""
+        return {
+            'queued': True,
+            'kind': self.kind,
+            'id': self.id,
+            **more,
+            'requested_at': self.requested_at.isoformat(),
+            'request_file': str(self.path),
+        }
+
 
 def request_path(requests_dir: Path, kind: RequestKind) -> Path:
     """Where the host's path unit looks for a request of this kind."""

@@ -9,12 +9,13 @@ from typing import Annotated
 from pydantic import Field
 
 from ops.adapters import Adapters
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.errors import Refused
 from ops.params import ContainerName, NoParams, StrictParams
 from ops.proc import run_process
 from ops.registry import Registry, operation
 from ops.run_context import RunContext
+from ops.supervision import Supervision, one_change_per_container, reading
 
 
 @dataclass
@@ -56,11 +57,9 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
     @operation(
         'test_echo',
         summary='say something',
-        label='Say something',
-        group=OperationGroup.CONTAINERS,
         params=Echo,
-        mutating=False,
-        timeout=5,
+        described=Description('Say something', OperationGroup.CONTAINERS),
+        supervised=reading(timeout=5),
         registry=catalog,
     )
     async def echo(params: Echo, ctx: RunContext) -> dict[str, object]:
@@ -71,15 +70,9 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
     @operation(
         'test_restart',
         summary='pretend restart',
-        label='Pretend restart',
-        group=OperationGroup.CONTAINERS,
         params=Target,
-        mutating=True,
-        confirm=True,
-        timeout=5,
-        pool='docker',
-        lock=lambda p: f'container:{p.container}',
-        on_busy='refuse',
+        described=Description('Pretend restart', OperationGroup.CONTAINERS),
+        supervised=one_change_per_container(timeout=5),
         check=_only_known,
         registry=catalog,
     )
@@ -91,14 +84,11 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
     @operation(
         'test_up',
         summary='pretend compose up',
-        label='Pretend compose up',
-        group=OperationGroup.CONTAINERS,
         params=Stack,
-        mutating=True,
-        timeout=5,
-        pool='compose',
-        lock=lambda p: f'stack:{p.stack}',
-        on_busy='join',
+        described=Description('Pretend compose up', OperationGroup.CONTAINERS),
+        supervised=Supervision(
+            mutating=True, timeout=5, pool='compose', lock=lambda p: f'stack:{p.stack}', on_busy='join'
+        ),
         registry=catalog,
     )
     async def up(params: Stack, ctx: RunContext) -> dict[str, object]:
@@ -109,12 +99,9 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
     @operation(
         'test_busy',
         summary='hold a docker pool slot',
-        label='Hold a docker pool slot',
-        group=OperationGroup.CONTAINERS,
         params=Slot,
-        mutating=False,
-        timeout=5,
-        pool='docker',
+        described=Description('Hold a docker pool slot', OperationGroup.CONTAINERS),
+        supervised=Supervision(mutating=False, timeout=5, pool='docker'),
         registry=catalog,
     )
     async def busy(params: Slot, ctx: RunContext) -> dict[str, object]:
@@ -129,11 +116,9 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
     @operation(
         'test_hang',
         summary='a child process that never ends',
-        label='A child process that never ends',
-        group=OperationGroup.CONTAINERS,
         params=NoParams,
-        mutating=False,
-        timeout=1,
+        described=Description('A child process that never ends', OperationGroup.CONTAINERS),
+        supervised=reading(timeout=1),
         registry=catalog,
     )
     async def hang(params: NoParams, ctx: RunContext) -> dict[str, object]:
@@ -146,11 +131,9 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
     @operation(
         'test_engine',
         summary='list containers',
-        label='List containers',
-        group=OperationGroup.CONTAINERS,
         params=NoParams,
-        mutating=False,
-        timeout=10,
+        described=Description('List containers', OperationGroup.CONTAINERS),
+        supervised=reading(timeout=10),
         registry=catalog,
     )
     async def engine(params: NoParams, ctx: RunContext) -> dict[str, object]:
@@ -160,11 +143,9 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
     @operation(
         'test_flood',
         summary='more output than is kept',
-        label='More output than is kept',
-        group=OperationGroup.CONTAINERS,
         params=NoParams,
-        mutating=False,
-        timeout=10,
+        described=Description('More output than is kept', OperationGroup.CONTAINERS),
+        supervised=reading(timeout=10),
         registry=catalog,
     )
     async def flood(params: NoParams, ctx: RunContext) -> dict[str, object]:

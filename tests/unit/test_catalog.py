@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from ops.catalog import catalog
-from ops.descriptions import ContainerButton, OperationGroup
+from ops.descriptions import ContainerButton, Description, OperationGroup
 from ops.params import ContainerName, StackName, StrictParams, world_source
 from ops.registry import Registry, RegistryError, Result, operation
 from ops.run_context import RunContext
+from ops.supervision import Supervision
 
 README = Path(__file__).resolve().parents[2] / 'README.md'
 
@@ -87,13 +88,9 @@ def test_a_description_that_does_not_fit_the_params_is_refused_at_import(
         operation(
             'test_unfit',
             summary='a test',
-            label='Test',
-            group=OperationGroup.CONTAINERS,
             params=Target,
-            mutating=True,
-            timeout=5,
-            consequence=consequence,
-            container_button=button,
+            described=Description('Test', OperationGroup.CONTAINERS, consequence=consequence, button=button),
+            supervised=Supervision(mutating=True, timeout=5),
             registry=Registry(),
         )(_nothing)
 

@@ -11,7 +11,7 @@ import pytest
 
 from ops.adapters import Adapters
 from ops.checks import resolve_container
-from ops.descriptions import OperationGroup
+from ops.descriptions import Description, OperationGroup
 from ops.docker.containers import ContainerInfo
 from ops.errors import Refused
 from ops.manager import Manager
@@ -22,6 +22,7 @@ from ops.runs import RunState
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent, Run
 from ops.store.owners import OwnerLock
+from ops.supervision import one_change_per_container
 
 WEB_ID = 'a' * 64
 # The engine's world of this test: web, and a container NAMED with web's full id.
@@ -48,13 +49,9 @@ def resolving_catalog(acted_on: list[str], gate: asyncio.Event) -> Registry:
     @operation(
         'test_resolved_restart',
         summary='pretend restart of a resolved container',
-        label='Pretend restart of a resolved container',
-        group=OperationGroup.CONTAINERS,
         params=Target,
-        mutating=True,
-        timeout=5,
-        pool='docker',
-        lock=lambda p: f'container:{p.container}',
+        described=Description('Pretend restart of a resolved container', OperationGroup.CONTAINERS),
+        supervised=one_change_per_container(timeout=5, confirm=False),
         check=_resolve,
         registry=catalog,
     )
