@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
-from tests.helpers.docker_ops import AppTag, require_registry, unique
+from ops.adapters import Adapters
+from tests.helpers.docker_ops import AppTag, close_adapters, make_adapters, require_registry, unique
+from tests.helpers.rig import require_dev_stack
 
 
 @pytest.fixture
@@ -18,3 +21,12 @@ async def app_tag() -> AsyncIterator[AppTag]:
         yield app
     finally:
         app.remove()
+
+
+@pytest.fixture
+async def dev(tmp_path: Path) -> AsyncIterator[Adapters]:
+    """Adapters as in HOMELAB_ENV=dev, with the homelab-dev stack up."""
+    require_dev_stack()
+    adapters = make_adapters(tmp_path, env='dev', stacks={'homelab-dev': ['compose.dev.yml']})
+    yield adapters
+    await close_adapters(adapters)

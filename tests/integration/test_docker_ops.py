@@ -21,19 +21,10 @@ from tests.helpers.docker_ops import (
     throwaway_web_container,
     wait_healthy,
 )
-from tests.helpers.rig import require_dev_stack, require_engine
+from tests.helpers.rig import require_engine
 from tests.helpers.waiting import wait_for_async
 
 LOGGER = 'homelab-dev-logger-1'
-
-
-@pytest.fixture
-async def dev(tmp_path: Path) -> AsyncIterator[Adapters]:
-    """Adapters as in HOMELAB_ENV=dev, with the homelab-dev stack up."""
-    require_dev_stack()
-    adapters = make_adapters(tmp_path, env='dev', stacks={'homelab-dev': ['compose.dev.yml']})
-    yield adapters
-    await close_adapters(adapters)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from tests.helpers.docker_ops import (
     unique,
     wait_healthy,
 )
-from tests.helpers.rig import require_dev_stack, require_engine
+from tests.helpers.rig import require_engine
 from tests.helpers.waiting import wait_for_async
 
 GRACE = 3  # the stubborn container's own stop timeout, in seconds
@@ -72,14 +72,6 @@ async def manager(tmp_path: Path) -> AsyncIterator[Manager]:
         await close_adapters(adapters)
         owner.release()
         await close_store()
-
-
-@pytest.fixture
-async def dev(tmp_path: Path) -> AsyncIterator[Adapters]:
-    require_dev_stack()
-    adapters = make_adapters(tmp_path, env='dev', stacks={'homelab-dev': ['compose.dev.yml']})
-    yield adapters
-    await close_adapters(adapters)
 
 
 def running(name: str) -> bool:
