@@ -8,13 +8,14 @@ from pydantic import ValidationError
 from pydantic_settings import BaseSettings, SettingsError
 
 from ops.config import ConfigError, rule_of
+from ops.store.db import StoreProblem
 
 _FIELD = re.compile(r'field "([^"]+)"')
 
 
 def problem_line(err: Exception) -> str | None:
     """`homelab: ...` for a config or settings problem; None for anything else (a bug keeps its traceback)."""
-    if isinstance(err, ConfigError):
+    if isinstance(err, ConfigError | StoreProblem):
         return _one_line(f'homelab: {err}')
     if isinstance(err, SettingsError):
         field = match.group(1) if (match := _FIELD.search(str(err))) else ''

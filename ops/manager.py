@@ -103,60 +103,66 @@ class Manager:
             return _unrecorded(spec.name, f'refused: the run cannot be recorded ({describe(err)})')
         handle = RunHandle(run_id=run.id, operation=spec.name)
         stream = self._streams[run.id] = RunStream()
+        # Until its task exists, a run that ends here (cancelled with its submitter, say) must not leave its stream.
         try:
-            await self.audit.append(
-                AuditKind.REQUESTED,
-                actor=actor,
-                origin=origin,
-                operation=spec.name,
-                run_id=run.id,
-                detail={'params': params.model_dump(mode='json'), 'mutating': spec.mutating},
-            )
-        except AuditUnavailable as err:
-            if spec.mutating:
-                return await self._finish_early(handle, run, RunState.REJECTED, f'refused: {err}', audit=False)
-            log.warning('running read-only %s without an audit record: %s', spec.name, err)
-
-        if spec.check is not None:
             try:
-                resolved = await spec.check(params, self.adapters, spec.mutating)
-            except Refused as err:
-                return await self._finish_early(handle, run, RunState.REJECTED, str(err))
-            except Exception as err:  # the engine is down, a file unreadable...: the run fails, with the reason
-                return await self._finish_early(handle, run, RunState.FAILED, describe(err))
-            if resolved is not None:
-                # From here on the run acts on what the check resolved (a container's full id), never on a name
-                # the engine might resolve differently; the run keeps what was asked, the audit what was acted on.
-                handle.acted_on = changed_arguments(params, resolved)
-                params = resolved
+                await self.audit.append(
+                    AuditKind.REQUESTED,
+                    actor=actor,
+                    origin=origin,
+                    operation=spec.name,
+                    run_id=run.id,
+                    detail={'params': params.model_dump(mode='json'), 'mutating': spec.mutating},
+                )
+            except AuditUnavailable as err:
+                if spec.mutating:
+                    return await self._finish_early(handle, run, RunState.REJECTED, f'refused: {err}', audit=False)
+                log.warning('running read-only %s without an audit record: %s', spec.name, err)
 
-        key = spec.lock_key(params)
-        holder = self._locks.get(key) if key else None
-        if holder is not None:
-            if spec.on_busy == 'join':
-                return await self._join(handle, run, holder, actor, origin)
-            return await self._finish_early(
-                handle,
-                run,
-                RunState.REJECTED,
-                f'busy: run #{holder.run_id} ({holder.operation}) holds {key!r}; try again when it ends',
+            if spec.check is not None:
+                try:
+                    resolved = await spec.check(params, self.adapters, spec.mutating)
+                except Refused as err:
+                    return await self._finish_early(handle, run, RunState.REJECTED, str(err))
+                except Exception as err:  # the engine is down, a file unreadable...: the run fails, with the reason
+                    return await self._finish_early(handle, run, RunState.FAILED, describe(err))
+                if resolved is not None:
+                    # From here on the run acts on what the check resolved (a container's full id), never on a name
+                    # the engine might resolve differently; the run keeps what was asked, the audit what was acted on.
+                    handle.acted_on = changed_arguments(params, resolved)
+                    params = resolved
+
+            key = spec.lock_key(params)
+            holder = self._locks.get(key) if key else None
+            if holder is not None:
+                if spec.on_busy == 'join':
+                    return await self._join(handle, run, holder, actor, origin)
+                return await self._finish_early(
+                    handle,
+                    run,
+                    RunState.REJECTED,
+                    f'busy: run #{holder.run_id} ({holder.operation}) holds {key!r}; try again when it ends',
+                )
+            if key:
+                self._locks[key] = handle
+            context = RunContext(
+                run_id=run.id,
+                adapters=self.adapters,
+                actor=run.actor,
+                max_lines=self.max_lines,
+                on_line=lambda _, line: stream.line.emit(line),
+                on_progress=lambda _, item: stream.progress.emit(item),
             )
-        if key:
-            self._locks[key] = handle
-        context = RunContext(
-            run_id=run.id,
-            adapters=self.adapters,
-            actor=run.actor,
-            max_lines=self.max_lines,
-            on_line=lambda _, line: stream.line.emit(line),
-            on_progress=lambda _, item: stream.progress.emit(item),
-        )
-        handle.context = context
-        for name, value in handle.acted_on.items():
-            context.log(f'{name} {run.params.get(name)!r} is {value}')
-        self._active[run.id] = handle
-        handle.task = asyncio.create_task(self._execute(spec, params, handle, run, key), name=f'run-{run.id}')
-        return handle
+            handle.context = context
+            for name, value in handle.acted_on.items():
+                context.log(f'{name} {run.params.get(name)!r} is {value}')
+            self._active[run.id] = handle
+            handle.task = asyncio.create_task(self._execute(spec, params, handle, run, key), name=f'run-{run.id}')
+            return handle
+        except BaseException:
+            if handle.task is None:
+                self._streams.pop(run.id, None)
+            raise
 
     async def run(self, operation: str, raw: Mapping[str, Any], *, actor: str, origin: str) -> RunOutcome:
         """Submit and wait for the end (what the CLI does)."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from nicegui import background_tasks, run, ui
+from nicegui import run, ui
 
 from app.system import System
 from components.audit_table import audit_table
 from components.chain_status import chain_status
+from components.coalesced import Coalesced
 from components.frame import frame
 from components.history_filter import history_filter
 from components.history_view import HistoryView
@@ -49,13 +50,15 @@ class AuditPage(HistoryView):
                 with_run=True,
             )
             self.attach(audit_table(), audit_page)
+        # A burst of events (an up over many stacks, a run of failed sign-ins) costs one or two reloads, not one each.
+        self.live = Coalesced(self.pager.reload, name='audit-live')
         listen(system.audit.appended, self.appended)
 
     def appended(self, event: AuditEvent) -> None:
         """An event was written here (a run's, a sign-in's, an account change's): the newest page shows it."""
         self.chain.outdated()
         if self.pager.on_first_page:
-            background_tasks.create(self.pager.reload(), name='audit-live')
+            self.live.request()
 
     async def export(self, form: str) -> None:
         """Download the events of the current filter (newest first) as CSV or JSON."""

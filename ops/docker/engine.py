@@ -26,6 +26,9 @@ from ops.docker.streams import Cancel, shut_response
 _CHUNK = 65536
 
 
+DEFAULT_STOP_GRACE = 10  # what the engine waits after SIGTERM for a container without its own stop timeout
+
+
 class EngineError(Exception):
     """The engine answered, but refused or failed the request."""
 
@@ -111,14 +114,18 @@ class Engine:
         with _translated(self):
             self.client().api.restart(container, timeout=timeout)
 
-    def stop(self, container: str) -> None:
+    def stop(self, container: str, *, longest_grace: int) -> int:
         """Stop a container as `docker stop` does: SIGTERM, then SIGKILL after the container's own stop timeout (the
-        engine's default without one). A stopped container stays as it is."""
+        engine's default 10 s without one), but never more than `longest_grace` seconds, so the request ends within
+        its run's timeout and the run's lock is not let go while the engine is still stopping it. A stopped container
+        stays as it is. Returns the grace used."""
         with _translated(self):
             api = self.client().api
-            grace = (api.inspect_container(container).get('Config') or {}).get('StopTimeout')
-            # The engine would use the container's StopTimeout anyway; given here, the request waits that long too.
-            api.stop(container, timeout=grace)
+            own = (api.inspect_container(container).get('Config') or {}).get('StopTimeout')
+            grace = DEFAULT_STOP_GRACE if own is None else int(own)
+            grace = grace if 0 <= grace <= longest_grace else longest_grace  # -1 means "wait forever" to the engine
+            api.stop(container, timeout=grace)  # docker-py waits grace + the client timeout for the answer
+            return grace
 
     def start(self, container: str) -> None:
         """Start a stopped container (a running one stays as it is)."""

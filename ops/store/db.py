@@ -11,6 +11,10 @@ from typing import Any
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate
 
+from ops.log_text import one_line
+from ops.runs import RunState
+from ops.world.action_states import ActionState
+
 APP_LABEL = 'homelab'
 
 
@@ -54,6 +58,33 @@ async def open_store(database: Path) -> None:
     await Tortoise.close_connections()
     # The global fallback lets request handlers and background tasks (other asyncio contexts) see the store.
     await Tortoise.init(config=config, _enable_global_fallback=True)
+    try:
+        await _refuse_unknown_states(database)
+    except StoreProblem:
+        await Tortoise.close_connections()
+        raise
+
+
+class StoreProblem(Exception):
+    """The database cannot be used by this version of the console (said in one line, never a traceback)."""
+
+
+async def _refuse_unknown_states(database: Path) -> None:
+    """Runs and actions in a state this version has no name for come from a newer version (a downgrade, a copy
+    restored from a newer console): every history page would fail on them, so the console does not start on it."""
+    conn = Tortoise.get_connection('default')
+    for table, query, states in (
+        ('runs', 'SELECT DISTINCT state FROM runs', RunState),
+        ('actions', 'SELECT DISTINCT state FROM actions', ActionState),
+    ):
+        _, rows = await conn.execute_query(query)
+        unknown = sorted({str(row[0]) for row in rows} - {state.value for state in states})
+        if unknown:
+            named = ', '.join(repr(one_line(state, 32)) for state in unknown[:5])
+            raise StoreProblem(
+                f'database {database}: {table} in states this version does not know ({named}); it was written by a '
+                'newer version: upgrade the console, or restore a copy this version made (homelab restore-db)'
+            )
 
 
 def make_private(database: Path) -> None:

@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from app import cli
+from app.config_problems import problem_line
 from ops.runs import RunState
 from ops.store.audit import AuditLog
 from ops.store.audit_kinds import AuditKind
 from ops.store.chain_check import event_hash, fields_of, verify_chain
-from ops.store.db import close_store, open_store
+from ops.store.db import StoreProblem, close_store, open_store
 from ops.store.models import Action, AuditEvent, Run
 from ops.world.action_states import ActionState
 
@@ -95,3 +96,21 @@ async def test_storing_states_as_enums_keeps_the_history_indexes(tmp_path: Path)
     assert {('state', 'id'), ('operation', 'id'), ('actor', 'id'), ('state',)} <= run_indexes
     assert {('state', 'id'), ('state',)} <= action_indexes
     assert column == 'VARCHAR(16)'
+
+
+async def test_a_database_with_states_this_version_does_not_know_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A copy from a newer console (a downgrade) would make every history page fail: the console says so instead."""
+    database = tmp_path / 'h.sqlite3'
+    await open_store(database)
+    await Run.create(operation='docker_status', actor='cli:root', origin='cli', state=RunState.SUCCEEDED)
+    await close_store()
+    with sqlite3.connect(database) as db:
+        db.execute(
+            'INSERT INTO runs (operation, params, actor, origin, state, created_at, output, dropped_lines, owner) '
+            "VALUES ('docker_status', '{}', 'cli:root', 'cli', 'queued<b>', '2026-11-30 12:00:00', '', 0, '')"
+        )
+    with pytest.raises(StoreProblem) as refused:
+        await open_store(database)
+    line = problem_line(refused.value)
+    assert line is not None and '\n' not in line
+    assert "runs in states this version does not know ('queued<b>')" in line and 'homelab restore-db' in line

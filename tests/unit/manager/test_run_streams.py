@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
+from typing import Any
 
 from ops.manager import Manager, RunHandle
+from ops.registry import Registry
 from ops.runs import RunState, RunUpdate
 
 
@@ -49,3 +53,25 @@ async def test_a_refused_run_has_no_stream_and_a_joined_one_ends_on_its_own(
 
 def _note(into: list[RunState], update: RunUpdate) -> None:
     into.append(update.state)
+
+
+async def test_a_submit_cancelled_before_its_run_starts_leaves_no_stream(manager: Manager) -> None:
+    """The person's page goes away while the world check is still waiting (the engine is slow): nothing is left."""
+    checking = asyncio.Event()
+
+    async def slow_check(params: Any, adapters: Any, mutating: bool) -> None:
+        checking.set()
+        await asyncio.Event().wait()  # the engine never answers
+
+    spec = manager.registry.get('test_restart')
+    assert spec is not None
+    slow = Registry()
+    slow.add(dataclasses.replace(spec, check=slow_check))
+    manager.registry = slow
+    submit = asyncio.create_task(manager.submit('test_restart', {'container': 'web'}, actor='t', origin='test'))
+    await asyncio.wait_for(checking.wait(), timeout=5)
+    run_id = max(manager._streams)  # the run accepted a moment ago: its stream exists while the check waits
+    submit.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await submit
+    assert manager.stream(run_id) is None
