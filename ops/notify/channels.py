@@ -1,0 +1,96 @@
+"""A channel's URL (inline, from a file or an env var) and one message sent to it, its secrets scrubbed from
+every reason given back."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, quote, unquote, urlsplit
+
+from ops.config import ChannelConfig
+from ops.log_text import one_line
+from ops.notify.apprise_call import deliver
+
+HIDDEN = '[secret]'
+
+
+class ChannelProblem(Exception):
+    """The channel's URL cannot be had (its file or env var is missing or empty); the text never holds the URL."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one send went: `reason` is scrubbed, empty when sent."""
+
+    sent: bool
+    reason: str = ''
+
+
+def channel_url(channel: ChannelConfig) -> str:
+    """The channel's URL as it stands now (a file or env var is read at each send, so a rotated secret applies)."""
+    if channel.url is not None:
+        url = channel.url.get_secret_value()
+    elif channel.url_file is not None:
+        try:
+            url = Path(channel.url_file).read_text(encoding='utf-8')
+        except OSError as err:
+            raise ChannelProblem(
+                f'cannot read url_file {channel.url_file}: {err.strerror or type(err).__name__}'
+            ) from None
+        except UnicodeDecodeError:
+            raise ChannelProblem(f'url_file {channel.url_file} is not UTF-8 text') from None
+    else:
+        url = os.environ.get(channel.url_env or '', '')
+        if not url.strip():
+            raise ChannelProblem(f'the environment variable {channel.url_env} is not set')
+    url = url.strip()
+    if not url:
+        raise ChannelProblem('the channel URL is empty')
+    return url
+
+
+def secret_parts(url: str) -> list[str]:
+    """Every piece of a URL that may be a secret (host, user, password, path segments, query values, fragment) in
+    plain and percent-encoded forms, longest first; the scheme, the port and query keys are not secrets."""
+    parts = {url}
+    try:
+        split = urlsplit(url)
+        pieces = [split.netloc, split.hostname or '', split.username or '', split.password or '', split.fragment]
+        pieces += [segment for segment in split.path.split('/')]
+        pieces += [value for _, value in parse_qsl(split.query, keep_blank_values=True)]
+    except ValueError:
+        pieces = re.split(r'[/?&=:@#]+', url)
+    for piece in pieces:
+        for form in (piece, unquote(piece), quote(piece, safe=''), quote(unquote(piece), safe='')):
+            if len(form) >= 3:
+                parts.add(form)
+    return sorted(parts, key=len, reverse=True)
+
+
+def scrub(text: str, url: str) -> str:
+    """`text` with every secret part of `url` replaced by [secret]."""
+    for part in secret_parts(url):
+        text = text.replace(part, HIDDEN)
+    return text
+
+
+async def send(channel: ChannelConfig, *, title: str, body: str, severity: str, timeout: float) -> Outcome:
+    """Send one message now (apprise in a thread, at most `timeout` seconds); never raises for a failed send."""
+    try:
+        url = channel_url(channel)
+    except ChannelProblem as err:
+        return Outcome(False, str(err))
+    try:
+        delivery = await asyncio.wait_for(
+            asyncio.to_thread(deliver, url, title=title, body=body, severity=severity), timeout
+        )
+    except TimeoutError:
+        return Outcome(False, f'no answer within {timeout:g} s')
+    except Exception as err:  # apprise or a plugin raised: the reason, scrubbed
+        return Outcome(False, one_line(scrub(f'{type(err).__name__}: {err}', url), 300))
+    if delivery.sent:
+        return Outcome(True)
+    return Outcome(False, one_line(scrub(delivery.said or 'apprise could not deliver it', url), 300))
