@@ -24,7 +24,7 @@ class Severity(StrEnum):
 
 
 class OutboxMessage(Model):
-    """One message for one channel; (channel, dedup_key) is unique, so the same message is never queued twice."""
+    """One message for one channel. (channel, dedup_key) is unique: the same message is never queued twice."""
 
     id = fields.IntField(primary_key=True)
     channel = fields.CharField(max_length=32)
@@ -42,7 +42,8 @@ class OutboxMessage(Model):
     class Meta:
         table = 'outbox_messages'
         unique_together = (('channel', 'dedup_key'),)
-        # The sender's question: which pending messages are due, oldest first.
+        # The sender asks which pending messages are due, oldest first (no semicolon in the docstring above: the SQLite
+        # migration splits its statements on them, and the docstring becomes the table's comment).
         indexes = (('state', 'next_attempt_at', 'id'),)
 
 

@@ -26,7 +26,7 @@ class Migration(migrations.Migration):
                 ('last_error', fields.TextField(null=True, unique=False)),
                 ('sent_at', fields.DatetimeField(null=True, auto_now=False, auto_now_add=False)),
             ],
-            options={'table': 'outbox_messages', 'app': 'homelab', 'unique_together': (('channel', 'dedup_key'),), 'indexes': [Index(fields=['state', 'next_attempt_at', 'id'])], 'pk_attr': 'id', 'table_description': 'One message for one channel; (channel, dedup_key) is unique, so the same message is never queued twice.'},
+            options={'table': 'outbox_messages', 'app': 'homelab', 'unique_together': (('channel', 'dedup_key'),), 'indexes': [Index(fields=['state', 'next_attempt_at', 'id'])], 'pk_attr': 'id', 'table_description': 'One message for one channel. (channel, dedup_key) is unique: the same message is never queued twice.'},
             bases=['Model'],
         ),
     ]
