@@ -9,33 +9,41 @@ from typing import Any
 
 import apprise
 
+from ops.notify.scrub import scrub
+
 # Apprise's own log lines can carry a channel's URL: they never reach the console's log handlers; what they say
 # comes back (scrubbed by ops.notify.channels) as the reason of a failed send.
 logging.getLogger('apprise').propagate = False
 logging.getLogger('apprise').addHandler(logging.NullHandler())
 
-_sending: set[int] = set()  # the threads inside deliver()
+_in_flight: list[str] = []  # the URL being sent right now (one at a time)
 
 
-class _NotWhileSending(logging.Filter):
-    """Drops what the HTTP libraries log from a thread that is sending (their debug lines hold request paths, and
-    a channel's token is often part of the path)."""
+class _Redact(logging.Filter):
+    """Scrubs the URL being sent out of what apprise and the HTTP libraries log meanwhile (their debug lines hold
+    request paths, and a channel's token is often part of the path), whoever listens to those loggers."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return record.thread not in _sending
+        if _in_flight:
+            text = record.getMessage()
+            clean = text
+            for url in list(_in_flight):
+                clean = scrub(clean, url)
+            if clean != text:
+                record.msg, record.args = clean, None
+        return True
 
 
 for _name in (
+    'apprise',
     'urllib3.connectionpool',
     'urllib3.connection',
     'urllib3.poolmanager',
     'urllib3.util.retry',
     'urllib3.response',
     'requests',
-    'charset_normalizer',
-    'MARKDOWN',
 ):
-    logging.getLogger(_name).addFilter(_NotWhileSending())
+    logging.getLogger(_name).addFilter(_Redact())
 
 # Plugins only from apprise itself (no directories searched for more), nothing persisted to disk, secrets masked
 # in what apprise writes.
@@ -55,11 +63,11 @@ class Delivery:
 def deliver(url: str, *, title: str, body: str, severity: str) -> Delivery:
     """Blocking: one notify() of one URL (call it in a thread; one send at a time)."""
     with _one_at_a_time:
-        _sending.add(threading.get_ident())
+        _in_flight.append(url)
         try:
             return _deliver(url, title=title, body=body, severity=severity)
         finally:
-            _sending.discard(threading.get_ident())
+            _in_flight.remove(url)
 
 
 def _deliver(url: str, *, title: str, body: str, severity: str) -> Delivery:

@@ -60,13 +60,15 @@ class Sender:
 
     async def run(self) -> None:
         while not self._stopping:
+            self._wake.clear()  # before looking: a wake-up (enqueue, stop) during the sends is not lost
             try:
                 await self.send_due()
                 pause = await self._until_next()
             except Exception:
                 log.exception('the notification sender failed; trying again')
                 pause = 5.0
-            self._wake.clear()
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), pause)
 
