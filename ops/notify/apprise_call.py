@@ -11,8 +11,9 @@ import apprise
 
 from ops.notify.scrub import scrub
 
-# Apprise's own log lines can carry a channel's URL: they never reach the console's log handlers; what they say
-# comes back (scrubbed by ops.notify.channels) as the reason of a failed send.
+# Apprise's own log lines can carry a channel's URL: they do not propagate to the console's log handlers (and are
+# scrubbed, below, for any handler attached to them); what they say comes back (scrubbed by ops.notify.channels)
+# as the reason of a failed send.
 logging.getLogger('apprise').propagate = False
 logging.getLogger('apprise').addHandler(logging.NullHandler())
 
