@@ -20,6 +20,7 @@ from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.manager import Manager
+from ops.notify.sender import Sender
 from ops.runs import RunUpdate
 from ops.store.audit import AuditLog
 from ops.store.chain_check import ChainWatch
@@ -150,6 +151,7 @@ class System(Core):
         self.host_signals = HostSignals(self.adapters)
         self._tasks: list[asyncio.Task[None]] = []
         self._supervisor: Supervisor | None = None
+        self.notify_sender = Sender(self.config.notify)
 
     @property
     def supervisor(self) -> Supervisor:
@@ -175,6 +177,7 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
+        self._tasks.append(asyncio.create_task(self.notify_sender.run(), name='notify-sender'))
 
     async def stop(self) -> None:
         if self._supervisor is not None:
@@ -182,6 +185,7 @@ class System(Core):
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()
+        self.notify_sender.stop()
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -8,21 +8,36 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import ErrorDetails
 
 # Compose project names: lowercase letters, digits, dashes and underscores (what Compose itself accepts).
 _STACK_NAME = r'^[a-z0-9][a-z0-9_-]{0,62}$'
 _PROBE_NAME = r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$'
 _UNIT_NAME = r'^[A-Za-z0-9][A-Za-z0-9@_.:-]{0,126}$'
+_CHANNEL_NAME = r'^[a-z0-9][a-z0-9_-]{0,31}$'
+_ENV_NAME = r'^[A-Za-z_][A-Za-z0-9_]{0,127}$'
 StackName = Annotated[str, StringConstraints(pattern=_STACK_NAME)]
 ProbeName = Annotated[str, StringConstraints(pattern=_PROBE_NAME)]
 UnitName = Annotated[str, StringConstraints(pattern=_UNIT_NAME)]
+ChannelName = Annotated[str, StringConstraints(pattern=_CHANNEL_NAME)]
+EnvName = Annotated[str, StringConstraints(pattern=_ENV_NAME)]
 # What each name pattern means, for the one line a person reads when the config breaks it.
 NAME_RULES = {
     _STACK_NAME: 'a stack name must be a lowercase Compose project name (a-z, 0-9, -, _)',
     _PROBE_NAME: 'a probe name must be letters, digits, ".", "_" or "-" (at most 63)',
     _UNIT_NAME: 'a systemd unit name must be letters, digits and "@_.:-" (e.g. restic-backup.service)',
+    _CHANNEL_NAME: 'a channel name must be lowercase letters, digits, "-" or "_" (at most 32)',
+    _ENV_NAME: 'url_env must name an environment variable (letters, digits and "_")',
 }
 
 _DURATION = re.compile(r'^(\d+)([smhd])$')
@@ -155,6 +170,51 @@ class DriftConfig(_Strict):
         return value
 
 
+class ChannelConfig(_Strict):
+    """Where one notification channel's apprise URL comes from: exactly one of `url` (inline), `url_file` (an
+    absolute path to a file holding it, read at each send) or `url_env` (an environment variable holding it).
+
+    The URL carries the channel's secrets (tokens, passwords): it is never shown, logged or audited.
+    """
+
+    url: SecretStr | None = None
+    url_file: str | None = None
+    url_env: EnvName | None = None
+
+    @field_validator('url_file')
+    @classmethod
+    def _is_absolute(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).is_absolute():
+            raise ValueError('url_file must be an absolute path')
+        return value
+
+    @model_validator(mode='after')
+    def _one_source(self) -> ChannelConfig:
+        given = [key for key in ('url', 'url_file', 'url_env') if getattr(self, key) is not None]
+        if len(given) != 1:
+            raise ValueError('a channel needs exactly one of url, url_file or url_env')
+        return self
+
+
+class NotifyConfig(_Strict):
+    """The notification channels and how the sender retries: back-off from `first_retry` seconds, doubling up to
+    `max_retry`; a message is marked failed after `max_attempts` attempts or once it is older than `give_up_after`.
+    `timeout` bounds one send (seconds)."""
+
+    channels: dict[ChannelName, ChannelConfig] = Field(default_factory=dict)
+    first_retry: float = Field(default=2.0, gt=0, le=3600)
+    max_retry: float = Field(default=300.0, gt=0, le=86400)
+    max_attempts: int = Field(default=50, ge=1, le=10000)
+    give_up_after: str = '24h'
+    timeout: float = Field(default=30.0, gt=0, le=300)
+
+    @field_validator('give_up_after')
+    @classmethod
+    def _is_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
 class HomelabConfig(_Strict):
     """Everything the optional TOML file can say."""
 
@@ -163,6 +223,7 @@ class HomelabConfig(_Strict):
     journal: JournalConfig = Field(default_factory=JournalConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
+    notify: NotifyConfig = Field(default_factory=NotifyConfig)
 
     @property
     def backup_configured(self) -> bool:

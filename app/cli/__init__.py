@@ -9,12 +9,12 @@ from collections.abc import Callable
 from pydantic import ValidationError
 from pydantic_settings import SettingsError
 
-from app.cli import actions, audit, backup, ops, runs, serve, token, user, world
+from app.cli import actions, audit, backup, notify, ops, runs, serve, token, user, world
 from app.cli.common import REFUSED
 from app.config_problems import problem_line
 from ops.config import ConfigError
 
-NOUNS = (serve, user, token, ops, runs, audit, world, actions, backup)
+NOUNS = (serve, user, token, ops, runs, audit, world, actions, backup, notify)
 """In the order `homelab --help` lists their commands."""
 
 

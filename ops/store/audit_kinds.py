@@ -32,3 +32,5 @@ class AuditKind(StrEnum):
     # The store itself: a database restored from a backup, events found missing behind the anchored head.
     DB_RESTORED = 'db_restored'
     EVENTS_MISSING = 'audit_events_missing'
+    # Notifications: a test message sent to the channels from the host (`homelab notify test`).
+    NOTIFY_TEST = 'notify_test'
