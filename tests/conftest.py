@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.helpers.notify_peers import HttpReceiver, SmtpReceiver
 
 pytest_plugins = ['nicegui.testing.user_plugin']
 
@@ -26,3 +29,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.engine)
         if 'browser' in parts:
             item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def http() -> Iterator[HttpReceiver]:
+    """A real HTTP receiver on loopback that keeps every POST (apprise's json:// and ntfy:// land here)."""
+    receiver = HttpReceiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpReceiver]:
+    """A real SMTP server on loopback (aiosmtpd) that keeps every message (apprise's mailto:// lands here)."""
+    receiver = SmtpReceiver().start()
+    yield receiver
+    receiver.stop()

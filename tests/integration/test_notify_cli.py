@@ -5,30 +5,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from tests.helpers.console import HOMELAB, REPO, console_env
 from tests.helpers.loopback_servers import closed_port
 from tests.helpers.notify_peers import HttpReceiver, SmtpReceiver
 
 SECRET = 'tk_n0tify_S3cret'
-
-
-@pytest.fixture
-def http() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 def homelab(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

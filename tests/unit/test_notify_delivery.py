@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,20 +19,6 @@ from tests.helpers.notify_peers import HttpReceiver, SmtpReceiver
 from tests.helpers.waiting import wait_for_async
 
 SECRET = 's3cr3tT0kenXyZ'
-
-
-@pytest.fixture
-def http() -> Iterator[HttpReceiver]:
-    receiver = HttpReceiver().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpReceiver]:
-    receiver = SmtpReceiver().start()
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture
