@@ -124,6 +124,8 @@ async def test_a_flood_of_refused_attempts_writes_a_few_audit_events_whose_count
             attacker.find('Sign in').click()
             await wait_for_async(lambda: password.value == '', interval=0, what='the page to take the attempt')
         await attacker.should_see('Try again in', retries=50)
+        # The page shows the refusal before the first refusal's audit event is durable (an fsync'd append): wait for it.
+        await wait_for_async(_throttled_events_exist, timeout=20, what='the first login_throttled event to be written')
         while_running = await AuditEvent.filter(kind='login_throttled').count()
         assert 1 <= while_running <= 2
     # The console has stopped: what was still being counted was written at shutdown.
@@ -261,3 +263,7 @@ async def test_attempts_from_three_hundred_addresses_write_a_bounded_number_of_e
     assert failed + sum(detail['count'] for kind, detail in anonymous if kind == 'login_throttled') == addresses
     rest = [detail for _, detail in anonymous if detail['client'] == 'other addresses']
     assert len(rest) == 1 and rest[0]['addresses'] == rest[0]['count'] == addresses - 120
+
+
+async def _throttled_events_exist() -> bool:
+    return await AuditEvent.filter(kind='login_throttled').exists()
