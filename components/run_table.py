@@ -65,12 +65,6 @@ _ITEM_SLOT = """
 GRID_ON_PHONES = ':grid="window.matchMedia(\'(max-width: 599px)\').matches"'
 
 
-def operation_label(name: str) -> str:
-    """What people call an operation (its spec's label); the name itself for one no longer in the catalog."""
-    spec = CATALOG.get(name)
-    return spec.label if spec else name
-
-
 def run_row(run: Run) -> dict[str, Any]:
     """One run as a table row."""
     look = run_look(run.state)
@@ -78,7 +72,7 @@ def run_row(run: Run) -> dict[str, Any]:
         'id': run.id,
         'created': local_time(run.created_at),
         'operation': run.operation,
-        'operation_label': operation_label(run.operation),
+        'operation_label': CATALOG.label_of(run.operation),
         'state': run.state,
         'state_words': look.label,
         'state_color': look.color,

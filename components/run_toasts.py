@@ -18,8 +18,8 @@ def run_toasts(manager: Manager) -> None:
     def on_change(update: RunUpdate) -> None:
         if not update.state.finished:
             return
-        spec = manager.registry.get(update.operation)
-        message = f'#{update.run_id} {spec.label if spec else update.operation} {run_look(update.state).label}'
+        label = manager.registry.label_of(update.operation)
+        message = f'#{update.run_id} {label} {run_look(update.state).label}'
         if update.error and update.state is not RunState.SUCCEEDED:
             message += f': {_clip(update.error, 200)}'
         ui.notify(message, type=_toast_type(update.state), position='bottom-right')

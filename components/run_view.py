@@ -34,10 +34,10 @@ class run_view(ui.card):
         with self:
             with ui.row().classes('w-full items-center gap-2 no-wrap'):
                 ui.link(f'#{run_id}', f'/runs/{run_id}').classes('font-mono')
-                spec = manager.registry.get(operation)
+                label = manager.registry.label_of(operation)
                 with ui.column().classes('gap-0 min-w-0'):
-                    ui.label(spec.label if spec else operation).classes('font-semibold break-words')
-                    if spec:
+                    ui.label(label).classes('font-semibold break-words')
+                    if label != operation:
                         ui.label(operation).classes('font-mono text-xs opacity-60 break-all')
                 ui.space()
                 self.badge = run_state_badge(state)

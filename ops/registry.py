@@ -84,6 +84,11 @@ class Registry:
     def get(self, name: str) -> OperationSpec[Any] | None:
         return self._specs.get(name)
 
+    def label_of(self, name: str) -> str:
+        """What people call operation `name` (its label); the name itself when it is not (or no longer) here."""
+        spec = self._specs.get(name)
+        return spec.label if spec is not None else name
+
     def names(self) -> list[str]:
         return sorted(self._specs)
 
