@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from nicegui import ui
 from nicegui.testing import User
@@ -12,19 +12,20 @@ from components.run_table import run_table
 
 
 def events_shown(user: User) -> list[dict[str, Any]]:
-    try:
-        tables = user.find(audit_table).elements
-    except AssertionError:
-        return []
-    return [row for table in tables for row in table.rows]
+    return _rows(user, audit_table)
 
 
 def runs_shown(user: User) -> list[dict[str, Any]]:
+    return _rows(user, run_table)
+
+
+def _rows(user: User, kind: type[ui.table]) -> list[dict[str, Any]]:
+    """The rows every table of this kind on the page shows (none while there is no such table yet)."""
     try:
-        tables = user.find(run_table).elements
+        tables = user.find(kind).elements
     except AssertionError:
         return []
-    return [row for table in tables for row in table.rows]
+    return [row for table in tables for row in cast(ui.table, table).rows]
 
 
 def filter_field(user: User, name: str) -> Any:
