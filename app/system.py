@@ -11,6 +11,11 @@ from typing import Literal
 
 from app.settings import Settings, prepare_data_dir
 from ops.adapters import Adapters
+from ops.alerts.container_watch import ContainerWatch
+from ops.alerts.keeper import AlertKeeper
+from ops.alerts.messages import Messenger
+from ops.alerts.planned import PlannedWork
+from ops.alerts.rules import RuleBook
 from ops.catalog import catalog
 from ops.config import HomelabConfig
 from ops.docker.compose import Compose
@@ -152,6 +157,13 @@ class System(Core):
         self._tasks: list[asyncio.Task[None]] = []
         self._supervisor: Supervisor | None = None
         self.notify_sender = Sender(self.config.notify)
+        self.alert_rules = RuleBook(self.config.alerts, list(self.config.notify.channels))
+        self.alerts = AlertKeeper(self.alert_rules, audit=self.audit)
+        self.alert_messages = Messenger(self.alert_rules, self.notify_sender)
+        self.container_alerts = ContainerWatch(
+            self.observer, self.alerts, PlannedWork(changing_operations()), inspect=self.engine.inspect
+        )
+        keep_alerts(self.alerts, self.alert_messages, self.notify_sender, self.journal)
 
     @property
     def supervisor(self) -> Supervisor:
@@ -178,6 +190,11 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
         self._tasks.append(asyncio.create_task(self.notify_sender.run(), name='notify-sender'))
+        await self.alerts.load()
+        await self.alert_messages.catch_up()
+        self._tasks.append(asyncio.create_task(self.alerts.run(), name='alert-keeper'))
+        self._tasks.append(asyncio.create_task(self.alert_messages.run(), name='alert-messages'))
+        self._tasks.append(asyncio.create_task(self.container_alerts.run(), name='container-alerts'))
 
     async def stop(self) -> None:
         if self._supervisor is not None:
@@ -185,6 +202,9 @@ class System(Core):
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()
+        self.container_alerts.stop()
+        self.alerts.stop()
+        await self.alert_messages.stop()  # what is still gathering goes to the outbox, for the next start to send
         self.notify_sender.stop()
         for task in self._tasks:
             task.cancel()
@@ -206,6 +226,20 @@ def keep_observations(observer: Observer, journal: EventJournal, world_file: Wor
     observer.container_changed.subscribe(world_file.changed)
     observer.engine_changed.subscribe(world_file.changed)
     observer.reconciled.subscribe(world_file.changed)
+
+
+def keep_alerts(keeper: AlertKeeper, messenger: Messenger, sender: Sender, journal: EventJournal) -> None:
+    """Openings and resolutions become messages; every change of an alert and every message sent or given up
+    goes to the event journal."""
+    keeper.changed.subscribe(messenger.heard)
+    keeper.changed.subscribe(lambda change: journal.append(change.as_record()))
+    sender.settled.subscribe(lambda settled: journal.append(settled.as_record()))
+
+
+def changing_operations() -> list[str]:
+    """The operations that may stop, start or recreate containers: their runs make a stop planned."""
+    registry = catalog()
+    return [name for name in registry.names() if (spec := registry.get(name)) is not None and spec.mutating]
 
 
 def run_record(update: RunUpdate) -> dict[str, object]:

@@ -65,6 +65,8 @@ AUDIT_LOOKS: dict[AuditKind, Look] = {
     AuditKind.DB_RESTORED: Look('grey-7', 'database restored', 'settings_backup_restore'),
     AuditKind.EVENTS_MISSING: Look('grey-7', 'events missing', 'report'),
     AuditKind.NOTIFY_TEST: Look('grey-7', 'notification test', 'notifications'),
+    AuditKind.ALERT_ACKNOWLEDGED: Look('info', 'alert acknowledged', 'done'),
+    AuditKind.ALERT_SNOOZED: Look('grey-7', 'alert snoozed', 'snooze'),
 }
 # A stored kind no AuditKind names (the trail is evidence: an edited row is shown as it is, never dropped).
 UNKNOWN_KIND = Look('grey-7', 'unknown kind', 'help_outline')

@@ -215,6 +215,80 @@ class NotifyConfig(_Strict):
         return value
 
 
+AlertSeverity = Literal['info', 'warning', 'critical']
+RuleName = Literal[
+    'container_exited',
+    'container_unhealthy',
+    'crash_loop',
+    'oom_killed',
+    'drift_pending',
+    'action_failed',
+    'run_failed',
+    'backup_stale',
+    'disk_full',
+    'docker_disk',
+    'reboot_required',
+    'upgrades_failed',
+    'probe_failing',
+    'engine_unreachable',
+    'audit_chain',
+    'delivery_failed',
+]
+
+# The limits each rule has besides enabled, after, severity and channels.
+RULE_LIMITS: dict[str, tuple[str, ...]] = {
+    'crash_loop': ('count', 'within'),
+    'disk_full': ('threshold',),
+    'docker_disk': ('threshold',),
+    'probe_failing': ('count',),
+}
+
+
+class RuleConfig(_Strict):
+    """One alert rule's settings as the TOML gives them; what is left out keeps the rule's default (see
+    ops.alerts.rules). `after`: how long the condition must hold before the alert opens; `threshold` (a
+    percentage), `count` and `within` only for the rules that use them."""
+
+    enabled: bool | None = None
+    after: str | None = None
+    severity: AlertSeverity | None = None
+    channels: list[ChannelName] | None = None
+    threshold: float | None = Field(default=None, gt=0, le=100)
+    count: int | None = Field(default=None, ge=1, le=1000)
+    within: str | None = None
+
+    @field_validator('after', 'within')
+    @classmethod
+    def _is_duration(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+
+class AlertsConfig(_Strict):
+    """The alert rules (`[alerts.rules.NAME]`), the channels alerts go to when a rule names none (default: every
+    channel), and how long a burst is gathered into one message (`group_window`)."""
+
+    channels: list[ChannelName] | None = None
+    group_window: str = '5s'
+    rules: dict[RuleName, RuleConfig] = Field(default_factory=dict)
+
+    @field_validator('rules')
+    @classmethod
+    def _limits_fit_the_rule(cls, rules: dict[str, RuleConfig]) -> dict[str, RuleConfig]:
+        for name, rule in rules.items():
+            for key in ('threshold', 'count', 'within'):
+                if key in rule.model_fields_set and key not in RULE_LIMITS.get(name, ()):
+                    raise ValueError(f'alerts.rules.{name}: {key} is not a setting of this rule')
+        return rules
+
+    @field_validator('group_window')
+    @classmethod
+    def _is_duration(cls, value: str) -> str:
+        parse_duration(value)
+        return value
+
+
 class HomelabConfig(_Strict):
     """Everything the optional TOML file can say."""
 
@@ -224,6 +298,17 @@ class HomelabConfig(_Strict):
     backup: BackupConfig = Field(default_factory=BackupConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
+    alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+
+    @model_validator(mode='after')
+    def _alert_channels_exist(self) -> HomelabConfig:
+        named = list(self.alerts.channels or [])
+        for rule in self.alerts.rules.values():
+            named += rule.channels or []
+        unknown = sorted(set(named) - set(self.notify.channels))
+        if unknown:
+            raise ValueError(f'alerts name channel(s) not in [notify.channels]: {", ".join(unknown)}')
+        return self
 
     @property
     def backup_configured(self) -> bool:

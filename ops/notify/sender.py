@@ -31,6 +31,17 @@ class Settled:
     state: MessageState
     error: str | None = None
 
+    def as_record(self) -> dict[str, object]:
+        """The event journal's record of it (the channel by name, never its URL)."""
+        return {
+            'source': 'notify',
+            'kind': self.state.value,
+            'message_id': self.message_id,
+            'channel': self.channel,
+            'dedup_key': self.dedup_key,
+            'error': self.error,
+        }
+
 
 def backoff(attempts: int, config: NotifyConfig) -> float:
     """Seconds before the next try after `attempts` failed ones: first_retry, doubling, at most max_retry."""

@@ -34,3 +34,6 @@ class AuditKind(StrEnum):
     EVENTS_MISSING = 'audit_events_missing'
     # Notifications: a test message sent to the channels from the host (`homelab notify test`).
     NOTIFY_TEST = 'notify_test'
+    # Alerts: someone acknowledged one, or snoozed its subject.
+    ALERT_ACKNOWLEDGED = 'alert_acknowledged'
+    ALERT_SNOOZED = 'alert_snoozed'

@@ -35,7 +35,7 @@ def tortoise_config(database: Path | str) -> dict[str, Any]:
         },
         'apps': {
             APP_LABEL: {
-                'models': ['ops.store.models', 'ops.store.access', 'ops.notify.outbox'],
+                'models': ['ops.store.models', 'ops.store.access', 'ops.notify.outbox', 'ops.alerts.records'],
                 'migrations': 'ops.store.migrations',
                 'default_connection': 'default',
             },

@@ -1,0 +1,1 @@
+"""Alerts: rules that watch the world, the runs, the actions and the host, and the messages they send."""
