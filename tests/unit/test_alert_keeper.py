@@ -24,7 +24,6 @@ from ops.store.audit import AuditLog
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent, Run
 from tests.helpers.notify_peers import HttpReceiver
-from tests.helpers.waiting import wait_for_async
 
 
 class Clock:
