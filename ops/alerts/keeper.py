@@ -31,13 +31,15 @@ TICK = 1.0
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Condition:
     """Something wrong now: which rule, about what (`target`), in one line, with its evidence; `group` gathers a
-    burst (a stack's name) into one message."""
+    burst (a stack's name) into one message; `since`, when known, is when it began (a proposed action's creation,
+    the reboot flag's time): the rule's hold time counts from there, across restarts, instead of from first sight."""
 
     rule: Rule
     target: str
     summary: str
     evidence: Mapping[str, Any] = field(default_factory=dict)
     group: str = ''
+    since: datetime | None = None
 
 
 class Change(StrEnum):
@@ -119,7 +121,7 @@ class AlertKeeper:
                 return
             since, _ = self._waiting.get(subject, (clock.monotonic(), condition))
             self._waiting[subject] = (since, condition)
-            if clock.monotonic() - since >= settings.after:
+            if _held(condition, since, settings.after):
                 await self._open_now(subject)
 
     async def clear(self, rule: Rule, target: str, *, resolution: str = '', quiet: bool = False) -> None:
@@ -159,8 +161,7 @@ class AlertKeeper:
 
     async def tick(self) -> None:
         """Open the conditions whose hold time has passed while nobody reported them again."""
-        now = clock.monotonic()
-        due = [s for s, (since, c) in self._waiting.items() if now - since >= self.rules[c.rule].after]
+        due = [s for s, (since, c) in self._waiting.items() if _held(c, since, self.rules[c.rule].after)]
         async with self._lock:
             for subject in due:
                 if subject in self._waiting and subject not in self._open:
@@ -262,6 +263,13 @@ class AlertKeeper:
                 actor=actor,
             )
         )
+
+
+def _held(condition: Condition, first_seen: float, after: float) -> bool:
+    """Whether the condition has held for the rule's hold time (from its own start when it knows it)."""
+    if condition.since is not None:
+        return (utc_now() - condition.since).total_seconds() >= after
+    return clock.monotonic() - first_seen >= after
 
 
 async def _snoozed_until(subject: Subject, now: datetime) -> datetime | None:

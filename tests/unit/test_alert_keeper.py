@@ -210,3 +210,13 @@ async def test_a_stop_inside_a_run_that_targets_the_container_is_planned(store: 
     await Run.create(operation='docker_logs', params={'container': 'homelab-dev-web-1'}, actor='x', origin='ui',
                      state=RunState.RUNNING)  # fmt: skip
     assert await planned.run_for(web, now) is None  # reading its logs plans nothing
+
+
+async def test_a_condition_that_knows_its_start_counts_the_hold_time_from_there(
+    store: None, http: HttpReceiver
+) -> None:
+    rig = Rig(http)  # drift_pending waits 1 h by default
+    young = Condition(rule=Rule.DRIFT_PENDING, target='media/jellyfin', summary='waits', since=utc_now())
+    old = Condition(rule=Rule.DRIFT_PENDING, target='dns/pihole', summary='waits', since=utc_now() - timedelta(hours=2))
+    await rig.keeper.sync(Rule.DRIFT_PENDING, [young, old])
+    assert [a.target for a in rig.keeper.open_alerts()] == ['dns/pihole']
