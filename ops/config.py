@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import tomllib
+from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -50,6 +51,20 @@ def parse_duration(text: str) -> int:
     if not match:
         raise ValueError(f'not a duration like 26h or 90m: {text!r}')
     return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+_QUIET_HOURS = re.compile(r'^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$')
+
+
+def parse_quiet_hours(text: str) -> tuple[time, time]:
+    """Turn '22:00-07:00' into its start and end (local times of day; the end may be on the next day)."""
+    match = _QUIET_HOURS.match(text.strip())
+    if not match:
+        raise ValueError('quiet_hours must be HH:MM-HH:MM in the console host\'s local time, like "22:00-07:00"')
+    start, end = time(int(match[1]), int(match[2])), time(int(match[3]), int(match[4]))
+    if start == end:
+        raise ValueError('quiet_hours must start and end at different times')
+    return start, end
 
 
 class _Strict(BaseModel):
@@ -173,6 +188,8 @@ class DriftConfig(_Strict):
 class ChannelConfig(_Strict):
     """Where one notification channel's apprise URL comes from: exactly one of `url` (inline), `url_file` (an
     absolute path to a file holding it, read at each send) or `url_env` (an environment variable holding it).
+    `quiet_hours` ("22:00-07:00", local time, may wrap midnight) holds every message but critical ones until it
+    ends, then sends one digest of them.
 
     The URL carries the channel's secrets (tokens, passwords): it is never shown, logged or audited.
     """
@@ -180,6 +197,14 @@ class ChannelConfig(_Strict):
     url: SecretStr | None = None
     url_file: str | None = None
     url_env: EnvName | None = None
+    quiet_hours: str | None = None
+
+    @field_validator('quiet_hours')
+    @classmethod
+    def _is_window(cls, value: str | None) -> str | None:
+        if value is not None:
+            parse_quiet_hours(value)
+        return value
 
     @field_validator('url_file')
     @classmethod
@@ -199,7 +224,8 @@ class ChannelConfig(_Strict):
 class NotifyConfig(_Strict):
     """The notification channels and how the sender retries: back-off from `first_retry` seconds, doubling up to
     `max_retry`; a message is marked failed after `max_attempts` attempts or once it is older than `give_up_after`.
-    `timeout` bounds one send (seconds)."""
+    `timeout` bounds one send (seconds). Sent messages are deleted from the outbox once older than `keep_sent`,
+    failed ones once older than `keep_failed` (at least a day: a sent message's dedup key is remembered that long)."""
 
     channels: dict[ChannelName, ChannelConfig] = Field(default_factory=dict)
     first_retry: float = Field(default=2.0, gt=0, le=3600)
@@ -207,11 +233,20 @@ class NotifyConfig(_Strict):
     max_attempts: int = Field(default=50, ge=1, le=10000)
     give_up_after: str = '24h'
     timeout: float = Field(default=30.0, gt=0, le=300)
+    keep_sent: str = '30d'
+    keep_failed: str = '90d'
 
     @field_validator('give_up_after')
     @classmethod
     def _is_duration(cls, value: str) -> str:
         parse_duration(value)
+        return value
+
+    @field_validator('keep_sent', 'keep_failed')
+    @classmethod
+    def _at_least_a_day(cls, value: str) -> str:
+        if parse_duration(value) < 86400:
+            raise ValueError('keep_sent and keep_failed must be at least 1d')
         return value
 
 

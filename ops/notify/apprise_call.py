@@ -49,7 +49,12 @@ for _name in (
 # Plugins only from apprise itself (no directories searched for more), nothing persisted to disk, secrets masked
 # in what apprise writes.
 _ASSET_OPTIONS: dict[str, Any] = {'plugin_paths': [], 'storage_mode': 'memory', 'secure_logging': True}
-_KINDS = {'info': apprise.NotifyType.INFO, 'warning': apprise.NotifyType.WARNING, 'failure': apprise.NotifyType.FAILURE}
+_KINDS = {
+    'info': apprise.NotifyType.INFO,
+    'warning': apprise.NotifyType.WARNING,
+    'failure': apprise.NotifyType.FAILURE,
+    'critical': apprise.NotifyType.FAILURE,
+}
 _one_at_a_time = threading.Lock()
 
 

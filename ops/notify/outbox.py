@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from tortoise import fields
@@ -13,6 +14,7 @@ from ops.clock import utc_now
 
 class MessageState(StrEnum):
     PENDING = 'pending'
+    HELD = 'held'  # queued during its channel's quiet hours: goes out in one digest when they end
     SENT = 'sent'
     FAILED = 'failed'
 
@@ -21,6 +23,7 @@ class Severity(StrEnum):
     INFO = 'info'
     WARNING = 'warning'
     FAILURE = 'failure'
+    CRITICAL = 'critical'  # the one severity quiet hours do not hold
 
 
 class OutboxMessage(Model):
@@ -48,9 +51,18 @@ class OutboxMessage(Model):
 
 
 async def enqueue(
-    channel: str, dedup_key: str, *, title: str, body: str, severity: Severity = Severity.INFO
+    channel: str,
+    dedup_key: str,
+    *,
+    title: str,
+    body: str,
+    severity: Severity = Severity.INFO,
+    now: datetime | None = None,
+    held_until: datetime | None = None,
 ) -> tuple[OutboxMessage, bool]:
-    """Queue a message; returns it and whether it is new (False: that channel already has this dedup key)."""
+    """Queue a message created `now` (default: the clock's) and due then, or held until `held_until`; returns it and
+    whether it is new (False: that channel already has this dedup key)."""
+    moment = now or utc_now()
     try:
         message = await OutboxMessage.create(
             channel=channel,
@@ -58,7 +70,9 @@ async def enqueue(
             title=title,
             body=body,
             severity=severity,
-            next_attempt_at=utc_now(),
+            state=MessageState.PENDING if held_until is None else MessageState.HELD,
+            created_at=moment,
+            next_attempt_at=held_until or moment,
         )
     except IntegrityError:
         return await OutboxMessage.get(channel=channel, dedup_key=dedup_key), False

@@ -1,24 +1,30 @@
-"""The sender: sends due outbox messages oldest first, retries with back-off while a channel is down, gives up
-after the configured attempts or age, and tells who listens of each message sent or failed."""
+"""The sender: sends due outbox messages oldest first (a channel's held ones as one digest), retries with back-off
+while a channel is down, gives up after the configured attempts or age, tells who listens of each message sent or
+failed, and prunes old ones."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from ops.bus import Event
 from ops.clock import utc_now
 from ops.config import NotifyConfig, parse_duration
 from ops.notify.channels import Outcome, send
+from ops.notify.digest import digest_of
 from ops.notify.outbox import MessageState, OutboxMessage, Severity, enqueue
+from ops.notify.quiet_hours import QuietHours
 
 log = logging.getLogger(__name__)
 
 _BATCH = 20
 _IDLE = 60.0  # the longest sleep without a wake-up (a message queued by another process is seen by then)
+_PRUNE_EVERY = timedelta(hours=1)
+_WAITING = (MessageState.PENDING, MessageState.HELD)
 
 
 @dataclass(frozen=True)
@@ -49,19 +55,34 @@ def backoff(attempts: int, config: NotifyConfig) -> float:
 
 
 class Sender:
-    """Delivers at least once: a message is marked sent only after apprise reported success."""
+    """Delivers at least once: a message is marked sent only after apprise reported success. During a channel's
+    quiet hours its messages but critical ones are held (in the outbox, so a restart loses none) until they end.
+    `now` is the clock (tests move it)."""
 
-    def __init__(self, config: NotifyConfig) -> None:
+    def __init__(self, config: NotifyConfig, now: Callable[[], datetime] = utc_now) -> None:
         self.config = config
         self.settled: Event[Settled] = Event()
+        self._now = now
+        self._quiet = {
+            name: QuietHours.parse(channel.quiet_hours)
+            for name, channel in config.channels.items()
+            if channel.quiet_hours is not None
+        }
         self._wake = asyncio.Event()
         self._stopping = False
+        self._pruned_at: datetime | None = None
 
     async def enqueue(
         self, channel: str, dedup_key: str, *, title: str, body: str, severity: Severity = Severity.INFO
     ) -> tuple[OutboxMessage, bool]:
-        """Queue one message (a second one with the same channel and dedup key is not queued) and wake the sender."""
-        queued = await enqueue(channel, dedup_key, title=title, body=body, severity=severity)
+        """Queue one message (a second one with the same channel and dedup key is not queued) and wake the sender;
+        during the channel's quiet hours a message that is not critical is held until they end."""
+        now = self._now()
+        quiet = self._quiet.get(channel)
+        held_until = quiet.until(now) if quiet is not None and severity != Severity.CRITICAL else None
+        queued = await enqueue(
+            channel, dedup_key, title=title, body=body, severity=severity, now=now, held_until=held_until
+        )
         self._wake.set()
         return queued
 
@@ -73,6 +94,7 @@ class Sender:
         while not self._stopping:
             self._wake.clear()  # before looking: a wake-up (enqueue, stop) during the sends is not lost
             try:
+                await self._prune_when_due()
                 await self.send_due()
                 pause = await self._until_next()
             except Exception:
@@ -84,71 +106,112 @@ class Sender:
                 await asyncio.wait_for(self._wake.wait(), pause)
 
     async def send_due(self) -> int:
-        """Send every message due now, oldest first; returns how many were tried."""
+        """Send every message due now: each channel's due held ones as one digest, then the others oldest first;
+        returns how many messages were tried."""
         tried = 0
+        channels = await (
+            OutboxMessage.filter(state=MessageState.HELD, next_attempt_at__lte=self._now())
+            .distinct()
+            .values_list('channel', flat=True)
+        )
+        for channel in sorted(str(name) for name in channels):
+            if self._stopping:
+                return tried
+            tried += await self._send_digest(channel)
         while not self._stopping:
             due = (
-                await OutboxMessage.filter(state=MessageState.PENDING, next_attempt_at__lte=utc_now())
+                await OutboxMessage.filter(state=MessageState.PENDING, next_attempt_at__lte=self._now())
                 .order_by('id')
                 .limit(_BATCH)
             )
             for message in due:
                 if self._stopping:
                     break
-                await self._try(message)
+                outcome, known = await self._send(message.channel, message.title, message.body, message.severity)
+                await self._record([message], outcome, known)
             tried += len(due)
             if len(due) < _BATCH:
                 break
         return tried
 
-    async def _until_next(self) -> float:
-        """Seconds until the earliest pending message is due (at most _IDLE)."""
-        first = await OutboxMessage.filter(state=MessageState.PENDING).order_by('next_attempt_at').first()
-        if first is None:
-            return _IDLE
-        return max(0.0, min(_IDLE, (first.next_attempt_at - utc_now()).total_seconds()))
+    async def prune(self) -> int:
+        """Delete sent messages older than keep_sent and failed ones older than keep_failed (never a pending or
+        held one); returns how many."""
+        now = self._now()
+        sent_before = now - timedelta(seconds=parse_duration(self.config.keep_sent))
+        failed_before = now - timedelta(seconds=parse_duration(self.config.keep_failed))
+        deleted = await OutboxMessage.filter(state=MessageState.SENT, created_at__lt=sent_before).delete()
+        deleted += await OutboxMessage.filter(state=MessageState.FAILED, created_at__lt=failed_before).delete()
+        if deleted:
+            log.info('pruned %d old notification(s) from the outbox', deleted)
+        return deleted
 
-    async def _try(self, message: OutboxMessage) -> None:
-        channel = self.config.channels.get(message.channel)
+    async def _prune_when_due(self) -> None:
+        now = self._now()
+        if self._pruned_at is None or now - self._pruned_at >= _PRUNE_EVERY:
+            self._pruned_at = now
+            await self.prune()
+
+    async def _until_next(self) -> float:
+        """Seconds until the earliest waiting message is due, or the next pruning (at most _IDLE)."""
+        now = self._now()
+        pause = _IDLE
+        if self._pruned_at is not None:
+            pause = min(pause, (self._pruned_at + _PRUNE_EVERY - now).total_seconds())
+        first = await OutboxMessage.filter(state__in=_WAITING).order_by('next_attempt_at').first()
+        if first is not None:
+            pause = min(pause, (first.next_attempt_at - now).total_seconds())
+        return max(0.0, pause)
+
+    async def _send_digest(self, channel: str) -> int:
+        """One digest of the channel's due held messages; they are sent, retried or failed together."""
+        held = await OutboxMessage.filter(
+            channel=channel, state=MessageState.HELD, next_attempt_at__lte=self._now()
+        ).order_by('id')
+        if held:
+            digest = digest_of(held)
+            outcome, known = await self._send(channel, digest.title, digest.body, digest.severity)
+            await self._record(held, outcome, known)
+        return len(held)
+
+    async def _send(self, name: str, title: str, body: str, severity: Severity) -> tuple[Outcome, bool]:
+        """How sending went, and whether the channel is in the config at all."""
+        channel = self.config.channels.get(name)
         if channel is None:
-            outcome = Outcome(False, f'no channel named {message.channel} in the config')
-        else:
-            outcome = await send(
-                channel,
-                title=message.title,
-                body=message.body,
-                severity=message.severity.value,
-                timeout=self.config.timeout,
-            )
-        now = utc_now()
-        message.attempts += 1
+            return Outcome(False, f'no channel named {name} in the config'), False
+        outcome = await send(channel, title=title, body=body, severity=severity.value, timeout=self.config.timeout)
+        return outcome, True
+
+    async def _record(self, messages: list[OutboxMessage], outcome: Outcome, known: bool) -> None:
+        """Store how one send of `messages` went (all of them alike) and tell of each one settled; a failed send is
+        given up when its channel is gone, or after max_attempts, or once the youngest message is too old."""
+        now = self._now()
+        attempts = max(message.attempts for message in messages) + 1
+        youngest = max(message.created_at for message in messages)
+        too_old = now - youngest >= timedelta(seconds=parse_duration(self.config.give_up_after))
         if outcome.sent:
-            message.state = MessageState.SENT
-            message.sent_at = now
-            message.last_error = None
+            state = MessageState.SENT
+        elif not known or attempts >= self.config.max_attempts or too_old:
+            state = MessageState.FAILED
         else:
-            message.last_error = outcome.reason
-            too_old = now - message.created_at >= timedelta(seconds=parse_duration(self.config.give_up_after))
-            if channel is None or message.attempts >= self.config.max_attempts or too_old:
-                message.state = MessageState.FAILED
-            else:
-                message.next_attempt_at = now + timedelta(seconds=backoff(message.attempts, self.config))
-        await message.save(update_fields=['attempts', 'state', 'sent_at', 'last_error', 'next_attempt_at'])
-        if message.state == MessageState.PENDING:
-            log.info(
-                'notification %d to %s not sent (attempt %d): %s',
-                message.id,
-                message.channel,
-                message.attempts,
-                outcome.reason,
-            )
+            state = messages[0].state
+        for message in messages:
+            message.attempts = attempts
+            message.state = state
+            message.last_error = None if outcome.sent else outcome.reason
+            if outcome.sent:
+                message.sent_at = now
+            elif state != MessageState.FAILED:
+                message.next_attempt_at = now + timedelta(seconds=backoff(attempts, self.config))
+            await message.save(update_fields=['attempts', 'state', 'sent_at', 'last_error', 'next_attempt_at'])
+        first, count = messages[0], len(messages)
+        what = f'notification {first.id}' if count == 1 else f'digest of {count} held notifications'
+        if state in _WAITING:
+            log.info('%s to %s not sent (attempt %d): %s', what, first.channel, attempts, outcome.reason)
             return
-        if message.state == MessageState.FAILED:
-            log.warning(
-                'notification %d to %s failed after %d attempt(s): %s',
-                message.id,
-                message.channel,
-                message.attempts,
-                outcome.reason,
+        if state == MessageState.FAILED:
+            log.warning('%s to %s failed after %d attempt(s): %s', what, first.channel, attempts, outcome.reason)
+        for message in messages:
+            self.settled.emit(
+                Settled(message.id, message.channel, message.dedup_key, message.state, message.last_error)
             )
-        self.settled.emit(Settled(message.id, message.channel, message.dedup_key, message.state, message.last_error))

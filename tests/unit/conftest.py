@@ -1,11 +1,14 @@
-"""Unit-test fixtures shared by more than one module: the loopback OpenID provider and the OIDC sign-in rig."""
+"""Unit-test fixtures shared by more than one module: the loopback OpenID provider, the OIDC sign-in rig and an open
+store in a fresh database."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
+from ops.store.db import close_store, open_store
 from tests.helpers.oidc_provider import OidcProvider, running_provider
 from tests.helpers.oidc_rig import Rig, oidc_rig
 
@@ -20,3 +23,10 @@ def provider() -> Iterator[OidcProvider]:
 async def rig(provider: OidcProvider) -> AsyncIterator[Rig]:
     async with oidc_rig(provider) as running:
         yield running
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[None]:
+    await open_store(tmp_path / 'h.sqlite3')
+    yield
+    await close_store()

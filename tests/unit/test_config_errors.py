@@ -52,6 +52,10 @@ CASES = {
     'a duration': ('[backup]\nmax_age = "one day"\n', 'backup.max_age: not a duration like 26h or 90m'),
     'a stack file': ('[stacks.web]\nfiles = ["../etc/passwd"]\n', 'stacks.web.files: stack files must be relative'),
     'TOML syntax': ('[stacks.web\nfiles = 1\n', 'not valid TOML: '),
+    'quiet hours': (
+        '[notify.channels.pager]\nurl_env = "PAGER_URL"\nquiet_hours = "10pm-7am"\n',
+        'notify.channels.pager.quiet_hours: quiet_hours must be HH:MM-HH:MM',
+    ),
 }
 
 

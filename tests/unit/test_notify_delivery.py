@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,18 +13,10 @@ from ops.config import ChannelConfig, HomelabConfig, NotifyConfig
 from ops.notify.channels import send
 from ops.notify.outbox import MessageState, OutboxMessage, Severity
 from ops.notify.sender import Sender, Settled, backoff
-from ops.store.db import close_store, open_store
 from tests.helpers.notify_peers import HttpReceiver, SmtpReceiver
 from tests.helpers.waiting import wait_for_async
 
 SECRET = 's3cr3tT0kenXyZ'
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[None]:
-    await open_store(tmp_path / 'h.sqlite3')
-    yield
-    await close_store()
 
 
 def quick(**channels: str) -> NotifyConfig:

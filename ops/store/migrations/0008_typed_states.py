@@ -4,26 +4,10 @@ migration state changes. Tortoise's SQLite schema editor would remake both table
 database is left as it is."""
 
 from tortoise import fields, migrations
-from tortoise.migrations import operations as ops
-from tortoise.migrations.schema_editor.base import BaseSchemaEditor
-from tortoise.migrations.schema_generator.state import State
 
 from ops.runs import RunState
+from ops.store.same_column import SameColumn
 from ops.world.action_states import ActionState
-
-
-class SameColumn(ops.AlterField):
-    """An AlterField whose column does not change: the migration state moves, the table is not touched."""
-
-    async def database_forward(
-        self, app_label: str, old_state: State, new_state: State, state_editor: BaseSchemaEditor | None = None
-    ) -> None:
-        return None
-
-    async def database_backward(
-        self, app_label: str, old_state: State, new_state: State, state_editor: BaseSchemaEditor | None = None
-    ) -> None:
-        return None
 
 
 class Migration(migrations.Migration):
