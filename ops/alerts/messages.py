@@ -167,7 +167,7 @@ def _outbox_severity(severity: AlertSeverity) -> Severity:
     return {
         AlertSeverity.INFO: Severity.INFO,
         AlertSeverity.WARNING: Severity.WARNING,
-        AlertSeverity.CRITICAL: Severity.FAILURE,
+        AlertSeverity.CRITICAL: Severity.CRITICAL,
     }[severity]
 
 

@@ -4,9 +4,7 @@ and a restart lose nothing and repeat nothing; a stop inside a run's window that
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,7 +19,6 @@ from ops.config import AlertsConfig, ChannelConfig, NotifyConfig, RuleConfig
 from ops.notify.sender import Sender
 from ops.runs import RunState
 from ops.store.audit import AuditLog
-from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent, Run
 from tests.helpers.notify_peers import HttpReceiver
 
@@ -39,13 +36,6 @@ def fake_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
     monkeypatch.setattr(clock, 'monotonic', fake)
     return fake
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[None]:
-    await open_store(tmp_path / 'h.sqlite3')
-    yield
-    await close_store()
 
 
 class Rig:

@@ -8,7 +8,7 @@ from ops.store.same_column import SameColumn
 
 
 class Migration(migrations.Migration):
-    dependencies = [('homelab', '0009_outbox')]
+    dependencies = [('homelab', '0010_alerts')]
 
     initial = False
 
