@@ -164,6 +164,7 @@ class System(Core):
             self.observer, self.alerts, PlannedWork(changing_operations()), inspect=self.engine.inspect
         )
         keep_alerts(self.alerts, self.alert_messages, self.notify_sender, self.journal)
+        self.container_alerts.noted.subscribe(self.journal.append)
 
     @property
     def supervisor(self) -> Supervisor:

@@ -14,6 +14,7 @@ from ops import clock
 from ops.alerts.keeper import AlertKeeper, Condition
 from ops.alerts.planned import PlannedWork, Subject
 from ops.alerts.rules import Rule
+from ops.bus import Event
 from ops.clock import utc_from_timestamp, utc_now
 from ops.docker.containers import ContainerInfo, ContainerState, Health
 from ops.docker.details import ContainerDetails
@@ -48,6 +49,7 @@ class ContainerWatch:
         self._running_since: dict[str, float] = {}
         self._queue: asyncio.Queue[dict[str, Any] | ContainerChange] = asyncio.Queue()
         self._stopping = asyncio.Event()
+        self.noted: Event[dict[str, Any]] = Event()  # each stop found planned, for the event journal
         observer.learned.subscribe(self._heard_record)
         observer.container_changed.subscribe(self._queue.put_nowait)
 
@@ -88,6 +90,9 @@ class ContainerWatch:
         run_id = await self.planned.run_for(subject, at)
         if run_id is not None:
             log.info('%s %s at %s: planned by run #%d', name, record.get('action'), at, run_id)
+            self.noted.emit(
+                {'source': 'alert', 'kind': 'planned', 'name': name, 'action': record.get('action'), 'run_id': run_id}
+            )
             return
         group = subject.stack or ''
         evidence = {'stack': subject.stack, 'service': subject.service, 'image': record.get('image')}
