@@ -7,6 +7,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 import pytest
+from nicegui.nicegui import _shutdown as nicegui_shutdown
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
 
@@ -24,10 +25,18 @@ def console(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Callable[..., Ab
     # NiceGUI's simulated browser sends `Host: test`; the console answers only to names it expects.
     monkeypatch.setenv('HOMELAB_ALLOWED_HOSTS', '["test"]')
 
-    def start(*, docker_host: str | None = None) -> AbstractAsyncContextManager[User]:
+    @asynccontextmanager
+    async def start(*, docker_host: str | None = None) -> AsyncIterator[User]:
         if docker_host is not None:
             monkeypatch.setenv('DOCKER_HOST', docker_host)
-        return user_simulation(main_file=MAIN)
+        async with user_simulation(main_file=MAIN) as user:
+            try:
+                yield user
+            except BaseException:
+                # NiceGUI's lifespan skips its shutdown when the test body raises: the app would stay "started"
+                # (every later UI test in this process failing to start) and the System open. Shut it down here.
+                await nicegui_shutdown()
+                raise
 
     return start
 
