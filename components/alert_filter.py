@@ -27,7 +27,7 @@ class alert_filter(ui.row):
             self._select('state', 'State', labels(ALERT_STATE_LOOKS))
             target = ui.input('Target', placeholder='part of a name').props('dense clearable data-filter=target')
             target.on('keydown.enter', self._changed).on('blur', self._changed).on('clear', self._changed)
-            self.fields['target'] = target
+            self.fields['target'] = target.mark('alert-target')
             ui.button(icon='filter_alt_off', on_click=self.reset).props('flat round dense').tooltip('Clear filters')
 
     def value(self) -> AlertFilter:

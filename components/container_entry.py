@@ -71,7 +71,10 @@ class container_entry(ui.element):
         self.alerts.clear()
         with self.alerts:
             for label in labels:
-                ui.badge(label, color='deep-orange-8').props(f'outline data-alert-badge="{self.info.name}:{label}"')
+                badge = ui.badge(label, color='deep-orange-8').props(
+                    f'outline data-alert-badge="{self.info.name}:{label}"'
+                )
+                badge.mark(f'alert-badge-{self.info.name}')
         self.alerts.set_visibility(bool(labels))
 
     def show_facts(self, facts: ContainerFacts) -> None:

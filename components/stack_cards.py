@@ -66,6 +66,7 @@ class stack_cards(ui.column):
     ) -> None:
         super().__init__()
         self.classes('w-full gap-3')
+        self.observer = observer
         self._facts = facts
         self._supervisor = supervisor
         self._alerts = alerts
