@@ -110,4 +110,6 @@ class alert_card(ui.card):
 
 
 def _when(moment: datetime | None) -> str:
-    return f'{age_text(moment)} ago' if moment is not None else ''
+    if moment is None:
+        return ''
+    return 'just now' if (utc_now() - moment).total_seconds() < 60 else f'{age_text(moment)} ago'

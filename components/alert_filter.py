@@ -12,6 +12,8 @@ from ops.alerts.history import AlertFilter
 from ops.alerts.records import AlertState
 from ops.alerts.rules import DEFAULTS, AlertSeverity, Rule
 
+WIDTH = 'w-36 sm:w-44'  # two fields side by side on a phone
+
 
 class alert_filter(ui.row):
     """Calls `on_change` with an AlertFilter whenever a field changes (the target text on Enter or blur)."""
@@ -26,6 +28,7 @@ class alert_filter(ui.row):
             self._select('severity', 'Severity', labels(SEVERITY_LOOKS))
             self._select('state', 'State', labels(ALERT_STATE_LOOKS))
             target = ui.input('Target', placeholder='part of a name').props('dense clearable data-filter=target')
+            target.classes(WIDTH)
             target.on('keydown.enter', self._changed).on('blur', self._changed).on('clear', self._changed)
             self.fields['target'] = target.mark('alert-target')
             ui.button(icon='filter_alt_off', on_click=self.reset).props('flat round dense').tooltip('Clear filters')
@@ -47,7 +50,7 @@ class alert_filter(ui.row):
 
     def _select(self, name: str, label: str, options: Mapping[Any, str]) -> None:
         field = ui.select(dict(options), label=label, clearable=True, on_change=self._changed)
-        field.props(f'dense options-dense data-filter={name}').classes('w-44')
+        field.props(f'dense options-dense data-filter={name}').classes(WIDTH)
         self.fields[name] = field
 
     def _changed(self) -> None:

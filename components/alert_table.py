@@ -21,18 +21,18 @@ COLUMNS: list[dict[str, Any]] = [
     {'name': 'id', 'label': 'Alert', 'field': 'id', 'align': 'left'},
     {'name': 'opened', 'label': 'Opened', 'field': 'opened', 'align': 'left'},
     {'name': 'severity', 'label': 'Severity', 'field': 'severity', 'align': 'left'},
-    {'name': 'rule', 'label': 'Rule · target', 'field': 'target', 'align': 'left'},
+    {'name': 'rule', 'label': 'Rule · target', 'field': 'target', 'align': 'left', 'style': 'min-width: 9rem'},
     {'name': 'summary', 'label': 'What', 'field': 'summary', 'align': 'left'},
     {'name': 'state', 'label': 'State', 'field': 'state', 'align': 'left'},
     {'name': 'people', 'label': 'Acknowledged · snoozed', 'field': 'acknowledged_by', 'align': 'left'},
-    {'name': 'messages', 'label': 'Messages', 'field': 'messages', 'align': 'left'},
+    {'name': 'messages', 'label': 'Messages', 'field': 'messages', 'align': 'left', 'style': 'min-width: 14rem'},
 ]
 _SEVERITY = """<q-badge :color="props.row.severity_color" :text-color="props.row.severity_text"
   :label="props.row.severity_words" :data-alert-severity="props.row.id + ':' + props.row.severity" />"""
 _STATE = """<q-badge outline :color="props.row.state_color" :label="props.row.state_words"
   :data-alert-state="props.row.id + ':' + props.row.state" />"""
 _RULE = """<div class="text-weight-medium">{{ props.row.label }}</div>
-<div class="font-mono text-caption" style="word-break: break-all">{{ props.row.target }}</div>"""
+<div class="font-mono text-caption" style="overflow-wrap: anywhere">{{ props.row.target }}</div>"""
 _STATE_DETAIL = """<div v-if="props.row.resolution" class="text-caption opacity-70" style="word-break: break-word"
 >{{ props.row.resolution }}</div><div v-if="props.row.lasted" class="text-caption opacity-70"
 >open {{ props.row.lasted }}</div>"""
@@ -64,7 +64,7 @@ _ITEM = f"""
         <span class="font-mono opacity-70">#{{{{ props.row.id }}}}</span> {_SEVERITY}
         <span class="text-weight-medium">{{{{ props.row.label }}}}</span> <q-space /> {_STATE}
       </div>
-      <div class="font-mono text-caption" style="word-break: break-all">{{{{ props.row.target }}}}</div>
+      <div class="font-mono text-caption" style="overflow-wrap: anywhere">{{{{ props.row.target }}}}</div>
       <div class="text-caption opacity-70">{{{{ props.row.opened }}}}</div>
       {_SUMMARY}
       {_STATE_DETAIL}
@@ -92,7 +92,9 @@ def alert_row(alert: Alert, deliveries: Sequence[Delivery]) -> dict[str, Any]:
         'label': DEFAULTS[alert.rule].label,
         'target': alert.target,
         'summary': alert.summary,
-        'evidence': '; '.join(f'{k}: {one_line(v, 120)}' for k, v in alert.evidence.items() if v not in (None, '')),
+        'evidence': '; '.join(
+            f'{k.replace("_", " ")}: {one_line(v, 120)}' for k, v in alert.evidence.items() if v not in (None, '')
+        ),
         'state': alert.state.value,
         'state_words': state.label,
         'state_color': state.color,
