@@ -77,6 +77,11 @@ async def first_event(kind: AuditKind) -> AuditEvent | None:
     return await AuditEvent.filter(kind=kind).first()
 
 
+async def nth_event(kind: AuditKind, n: int) -> AuditEvent | None:
+    events = await AuditEvent.filter(kind=kind).order_by('id')
+    return events[n - 1] if len(events) >= n else None
+
+
 def page_dump(client: Client) -> str:
     """Everything the page's elements would send to a browser (texts, props, table rows)."""
     return json.dumps([element._to_dict() for element in client.elements.values()], default=str)
@@ -120,6 +125,15 @@ async def test_a_new_alert_shows_live_and_acknowledge_and_snooze_name_the_person
         )
         stored = await Alert.get(id=alert.id)
         assert stored.acknowledged_by == 'ui:admin' and stored.snoozed_by == 'ui:admin'
+
+        user.find(marker=f'snooze-{alert.id}-other').click()  # any number of hours
+        await user.should_see(marker=f'snooze-{alert.id}-hours', retries=50)
+        user.find(marker=f'snooze-{alert.id}-hours').clear().type('3')
+        user.find(marker=f'snooze-{alert.id}-confirm').click()
+        second = await wait_for_async(lambda: nth_event(AuditKind.ALERT_SNOOZED, 2), timeout=10, what='snooze 3 h')
+        until = datetime.fromisoformat(second.detail['until'])
+        assert second.actor == 'ui:admin'
+        assert timedelta(hours=2, minutes=59) < until - datetime.now(UTC) <= timedelta(hours=3)
 
         await keeper.clear(Rule.CONTAINER_EXITED, 'media-web-1', resolution='media-web-1 runs again')
         await wait_for_async(lambda: card(user, alert.id) is None, timeout=10, what='the card to go')
