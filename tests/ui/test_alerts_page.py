@@ -21,9 +21,10 @@ from components.alert_table import alert_table
 from components.open_alerts import open_alerts
 from components.stack_cards import stack_cards
 from ops.alerts.keeper import AlertKeeper, Condition
-from ops.alerts.records import Alert, AlertState
+from ops.alerts.records import Alert, AlertMessage, AlertState
 from ops.alerts.rules import AlertSeverity, Rule
 from ops.docker.containers import ContainerInfo
+from ops.notify.outbox import MessageState, OutboxMessage
 from ops.store.access import LoginSession
 from ops.store.audit_kinds import AuditKind
 from ops.store.models import AuditEvent
@@ -194,12 +195,23 @@ async def test_the_history_filters_and_pages_by_keyset(signed_in_console, dead_e
                 )
             )
         ids = [a.id for a in reversed(made)]
+        for channel, state, error in (('phone', MessageState.SENT, None), ('mail', MessageState.FAILED, 'SMTP: 535')):
+            message = await OutboxMessage.create(
+                channel=channel, dedup_key=f'alert-opened:{made[3].id}', title='t', body='b', next_attempt_at=now,
+                state=state, attempts=3, last_error=error,
+            )  # fmt: skip
+            await AlertMessage.create(alert_id=made[3].id, message_id=message.id, kind='opened')
         await open_alerts_page(user)
 
         def shown() -> list[int]:
             return [row['id'] for row in history(user)]
 
         await wait_for_async(lambda: shown() == ids[:3], timeout=10, what=f'the newest page {ids[:3]}')
+        [stop] = [row for row in history(user) if row['id'] == made[3].id]
+        assert [(m['channel'], m['state'], m['attempts'], m['error']) for m in stop['messages']] == [
+            ('mail', 'failed', '3 attempts', 'SMTP: 535'),
+            ('phone', 'sent', '3 attempts', ''),
+        ]
         user.find(marker='page-older').click()
         await wait_for_async(lambda: shown() == ids[3:], timeout=10, what='the older page')
         user.find(marker='page-newer').click()
