@@ -26,5 +26,6 @@ def register_api(system: System) -> None:
                 getattr(signals, 'report', None),
                 drifts=supervisor.drifts,
                 managed=sorted(system.config.stacks),
+                alerts=system.alerts.open_alerts(),
             )
         )

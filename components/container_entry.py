@@ -1,4 +1,5 @@
-"""One container as a row of the Overview: name (a link to its page), state, health, uptime, restarts, image.
+"""One container as a row of the Overview: name (a link to its page), state, health, open alerts, uptime,
+restarts, image.
 
 Each row is its own small element tree: a container event changes the props of this row's badges and labels
 only, so the browser receives that row and nothing else (BENCHMARKS B10).
@@ -22,7 +23,7 @@ HEADINGS = ('Container · image', 'State', 'Uptime', 'Restarts')
 
 
 class container_entry(ui.element):
-    """A container row; show() and show_facts() update it in place."""
+    """A container row; show(), show_facts() and show_alerts() update it in place."""
 
     def __init__(self, info: ContainerInfo, facts: ContainerFacts | None = None) -> None:
         super().__init__()
@@ -35,11 +36,14 @@ class container_entry(ui.element):
                 self.link.classes('font-medium break-all text-blue-700 dark:text-blue-300 no-underline hover:underline')
                 self.service = ui.label().classes('text-xs opacity-70')
                 self.image = ui.label().classes('text-xs font-mono opacity-70 break-words')
+                self.alerts = ui.row().classes('gap-1 items-center pt-1')
             with ui.row().classes('gap-1 items-center no-wrap'):
                 self.state = ui.badge()
                 self.health = ui.badge()
             self.uptime = ui.label().classes('text-sm opacity-80')
             self.restarts = ui.label().classes('text-sm opacity-80')
+        self.alert_labels: list[str] = []
+        self.alerts.set_visibility(False)
         self.show(info)
         if facts is not None:
             self.show_facts(facts)
@@ -58,6 +62,20 @@ class container_entry(ui.element):
         self.health.set_visibility(bool(info.health))
         self.image.set_text(info.image)
         self.tick()
+
+    def show_alerts(self, labels: list[str]) -> None:
+        """The rules of this container's open alerts, one badge each (redrawn only when they differ)."""
+        if labels == self.alert_labels:
+            return
+        self.alert_labels = labels
+        self.alerts.clear()
+        with self.alerts:
+            for label in labels:
+                badge = ui.badge(label, color='deep-orange-8').props(
+                    f'outline data-alert-badge="{self.info.name}:{label}"'
+                )
+                badge.mark(f'alert-badge-{self.info.name}')
+        self.alerts.set_visibility(bool(labels))
 
     def show_facts(self, facts: ContainerFacts) -> None:
         """The inspect answered (restart count, start time)."""

@@ -17,6 +17,7 @@ NAVIGATION = (
     ('Runs', '/runs', 'history'),
     ('Audit', '/audit', 'fact_check'),
     ('Actions', '/actions', 'approval'),
+    ('Alerts', '/alerts', 'notifications'),
     ('Host', '/host', 'dns'),
 )
 

@@ -8,6 +8,8 @@ from components.container_entry import GRID, HEADINGS, container_entry
 from components.drift_badges import drift_badges
 from components.listen import listen
 from components.ticker import every
+from ops.alerts.keeper import AlertChange, AlertKeeper
+from ops.alerts.rules import DEFAULTS
 from ops.docker.containers import ContainerInfo, ContainerState
 from ops.world.container_facts import ContainerFacts, ContainerFactsWatch
 from ops.world.observer import ContainerChange, Observer
@@ -55,11 +57,19 @@ class stack_card(ui.card):
 class stack_cards(ui.column):
     """Every container the observer knows, grouped by stack; each event updates, adds or removes one row."""
 
-    def __init__(self, observer: Observer, facts: ContainerFactsWatch, supervisor: Supervisor | None = None) -> None:
+    def __init__(
+        self,
+        observer: Observer,
+        facts: ContainerFactsWatch,
+        supervisor: Supervisor | None = None,
+        alerts: AlertKeeper | None = None,
+    ) -> None:
         super().__init__()
         self.classes('w-full gap-3')
+        self.observer = observer
         self._facts = facts
         self._supervisor = supervisor
+        self._alerts = alerts
         # Configured stacks keep their card without containers: "3 missing" must not vanish from the board.
         self._configured = set(supervisor.adapters.config.stacks) if supervisor is not None else set()
         self._cards: dict[str, stack_card] = {}
@@ -74,6 +84,8 @@ class stack_cards(ui.column):
         listen(facts.changed, self._on_facts, owner=self)
         if supervisor is not None:
             listen(supervisor.changed, lambda _: self._on_drift(), owner=self)
+        if alerts is not None:
+            listen(alerts.changed, self._on_alert, owner=self)
         every(60, self.tick)
 
     def tick(self) -> None:
@@ -94,6 +106,16 @@ class stack_cards(ui.column):
         else:
             entry.show(change.info)
             self._cards[_group(change.info)].count()
+
+    def _on_alert(self, change: AlertChange) -> None:
+        """An alert opened or resolved: each row shows the rules of its container's open alerts."""
+        if self._alerts is None:
+            return
+        by_target: dict[str, list[str]] = {}
+        for alert in self._alerts.open_alerts():
+            by_target.setdefault(alert.target, []).append(DEFAULTS[alert.rule].label)
+        for entry in self._entries.values():
+            entry.show_alerts(by_target.get(entry.info.name, []))
 
     def _on_facts(self, facts: ContainerFacts) -> None:
         entry = self._entries.get(facts.container_id)
@@ -125,6 +147,8 @@ class stack_cards(ui.column):
             entry = self._entries[info.id] = container_entry(info, self._facts.facts.get(info.id))
         names = sorted(other.info.name for other in card.rows if isinstance(other, container_entry))
         entry.move(card.rows, target_index=names.index(info.name))
+        if self._alerts is not None:
+            entry.show_alerts([DEFAULTS[a.rule].label for a in self._alerts.open_alerts() if a.target == info.name])
         card.count()
         self._empty.set_visibility(False)
 

@@ -1,4 +1,4 @@
-"""How each run state, action state and audit kind looks (colour, words, icon): the one table every page uses."""
+"""How each state, kind and severity looks (colour, words, icon): the one table every page uses."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from ops.alerts.records import AlertState
+from ops.alerts.rules import AlertSeverity
+from ops.notify.outbox import MessageState
 from ops.runs import RunState
 from ops.store.audit_kinds import AuditKind
 from ops.world.action_states import ActionState
@@ -68,6 +71,20 @@ AUDIT_LOOKS: dict[AuditKind, Look] = {
     AuditKind.ALERT_ACKNOWLEDGED: Look('info', 'alert acknowledged', 'done'),
     AuditKind.ALERT_SNOOZED: Look('grey-7', 'alert snoozed', 'snooze'),
 }
+SEVERITY_LOOKS: dict[AlertSeverity, Look] = {
+    AlertSeverity.CRITICAL: Look('negative', 'critical', 'error'),
+    AlertSeverity.WARNING: Look('warning', 'warning', 'warning', text_color='black'),
+    AlertSeverity.INFO: Look('info', 'info', 'info'),
+}
+ALERT_STATE_LOOKS: dict[AlertState, Look] = {
+    AlertState.OPEN: Look('deep-orange-8', 'open', 'notifications_active'),
+    AlertState.RESOLVED: Look('positive', 'resolved', 'check_circle'),
+}
+DELIVERY_LOOKS: dict[MessageState, Look] = {
+    MessageState.PENDING: Look('grey-7', 'pending', 'schedule_send'),
+    MessageState.SENT: Look('positive', 'sent', 'done'),
+    MessageState.FAILED: Look('negative', 'failed', 'error'),
+}
 # A stored kind no AuditKind names (the trail is evidence: an edited row is shown as it is, never dropped).
 UNKNOWN_KIND = Look('grey-7', 'unknown kind', 'help_outline')
 
@@ -88,6 +105,10 @@ def audit_look(kind: str) -> Look:
         return UNKNOWN_KIND
 
 
+def severity_look(severity: AlertSeverity) -> Look:
+    return SEVERITY_LOOKS[severity]
+
+
 def labels(looks: Mapping[S, Look]) -> dict[S, str]:
     """The options of a filter: every state (or kind), in the enum's order, with its words."""
     return {state: look.label for state, look in looks.items()}
@@ -102,3 +123,6 @@ def _every(enum: type[S], looks: Mapping[S, Look]) -> None:
 _every(RunState, RUN_LOOKS)
 _every(ActionState, ACTION_LOOKS)
 _every(AuditKind, AUDIT_LOOKS)
+_every(AlertSeverity, SEVERITY_LOOKS)
+_every(AlertState, ALERT_STATE_LOOKS)
+_every(MessageState, DELIVERY_LOOKS)

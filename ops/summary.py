@@ -1,4 +1,5 @@
-"""The JSON summary other dashboards read (`GET /summary`): engine, containers, stacks, actions, host, runs."""
+"""The JSON summary other dashboards read (`GET /summary`): engine, containers, stacks, actions, host, runs and
+the open alerts."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
+from ops.alerts.records import Alert
+from ops.alerts.rules import DEFAULTS
 from ops.docker.containers import ContainerState, Health
 from ops.store.models import Action, Run
 from ops.world.action_states import ActionState
@@ -22,9 +25,11 @@ async def build_summary(
     *,
     drifts: Sequence[Drift] = (),
     managed: Sequence[str] = (),
+    alerts: Sequence[Alert] = (),
     last_runs: int = 10,
 ) -> dict[str, Any]:
-    """`managed` are the configured stacks (listed even with no container); `drifts` the supervisor's picture."""
+    """`managed` are the configured stacks (listed even with no container); `drifts` the supervisor's picture;
+    `alerts` the open ones (the keeper's, worst first)."""
     containers = list(observer.containers.values())
     stacks: dict[str, dict[str, Any]] = {}
 
@@ -73,6 +78,22 @@ async def build_summary(
             }
             for r in runs
         ],
+        'alerts': [open_alert(alert) for alert in alerts],
+    }
+
+
+def open_alert(alert: Alert) -> dict[str, Any]:
+    """An open alert as the summary lists it: what, about what, since when, who is on it (nothing secret)."""
+    return {
+        'id': alert.id,
+        'rule': alert.rule.value,
+        'label': DEFAULTS[alert.rule].label,
+        'target': alert.target,
+        'severity': alert.severity.value,
+        'since': alert.opened_at.isoformat(),
+        'summary': alert.summary,
+        'acknowledged_by': alert.acknowledged_by,
+        'snoozed_until': alert.snoozed_until.isoformat() if alert.snoozed_until else None,
     }
 
 

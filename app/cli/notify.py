@@ -6,12 +6,8 @@ import argparse
 
 from app.cli.common import FAILED, OK, REFUSED, Commands, actor, command, fail, print_json, with_core
 from app.system import Core
-from ops.notify.channels import send
+from ops.notify.test_message import send_test
 from ops.store.audit import AuditUnavailable
-from ops.store.audit_kinds import AuditKind
-
-TITLE = 'Homelab console: test message'
-BODY = 'A test of this notification channel, sent with `homelab notify test`. Nothing is wrong.'
 
 
 def add_commands(commands: Commands) -> None:
@@ -31,14 +27,8 @@ def _test(args: argparse.Namespace) -> int:
             known = ', '.join(sorted(notify.channels))
             return fail(f'no channel named {args.channel!r} in the config (channels: {known})', REFUSED)
         names = [args.channel] if args.channel is not None else sorted(notify.channels)
-        outcomes = {}
-        for name in names:
-            outcomes[name] = await send(
-                notify.channels[name], title=TITLE, body=BODY, severity='info', timeout=notify.timeout
-            )
-        detail = {'channels': {name: 'sent' if outcome.sent else 'failed' for name, outcome in outcomes.items()}}
         try:
-            await core.audit.append(AuditKind.NOTIFY_TEST, actor=actor(), origin='cli', detail=detail)
+            outcomes = await send_test(notify, names, audit=core.audit, actor=actor(), origin='cli')
         except AuditUnavailable as err:
             return fail(f'the test was sent, but not recorded: {err}')
         if args.json:

@@ -1,10 +1,11 @@
-"""Overview: host signals, every stack with its containers live, pending actions and the latest runs."""
+"""Overview: open alerts, host signals, every stack with its containers live, pending actions and the latest runs."""
 
 from __future__ import annotations
 
 from nicegui import ui
 
 from app.system import System
+from components.alert_banner import alert_banner
 from components.engine_banner import engine_banner
 from components.frame import frame
 from components.pending_actions import pending_actions
@@ -18,11 +19,12 @@ def register(system: System) -> None:
     def overview_page() -> None:
         with frame('Overview', system.manager):
             engine_banner(system.observer)
+            alert_banner(system.alerts)
             signal_strip(system.host_signals)
             with ui.element().classes('w-full grid grid-cols-1 lg:grid-cols-3 gap-4 items-start'):
                 with ui.column().classes('w-full gap-2 lg:col-span-2 min-w-0'):
                     ui.label('Containers').classes('text-lg font-semibold')
-                    stack_cards(system.observer, system.container_facts, system.supervisor)
+                    stack_cards(system.observer, system.container_facts, system.supervisor, system.alerts)
                 with ui.column().classes('w-full gap-2 min-w-0'):
                     ui.label('Actions').classes('text-lg font-semibold')
                     with ui.card().classes('w-full').props('flat bordered'):

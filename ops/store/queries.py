@@ -38,7 +38,7 @@ class HistoryFilter:
 async def runs_page(*, before: int | None = None, limit: int = 50, where: HistoryFilter | None = None) -> Page[Run]:
     f = where or HistoryFilter()
     conditions = _time_range('created_at', f) | _present(operation=f.operation, state=f.state, actor=f.actor)
-    return await _page(Run.filter(**conditions), before, limit)
+    return await keyset_page(Run.filter(**conditions), before, limit)
 
 
 async def audit_page(
@@ -48,7 +48,7 @@ async def audit_page(
     conditions = _time_range('at', f) | _present(operation=f.operation, actor=f.actor, kind=f.kind)
     if f.run_id is not None:
         conditions['run_id'] = f.run_id
-    return await _page(AuditEvent.filter(**conditions), before, limit)
+    return await keyset_page(AuditEvent.filter(**conditions), before, limit)
 
 
 def _present(**values: str | RunState | None) -> dict[str, object]:
@@ -65,7 +65,8 @@ def _time_range(column: str, f: HistoryFilter) -> dict[str, object]:
     return bounds
 
 
-async def _page(query: QuerySet[M], before: int | None, limit: int) -> Page[M]:
+async def keyset_page(query: QuerySet[M], before: int | None, limit: int) -> Page[M]:
+    """One page of `query`, newest first: rows older than `before` (by id), at most `limit` (up to MAX_PAGE)."""
     limit = max(1, min(limit, MAX_PAGE))
     if before is not None:
         query = query.filter(id__lt=before)

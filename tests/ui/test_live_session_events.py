@@ -4,7 +4,6 @@ over (`Client.handle_event`), with NiceGUI's simulated user around them."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from nicegui import Client, ui
 from nicegui.testing import User
@@ -12,18 +11,8 @@ from nicegui.testing import User
 from ops.store.access import LoginSession
 from ops.store.audit_kinds import AuditKind
 from ops.store.models import AuditEvent, Run
+from tests.helpers.page_events import send, socket_click
 from tests.helpers.waiting import wait_for_async
-
-
-def socket_click(element: ui.element) -> dict[str, Any]:
-    """The message a browser sends for a click on `element` (a script keeps it, and may send it again later)."""
-    listener = next(listener for listener in element._event_listeners.values() if listener.type == 'click')
-    return {'id': element.id, 'client_id': element.client.id, 'listener_id': listener.id, 'args': []}
-
-
-def send(client: Client, msg: dict[str, Any]) -> None:
-    """What nicegui.nicegui's socket handler does with it."""
-    client.handle_event(dict(msg))
 
 
 async def refusals() -> int:
