@@ -82,6 +82,7 @@ ALERT_STATE_LOOKS: dict[AlertState, Look] = {
 }
 DELIVERY_LOOKS: dict[MessageState, Look] = {
     MessageState.PENDING: Look('grey-7', 'pending', 'schedule_send'),
+    MessageState.HELD: Look('purple-6', 'held (quiet hours)', 'bedtime'),
     MessageState.SENT: Look('positive', 'sent', 'done'),
     MessageState.FAILED: Look('negative', 'failed', 'error'),
 }
