@@ -180,7 +180,7 @@ class System(Core):
             docker_root=self.engine.data_root if self.engine.local else None,  # a remote engine's disk is not ours
         )
         self.audit_alerts = AuditChainWatch(self.chain, self.alerts)
-        self.delivery_alerts = DeliveryWatch(self.alerts)
+        self.delivery_alerts = DeliveryWatch(self.alerts, list(self.config.notify.channels))
         self.observer.engine_changed.subscribe(self.engine_alerts.heard)
         self.host_signals.changed.subscribe(self.host_alerts.heard)
         self.notify_sender.settled.subscribe(self.delivery_alerts.heard)

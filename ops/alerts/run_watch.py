@@ -19,7 +19,7 @@ EVERY = 5.0  # seconds between looks at the runs table (a run of this process wa
 LOOKBACK = timedelta(days=1)  # at start: what ended this long ago still counts (older failures were told)
 BATCH = 500
 FAILING = (RunState.FAILED, RunState.TIMED_OUT)
-_FIELDS = ('id', 'operation', 'params', 'actor', 'state', 'finished_at', 'error')
+_FIELDS = ('id', 'operation', 'params', 'actor', 'origin', 'state', 'finished_at', 'error')
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -55,7 +55,8 @@ class RunWatch(Watcher[None]):
         # Only the last ending per subject counts: a failure followed by a success raises nothing.
         last: dict[str, Run] = {}
         for run in sorted(ended, key=lambda r: (r.finished_at or _EPOCH, r.id)):
-            if run.state in FAILING or run.state is RunState.SUCCEEDED:
+            # An approved action's run that failed is the action's alert (action_failed), not a second one.
+            if (run.state in FAILING and run.origin != 'action') or run.state is RunState.SUCCEEDED:
                 last[run_target(run.operation, run.params or {})] = run
         for target, run in last.items():
             if run.state is RunState.SUCCEEDED:
@@ -68,6 +69,8 @@ class RunWatch(Watcher[None]):
     async def _new_runs(self) -> list[Run]:
         if self._seen is None:  # the first look: what ended lately, and where the table ends
             runs = await Run.filter(created_at__gte=utc_now() - self.lookback).order_by('id').only(*_FIELDS)
+            going = await Run.filter(state__in=[RunState.PENDING, RunState.RUNNING]).only('id')
+            self._unfinished.update(run.id for run in going)  # however long ago they began
             newest = await Run.all().order_by('-id').first().only('id')
             self._seen = max([r.id for r in runs] + [newest.id if newest is not None else 0])
             return list(runs)

@@ -25,7 +25,7 @@ from ops.alerts.run_watch import RunWatch
 from ops.clock import utc_now
 from ops.config import AlertsConfig, ChannelConfig, NotifyConfig
 from ops.notify.outbox import MessageState, OutboxMessage
-from ops.notify.sender import Sender
+from ops.notify.sender import Sender, Settled
 from ops.runs import RunState
 from ops.store.audit import AuditLog
 from ops.store.audit_kinds import AuditKind
@@ -63,11 +63,13 @@ async def alerts_of(rule: Rule) -> list[tuple[str, AlertState]]:
     return [(a.target, a.state) for a in await Alert.filter(rule=rule).order_by('id')]
 
 
-async def ended_run(operation: str, params: dict[str, Any], state: RunState, error: str | None = None) -> Run:
+async def ended_run(
+    operation: str, params: dict[str, Any], state: RunState, error: str | None = None, origin: str = 'cli'
+) -> Run:
     """A run row as the manager of any process (the CLI's too) leaves it."""
     now = utc_now()
     return await Run.create(
-        operation=operation, params=params, actor='cli:root', origin='cli', state=state, started_at=now,
+        operation=operation, params=params, actor='cli:root', origin=origin, state=state, started_at=now,
         finished_at=now, error=error,
     )  # fmt: skip
 
@@ -126,10 +128,13 @@ async def test_a_run_started_elsewhere_is_followed_until_it_ends(store: None) ->
         await asyncio.wait_for(task, 2)  # stops at once
 
 
-async def test_at_start_a_failure_already_followed_by_a_success_raises_nothing(store: None) -> None:
+async def test_at_start_a_failure_already_followed_by_a_success_raises_nothing_nor_does_an_actions_run(
+    store: None,
+) -> None:
     await ended_run('docker_restart', WEB, RunState.FAILED, 'no')
     await ended_run('docker_restart', WEB, RunState.SUCCEEDED)
     await ended_run('docker_start', WEB, RunState.FAILED, 'still no')
+    await ended_run('stack_service_up', {'stack': 'media', 'service': 'x'}, RunState.FAILED, 'no', origin='action')
     old = await ended_run('docker_stop', WEB, RunState.FAILED, 'long ago')
     old.created_at = utc_now() - timedelta(days=3)
     await old.save()
@@ -139,6 +144,21 @@ async def test_at_start_a_failure_already_followed_by_a_success_raises_nothing(s
     assert await alerts_of(Rule.RUN_FAILED) == [('docker_start homelab-dev-web-1', OPEN)]
     await watch.look()  # nothing new: nothing changes
     assert await Alert.all().count() == 1
+
+
+async def test_a_run_begun_long_before_the_start_is_followed_to_its_end(store: None) -> None:
+    long = await Run.create(
+        operation='docker_pull_all', params={}, actor='cli:root', origin='cli', state=RunState.RUNNING
+    )
+    await Run.filter(id=long.id).update(created_at=utc_now() - timedelta(days=2))
+    alerts = keeper()
+    watch = RunWatch(alerts)
+    await watch.look()
+    await Run.filter(id=long.id).update(state=RunState.TIMED_OUT, finished_at=utc_now(), error='took 2 days')
+    await watch.look()
+    assert [(a.target, a.summary) for a in alerts.open_alerts()] == [
+        ('docker_pull_all', 'docker_pull_all timed out: took 2 days')
+    ]
 
 
 # ---- action_failed and drift_pending --------------------------------------------------------------
@@ -287,7 +307,7 @@ async def test_a_given_up_message_alerts_about_its_channel_on_the_other_channels
     alerts = AlertKeeper(rules, audit=AuditLog())
     messenger = Messenger(rules, sender)
     alerts.changed.subscribe(messenger.heard)
-    watch = DeliveryWatch(alerts)
+    watch = DeliveryWatch(alerts, ['hook', 'pager'])
     sender.settled.subscribe(watch.heard)
     task = asyncio.create_task(watch.run())
     try:
@@ -316,3 +336,13 @@ async def test_a_given_up_message_alerts_about_its_channel_on_the_other_channels
     finally:
         watch.stop()
         await asyncio.wait_for(task, 2)
+
+
+async def test_a_channel_no_longer_configured_raises_nothing_and_its_old_alert_resolves_at_start(store: None) -> None:
+    alerts = keeper()
+    old = DeliveryWatch(alerts, ['hook', 'pager'])
+    await old.handle(Settled(1, 'pager', 'k1', MessageState.FAILED, 'refused'))
+    await old.handle(Settled(2, 'gone', 'k2', MessageState.FAILED, 'no channel named gone in the config'))
+    assert [a.target for a in alerts.open_alerts()] == ['pager']
+    await DeliveryWatch(alerts, ['hook']).look()  # started again without the pager
+    assert await alerts_of(Rule.DELIVERY_FAILED) == [('pager', RESOLVED)]
