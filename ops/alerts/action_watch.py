@@ -36,28 +36,23 @@ class ActionWatch(Watcher[None]):
         await self.look_at_waiting()
 
     async def look_at_failures(self) -> None:
-        failures = await Action.filter(state=ActionState.FAILED).order_by('id')
-        if not failures:
-            await self._clear_open(Rule.ACTION_FAILED, set(), {})
-            return
+        first = await Action.filter(state=ActionState.FAILED).order_by('id').first()
         # Every ending since the oldest failure: the last one per subject is what stands.
         last: dict[str, Action] = {}
-        for action in await Action.filter(state__in=ENDED, id__gte=failures[0].id).order_by('id'):
-            last[subject_of(action)] = action
+        if first is not None:
+            for action in await Action.filter(state__in=ENDED, id__gte=first.id).order_by('id'):
+                last[subject_of(action)] = action
         failing = {target: action for target, action in last.items() if action.state is ActionState.FAILED}
         await self._clear_open(Rule.ACTION_FAILED, set(failing), last)
         await self.keeper.sync(Rule.ACTION_FAILED, [action_failed(t, a) for t, a in failing.items()])
 
     async def look_at_waiting(self) -> None:
-        oldest: dict[str, Action] = {}
         waiting: dict[str, list[Action]] = {}
         for action in await Action.filter(state=ActionState.PENDING).order_by('id'):
-            target = subject_of(action)
-            oldest.setdefault(target, action)
-            waiting.setdefault(target, []).append(action)
+            waiting.setdefault(subject_of(action), []).append(action)
         ended = await self._latest_of({a.target for a in self.keeper.open_alerts() if a.rule is Rule.DRIFT_PENDING})
         await self._clear_open(Rule.DRIFT_PENDING, set(waiting), ended)
-        await self.keeper.sync(Rule.DRIFT_PENDING, [drift_waiting(t, waiting[t]) for t in waiting])
+        await self.keeper.sync(Rule.DRIFT_PENDING, [drift_waiting(t, actions) for t, actions in waiting.items()])
 
     async def _clear_open(self, rule: Rule, holding: set[str], last: dict[str, Action]) -> None:
         """Resolve the open alerts of `rule` no longer holding, saying what became of their subject."""
