@@ -193,7 +193,9 @@ async def test_a_probe_alerts_after_count_failures_in_a_row_and_resolves_at_the_
     assert (await Alert.get(id=alert.id)).resolution == 'nas answered again'
 
 
-async def test_the_watcher_outlives_a_failing_engine_and_stops_at_once(store: None) -> None:
+async def test_the_watcher_outlives_a_failing_engine_and_a_lost_store_and_stops_at_once(
+    store: None, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     def no_engine() -> str:
         raise RuntimeError('the engine is down')
 
@@ -202,9 +204,17 @@ async def test_the_watcher_outlives_a_failing_engine_and_stops_at_once(store: No
     task = asyncio.create_task(watch.run())
     try:
         watch.heard(report(filesystems=(mount('/', 99),)))
+        await wait_for_async(lambda: alerts.open_alerts(), timeout=10, what='the first report judged')
+        await close_store()  # the store goes away: judging the next report fails, and is logged
         watch.heard(report(filesystems=(mount('/', 99),), backup=backup('never')))
-        await wait_for_async(lambda: len(alerts.open_alerts()) == 2, timeout=10, what='both reports judged')
+        await wait_for_async(
+            lambda: 'host alert watch failed to judge a host report' in caplog.messages, timeout=10, what='the failure'
+        )
+        await open_store(tmp_path / 'h.sqlite3')
+        watch.heard(report(filesystems=(mount('/', 99),), backup=backup('never')))
+        await wait_for_async(lambda: len(alerts.open_alerts()) == 2, timeout=10, what='the next report judged')
     finally:
         watch.stop()
         await asyncio.wait_for(task, 2)
+    assert not task.exception()
     assert sorted(a.rule.value for a in alerts.open_alerts()) == ['backup_stale', 'disk_full']
