@@ -7,15 +7,22 @@ import asyncio
 import contextlib
 import logging
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from app.settings import Settings, prepare_data_dir
 from ops.adapters import Adapters
+from ops.alerts.action_watch import ActionWatch
+from ops.alerts.audit_watch import AuditChainWatch
 from ops.alerts.container_watch import ContainerWatch
+from ops.alerts.delivery_watch import DeliveryWatch
+from ops.alerts.engine_watch import EngineWatch
+from ops.alerts.host_watch import HostWatch
 from ops.alerts.keeper import AlertKeeper
 from ops.alerts.messages import Messenger
 from ops.alerts.planned import PlannedWork
 from ops.alerts.rules import RuleBook
+from ops.alerts.run_watch import RunWatch
+from ops.alerts.watching import Watcher
 from ops.catalog import catalog
 from ops.config import HomelabConfig
 from ops.docker.compose import Compose
@@ -165,6 +172,19 @@ class System(Core):
         )
         keep_alerts(self.alerts, self.alert_messages, self.notify_sender, self.journal)
         self.container_alerts.noted.subscribe(self.journal.append)
+        self.run_alerts = RunWatch(self.alerts)
+        self.action_alerts = ActionWatch(self.alerts)
+        self.engine_alerts = EngineWatch(self.alerts)
+        self.host_alerts = HostWatch(
+            self.alerts,
+            host_root=self.adapters.host_root,
+            docker_root=self.engine.data_root if self.engine.local else None,  # a remote engine's disk is not ours
+        )
+        self.audit_alerts = AuditChainWatch(self.chain, self.alerts)
+        self.delivery_alerts = DeliveryWatch(self.alerts, list(self.config.notify.channels))
+        self.observer.engine_changed.subscribe(self.engine_alerts.heard)
+        self.host_signals.changed.subscribe(self.host_alerts.heard)
+        self.notify_sender.settled.subscribe(self.delivery_alerts.heard)
 
     @property
     def supervisor(self) -> Supervisor:
@@ -172,12 +192,26 @@ class System(Core):
             raise RuntimeError('the system is not started yet')
         return self._supervisor
 
+    @property
+    def alert_watches(self) -> tuple[Watcher[Any], ...]:
+        """The watchers of runs, actions, the engine, the host, the audit chain and message delivery."""
+        return (
+            self.run_alerts,
+            self.action_alerts,
+            self.engine_alerts,
+            self.host_alerts,
+            self.audit_alerts,
+            self.delivery_alerts,
+        )
+
     async def start(self) -> None:
         log.info('config %s: %s', self.settings.config or '(none)', self.config.summary())
         await self.open()
         # The journal holds what the engine did and what was done about it: runs and actions too.
         self.manager.run_changed.subscribe(lambda update: self.journal.append(run_record(update)))
         self.actions.changed.subscribe(lambda update: self.journal.append(update.as_record()))
+        self.manager.run_changed.subscribe(self.run_alerts.run_changed)
+        self.actions.changed.subscribe(self.action_alerts.action_changed)
         self._supervisor = Supervisor(self.adapters, self.observer, self.actions)
         resume = await asyncio.to_thread(resume_point, self.settings.data_dir, self.journal.directory)
         self._checkpoints = CheckpointWriter(
@@ -196,6 +230,8 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.alerts.run(), name='alert-keeper'))
         self._tasks.append(asyncio.create_task(self.alert_messages.run(), name='alert-messages'))
         self._tasks.append(asyncio.create_task(self.container_alerts.run(), name='container-alerts'))
+        for watch in self.alert_watches:
+            self._tasks.append(asyncio.create_task(watch.run(), name=watch.name.replace(' ', '-')))
 
     async def stop(self) -> None:
         if self._supervisor is not None:
@@ -204,6 +240,8 @@ class System(Core):
         self.sampler.stop()
         self.host_signals.stop()
         self.container_alerts.stop()
+        for watch in self.alert_watches:
+            watch.stop()
         self.alerts.stop()
         await self.alert_messages.stop()  # what is still gathering goes to the outbox, for the next start to send
         self.notify_sender.stop()

@@ -101,17 +101,26 @@ class Messenger:
         now = utc_now()
         to_tell = [a for a in alerts if not getattr(a, told_flag) and not _snoozed(a, now)]
         settings = self.rules[rule]
-        if to_tell and settings.channels:
+        channels = channels_for(rule, settings.channels, to_tell)
+        if to_tell and channels:
             title, body = compose(change, settings.label, to_tell)
             severity = _outbox_severity(max(to_tell, key=_rank).severity) if change is Change.OPENED else Severity.INFO
             key = dedup_key(change, to_tell)
-            for channel in settings.channels:
+            for channel in channels:
                 message, _ = await self.sender.enqueue(channel, key, title=title, body=body, severity=severity)
                 await AlertMessage.bulk_create(
                     [AlertMessage(alert_id=a.id, message_id=message.id, kind=change.value) for a in to_tell]
                 )
         if alerts:
             await Alert.filter(id__in=[a.id for a in alerts]).update(**{told_flag: True})
+
+
+def channels_for(rule: Rule, channels: Sequence[str], alerts: Sequence[Alert]) -> list[str]:
+    """The rule's channels, but a channel that fails to deliver is not told about itself (it would fail again)."""
+    if rule is not Rule.DELIVERY_FAILED:
+        return list(channels)
+    failing = {alert.target for alert in alerts}
+    return [channel for channel in channels if channel not in failing]
 
 
 def compose(change: Change, label: str, alerts: Sequence[Alert]) -> tuple[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
@@ -70,6 +71,20 @@ class Engine:
     def version(self) -> str:
         with _translated(self):
             return str(self.client().version().get('Version', 'unknown'))
+
+    @property
+    def local(self) -> bool:
+        """Whether the engine runs on this machine (a unix socket): the paths it names are this host's."""
+        url = self.base_url or os.environ.get('DOCKER_HOST') or 'unix://'
+        return url.startswith('unix://')
+
+    def data_root(self) -> str:
+        """Where the engine keeps images, containers and volumes (its DockerRootDir), as its machine names it."""
+        with _translated(self):
+            root = self.client().info().get('DockerRootDir')
+        if not isinstance(root, str) or not root.startswith('/'):
+            raise EngineError(f'the engine names no data root ({root!r})')
+        return root
 
     def list_containers(self, **filters: str) -> list[ContainerInfo]:
         with _translated(self):
