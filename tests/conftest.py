@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from ops import clock as clock_module
+from tests.helpers.login_page import Clock
 from tests.helpers.notify_peers import HttpReceiver, SmtpReceiver
 
 pytest_plugins = ['nicegui.testing.user_plugin']
@@ -45,3 +47,11 @@ def smtp() -> Iterator[SmtpReceiver]:
     receiver = SmtpReceiver().start()
     yield receiver
     receiver.stop()
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The console's monotonic clock (sign-in throttles, alert hold times), moved by the test (`clock.now += ...`)."""
+    fake = Clock()
+    monkeypatch.setattr(clock_module, 'monotonic', fake)
+    return fake

@@ -63,6 +63,19 @@ class AlertChange:
     group: str = ''
     actor: str | None = None
 
+    @classmethod
+    def of(cls, change: Change, alert: Alert, *, actor: str | None = None) -> AlertChange:
+        return cls(
+            change=change,
+            alert_id=alert.id,
+            rule=alert.rule,
+            target=alert.target,
+            severity=alert.severity,
+            summary=alert.summary,
+            group=alert.group,
+            actor=actor,
+        )
+
     def as_record(self) -> dict[str, Any]:
         """The event journal's record of it."""
         return {
@@ -251,18 +264,7 @@ class AlertKeeper:
         self._publish(Change.UPDATED, alert)
 
     def _publish(self, change: Change, alert: Alert, *, actor: str | None = None) -> None:
-        self.changed.emit(
-            AlertChange(
-                change=change,
-                alert_id=alert.id,
-                rule=alert.rule,
-                target=alert.target,
-                severity=alert.severity,
-                summary=alert.summary,
-                group=alert.group,
-                actor=actor,
-            )
-        )
+        self.changed.emit(AlertChange.of(change, alert, actor=actor))
 
 
 def _held(condition: Condition, first_seen: float, after: float) -> bool:

@@ -59,10 +59,10 @@ class Messenger:
     async def catch_up(self) -> None:
         """Alerts whose messages never reached the outbox (the console stopped within a group window) join now."""
         since = utc_now() - CATCH_UP
-        for alert in await Alert.filter(told_opened=False).order_by('id'):
-            self.heard(_change(Change.OPENED, alert))
+        for alert in await Alert.filter(told_opened=False, opened_at__gte=since).order_by('id'):
+            self.heard(AlertChange.of(Change.OPENED, alert))
         for alert in await Alert.filter(state=AlertState.RESOLVED, told_resolved=False, resolved_at__gte=since):
-            self.heard(_change(Change.RESOLVED, alert))
+            self.heard(AlertChange.of(Change.RESOLVED, alert))
 
     async def run(self) -> None:
         while not self._stopping:
@@ -178,15 +178,3 @@ def _outbox_severity(severity: AlertSeverity) -> Severity:
         AlertSeverity.WARNING: Severity.WARNING,
         AlertSeverity.CRITICAL: Severity.CRITICAL,
     }[severity]
-
-
-def _change(change: Change, alert: Alert) -> AlertChange:
-    return AlertChange(
-        change=change,
-        alert_id=alert.id,
-        rule=alert.rule,
-        target=alert.target,
-        severity=alert.severity,
-        summary=alert.summary,
-        group=alert.group,
-    )

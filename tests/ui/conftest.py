@@ -1,4 +1,4 @@
-"""UI-test fixtures: the real app in NiceGUI's user simulation, signed in or not, and the throttle's clock."""
+"""UI-test fixtures: the real app in NiceGUI's user simulation, signed in or not."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from nicegui.nicegui import _shutdown as nicegui_shutdown
 from nicegui.testing import User
 from nicegui.testing.user_simulation import user_simulation
 
-from ops import clock as clock_module
-from tests.helpers.login_page import Clock
 from tests.helpers.signed_in import sign_in_as_admin
 
 MAIN = Path(__file__).resolve().parents[2] / 'app' / 'main.py'
@@ -54,14 +52,6 @@ def signed_in_console(
             yield user
 
     return start
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The sign-in throttle's clock, moved by the test (`clock.now += ...`)."""
-    fake = Clock()
-    monkeypatch.setattr(clock_module, 'monotonic', fake)
-    return fake
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 
-from ops import clock
 from ops.alerts.keeper import AlertKeeper, AlertProblem, Condition
 from ops.alerts.messages import Messenger
 from ops.alerts.planned import PlannedWork, Subject
@@ -20,22 +19,8 @@ from ops.notify.sender import Sender
 from ops.runs import RunState
 from ops.store.audit import AuditLog
 from ops.store.models import AuditEvent, Run
+from tests.helpers.login_page import Clock
 from tests.helpers.notify_peers import HttpReceiver
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def fake_clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
-    monkeypatch.setattr(clock, 'monotonic', fake)
-    return fake
 
 
 class Rig:
@@ -108,17 +93,17 @@ async def test_ten_stops_of_one_stack_in_a_burst_are_one_message(store: None, ht
 
 
 async def test_a_rule_with_a_hold_time_opens_only_when_the_condition_held_that_long(
-    store: None, http: HttpReceiver, fake_clock: Clock
+    store: None, http: HttpReceiver, clock: Clock
 ) -> None:
     rig = Rig(http, AlertsConfig(group_window='0s', rules={'engine_unreachable': RuleConfig(after='30s')}))
     down = Condition(rule=Rule.ENGINE_UNREACHABLE, target='engine', summary='the engine does not answer')
     await rig.keeper.hold(down)
-    fake_clock.now += 29
+    clock.now += 29
     await rig.keeper.tick()
     assert await Alert.all().count() == 0
     await rig.keeper.clear(Rule.ENGINE_UNREACHABLE, 'engine')  # back within the hold time: never an alert
     await rig.keeper.hold(down)
-    fake_clock.now += 31
+    clock.now += 31
     await rig.keeper.tick()
     assert [a.rule for a in await Alert.all()] == [Rule.ENGINE_UNREACHABLE]
     await rig.deliver()

@@ -5,14 +5,9 @@ states, the audit table, a real sender with a real loopback receiver) into alert
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from ops import clock
 from ops.alerts.action_watch import ActionWatch
 from ops.alerts.audit_watch import AuditChainWatch
 from ops.alerts.delivery_watch import DeliveryWatch
@@ -30,29 +25,14 @@ from ops.runs import RunState
 from ops.store.audit import AuditLog
 from ops.store.audit_kinds import AuditKind
 from ops.store.chain_check import ChainWatch
-from ops.store.db import close_store, open_store
 from ops.store.models import Action, AuditEvent, Run
 from ops.world.action_states import ActionState
 from ops.world.actions import ActionUpdate
 from ops.world.observer import EngineState
 from tests.helpers.console import free_port
+from tests.helpers.login_page import Clock
 from tests.helpers.notify_peers import HttpReceiver
 from tests.helpers.waiting import wait_for_async
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[None]:
-    await open_store(tmp_path / 'h.sqlite3')
-    yield
-    await close_store()
 
 
 def keeper(alerts: AlertsConfig | None = None) -> AlertKeeper:
@@ -243,10 +223,9 @@ async def test_a_proposal_alerts_once_it_waited_the_hold_time_counted_from_its_c
 
 
 async def test_an_unreachable_engine_alerts_after_the_hold_time_and_resolves_when_it_answers(
-    store: None, monkeypatch: pytest.MonkeyPatch
+    store: None, clock: Clock
 ) -> None:
-    fake = Clock()
-    monkeypatch.setattr(clock, 'monotonic', fake)
+    fake = clock
     alerts = keeper()
     watch = EngineWatch(alerts)
     await watch.handle(EngineState(reachable=False, error='connection refused'))
