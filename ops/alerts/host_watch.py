@@ -64,9 +64,25 @@ class HostWatch(Watcher[HostReport]):
         if backup.status in ('stale', 'never'):
             last = f'{backup.last_success:%Y-%m-%d %H:%M} UTC' if backup.last_success else None
             how = f'last succeeded {last} (max age {backup.max_age})' if last else 'has never succeeded'
-            evidence = {'last_success': last, 'max_age': backup.max_age, 'error': backup.error}
+            evidence = {
+                'last_success': last,
+                'max_age': backup.max_age,
+                'error': backup.error,
+                'last_run_failed': backup.failure_message if backup.failing else None,
+            }
             conditions.append(
                 Condition(rule=Rule.BACKUP_STALE, target=backup.unit, summary=f'{backup.unit} {how}', evidence=evidence)
+            )
+        elif backup.failing and backup.last_failure is not None and backup.status != 'not_configured':
+            when = f'{backup.last_failure:%Y-%m-%d %H:%M} UTC'
+            evidence = {'failed_at': when, 'failure': backup.failure_message, 'max_age': backup.max_age}
+            conditions.append(
+                Condition(
+                    rule=Rule.BACKUP_STALE,
+                    target=backup.unit,
+                    summary=f'{backup.unit}: the last run failed ({when})',
+                    evidence=evidence,
+                )
             )
         why = 'backups are no longer watched' if backup.status == 'not_configured' else 'a backup succeeded since'
         await settle(self.keeper, Rule.BACKUP_STALE, conditions, resolution=lambda unit: f'{unit}: {why}')

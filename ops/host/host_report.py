@@ -30,13 +30,21 @@ class Signal:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class BackupFreshness:
-    """How old the last successful backup is against max_age (fresh / stale / never / unknown)."""
+    """How old the last successful backup is against max_age (fresh / stale / never / unknown), and the last run's
+    failure when it came after the last success (`failing`)."""
 
     unit: str
     status: Freshness
     last_success: datetime | None
     max_age: str
     error: str | None = None
+    last_failure: datetime | None = None
+    failure_message: str = ''
+
+    @property
+    def failing(self) -> bool:
+        """The latest run failed (backup_status says so too)."""
+        return self.last_failure is not None and (self.last_success is None or self.last_failure > self.last_success)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -24,6 +24,7 @@ from ops.host.reboot import read_reboot_status
 from ops.host.request_files import read_result
 from ops.host.systemd_journal import read_journal
 from ops.host.upgrades import read_upgrades_report
+from ops.log_text import one_line
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ async def backup_freshness(adapters: Adapters) -> BackupFreshness:
     config = adapters.config.backup
     if not adapters.config.backup_configured:  # no [backup] section: nothing to be late, the unit is a guess
         return BackupFreshness(unit=config.unit, status='not_configured', last_success=None, max_age=config.max_age)
-    success = None
+    success = failure = None
     error: str | None = None
     try:
         journal = await read_journal(
@@ -89,13 +90,14 @@ async def backup_freshness(adapters: Adapters) -> BackupFreshness:
             matches=SYSTEMD_MATCHES,
             timeout=JOURNAL_TIMEOUT,
         )
-        success, _ = last_events(journal.entries)
+        success, failure = last_events(journal.entries)
     except OperationFailed as err:
         error = str(err)
     host_result = await asyncio.to_thread(read_result, adapters.requests_dir, 'backup')
     from_result = event_from_result(host_result)
     ok = from_result if from_result and from_result.outcome == 'success' else None
-    last_success = newest(success, ok)
+    failed = from_result if from_result and from_result.outcome == 'failure' else None
+    last_success, last_failure = newest(success, ok), newest(failure, failed)
     status = freshness(
         last_success, utc_now(), parse_duration(config.max_age), known=error is None or host_result is not None
     )
@@ -105,6 +107,8 @@ async def backup_freshness(adapters: Adapters) -> BackupFreshness:
         last_success=last_success.time if last_success else None,
         max_age=config.max_age,
         error=error,
+        last_failure=last_failure.time if last_failure else None,
+        failure_message=one_line(last_failure.message, 300) if last_failure else '',
     )
 
 

@@ -78,6 +78,22 @@ def probe(ok: bool, name: str = 'nas') -> ProbeResult:
     )  # fmt: skip
 
 
+async def test_a_failed_last_backup_alerts_even_while_the_last_success_is_fresh(store: None) -> None:
+    alerts = keeper()
+    watch = HostWatch(alerts)
+    failed = replace(
+        backup('fresh', timedelta(hours=2)),
+        last_failure=utc_now() - timedelta(minutes=10),
+        failure_message='restic: repository is locked',
+    )
+    await watch.handle(report(backup=failed))
+    [alert] = alerts.open_alerts()
+    assert alert.rule is Rule.BACKUP_STALE and 'failed' in alert.summary
+    assert alert.evidence['failure'] == 'restic: repository is locked'
+    await watch.handle(report(backup=backup('fresh', timedelta(minutes=1))))  # a later run succeeded
+    assert await alerts_of(Rule.BACKUP_STALE) == [('homelab-backup.service', RESOLVED)]
+
+
 async def test_a_stale_or_missing_backup_alerts_until_a_backup_is_fresh_and_unknown_changes_nothing(
     store: None,
 ) -> None:
