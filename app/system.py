@@ -275,10 +275,12 @@ def keep_alerts(keeper: AlertKeeper, messenger: Messenger, sender: Sender, journ
     sender.settled.subscribe(lambda settled: journal.append(settled.as_record()))
 
 
-def changing_operations() -> list[str]:
-    """The operations that may stop, start or recreate containers: their runs make a stop planned."""
+def changing_operations() -> dict[str, float]:
+    """The operations that may stop, start or recreate containers (with their timeouts): their runs make a stop
+    planned."""
     registry = catalog()
-    return [name for name in registry.names() if (spec := registry.get(name)) is not None and spec.mutating]
+    specs = [registry.get(name) for name in registry.names()]
+    return {spec.name: float(spec.timeout) for spec in specs if spec is not None and spec.mutating}
 
 
 def run_record(update: RunUpdate) -> dict[str, object]:

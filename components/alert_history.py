@@ -7,6 +7,7 @@ from nicegui import background_tasks, ui
 import components.pager as paging
 from components.alert_filter import alert_filter
 from components.alert_table import alert_table
+from components.coalesced import Coalesced
 from components.pager import pager
 from ops.alerts.history import AlertFilter, alerts_page, deliveries_of
 
@@ -22,12 +23,14 @@ class alert_history(ui.column):
             alert_filter(self.filter_changed)
             self.table = alert_table()
             self.pager = pager(self.load)
+        # A burst of changes (ten alerts, their messages) is one reload at a time, the last one showing the end.
+        self._reloads = Coalesced(self.pager.reload, name='alert-history')
 
     async def start(self) -> None:
         await self.pager.first()
 
     def reload(self) -> None:
-        background_tasks.create(self.pager.reload(), name='alert-history')
+        self._reloads.request()
 
     async def load(self, before: int | None) -> int | None:
         """Show one page; returns the cursor of the next."""

@@ -1,5 +1,6 @@
 """Container alerts from the observer: an unplanned stop, a crash loop, an OOM kill and an unhealthy verdict,
-each resolved once the container runs steadily (or is healthy) again. Planned stops raise nothing."""
+each resolved once the container runs steadily (or is healthy) again, or is removed. Planned stops raise nothing,
+and neither does a one-off job that finished (exit 0, no restart policy, or removed with it)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from ops.bus import Event
 from ops.clock import utc_from_timestamp, utc_now
 from ops.docker.containers import ContainerInfo, ContainerState, Health
 from ops.docker.details import ContainerDetails
+from ops.docker.engine import EngineUnavailable
 from ops.log_text import one_line
 from ops.world.observer import ContainerChange, Observer
 
@@ -26,6 +28,9 @@ log = logging.getLogger(__name__)
 STEADY = 30.0  # seconds a container must run again before its stop, crash loop or OOM alert resolves
 REVIEW = 2.0
 _STOPPING = (Rule.CONTAINER_EXITED, Rule.CRASH_LOOP, Rule.OOM_KILLED)
+_BACK_RUNNING = (Rule.CONTAINER_EXITED, Rule.OOM_KILLED)  # a condition still waiting out `after` ends on running
+
+Inspect = Callable[[str], ContainerDetails]
 
 
 class ContainerWatch:
@@ -37,7 +42,7 @@ class ContainerWatch:
         keeper: AlertKeeper,
         planned: PlannedWork,
         *,
-        inspect: Callable[[str], ContainerDetails] | None = None,
+        inspect: Inspect | None = None,
         steady: float = STEADY,
     ) -> None:
         self.observer = observer
@@ -45,11 +50,11 @@ class ContainerWatch:
         self.planned = planned
         self.inspect = inspect
         self.steady = steady
-        self._deaths: dict[str, deque[float]] = {}  # unplanned deaths per container name (monotonic)
-        self._running_since: dict[str, float] = {}
+        self._deaths: dict[str, deque[float]] = {}  # unplanned deaths per container name (engine time, unix s)
+        self._running_since: dict[str, float] = {}  # monotonic
         self._queue: asyncio.Queue[dict[str, Any] | ContainerChange] = asyncio.Queue()
         self._stopping = asyncio.Event()
-        self.noted: Event[dict[str, Any]] = Event()  # each stop found planned, for the event journal
+        self.noted: Event[dict[str, Any]] = Event()  # each stop found planned or a finished job, for the journal
         observer.learned.subscribe(self._heard_record)
         observer.container_changed.subscribe(self._queue.put_nowait)
 
@@ -62,14 +67,7 @@ class ContainerWatch:
             self._note_running(info)
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
-                item = await asyncio.wait_for(self._queue.get(), REVIEW)
-                try:
-                    if isinstance(item, ContainerChange):
-                        await self._changed(item)
-                    else:
-                        await self._engine_event(item)
-                except Exception:
-                    log.exception('container alert watch failed on %r', item)
+                await self.handle(await asyncio.wait_for(self._queue.get(), REVIEW))
             try:
                 await self.review()
             except Exception:
@@ -77,6 +75,16 @@ class ContainerWatch:
 
     def stop(self) -> None:
         self._stopping.set()
+
+    async def handle(self, item: dict[str, Any] | ContainerChange) -> None:
+        """One engine event record (die, oom) or container change; a failure is logged, never raised."""
+        try:
+            if isinstance(item, ContainerChange):
+                await self._changed(item)
+            else:
+                await self._engine_event(item)
+        except Exception:
+            log.exception('container alert watch failed on %r', item)
 
     async def _engine_event(self, record: dict[str, Any]) -> None:
         name = str(record.get('name') or '')[:255]
@@ -86,13 +94,16 @@ class ContainerWatch:
             id=str(record.get('id') or ''), name=name, stack=record.get('stack'), service=record.get('service')
         )
         time_nano = record.get('time_nano')
-        at = utc_from_timestamp(time_nano / 1e9) if isinstance(time_nano, int) else utc_now()
+        happened = time_nano / 1e9 if isinstance(time_nano, int) else utc_now().timestamp()
+        at = utc_from_timestamp(happened)
         run_id = await self.planned.run_for(subject, at)
         if run_id is not None:
             log.info('%s %s at %s: planned by run #%d', name, record.get('action'), at, run_id)
-            self.noted.emit(
-                {'source': 'alert', 'kind': 'planned', 'name': name, 'action': record.get('action'), 'run_id': run_id}
-            )
+            self._note({'kind': 'planned', 'name': name, 'action': record.get('action'), 'run_id': run_id})
+            return
+        code = record.get('exit_code')
+        if record.get('action') == 'die' and await self._finished_job(subject.id, code):
+            self._note({'kind': 'job_finished', 'name': name, 'exit_code': code})
             return
         group = subject.stack or ''
         evidence = {'stack': subject.stack, 'service': subject.service, 'image': record.get('image')}
@@ -108,9 +119,8 @@ class ContainerWatch:
                 )
             )
             return
-        code = record.get('exit_code')
         deaths = self._deaths.setdefault(name, deque())
-        deaths.append(clock.monotonic())
+        deaths.append(happened)
         self._forget_old_deaths(name)
         loop = self.keeper.rules[Rule.CRASH_LOOP]
         if loop.enabled and loop.count is not None and len(deaths) >= loop.count:
@@ -143,11 +153,26 @@ class ContainerWatch:
             )
         )
 
+    async def _finished_job(self, container_id: str, exit_code: object) -> bool:
+        """A one-off job, not an outage: removed with its end (`--rm`), or ended well without a restart policy."""
+        if self.inspect is None or not container_id:
+            return False
+        try:
+            details = await asyncio.to_thread(self.inspect, container_id)
+        except EngineUnavailable:
+            return False  # nothing is known: count it as a stop
+        except Exception as err:
+            return 'no such container' in str(err).lower()  # removed as it ended: a `--rm` job
+        return exit_code == 0 and details.restart_policy in ('', 'no')
+
     async def _changed(self, change: ContainerChange) -> None:
         info = change.info
         if info is None:
-            return
+            return  # a removal: review() resolves what was about it
         self._note_running(info)
+        if info.state == ContainerState.RUNNING:
+            for rule in _BACK_RUNNING:
+                self.keeper.forget(rule, info.name)
         if info.health == Health.UNHEALTHY and info.state == ContainerState.RUNNING:
             if not self.keeper.is_open(Rule.CONTAINER_UNHEALTHY, info.name):
                 await self.keeper.hold(
@@ -164,12 +189,11 @@ class ContainerWatch:
                     )
                 )
         elif info.health in (Health.HEALTHY, None) or info.state != ContainerState.RUNNING:
+            healthy = info.health == Health.HEALTHY
             await self.keeper.clear(
                 Rule.CONTAINER_UNHEALTHY,
                 info.name,
-                resolution=f'{info.name} is healthy again'
-                if info.health == Health.HEALTHY
-                else f'{info.name} is {info.state}',
+                resolution=f'{info.name} is healthy again' if healthy else f'{info.name} is {info.state}',
             )
 
     def _note_running(self, info: ContainerInfo) -> None:
@@ -178,31 +202,41 @@ class ContainerWatch:
         else:
             self._running_since.pop(info.name, None)
 
+    def _note(self, record: dict[str, Any]) -> None:
+        self.noted.emit({'source': 'alert', **record})
+
     async def review(self) -> None:
-        """Resolve the stop alerts of containers that have run steadily again, and unhealthy ones that are gone."""
+        """Resolve the alerts of containers that have run steadily again or are gone; forget what is over."""
         now = clock.monotonic()
         present = {info.name for info in self.observer.containers.values()}
+        knows = self.observer.engine_state.reachable is True
+        for name in [n for n in self._running_since if n not in present]:
+            del self._running_since[name]
+        for name in list(self._deaths):
+            self._forget_old_deaths(name)
         for alert in self.keeper.open_alerts():
             name = alert.target
-            if alert.rule in _STOPPING:
-                if alert.rule is Rule.CRASH_LOOP:
-                    self._forget_old_deaths(name)
-                    if self._deaths.get(name):
-                        continue
-                since = self._running_since.get(name)
-                if since is not None and now - since >= self.steady:
-                    await self.keeper.clear(
-                        alert.rule, name, resolution=f'{name} has been running again for {_seconds(now - since)}'
-                    )
-            elif (
-                alert.rule is Rule.CONTAINER_UNHEALTHY and name not in present and self.observer.engine_state.reachable
-            ):
+            if alert.rule not in (*_STOPPING, Rule.CONTAINER_UNHEALTHY):
+                continue
+            if knows and name not in present:
                 await self.keeper.clear(alert.rule, name, resolution=f'{name} was removed')
+                continue
+            if alert.rule is Rule.CONTAINER_UNHEALTHY or (alert.rule is Rule.CRASH_LOOP and self._deaths.get(name)):
+                continue
+            since = self._running_since.get(name)
+            if since is not None and now - since >= self.steady:
+                await self.keeper.clear(
+                    alert.rule, name, resolution=f'{name} has been running again for {int(now - since)} s'
+                )
+        for name in [n for n, d in self._deaths.items() if not d]:
+            del self._deaths[name]
+            self.keeper.forget(Rule.CRASH_LOOP, name)
 
     def _forget_old_deaths(self, name: str) -> None:
         within = self.keeper.rules[Rule.CRASH_LOOP].within or 600.0
         deaths = self._deaths.get(name)
-        while deaths and clock.monotonic() - deaths[0] > within:
+        oldest = utc_now().timestamp() - within
+        while deaths and deaths[0] < oldest:
             deaths.popleft()
 
     async def _health_output(self, container_id: str) -> str | None:
@@ -217,7 +251,3 @@ class ContainerWatch:
 
 def _minutes(seconds: float | None) -> str:
     return f'{int((seconds or 0) // 60)} min'
-
-
-def _seconds(seconds: float) -> str:
-    return f'{int(seconds)} s'

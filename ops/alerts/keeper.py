@@ -122,6 +122,10 @@ class AlertKeeper:
     def is_open(self, rule: Rule, target: str) -> bool:
         return (rule, target) in self._open
 
+    def forget(self, rule: Rule, target: str) -> None:
+        """A condition still waiting out its hold time no longer holds (an open alert is left to `clear`)."""
+        self._waiting.pop((rule, target), None)
+
     async def hold(self, condition: Condition) -> None:
         """The condition holds now: open its alert (once its rule's hold time has passed) or update the open one."""
         settings = self.rules[condition.rule]
@@ -174,8 +178,8 @@ class AlertKeeper:
 
     async def tick(self) -> None:
         """Open the conditions whose hold time has passed while nobody reported them again."""
-        due = [s for s, (since, c) in self._waiting.items() if _held(c, since, self.rules[c.rule].after)]
         async with self._lock:
+            due = [s for s, (since, c) in self._waiting.items() if _held(c, since, self.rules[c.rule].after)]
             for subject in due:
                 if subject in self._waiting and subject not in self._open:
                     await self._open_now(subject)
@@ -197,11 +201,13 @@ class AlertKeeper:
         async with self._lock:
             alert = self._open_one(alert_id)
             assert self.audit is not None
+            now = utc_now()
             async with self.audit.recording(
                 AuditKind.ALERT_ACKNOWLEDGED, actor=actor, origin=origin, detail=_about(alert)
             ):
-                alert.acknowledged_by, alert.acknowledged_at = actor, utc_now()
-                await alert.save(update_fields=['acknowledged_by', 'acknowledged_at'])
+                await Alert.filter(id=alert.id).update(acknowledged_by=actor, acknowledged_at=now)
+            # Only once stored and audited: a failed write leaves the alert as it was, here as in the store.
+            alert.acknowledged_by, alert.acknowledged_at = actor, now
             self._publish(Change.ACKNOWLEDGED, alert, actor=actor)
             return alert
 
@@ -212,8 +218,8 @@ class AlertKeeper:
             assert self.audit is not None
             detail = {**_about(alert), 'until': until.isoformat(timespec='seconds')}
             async with self.audit.recording(AuditKind.ALERT_SNOOZED, actor=actor, origin=origin, detail=detail):
-                alert.snoozed_until, alert.snoozed_by = until, actor
-                await alert.save(update_fields=['snoozed_until', 'snoozed_by'])
+                await Alert.filter(id=alert.id).update(snoozed_until=until, snoozed_by=actor)
+            alert.snoozed_until, alert.snoozed_by = until, actor
             self._publish(Change.SNOOZED, alert, actor=actor)
             return alert
 

@@ -100,6 +100,10 @@ class Messenger:
         told_flag = 'told_opened' if change is Change.OPENED else 'told_resolved'
         now = utc_now()
         to_tell = [a for a in alerts if not getattr(a, told_flag) and not _snoozed(a, now)]
+        if change is Change.RESOLVED:  # nobody was told of the opening (snoozed, no channel): no news of its end
+            links = await AlertMessage.filter(alert_id__in=[a.id for a in to_tell], kind=Change.OPENED.value)
+            told = {link.alert_id for link in links}
+            to_tell = [a for a in to_tell if a.id in told]
         settings = self.rules[rule]
         channels = channels_for(rule, settings.channels, to_tell)
         if to_tell and channels:
@@ -107,7 +111,9 @@ class Messenger:
             severity = _outbox_severity(max(to_tell, key=_rank).severity) if change is Change.OPENED else Severity.INFO
             key = dedup_key(change, to_tell)
             for channel in channels:
-                message, _ = await self.sender.enqueue(channel, key, title=title, body=body, severity=severity)
+                message, new = await self.sender.enqueue(channel, key, title=title, body=body, severity=severity)
+                if not new:
+                    continue  # queued before (a retry after a failure, a restart): linked then
                 await AlertMessage.bulk_create(
                     [AlertMessage(alert_id=a.id, message_id=message.id, kind=change.value) for a in to_tell]
                 )

@@ -3,7 +3,7 @@ targets it was planned. Read from the store, so a run from the CLI (another proc
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,10 +30,12 @@ class Subject:
 
 
 class PlannedWork:
-    """Answers "which run planned this?" for the operations that change containers."""
+    """Answers "which run planned this?" for the operations that change containers (name -> its timeout in seconds:
+    a run still marked running past its timeout was cut off, by a killed process, and plans nothing)."""
 
-    def __init__(self, changing_operations: Iterable[str]) -> None:
-        self.operations = sorted(set(changing_operations))
+    def __init__(self, changing_operations: Mapping[str, float]) -> None:
+        self.timeouts = dict(changing_operations)
+        self.operations = sorted(self.timeouts)
 
     async def run_for(self, subject: Subject, at: datetime) -> int | None:
         """The newest changing run whose window (accepted .. ended + GRACE) holds `at` and that targets `subject`."""
@@ -46,7 +48,8 @@ class PlannedWork:
             .limit(100)
         )
         for run in runs:
-            if targets(run.params or {}, subject):
+            ended = run.finished_at or run.created_at + timedelta(seconds=self.timeouts.get(run.operation, 3600))
+            if ended + GRACE >= at and targets(run.params or {}, subject):
                 return run.id
         return None
 

@@ -88,5 +88,10 @@ def _deliver(url: str, *, title: str, body: str, severity: str) -> Delivery:
     )
     if not sender.add(url):
         return Delivery(False, 'not a URL apprise knows')
-    result = sender.notify(body=body, title=title, notify_type=_KINDS.get(severity, apprise.NotifyType.INFO))
+    result = sender.notify(
+        body=body,
+        title=title,
+        body_format=apprise.NotifyFormat.TEXT,
+        notify_type=_KINDS.get(severity, apprise.NotifyType.INFO),
+    )
     return Delivery(bool(result), said[-1] if said and not result else '')

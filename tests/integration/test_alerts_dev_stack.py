@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -103,6 +104,21 @@ async def told(receiver: HttpReceiver, label: str, name: str, *, resolved: bool 
     return found[0]
 
 
+async def assert_secret_nowhere(system: System, logged: str) -> None:
+    """The channel's secret is in no /summary, alert, audit event, outbox row (errors included), journal line or
+    log line."""
+    summary = await build_summary(
+        system.observer, system.host_signals.report, drifts=system.supervisor.drifts, alerts=system.alerts.open_alerts()
+    )
+    assert summary['alerts'], 'the summary lists the open alerts'
+    stored = [json.dumps(a.evidence) + a.summary + a.resolution for a in await Alert.all()]
+    stored += [str(e.detail) for e in await AuditEvent.all()]
+    stored += [f'{m.title} {m.body} {m.last_error}' for m in await OutboxMessage.all()]
+    await system.journal.flush()
+    journal = ''.join(path.read_text() for path in (system.settings.data_dir / 'events').rglob('*.jsonl'))
+    assert SECRET not in json.dumps(summary, default=str) + ''.join(stored) + journal + logged
+
+
 def journal_records(system: System) -> list[dict[str, object]]:
     return list(EventJournal.read(system.settings.data_dir / 'events'))
 
@@ -132,13 +148,7 @@ async def test_a_kill_behind_the_consoles_back_alerts_within_30_s_and_resolves_w
     await wait_for_async(lambda: journaled(), timeout=10, what='the alert in the event journal')
     assert {'opened', 'resolved'} <= await journaled()
 
-    # The channel's secret is in no page data, journal line, alert, audit event or outbox row.
-    summary = await build_summary(console.observer, console.host_signals.report, drifts=console.supervisor.drifts)
-    stored = [json.dumps(a.evidence) + a.summary for a in await Alert.all()]
-    stored += [str(e.detail) for e in await AuditEvent.all()]
-    stored += [f'{m.title} {m.body} {m.last_error}' for m in await OutboxMessage.all()]
-    journal = ''.join(path.read_text() for path in (console.settings.data_dir / 'events').rglob('*.jsonl'))
-    assert SECRET not in json.dumps(summary, default=str) + ''.join(stored) + journal
+    await assert_secret_nowhere(console, '')
 
 
 async def test_a_restart_through_the_console_from_the_cli_raises_no_stop_alert(
@@ -229,8 +239,11 @@ async def test_ten_containers_of_a_stack_stopping_together_are_one_message(
     assert not [post for post in http.posts if project in post.json()['title'] and post is not grouped]
 
 
-async def test_a_receiver_down_for_20_s_gets_the_alert_once_it_is_back(tmp_path: Path, web_comes_back: None) -> None:
+async def test_a_receiver_down_for_20_s_gets_the_alert_once_it_is_back(
+    tmp_path: Path, web_comes_back: None, caplog: pytest.LogCaptureFixture
+) -> None:
     require_dev_stack()
+    caplog.set_level(logging.DEBUG)
     receiver = HttpReceiver()  # its port, nobody listening yet
     system = alerting(tmp_path, receiver)
     await system.start()
@@ -259,6 +272,8 @@ async def test_a_receiver_down_for_20_s_gets_the_alert_once_it_is_back(tmp_path:
         await wait_for_async(sent, timeout=30, what='the message marked sent')
         await system.notify_sender.send_due()
         assert len(telling(receiver.posts, 'Unplanned stop', WEB)) == 1
+        # The failed attempts' reasons named the receiver's URL: scrubbed everywhere they went.
+        await assert_secret_nowhere(system, '\n'.join(r.getMessage() for r in caplog.records))
     finally:
         await system.stop()
         receiver.stop()

@@ -142,6 +142,10 @@ async def test_acknowledge_and_snooze_are_audited_and_a_snooze_outlives_a_reopen
     assert http.posts == []
     reopened = rig.keeper.open_alerts()[0]
     assert reopened.id != alert.id and reopened.snoozed_until is not None
+    await Alert.filter(id=reopened.id).update(snoozed_until=utc_now() - timedelta(minutes=1))  # the snooze ran out
+    await rig.keeper.clear(Rule.CONTAINER_EXITED, 'jellyfin')
+    await rig.deliver()
+    assert http.posts == []  # nobody was told it opened: no news that it ended
     with pytest.raises(AlertProblem):
         await rig.keeper.acknowledge(alert.id, actor='ui:alice', origin='ui')  # resolved: nothing to acknowledge
 
@@ -162,7 +166,7 @@ async def test_an_opening_not_yet_told_when_the_console_stopped_is_told_once_aft
 
 
 async def test_a_stop_inside_a_run_that_targets_the_container_is_planned(store: None) -> None:
-    planned = PlannedWork(['docker_restart', 'stack_service_up', 'docker_up_all'])
+    planned = PlannedWork({'docker_restart': 60, 'stack_service_up': 600, 'docker_up_all': 1800})
     web = Subject(id='a' * 64, name='homelab-dev-web-1', stack='homelab-dev', service='web')
     now = utc_now()
     assert await planned.run_for(web, now) is None
@@ -185,6 +189,13 @@ async def test_a_stop_inside_a_run_that_targets_the_container_is_planned(store: 
     await Run.create(operation='docker_logs', params={'container': 'homelab-dev-web-1'}, actor='x', origin='ui',
                      state=RunState.RUNNING)  # fmt: skip
     assert await planned.run_for(web, now) is None  # reading its logs plans nothing
+    cut_off = await Run.create(
+        operation='docker_restart', params={'container': 'homelab-dev-web-1'}, actor='cli:root', origin='cli',
+        state=RunState.RUNNING,
+    )  # fmt: skip
+    assert await planned.run_for(web, now) == cut_off.id
+    later = now + timedelta(hours=2)  # its process was killed: still "running", long past its 60 s timeout
+    assert await planned.run_for(web, later) is None
 
 
 async def test_a_condition_that_knows_its_start_counts_the_hold_time_from_there(

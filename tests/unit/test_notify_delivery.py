@@ -42,6 +42,20 @@ async def test_an_email_arrives_with_its_title_and_body(smtp: SmtpReceiver) -> N
     assert any('homelab-dev-web-1 exited (137)' in text for text in texts)
 
 
+async def test_html_in_a_message_arrives_as_text_not_markup(smtp: SmtpReceiver) -> None:
+    """Alert bodies carry text nobody here wrote (a healthcheck's output, a container's name): an HTML e-mail
+    (or Telegram) shows it, it never becomes markup."""
+    channel = ChannelConfig(url=f'mailto://127.0.0.1:{smtp.port}?from=console@home.lan&to=me@home.lan&secure=no')
+    body = 'health output: <img src=x onerror=alert(1)> & <b>down</b>'
+    outcome = await send(channel, title='Unhealthy: sick', body=body, severity='warning', timeout=20)
+    assert outcome.sent, outcome.reason
+    [mail] = smtp.wait_for_mails(1)
+    parts = {part.get_content_type(): part.get_payload(decode=True).decode() for part in mail.walk()
+             if not part.is_multipart()}  # fmt: skip
+    assert '<img' not in parts.get('text/html', '')  # no HTML part, or one where it is escaped
+    assert parts['text/plain'].strip() == body
+
+
 async def test_json_and_ntfy_posts_carry_title_and_message(http: HttpReceiver) -> None:
     assert (
         await send(
