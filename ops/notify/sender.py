@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from tortoise.transactions import in_transaction
+
 from ops.bus import Event
 from ops.clock import utc_now
 from ops.config import NotifyConfig, parse_duration
@@ -195,15 +197,18 @@ class Sender:
             state = MessageState.FAILED
         else:
             state = messages[0].state
-        for message in messages:
-            message.attempts = attempts
-            message.state = state
-            message.last_error = None if outcome.sent else outcome.reason
-            if outcome.sent:
-                message.sent_at = now
-            elif state != MessageState.FAILED:
-                message.next_attempt_at = now + timedelta(seconds=backoff(attempts, self.config))
-            await message.save(update_fields=['attempts', 'state', 'sent_at', 'last_error', 'next_attempt_at'])
+        # One transaction: a digest's messages are recorded sent (or not) together, never half (a stop midway would
+        # send the other half again as a second digest).
+        async with in_transaction():
+            for message in messages:
+                message.attempts = attempts
+                message.state = state
+                message.last_error = None if outcome.sent else outcome.reason
+                if outcome.sent:
+                    message.sent_at = now
+                elif state != MessageState.FAILED:
+                    message.next_attempt_at = now + timedelta(seconds=backoff(attempts, self.config))
+                await message.save(update_fields=['attempts', 'state', 'sent_at', 'last_error', 'next_attempt_at'])
         first, count = messages[0], len(messages)
         what = f'notification {first.id}' if count == 1 else f'digest of {count} held notifications'
         if state in _WAITING:
