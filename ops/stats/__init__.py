@@ -1,0 +1,1 @@
+"""Container resource stats: the collector, the in-memory last hour, the stored rollups and the health history."""
