@@ -1,5 +1,6 @@
 """GET /metrics on the real app: refused without a token, with a wrong one, with one in the URL and once revoked;
-with a token it is Prometheus' text format, read back by prometheus-client's own parser, with the console's runs."""
+with a token it is Prometheus' text format, read back by prometheus-client's own parser, with the console's runs
+and the host's newest reading."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from app.auth.tokens import create_token, revoke_token
 from ops.runs import RunState
 from ops.store.models import Run
+from tests.helpers.waiting import wait_for_async
 
 
 async def test_metrics_needs_a_bearer_token_and_parses_with_prometheus_clients_parser(console, dead_engine) -> None:
@@ -34,6 +36,14 @@ async def test_metrics_needs_a_bearer_token_and_parses_with_prometheus_clients_p
         assert runs == {('docker_status', 'succeeded'): 1}
         outbox = {s.labels['state']: s.value for s in families['homelab_outbox_messages'].samples}
         assert outbox == {'pending': 0, 'held': 0, 'sent': 0, 'failed': 0}
+
+        async def host_cpu() -> list[float]:
+            body = (await http.get('/metrics', headers=headers)).text
+            return [s.value for f in text_string_to_metric_families(body) if f.name == 'homelab_host_cpu_percent'
+                    for s in f.samples]  # fmt: skip
+
+        [cpu] = await wait_for_async(host_cpu, timeout=15, what="the host sampler's first reading in /metrics")
+        assert 0 <= cpu <= 100
         summary = (await http.get('/summary', headers=headers)).json()
         assert summary['containers']['items'] == []
         await revoke_token('prometheus')
