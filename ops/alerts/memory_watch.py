@@ -27,14 +27,8 @@ class MemoryWatch(Watcher[list[ContainerSample]]):
         threshold = self.keeper.rules[RULE].threshold or DEFAULT_THRESHOLD
         share = {sample.name: percent for sample in item if (percent := share_of_limit(sample)) is not None}
         near = [_near(s, threshold) for s in item if share.get(s.name, 0.0) > threshold]
-        await settle(
-            self.keeper,
-            RULE,
-            near,
-            resolution=lambda name: (
-                f'{name} uses {share[name]:.0f}% of its memory limit' if name in share else f'{name} is not running'
-            ),
-        )
+        running = {sample.name for sample in item}
+        await settle(self.keeper, RULE, near, resolution=lambda name: _resolution(name, share, running))
 
 
 def share_of_limit(sample: ContainerSample) -> float | None:
@@ -42,6 +36,12 @@ def share_of_limit(sample: ContainerSample) -> float | None:
     if not sample.memory_limit_bytes:
         return None
     return 100.0 * sample.memory_bytes / sample.memory_limit_bytes
+
+
+def _resolution(name: str, share: dict[str, float], running: set[str]) -> str:
+    if name in share:
+        return f'{name} uses {share[name]:.0f}% of its memory limit'
+    return f'{name} has no memory limit now' if name in running else f'{name} is not running'
 
 
 def _near(sample: ContainerSample, threshold: float) -> Condition:

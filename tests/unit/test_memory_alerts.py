@@ -72,7 +72,7 @@ async def test_a_dip_below_the_threshold_starts_the_hold_time_again(store: None,
     assert await alerts() == [('media-jellyfin-1', OPEN)]
 
 
-async def test_a_container_that_stops_resolves_its_alert(store: None, clock: Clock) -> None:
+async def test_a_container_that_stops_or_loses_its_limit_resolves_its_alert(store: None, clock: Clock) -> None:
     keeper_ = keeper()
     watch = MemoryWatch(keeper_)
     await watch.handle([sample('media-jellyfin-1', 500, 512), sample('media-web-1', 500, 512)])
@@ -83,8 +83,14 @@ async def test_a_container_that_stops_resolves_its_alert(store: None, clock: Clo
     assert await alerts() == [('media-jellyfin-1', RESOLVED), ('media-web-1', OPEN)]
     [gone] = await Alert.filter(target='media-jellyfin-1')
     assert gone.resolution == 'media-jellyfin-1 is not running'
-    await watch.handle([])
+    await watch.handle([sample('media-web-1', 500, None)])  # recreated without a limit
     assert await alerts() == [('media-jellyfin-1', RESOLVED), ('media-web-1', RESOLVED)]
+    [unlimited] = await Alert.filter(target='media-web-1')
+    assert unlimited.resolution == 'media-web-1 has no memory limit now'
+    await watch.handle([])
+    clock.now += 3600
+    await keeper_.tick()
+    assert len(await alerts()) == 2
 
 
 async def test_the_threshold_and_hold_time_come_from_the_toml_and_a_rule_switched_off_opens_nothing(
