@@ -1,12 +1,24 @@
-"""Plain HTTP routes: liveness for health checks and proxies, and the JSON summary for other dashboards."""
+"""Plain HTTP routes: liveness for health checks and proxies, the JSON summary for other dashboards and the
+Prometheus metrics."""
 
 from __future__ import annotations
 
-from fastapi.responses import JSONResponse
+import time
+from datetime import timedelta
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
 from nicegui import app
 
 from app.system import System
+from ops.clock import utc_now
+from ops.stats.console_counts import outbox_by_state, runs_by_operation_and_state
+from ops.stats.metrics import Scrape, exposition
+from ops.stats.samples import ContainerSample
+from ops.stats.usage import current_samples
 from ops.summary import build_summary
+
+DEFAULT_INTERVAL = 10.0
 
 
 def register_api(system: System) -> None:
@@ -27,5 +39,41 @@ def register_api(system: System) -> None:
                 drifts=supervisor.drifts,
                 managed=sorted(system.config.stacks),
                 alerts=system.alerts.open_alerts(),
+                samples=usage_now(system),
             )
         )
+
+    @app.get('/metrics', include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        # The gate lets this through only with a session or an `Authorization: Bearer` token (what a scraper sends).
+        scrape = Scrape(
+            containers=list(system.observer.containers.values()),
+            samples=usage_now(system) or {},
+            engine_reachable=system.observer.engine_state.reachable,
+            host=system.sampler.last,
+            filesystems=system.host_signals.report.filesystems,
+            alerts=system.alerts.open_alerts(),
+            runs=await runs_by_operation_and_state(),
+            outbox=await outbox_by_state(),
+            restarts=await restarts_today(system),
+        )
+        body, content_type = exposition(scrape, request.headers.get('accept'))
+        return Response(body, headers={'Content-Type': content_type})
+
+
+def usage_now(system: System) -> dict[str, ContainerSample] | None:
+    """The stats collector's fresh samples of the running containers (None: no collector)."""
+    stats = getattr(system, 'stats', None)  # the collector (issue 14), wired in by the composition root
+    if stats is None:
+        return None
+    interval = float(getattr(stats, 'interval', DEFAULT_INTERVAL))
+    return current_samples(system.observer.containers.values(), stats.recent, now=time.time(), interval=interval)
+
+
+async def restarts_today(system: System) -> dict[str, int] | None:
+    """Restarts in the last 24 h per container name, from the health history (None: no history kept)."""
+    history = getattr(system, 'health_history', None)
+    if history is None:
+        return None
+    since = utc_now() - timedelta(hours=24)
+    return {info.name: await history.restarts(info.name, since) for info in system.observer.containers.values()}

@@ -18,6 +18,7 @@ from ops.alerts.delivery_watch import DeliveryWatch
 from ops.alerts.engine_watch import EngineWatch
 from ops.alerts.host_watch import HostWatch
 from ops.alerts.keeper import AlertKeeper
+from ops.alerts.memory_watch import MemoryWatch
 from ops.alerts.messages import Messenger
 from ops.alerts.planned import PlannedWork
 from ops.alerts.rules import RuleBook
@@ -185,6 +186,10 @@ class System(Core):
         self.observer.engine_changed.subscribe(self.engine_alerts.heard)
         self.host_signals.changed.subscribe(self.host_alerts.heard)
         self.notify_sender.settled.subscribe(self.delivery_alerts.heard)
+        self.memory_alerts = MemoryWatch(self.alerts)
+        # Until the stats collector is merged in (system.stats): then its batches feed the memory alert directly.
+        if (stats := getattr(self, 'stats', None)) is not None:
+            stats.sampled.subscribe(self.memory_alerts.heard)
 
     @property
     def supervisor(self) -> Supervisor:
@@ -194,7 +199,7 @@ class System(Core):
 
     @property
     def alert_watches(self) -> tuple[Watcher[Any], ...]:
-        """The watchers of runs, actions, the engine, the host, the audit chain and message delivery."""
+        """The watchers of runs, actions, the engine, the host, the audit chain, message delivery and memory use."""
         return (
             self.run_alerts,
             self.action_alerts,
@@ -202,6 +207,7 @@ class System(Core):
             self.host_alerts,
             self.audit_alerts,
             self.delivery_alerts,
+            self.memory_alerts,
         )
 
     async def start(self) -> None:

@@ -268,6 +268,7 @@ RuleName = Literal[
     'engine_unreachable',
     'audit_chain',
     'delivery_failed',
+    'memory_near_limit',
 ]
 
 # The limits each rule has besides enabled, after, severity and channels.
@@ -276,6 +277,7 @@ RULE_LIMITS: dict[str, tuple[str, ...]] = {
     'disk_full': ('threshold',),
     'docker_disk': ('threshold',),
     'probe_failing': ('count',),
+    'memory_near_limit': ('threshold',),
 }
 
 

@@ -1,21 +1,25 @@
-"""The JSON summary other dashboards read (`GET /summary`): engine, containers, stacks, actions, host, runs and
-the open alerts."""
+"""The JSON summary other dashboards read (`GET /summary`): engine, containers (each with its CPU and memory), stacks
+(with their totals), actions, host, runs and the open alerts."""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from ops.alerts.records import Alert
 from ops.alerts.rules import DEFAULTS
-from ops.docker.containers import ContainerState, Health
+from ops.docker.containers import ContainerInfo, ContainerState, Health
+from ops.stats.samples import ContainerSample
+from ops.stats.usage import stack_usage
 from ops.store.models import Action, Run
 from ops.world.action_states import ActionState
 from ops.world.drift import Drift
 from ops.world.observer import Observer
 
+# Additions keep the version (schema 1 gained containers.items and the stacks' cpu_percent and memory_bytes); a
+# change that breaks a reader bumps it.
 SCHEMA_VERSION = 1
 
 
@@ -26,16 +30,27 @@ async def build_summary(
     drifts: Sequence[Drift] = (),
     managed: Sequence[str] = (),
     alerts: Sequence[Alert] = (),
+    samples: Mapping[str, ContainerSample] | None = None,
     last_runs: int = 10,
 ) -> dict[str, Any]:
     """`managed` are the configured stacks (listed even with no container); `drifts` the supervisor's picture;
-    `alerts` the open ones (the keeper's, worst first)."""
+    `alerts` the open ones (the keeper's, worst first); `samples` the stats collector's fresh samples of the running
+    containers by id (None: no collector, so no numbers: null)."""
     containers = list(observer.containers.values())
     stacks: dict[str, dict[str, Any]] = {}
 
     def entry_of(name: str) -> dict[str, Any]:
         return stacks.setdefault(
-            name, {'managed': name in managed, 'containers': 0, 'running': 0, 'unhealthy': 0, 'drift': []}
+            name,
+            {
+                'managed': name in managed,
+                'containers': 0,
+                'running': 0,
+                'unhealthy': 0,
+                'drift': [],
+                'cpu_percent': None if samples is None else 0.0,
+                'memory_bytes': None if samples is None else 0,
+            },
         )
 
     for name in managed:
@@ -48,6 +63,9 @@ async def build_summary(
             entry['unhealthy'] += info.health == Health.UNHEALTHY
     for drift in drifts:
         entry_of(drift.stack)['drift'].append(drift.as_json())
+    if samples is not None:
+        for stack, usage in stack_usage(containers, samples).items():
+            entry_of(stack).update(cpu_percent=round(usage.cpu_percent, 2), memory_bytes=usage.memory_bytes)
     pending = await Action.filter(state=ActionState.PENDING).order_by('id')
     runs = await Run.all().order_by('-id').limit(last_runs)
     engine = observer.engine_state
@@ -58,6 +76,7 @@ async def build_summary(
             'total': len(containers),
             'by_state': dict(Counter(c.state for c in containers)),
             'by_health': dict(Counter(c.health or 'none' for c in containers)),
+            'items': [container_entry(c, samples) for c in sorted(containers, key=lambda c: c.name)],
         },
         'stacks': dict(sorted(stacks.items())),
         'drift': [drift.as_json() for drift in drifts],
@@ -79,6 +98,23 @@ async def build_summary(
             for r in runs
         ],
         'alerts': [open_alert(alert) for alert in alerts],
+    }
+
+
+def container_entry(info: ContainerInfo, samples: Mapping[str, ContainerSample] | None) -> dict[str, Any]:
+    """One container as the summary lists it: CPU (percent of one core) and memory are null without a fresh sample
+    (not running, or no collector)."""
+    sample = samples.get(info.id) if samples is not None else None
+    return {
+        'id': info.short_id,
+        'name': info.name,
+        'stack': info.stack,
+        'service': info.service,
+        'state': info.state,
+        'health': info.health,
+        'cpu_percent': round(sample.cpu_percent, 2) if sample else None,
+        'memory_bytes': sample.memory_bytes if sample else None,
+        'memory_limit_bytes': sample.memory_limit_bytes if sample else None,
     }
 
 

@@ -1,4 +1,5 @@
-"""The login gate: every route needs a session (or, for JSON routes, a bearer token) except the few listed here."""
+"""The login gate: every route needs a session (or, for the routes programs read, a bearer token) except the few
+listed here."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from app.auth.tokens import bearer, token_owner
 OPEN_PATHS = frozenset({'/login', '/healthz', '/auth/complete'}) | OIDC_PATHS
 # NiceGUI's own static assets and its websocket; the websocket only serves pages already gated here.
 OPEN_PREFIXES = ('/_nicegui/', '/_nicegui_ws/')
-JSON_PREFIXES = ('/summary', '/api/')
+# The routes programs read (JSON, Prometheus' /metrics): a session or an `Authorization: Bearer` token, else 401.
+JSON_PREFIXES = ('/summary', '/metrics', '/api/')
 # Where a sign-in starts: the browser gets its sign-in cookie here (app/auth/sign_in_browser.py).
 SIGN_IN_STARTS = frozenset({'/login', START_PATH})
 # How often open pages re-check their session, so an idle page of an ended session goes to /login by itself.
@@ -69,7 +71,8 @@ def same_origin(request: Request) -> bool:
 
 
 class LoginGate(BaseHTTPMiddleware):
-    """Anonymous page requests go to /login; anonymous JSON requests get 401 unless they carry a valid token."""
+    """Anonymous page requests go to /login; anonymous JSON and /metrics requests get 401 unless they carry a valid
+    token."""
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         path = request.url.path

@@ -32,6 +32,7 @@ class Rule(StrEnum):
     ENGINE_UNREACHABLE = 'engine_unreachable'
     AUDIT_CHAIN = 'audit_chain'
     DELIVERY_FAILED = 'delivery_failed'
+    MEMORY_NEAR_LIMIT = 'memory_near_limit'
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -99,6 +100,12 @@ DEFAULTS: dict[Rule, RuleDefaults] = {
     ),
     Rule.DELIVERY_FAILED: RuleDefaults(
         label='Notification failed', means='a message could not be delivered to a channel and was given up'
+    ),
+    Rule.MEMORY_NEAR_LIMIT: RuleDefaults(
+        label='Memory near limit',
+        means='a container has used more than `threshold` percent of its memory limit for `after`',
+        after='5m',
+        threshold=90,
     ),
 }
 assert set(DEFAULTS) == set(Rule) == set(get_args(RuleName)), 'every rule has defaults and a TOML name'

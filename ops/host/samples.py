@@ -84,6 +84,7 @@ class HostSampler:
         self.interval = interval
         self.keep = keep
         self.sampled: Event[HostReading] = Event()
+        self.last: HostReading | None = None  # the newest reading (what /metrics shows)
         self._stopping = asyncio.Event()
 
     async def run(self) -> None:
@@ -106,6 +107,7 @@ class HostSampler:
             except Exception:  # a locked database or an odd /proc must not end the trends for good
                 log.exception('host sample failed')
                 continue
+            self.last = reading
             self.sampled.emit(reading)
 
     def stop(self) -> None:

@@ -21,13 +21,15 @@ async def test_every_route_is_gated_for_anonymous_visitors(console, dead_engine)
                 and 'GET' in (route.methods or ())
             }
         )
-        assert {'/', '/logs', '/operations', '/runs', '/audit', '/actions', '/host', '/summary'} <= set(paths)
+        assert {'/', '/logs', '/operations', '/runs', '/audit', '/actions', '/host', '/summary', '/metrics'} <= set(
+            paths
+        )
         for path in [*paths, '/no-such-page', '/admin', '/.env']:
             response = await user.http_client.get(path, follow_redirects=False)
             if path in OPEN:
                 assert response.status_code in {200, 303}, path
                 continue
-            if path.startswith(('/summary', '/api/')):
+            if path.startswith(('/summary', '/metrics', '/api/')):
                 assert response.status_code == 401, path
             else:
                 assert response.status_code == 303, path
