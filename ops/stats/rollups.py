@@ -260,9 +260,13 @@ class StatHistory:
         is not written twice), quarters from the last one on."""
         last_minute = await StatRollup.filter(resolution=MINUTE).order_by('-bucket_start').first()
         if last_minute is not None:
-            self._closed_before = max(self._closed_before, last_minute.bucket_start + MINUTE)
-            for start in [start for start in self._open if start < self._closed_before]:
+            written_before = last_minute.bucket_start + MINUTE
+            self._closed_before = max(self._closed_before, written_before)
+            for start in [start for start in self._open if start < written_before]:
                 self.dropped += sum(bucket.samples for bucket in self._open.pop(start).values())
+            again = [row for row in self._pending if row.bucket_start < written_before]
+            self.dropped += sum(row.samples for row in again)
+            self._pending = [row for row in self._pending if row.bucket_start >= written_before]
         last_quarter = await StatRollup.filter(resolution=QUARTER).order_by('-bucket_start').first()
         if last_quarter is not None:
             self._rolled_before = last_quarter.bucket_start + QUARTER
