@@ -137,7 +137,7 @@ class HealthHistory:
             if isinstance(item, ContainerChange):
                 await self._changed(item)
             elif isinstance(item, _Reconciled):
-                await self._reconciled()
+                await self.reconciled()
             else:
                 await self._engine_event(item)
         except Exception:
@@ -196,7 +196,7 @@ class HealthHistory:
             code = change.info.exit_code if state == Uptime.EXITED else None
             await self._move(change.info.name[:255], change.info.id[:12], state, now, code)
 
-    async def _reconciled(self) -> None:
+    async def reconciled(self) -> None:
         """Names open in the store that the engine no longer lists were removed while nobody looked."""
         listed = {info.name[:255] for info in self.observer.containers.values()}
         for name, opened in list(self._open.items()):
