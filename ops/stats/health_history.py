@@ -57,6 +57,17 @@ class _Open:
     state: Uptime
     start: datetime
     exit_code: int | None
+    ended: tuple[int, datetime] | None = None  # begun when the world showed it: the interval it ended (id, start)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Ended:
+    """An interval ended when the engine no longer listed its container (a replayed event may move its end)."""
+
+    id: int
+    container_id: str
+    start: datetime
+    end: datetime
 
 
 class _Reconciled:
@@ -91,6 +102,7 @@ class HealthHistory:
         self.prune_every = prune_every
         self.tick = tick
         self._open: dict[str, _Open] = {}
+        self._ended: dict[str, _Ended] = {}
         self._queue: asyncio.Queue[dict[str, Any] | ContainerChange | _Reconciled] = asyncio.Queue()
         self._stopping = asyncio.Event()
         observer.learned.subscribe(self._heard_record)
@@ -194,21 +206,36 @@ class HealthHistory:
         state = state_of(change.info)
         if state is not None:
             code = change.info.exit_code if state == Uptime.EXITED else None
-            await self._move(change.info.name[:255], change.info.id[:12], state, now, code)
+            await self._move(change.info.name[:255], change.info.id[:12], state, now, code, seen=True)
 
     async def reconciled(self) -> None:
         """Names open in the store that the engine no longer lists were removed while nobody looked."""
         listed = {info.name[:255] for info in self.observer.containers.values()}
+        now = clock.utc_now()
         for name, opened in list(self._open.items()):
             if name not in listed:
-                await self._end(name, opened.container_id, clock.utc_now())
+                await self._end(name, opened.container_id, now)
+                self._ended[name] = _Ended(id=opened.id, container_id=opened.container_id, start=opened.start, end=now)
 
     async def _move(
-        self, name: str, container_id: str, state: Uptime, at: datetime, exit_code: int | None = None
+        self,
+        name: str,
+        container_id: str,
+        state: Uptime,
+        at: datetime,
+        exit_code: int | None = None,
+        *,
+        seen: bool = False,
     ) -> None:
-        """The name is in `state` from `at` on (never before its open interval began)."""
+        """The name is in `state` from `at` on (never before its open interval began). `seen`: the world shows it
+        now, and an engine event that comes later (replayed) may tell when it really began."""
         opened = self._open.get(name)
-        if opened is not None:
+        if opened is None:
+            if not seen and await self._before_removal(name, container_id, state, at, exit_code):
+                return
+        else:
+            if not seen and at < opened.start and await self._back_date(opened, container_id, state, at, exit_code):
+                return
             at = max(at, opened.start)
             if opened.state == state and opened.container_id == container_id:
                 if exit_code is not None and opened.exit_code is None:
@@ -226,14 +253,56 @@ class HealthHistory:
         row = await HealthInterval.create(
             name=name, container_id=container_id, state=state, start=at, exit_code=exit_code
         )
-        self._open[name] = _Open(id=row.id, container_id=container_id, state=state, start=at, exit_code=exit_code)
+        self._open[name] = _Open(
+            id=row.id,
+            container_id=container_id,
+            state=state,
+            start=at,
+            exit_code=exit_code,
+            ended=(opened.id, opened.start) if seen and opened is not None else None,
+        )
+        self._ended.pop(name, None)
+
+    async def _back_date(
+        self, opened: _Open, container_id: str, state: Uptime, at: datetime, exit_code: int | None
+    ) -> bool:
+        """A replayed event says when the state the world showed began: both intervals move to its time."""
+        if opened.ended is None or (opened.container_id, opened.state) != (container_id, state) or at < opened.ended[1]:
+            return False
+        await HealthInterval.filter(id=opened.ended[0]).update(end=at)
+        opened.start, opened.ended = at, None
+        opened.exit_code = exit_code if exit_code is not None else opened.exit_code
+        await HealthInterval.filter(id=opened.id).update(start=at, exit_code=opened.exit_code)
+        return True
+
+    async def _before_removal(
+        self, name: str, container_id: str, state: Uptime, at: datetime, exit_code: int | None
+    ) -> bool:
+        """A replayed event of a container found removed: a die ends its interval at its time (exited until the
+        removal), anything else before the removal is already told."""
+        ended = self._ended.get(name)
+        if ended is None or ended.container_id != container_id or not ended.start <= at < ended.end:
+            return False
+        if state == Uptime.EXITED:
+            await HealthInterval.filter(id=ended.id).update(end=at)
+            row = await HealthInterval.create(
+                name=name, container_id=container_id, state=state, start=at, end=ended.end, exit_code=exit_code
+            )
+            self._ended[name] = _Ended(id=row.id, container_id=container_id, start=at, end=ended.end)
+        return True
 
     async def _end(self, name: str, container_id: str, at: datetime) -> None:
-        """The container behind the name is gone: its interval ends, none follows."""
+        """The container behind the name is gone: its interval ends, none follows (a replayed removal of one found
+        removed moves the end to its time)."""
         opened = self._open.get(name)
         if opened is not None and opened.container_id == container_id:
             del self._open[name]
             await HealthInterval.filter(id=opened.id).update(end=max(at, opened.start))
+            return
+        ended = self._ended.get(name)
+        if ended is not None and ended.container_id == container_id and ended.start <= at < ended.end:
+            del self._ended[name]
+            await HealthInterval.filter(id=ended.id).update(end=at)
 
     async def prune(self) -> int:
         """Delete the intervals that ended and the marks that happened before the retention window."""

@@ -23,6 +23,10 @@ from tests.helpers.waiting import wait_for_async
 DAY = datetime(2026, 11, 20, tzinfo=UTC)
 APP = 'a' * 64
 JOB = 'b' * 64
+DOWN = 'c' * 64
+LOST = 'e' * 64
+HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 
 
 class Wall:
@@ -136,34 +140,53 @@ async def test_the_intervals_survive_a_restart_of_the_console_and_replayed_event
     first = HealthHistory(observer())
     await first.load()
     await first.handle(seen(info('app', APP, 'running', 'healthy')))
+    await first.handle(seen(info('down', DOWN, 'running')))
     await first.handle(seen(info('gone', JOB, 'running')))
-    await close_store()  # the console stops at DAY + 1 h; in its absence app dies and restarts, gone is removed
+    await first.handle(seen(info('lost', LOST, 'running')))
+    await close_store()  # the console stops; in its absence app dies and restarts, down stops, gone is removed
     await open_store(database)
-    wall.now = DAY + timedelta(hours=2)
+    wall.now = DAY + 2 * HOUR
     world = observer()
     world.containers[APP] = info('app', APP, 'running', 'healthy')
+    world.containers[DOWN] = info('down', DOWN, 'exited', exit_code=143)
     history = HealthHistory(world)
     await history.load()
-    await history.handle(seen(world.containers[APP]))  # the first reconciliation: app as it was
+    for container in world.containers.values():  # the first reconciliation
+        await history.handle(seen(container))
     await history.reconciled()
-    died, started = DAY + timedelta(minutes=70), DAY + timedelta(minutes=75)
-    await history.handle(event('die', 'app', APP, died, exit_code=2))  # replayed from the engine's buffer
-    await history.handle(event('start', 'app', APP, started))
-    await history.handle(event('health_status', 'app', APP, started + timedelta(minutes=1), health='healthy'))
-    wall.now = DAY + timedelta(hours=3)
+    for record in (  # then the engine replays what it still holds of the time the console was stopped
+        event('die', 'app', APP, DAY + 70 * MINUTE, exit_code=2),
+        event('start', 'app', APP, DAY + 75 * MINUTE),
+        event('health_status', 'app', APP, DAY + 76 * MINUTE, health='healthy'),
+        event('die', 'down', DOWN, DAY + 80 * MINUTE, exit_code=143),
+        event('die', 'gone', JOB, DAY + 90 * MINUTE, exit_code=0),
+        event('destroy', 'gone', JOB, DAY + 95 * MINUTE),
+    ):
+        await history.handle(record)
+    wall.now = DAY + 3 * HOUR
 
-    app = await history.timeline('app', '24h')
-    assert [(i.state, i.start - DAY, i.exit_code) for i in app] == [
-        (Uptime.HEALTHY, timedelta(0), None),
-        (Uptime.EXITED, timedelta(minutes=70), 2),
-        (Uptime.RUNNING, timedelta(minutes=75), None),
-        (Uptime.HEALTHY, timedelta(minutes=76), None),
+    async def told(name: str) -> list[tuple[Uptime, timedelta, timedelta | None, int | None]]:
+        return [
+            (i.state, i.start - DAY, i.end - DAY if i.end else None, i.exit_code)
+            for i in await history.timeline(name, '24h')
+        ]
+
+    assert await told('app') == [
+        (Uptime.HEALTHY, timedelta(0), 70 * MINUTE, None),
+        (Uptime.EXITED, 70 * MINUTE, 75 * MINUTE, 2),
+        (Uptime.RUNNING, 75 * MINUTE, 76 * MINUTE, None),
+        (Uptime.HEALTHY, 76 * MINUTE, None, None),
     ]
     assert await history.restarts('app', since=DAY) == 1
     assert await history.uptime_share('app', '24h') == pytest.approx(175 / 180)
-    [gone] = await history.timeline('gone', '24h')  # removed while nobody looked: ends when first seen missing
-    assert (gone.state, gone.end) == (Uptime.RUNNING, DAY + timedelta(hours=2))
-    assert await HealthInterval.filter(end=None).count() == 1
+    # Seen exited at the start, the replayed die says since when; seen removed, the replay says when it stopped.
+    assert await told('down') == [(Uptime.RUNNING, timedelta(0), 80 * MINUTE, None),
+                                  (Uptime.EXITED, 80 * MINUTE, None, 143)]  # fmt: skip
+    assert await told('gone') == [(Uptime.RUNNING, timedelta(0), 90 * MINUTE, None),
+                                  (Uptime.EXITED, 90 * MINUTE, 95 * MINUTE, 0)]  # fmt: skip
+    # Nothing replayed for lost (the engine no longer held it): it ends when the console saw it missing.
+    assert await told('lost') == [(Uptime.RUNNING, timedelta(0), 2 * HOUR, None)]
+    assert await HealthInterval.filter(end=None).count() == 2
 
 
 async def test_it_follows_the_observer_and_prunes_what_ended_before_the_window(database: Path, wall: Wall) -> None:
