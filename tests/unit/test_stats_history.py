@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ops import clock
-from ops.config import HomelabConfig, parse_duration
+from ops.config import ConfigError, HomelabConfig, load_config, parse_duration
 from ops.stats.records import StatRollup
 from ops.stats.rollups import MINUTE, QUARTER, StatHistory
 from ops.stats.samples import ContainerSample, RecentSamples
@@ -232,3 +232,16 @@ async def test_the_last_hour_comes_from_memory_and_the_host_sees_top_consumers_a
     assert (totals['site'].cpu_avg, totals['site'].memory_max, totals['site'].containers) == (200.0, 400 * MB, 2)
     assert (totals['data'].cpu_avg, totals['data'].containers) == (5.0, 1)
     assert recent_totals == totals
+
+
+def test_the_retention_settings_are_durations_in_the_stats_section(tmp_path: Path) -> None:
+    path = tmp_path / 'homelab.toml'
+    path.write_text('[stats]\nkeep_minutes = "2 days"\n')
+    with pytest.raises(ConfigError, match=r'stats\.keep_minutes'):
+        load_config(path)
+    path.write_text('[stats]\nkeep_quarters = "0d"\n')
+    with pytest.raises(ConfigError, match='longer than zero'):
+        load_config(path)
+    path.write_text('[stats]\nkeep_quarters = "90d"\ninterval = "5s"\n')
+    stats = load_config(path).stats
+    assert (stats.keep_minutes, stats.keep_quarters, stats.interval) == ('48h', '90d', '5s')
