@@ -116,7 +116,10 @@ class HealthHistory:
     async def run(self) -> None:
         """Load the open intervals, then follow the observer and prune (at once, then every `prune_every`
         seconds) until stop()."""
-        await self.load()
+        try:
+            await self.load()
+        except Exception:
+            log.exception('health history: the open intervals could not be loaded')
         next_prune = 0.0
         while not self._stopping.is_set():
             now = clock.utc_now().timestamp()

@@ -39,6 +39,7 @@ KEEP_QUARTERS = 30 * 86400
 PRUNE_EVERY = 3600.0
 GRACE = 5.0  # seconds a minute stays open after its end for a batch that straddles it
 TICK = 10.0
+FORGET = 3600  # seconds after its last sample a name's counters are no longer compared with a new sample
 MAX_PENDING = 50_000  # rows held while the store refuses writes (about 16 h of 50 containers)
 
 
@@ -181,6 +182,8 @@ class StatHistory:
         """Move the minutes over by `now` to the rows to write; whether any moved."""
         before = int(now // MINUTE * MINUTE) if math.isfinite(now) else max(self._open, default=0) + MINUTE
         self._closed_before = max(self._closed_before, before)
+        for name in [name for name, last in self._last.items() if last.at < self._closed_before - FORGET]:
+            del self._last[name]  # gone long enough that no rate will be taken against it
         done = sorted(start for start in self._open if start < self._closed_before)
         for start in done:
             self._pending.extend(bucket.row(name, start) for name, bucket in self._open.pop(start).items())
@@ -232,6 +235,9 @@ class StatHistory:
             self._rolled_before = last_quarter.bucket_start + QUARTER
 
     async def _save(self) -> None:
+        # What is closed now is either among these rows or written: a batch heard while they are written closes
+        # later minutes, whose quarters wait for the next save.
+        closed = self._closed_before
         if self._pending:
             rows, self._pending = self._pending, []
             try:
@@ -240,11 +246,12 @@ class StatHistory:
                 log.exception('stats history: %d minute rows not written yet', len(rows))
                 self._pending = (rows + self._pending)[-MAX_PENDING:]
                 return
-        await self._safely(self._roll())
+        await self._safely(self._roll(closed))
 
-    async def _roll(self) -> None:
-        """Roll the quarters whose minutes are all written up into 15-minute rows (one statement)."""
-        until = self._closed_before // QUARTER * QUARTER
+    async def _roll(self, closed: int) -> None:
+        """Roll the quarters whose minutes are all written (those before `closed`) up into 15-minute rows (one
+        statement)."""
+        until = closed // QUARTER * QUARTER
         since = self._rolled_before
         if since is not None and since >= until:
             return
