@@ -24,8 +24,9 @@ from ops.alerts.planned import PlannedWork
 from ops.alerts.rules import RuleBook
 from ops.alerts.run_watch import RunWatch
 from ops.alerts.watching import Watcher
+from ops.bus import Event
 from ops.catalog import catalog
-from ops.config import HomelabConfig
+from ops.config import HomelabConfig, parse_duration
 from ops.docker.compose import Compose
 from ops.docker.engine import Engine
 from ops.docker.loghub import LogHub
@@ -35,6 +36,9 @@ from ops.host.signals import HostSignals
 from ops.manager import Manager
 from ops.notify.sender import Sender
 from ops.runs import RunUpdate
+from ops.stats.health_history import HealthHistory
+from ops.stats.rollups import StatHistory
+from ops.stats.samples import ContainerSample, RecentSamples
 from ops.store.audit import AuditLog
 from ops.store.chain_check import ChainWatch
 from ops.store.chain_head import HeadAnchor
@@ -187,9 +191,16 @@ class System(Core):
         self.host_signals.changed.subscribe(self.host_alerts.heard)
         self.notify_sender.settled.subscribe(self.delivery_alerts.heard)
         self.memory_alerts = MemoryWatch(self.alerts)
-        # Until the stats collector is merged in (system.stats): then its batches feed the memory alert directly.
-        if (stats := getattr(self, 'stats', None)) is not None:
+        stats = getattr(self, 'stats', None)  # the collector (issue 14), once built above
+        self.stat_history = StatHistory(
+            stats.recent if stats is not None else RecentSamples(),
+            keep_minutes=parse_duration(self.config.stats.keep_minutes),
+            keep_quarters=parse_duration(self.config.stats.keep_quarters),
+        )
+        if stats is not None:
+            keep_stats(stats.sampled, self.stat_history)
             stats.sampled.subscribe(self.memory_alerts.heard)
+        self.health_history = HealthHistory(self.observer, keep=parse_duration(self.config.stats.keep_quarters))
 
     @property
     def supervisor(self) -> Supervisor:
@@ -230,6 +241,8 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
+        self._tasks.append(asyncio.create_task(self.stat_history.run(), name='stat-history'))
+        self._tasks.append(asyncio.create_task(self.health_history.run(), name='health-history'))
         self._tasks.append(asyncio.create_task(self.notify_sender.run(), name='notify-sender'))
         await self.alerts.load()
         await self.alert_messages.catch_up()
@@ -245,6 +258,8 @@ class System(Core):
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()
+        self.stat_history.stop()  # its run() writes the minute still open as it ends
+        self.health_history.stop()
         self.container_alerts.stop()
         for watch in self.alert_watches:
             watch.stop()
@@ -271,6 +286,11 @@ def keep_observations(observer: Observer, journal: EventJournal, world_file: Wor
     observer.container_changed.subscribe(world_file.changed)
     observer.engine_changed.subscribe(world_file.changed)
     observer.reconciled.subscribe(world_file.changed)
+
+
+def keep_stats(sampled: Event[list[ContainerSample]], history: StatHistory) -> None:
+    """Each batch the collector samples is rolled up into the stored history."""
+    sampled.subscribe(history.heard)
 
 
 def keep_alerts(keeper: AlertKeeper, messenger: Messenger, sender: Sender, journal: EventJournal) -> None:

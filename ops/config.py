@@ -326,6 +326,22 @@ class AlertsConfig(_Strict):
         return value
 
 
+class StatsConfig(_Strict):
+    """Container stats: how often the collector samples (`interval`) and how long the stored history keeps the
+    1-minute rollups (`keep_minutes`) and the 15-minute rollups and health intervals (`keep_quarters`)."""
+
+    interval: str = '10s'
+    keep_minutes: str = '48h'
+    keep_quarters: str = '30d'
+
+    @field_validator('interval', 'keep_minutes', 'keep_quarters')
+    @classmethod
+    def _is_duration(cls, value: str) -> str:
+        if parse_duration(value) <= 0:
+            raise ValueError('must be longer than zero')
+        return value
+
+
 class HomelabConfig(_Strict):
     """Everything the optional TOML file can say."""
 
@@ -336,6 +352,7 @@ class HomelabConfig(_Strict):
     drift: DriftConfig = Field(default_factory=DriftConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    stats: StatsConfig = Field(default_factory=StatsConfig)
 
     @model_validator(mode='after')
     def _alert_channels_exist(self) -> HomelabConfig:

@@ -35,7 +35,13 @@ def tortoise_config(database: Path | str) -> dict[str, Any]:
         },
         'apps': {
             APP_LABEL: {
-                'models': ['ops.store.models', 'ops.store.access', 'ops.notify.outbox', 'ops.alerts.records'],
+                'models': [
+                    'ops.store.models',
+                    'ops.store.access',
+                    'ops.notify.outbox',
+                    'ops.alerts.records',
+                    'ops.stats.records',
+                ],
                 'migrations': 'ops.store.migrations',
                 'default_connection': 'default',
             },

@@ -99,4 +99,4 @@ async def test_an_outbox_from_before_quiet_hours_takes_held_and_critical_message
         columns = [[row[2] for row in db.execute(f'PRAGMA index_info({name})')] for name in indexes]
         applied = [row[0] for row in db.execute('SELECT name FROM tortoise_migrations ORDER BY id')]
     assert ['state', 'next_attempt_at', 'id'] in columns  # the sender's index is kept
-    assert applied[-1] == '0011_quiet_hours'
+    assert '0011_quiet_hours' in applied  # applied (later migrations, from 0012_stats_history on, follow it)

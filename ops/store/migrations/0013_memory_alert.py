@@ -9,7 +9,7 @@ from ops.store.same_column import SameColumn
 
 class Migration(migrations.Migration):
     # After the merge: ('homelab', '0012_stats_history').
-    dependencies = [('homelab', '0011_quiet_hours')]
+    dependencies = [('homelab', '0012_stats_history')]
 
     initial = False
 
