@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from nicegui import ui
 
-from components.chart_looks import base_options
+from components.chart_looks import TEXT, base_options
 from components.stat_charts import SPAN_SECONDS
 from components.stat_shapes import Interval, Span, seconds
 
@@ -67,7 +67,8 @@ class health_timeline(ui.echart):
 
     def __init__(self) -> None:
         options = base_options('No health history in this span yet')
-        options['grid'] = {'left': 8, 'right': 12, 'top': 26, 'bottom': 4, 'containLabel': True}
+        options['grid'] = {'left': 8, 'right': 12, 'top': 28, 'bottom': 4, 'containLabel': True}
+        options['legend'] = {'top': 0, 'left': 0, 'selectedMode': False, 'itemWidth': 14, 'textStyle': {'color': TEXT}}
         options['tooltip'] = {**options['tooltip'], 'trigger': 'item', ':formatter': TOOLTIP}
         options['yAxis'] = {
             'type': 'category',
@@ -77,13 +78,13 @@ class health_timeline(ui.echart):
         }
         options['series'] = []
         super().__init__(options)
-        self.classes('w-full h-28').props('data-testid=health-timeline')
+        self.classes('w-full h-32').props('data-testid=health-timeline')
 
     def show(self, intervals: Sequence[Interval], span: Span, now: float | None = None) -> None:
         end = time.time() if now is None else now
         start = end - SPAN_SECONDS[span]
         stretches = stretches_of(intervals, start, end)
-        exits = exits_of(intervals, start, end)
+        exits = marks_of(exits_of(intervals, start, end), start, end)
         self.options['xAxis']['min'] = int(start * 1000)
         self.options['xAxis']['max'] = int(end * 1000)
         self.options['title']['show'] = not stretches
@@ -101,8 +102,14 @@ class health_timeline(ui.echart):
                     for stretch in stretches
                 ],
             },
+            *(
+                # Empty lines that only name the colours in the legend.
+                {'type': 'line', 'name': look.label, 'color': look.color, 'data': []}
+                for look in dict.fromkeys(stretch.look for stretch in stretches)
+            ),
             {
                 'type': 'scatter',
+                'name': 'exit (code)',
                 'symbol': 'pin',
                 'symbolSize': 18,
                 'symbolOffset': [0, 6],
@@ -163,6 +170,21 @@ def exits_of(intervals: Sequence[Interval], start: float, end: float) -> list[tu
         words = f'exited with code {code}' + (' · restarted' if back else '')
         exits.append((at, code, words))
     return exits
+
+
+def marks_of(exits: list[tuple[float, str, str]], start: float, end: float) -> list[tuple[float, str, str]]:
+    """The exits as pins: each its own up to BUCKETS of them, else one per slice that had any ('40 exits, the last
+    with code 3')."""
+    if len(exits) <= BUCKETS:
+        return exits
+    width = (end - start) / BUCKETS
+    slices: dict[int, list[tuple[float, str, str]]] = {}
+    for mark in exits:
+        slices.setdefault(min(BUCKETS - 1, int((mark[0] - start) // width)), []).append(mark)
+    return [
+        (group[0][0], group[-1][1], f'{len(group)} exits, the last with code {group[-1][1]}')
+        for _, group in sorted(slices.items())
+    ]
 
 
 class health_shares(ui.element):

@@ -25,21 +25,23 @@ class sparkline(ui.element):
                 'stroke-linejoin=round points=""'
             )
 
-    def show(self, points: Sequence[tuple[float, float]]) -> None:
-        """Draw (unix seconds, value) pairs, oldest first; sends the line's points only when they differ."""
-        text = polyline(points, window=self.window, floor=self.floor)
+    def show(self, points: Sequence[tuple[float, float]], top: float | None = None) -> None:
+        """Draw (unix seconds, value) pairs, oldest first, up to `top` (a memory limit; default: the largest value
+        with a quarter of headroom, at least the floor); sends the line's points only when they differ."""
+        text = polyline(points, window=self.window, floor=self.floor, top=top)
         if self.line.props.get('points') != text:
             self.line.props['points'] = text
             self.line.update()
 
 
-def polyline(points: Sequence[tuple[float, float]], *, window: float, floor: float) -> str:
-    """The points attribute: x by time within the window ending at the newest point, y from 0 (bottom) to the
-    larger of the largest value and `floor` (top)."""
+def polyline(points: Sequence[tuple[float, float]], *, window: float, floor: float, top: float | None = None) -> str:
+    """The points attribute: x by time within the window ending at the newest point, y from 0 (bottom) to `top`
+    or else the largest value with a quarter of headroom, at least `floor`."""
     if not points:
         return ''
     end = points[-1][0]
-    top = max(floor, *(value for _, value in points))
+    largest = max(value for _, value in points)
+    top = max(top, largest) if top else max(floor, largest * 1.25)
     coordinates = []
     for at, value in points:
         x = WIDTH * (1 - (end - at) / window)

@@ -37,7 +37,7 @@ class stack_card(ui.card):
         super().__init__()
         self.stack = stack
         self.drift: drift_badges | None = None
-        self.classes('w-full p-0 gap-0').props('flat bordered')
+        self.classes('w-full p-0 gap-0 @container').props('flat bordered')  # the rows' columns follow its width
         self.props['data-stack'] = stack or 'standalone'
         with self:
             with ui.row().classes('w-full items-center gap-2 px-3 py-2'):

@@ -23,7 +23,7 @@ class usage_cell(ui.element):
         self.name = name
         self.samples: deque[ContainerSample] = deque()
         self.latest: ContainerSample | None = None
-        self.classes('flex flex-wrap xl:flex-col gap-x-5 gap-y-0.5 text-xs tabular-nums min-w-0')
+        self.classes('flex flex-wrap @4xl:flex-col gap-x-5 gap-y-0.5 text-xs tabular-nums min-w-0')
         with self:
             with ui.row().classes('items-center gap-1.5 no-wrap'):
                 ui.label('CPU').classes('opacity-60 w-7')
@@ -47,10 +47,13 @@ class usage_cell(ui.element):
             self.samples.popleft()
         self.latest = sample
         self.cpu.set_text(cpu_text(sample.cpu_percent if sample else None))
-        self.cpu.props['data-at'] = f'{sample.at:.3f}' if sample else ''
+        at = f'{sample.at:.3f}' if sample else ''
+        if self.cpu.props.get('data-at') != at:  # setting a prop sends the label, even to the same value
+            self.cpu.props['data-at'] = at
         self.memory.set_text(memory_text(sample.memory_bytes, sample.memory_limit_bytes) if sample else '—')
         self.cpu_line.show([(s.at, s.cpu_percent) for s in self.samples])
-        self.memory_line.show([(s.at, float(s.memory_bytes)) for s in self.samples])
+        limit = self.samples[-1].memory_limit_bytes if self.samples else None  # the line shows how full it is
+        self.memory_line.show([(s.at, float(s.memory_bytes)) for s in self.samples], limit)
 
     @property
     def cpu_percent(self) -> float:

@@ -19,6 +19,7 @@ from ops.stats.samples import ContainerSample, RecentSamples
 
 SPAN_SECONDS = {'1h': 3600, '24h': 86_400, '7d': 7 * 86_400, '30d': 30 * 86_400}
 STEP_SECONDS = {'1h': 10, '24h': 60, '7d': 900, '30d': 900}
+MIB = 1024**2
 GIB = 1024**3
 
 
