@@ -23,13 +23,13 @@ from ops.world.container_facts import ContainerFacts
 # From phone width up the rows line up as columns; below it they wrap (name, then badges, then image). CPU and
 # memory get a column of their own where the stack's card is wide enough (a container query: the navigation drawer
 # and the Overview's side column take their share of the screen); narrower, a line of their own under the row.
-GRID = 'sm:grid sm:grid-cols-[minmax(0,1fr)_10rem_6rem_6.5rem] @4xl:grid-cols-[minmax(0,1fr)_10rem_12rem_6rem_6.5rem]'
+GRID = 'sm:grid sm:grid-cols-[minmax(0,1fr)_10rem_6rem_6.5rem] @4xl:grid-cols-[minmax(0,1fr)_10rem_13rem_6rem_6.5rem]'
 USAGE_PLACE = 'w-full sm:col-span-full sm:order-last @4xl:col-span-1 @4xl:order-none'
 # (heading, classes): the CPU and memory heading only where they have their column.
 HEADINGS = (
     ('Container · image', ''),
     ('State', ''),
-    ('CPU · memory', 'hidden @4xl:block'),
+    ('CPU · memory', '@max-4xl:hidden'),
     ('Uptime', ''),
     ('Restarts', ''),
 )

@@ -68,7 +68,14 @@ class health_timeline(ui.echart):
     def __init__(self) -> None:
         options = base_options('No health history in this span yet')
         options['grid'] = {'left': 8, 'right': 12, 'top': 28, 'bottom': 4, 'containLabel': True}
-        options['legend'] = {'top': 0, 'left': 0, 'selectedMode': False, 'itemWidth': 14, 'textStyle': {'color': TEXT}}
+        options['legend'] = {
+            'top': 0,
+            'left': 0,
+            'selectedMode': False,
+            'itemWidth': 12,
+            'itemHeight': 10,
+            'textStyle': {'color': TEXT},
+        }
         options['tooltip'] = {**options['tooltip'], 'trigger': 'item', ':formatter': TOOLTIP}
         options['yAxis'] = {
             'type': 'category',
@@ -104,7 +111,7 @@ class health_timeline(ui.echart):
             },
             *(
                 # Empty lines that only name the colours in the legend.
-                {'type': 'line', 'name': look.label, 'color': look.color, 'data': []}
+                {'type': 'line', 'name': look.label, 'color': look.color, 'data': [], 'legendIcon': 'roundRect'}
                 for look in dict.fromkeys(stretch.look for stretch in stretches)
             ),
             {

@@ -18,7 +18,7 @@ class sparkline(ui.element):
         self.window = window
         self.floor = floor  # the top of the scale is at least this: an idle container's noise stays flat
         self.props(f'viewBox="0 0 {WIDTH:.0f} {HEIGHT:.0f}" preserveAspectRatio=none aria-hidden=true')
-        self.classes('w-16 h-4 shrink-0 overflow-visible')
+        self.classes('w-16 h-4 shrink-0 overflow-visible rounded-sm bg-gray-500/10')  # a box: reads as a chart
         with self:
             self.line = ui.element('polyline').props(
                 'fill=none stroke=currentColor stroke-width=1.5 vector-effect=non-scaling-stroke '

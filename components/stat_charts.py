@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ class stat_chart(ui.echart):
         options['series'] = []
         super().__init__(options)
         self.lines = lines
+        self.unit = unit
         self.classes('w-full h-56')
         self.props(f'data-chart={key}')
 
@@ -57,7 +59,26 @@ class stat_chart(ui.echart):
         self.options['xAxis']['max'] = int(end * 1000)
         self.options['title']['show'] = not points
         self.options['series'] = [_series(line, points) for line in self.lines if _has(line, points)]
+        if self.unit != 'percent':  # bytes: steps of a power of two, so the labels read 256 MiB, 512 MiB, ...
+            largest = max(
+                (value for series in self.options['series'] for _, value in series['data'] if value), default=0
+            )
+            axis = self.options['yAxis']
+            if largest:
+                axis['interval'] = binary_step(largest)
+                axis['max'] = math.ceil(largest / axis['interval']) * axis['interval']  # the top line is a step too
+            else:
+                axis.pop('interval', None)
+                axis.pop('max', None)
         self.update()
+
+
+def binary_step(largest: float, lines: int = 5) -> int:
+    """The smallest power of two that splits 0..largest into at most `lines` steps."""
+    step = 1
+    while step * lines < largest:
+        step *= 2
+    return step
 
 
 def _has(line: Line, points: Sequence[StatPoint]) -> bool:

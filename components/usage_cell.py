@@ -25,14 +25,15 @@ class usage_cell(ui.element):
         self.latest: ContainerSample | None = None
         self.classes('flex flex-wrap @4xl:flex-col gap-x-5 gap-y-0.5 text-xs tabular-nums min-w-0')
         with self:
+            # Label, line, number: the lines of both rows line up whatever the numbers' widths.
             with ui.row().classes('items-center gap-1.5 no-wrap'):
                 ui.label('CPU').classes('opacity-60 w-7')
-                self.cpu = ui.label('—').classes('w-12 text-right')
                 self.cpu_line = sparkline(window=WINDOW, floor=CPU_FLOOR).classes('text-blue-600 dark:text-blue-300')
+                self.cpu = ui.label('—').classes('whitespace-nowrap')
             with ui.row().classes('items-center gap-1.5 no-wrap'):
                 ui.label('Mem').classes('opacity-60 w-7')
-                self.memory = ui.label('—').classes('whitespace-nowrap')
                 self.memory_line = sparkline(window=WINDOW, floor=0.0).classes('text-purple-600 dark:text-purple-300')
+                self.memory = ui.label('—').classes('whitespace-nowrap')
         self.cpu.props['data-cpu'] = name
         self.memory.props['data-memory'] = name
         for sample in samples:
