@@ -25,7 +25,8 @@ def register(system: System) -> None:
             with ui.element().classes('w-full grid grid-cols-1 lg:grid-cols-3 gap-4 items-start'):
                 with ui.column().classes('w-full gap-2 lg:col-span-2 min-w-0'):
                     stats: StatsFeed | None = getattr(system, 'stats', None)  # the collector (issue 14)
-                    order: Order = app.storage.user.get('overview_order', 'name')
+                    stored = app.storage.user.get('overview_order')
+                    order: Order = stored if stored in ORDERS else 'name'
                     with ui.row().classes('w-full items-center gap-2'):
                         ui.label('Containers').classes('text-lg font-semibold')
                         ui.space()

@@ -142,16 +142,15 @@ class StandIns:
     health_history: StandInHealthHistory = field(default_factory=StandInHealthHistory)
 
 
-def install(stand_ins: StandIns, *, only_missing: bool = False) -> Callable[[], None]:
-    """Every System built from now on carries the stand-ins (only where it has none itself, with only_missing);
-    returns the undo."""
+def install(stand_ins: StandIns) -> Callable[[], None]:
+    """Every System built from now on carries the stand-ins (in place of its own, once it has them); returns the
+    undo."""
     original = System.__init__
 
     def init(self: System, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         for name in ('stats', 'stat_history', 'health_history'):
-            if not (only_missing and hasattr(self, name)):
-                setattr(self, name, getattr(stand_ins, name))
+            setattr(self, name, getattr(stand_ins, name))
 
     System.__init__ = init  # type: ignore[method-assign]
     return lambda: setattr(System, '__init__', original)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from components.health_timeline import BUCKETS, exits_of, marks_of, stretches_of
 from components.sparkline import HEIGHT, WIDTH, polyline
+from components.stat_charts import binary_step
 from components.usage_text import bytes_text, cpu_text, memory_text, rate_text
 from tests.helpers.stats_stand_in import Interval
 
@@ -67,3 +68,10 @@ def test_few_intervals_are_drawn_as_they_are_cut_to_the_span() -> None:
         ('stopped', 60.0, 70.0),  # exit code 0: someone stopped it
         ('unhealthy', 70.0, 100.0),
     ]
+
+
+def test_byte_axes_step_in_powers_of_two() -> None:
+    # 1.1 GiB in five steps: 256 MiB each (labels 256 MiB, 512 MiB, 768 MiB, 1.0 GiB, 1.3 GiB).
+    assert binary_step(1.1 * 1024 * MIB) == 256 * MIB
+    assert binary_step(117 * 1024) == 32 * 1024
+    assert binary_step(3) == 1
