@@ -32,6 +32,7 @@ class sparkline(ui.element):
         if self.line.props.get('points') != text:
             self.line.props['points'] = text
             self.line.update()
+        self.visible = bool(text)  # no empty box before the first sample (sent only when it changes)
 
 
 def polyline(points: Sequence[tuple[float, float]], *, window: float, floor: float, top: float | None = None) -> str:
