@@ -10,7 +10,7 @@ from nicegui import ui
 from components.coalesced import Coalesced
 from components.health_timeline import health_shares, health_timeline
 from components.stat_charts import stat_charts
-from components.stat_shapes import SPANS, HealthHistorySource, Span, StatHistorySource
+from components.stat_shapes import SPANS, HealthHistorySource, Span, StatHistorySource, seconds
 from components.ticker import every
 from ops.clock import utc_now
 
@@ -55,8 +55,11 @@ class container_history(ui.card):
         if self._stats is not None and self.charts is not None:
             self.charts.show(await self._stats.series(self.name, span), span)
         if self._health is not None and self.timeline is not None and self.shares is not None:
-            self.timeline.show(await self._health.timeline(self.name, span), span)
+            intervals = await self._health.timeline(self.name, span)
+            ooms = [seconds(mark.at) for mark in await self._health.marks(self.name, span) if mark.kind == 'oom']
+            self.timeline.show(intervals, span, ooms=ooms)
             healthy = {s: await self._health.healthy_share(self.name, s) for s in SHARE_SPANS}
             up = {s: await self._health.uptime_share(self.name, s) for s in SHARE_SPANS}
-            restarts = await self._health.restarts(self.name, utc_now() - timedelta(days=7))
-            self.shares.show({'Healthy': healthy, 'Up': up}, restarts)
+            week = utc_now() - timedelta(days=7)
+            restarts = await self._health.restarts(self.name, week)
+            self.shares.show({'Healthy': healthy, 'Up': up}, restarts, await self._health.oom_kills(self.name, week))

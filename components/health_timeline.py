@@ -87,7 +87,10 @@ class health_timeline(ui.echart):
         super().__init__(options)
         self.classes('w-full h-32').props('data-testid=health-timeline')
 
-    def show(self, intervals: Sequence[Interval], span: Span, now: float | None = None) -> None:
+    def show(
+        self, intervals: Sequence[Interval], span: Span, now: float | None = None, ooms: Sequence[float] = ()
+    ) -> None:
+        """Draw the intervals and their exits over the span ending now, and the OOM kills (unix seconds)."""
         end = time.time() if now is None else now
         start = end - SPAN_SECONDS[span]
         stretches = stretches_of(intervals, start, end)
@@ -125,6 +128,24 @@ class health_timeline(ui.echart):
                 'data': [
                     {'name': words, 'value': [int(at * 1000), 1], 'label': {'formatter': code}}
                     for at, code, words in exits
+                ],
+            },
+            {
+                'type': 'scatter',
+                'name': 'OOM kill',
+                'symbol': 'pin',
+                'symbolSize': 18,
+                'symbolOffset': [0, -12],  # above an exit pin at the same moment
+                'color': '#a855f7',
+                'label': {'show': len(ooms) <= MARKS_LABELLED, 'color': '#ffffff', 'fontSize': 7, 'offset': [0, -14]},
+                'data': [
+                    {
+                        'name': 'killed by the kernel: out of memory',
+                        'value': [int(at * 1000), 1],
+                        'label': {'formatter': 'OOM'},
+                    }
+                    for at in ooms[-BUCKETS:]
+                    if start <= at <= end
                 ],
             },
         ]
@@ -195,14 +216,15 @@ def marks_of(exits: list[tuple[float, str, str]], start: float, end: float) -> l
 
 
 class health_shares(ui.element):
-    """'% healthy' and '% up' over 24 h, 7 d and 30 d, and the restarts of the last 7 days, as a small table."""
+    """'% healthy' and '% up' over 24 h, 7 d and 30 d, and the restarts and OOM kills of the last 7 days, as a small
+    table."""
 
     def __init__(self) -> None:
         super().__init__('div')
         self.classes('grid grid-cols-[auto_repeat(3,minmax(3.5rem,auto))] gap-x-4 gap-y-0.5 text-sm tabular-nums')
         self.props('data-testid=health-shares')
 
-    def show(self, shares: dict[str, dict[Span, float | None]], restarts: int) -> None:
+    def show(self, shares: dict[str, dict[Span, float | None]], restarts: int, oom_kills: int) -> None:
         self.clear()
         with self:
             ui.label('')
@@ -215,3 +237,5 @@ class health_shares(ui.element):
                     ui.label(text).classes('text-right').props(f'data-share={measure.split()[0].lower()}:{span}')
             ui.label('Restarts, last 7 days').classes('opacity-80 col-span-3')
             ui.label(str(restarts)).classes('text-right font-semibold').props('data-restarts-week')
+            ui.label('OOM kills, last 7 days').classes('opacity-80 col-span-3')
+            ui.label(str(oom_kills)).classes('text-right font-semibold').props('data-oom-kills-week')

@@ -86,6 +86,19 @@ def test_stats_pictures(browser: WebDriver, stats_console: Console, artifacts: P
         for page, (path, css) in pages.items():
             _show(browser, wait, stats_console, path, css)
             browser.save_screenshot(str(artifacts / f'stats-{page}-{mode}.png'))
+    # A month: the exits with their codes and the OOM kill pinned on the timeline.
+    _show(browser, wait, stats_console, *pages['container'])
+    browser.find_element(By.XPATH, '//*[@data-testid="span"]//*[text()="30 d"]').click()
+    wait.until(
+        lambda d: (
+            '30'
+            in d.find_element(
+                By.CSS_SELECTOR, '[data-testid=span] .q-btn--active, [data-testid=span] [aria-pressed=true]'
+            ).text
+        )
+    )
+    wait.until(lambda d: d.execute_script(CHARTS_DRAWN))
+    browser.save_screenshot(str(artifacts / 'stats-container-30d-dark.png'))
     # A wide screen: CPU and memory in a column of their own.
     browser.set_window_size(1920, 1080)
     _show(browser, wait, stats_console, '/', '[data-stack="homelab-dev"]')

@@ -78,6 +78,13 @@ class Interval:
     exit_code: int | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Mark:
+    kind: str
+    at: float
+    exit_code: int | None = None
+
+
 @dataclass
 class StandInStatHistory:
     """`system.stat_history`: made-up series (a day's rhythm, a slow memory climb under a 1 GiB limit), the
@@ -125,8 +132,16 @@ class StandInHealthHistory:
     async def restarts(self, name: str, since: datetime) -> int:
         return self.restart_count
 
+    async def oom_kills(self, name: str, since: datetime) -> int:
+        return 1
+
     async def timeline(self, name: str, span: str) -> list[Interval]:
         return synthetic_timeline(time.time())
+
+    async def marks(self, name: str, span: str) -> list[Mark]:
+        """The restarts after the made-up month's exits, and the first exit (137) as an OOM kill."""
+        now = time.time()
+        return [Mark('oom', now - 12 * 86_400, 137), Mark('restart', now - 12 * 86_400 + 600, 137)]
 
     async def run(self) -> None:
         await asyncio.Event().wait()

@@ -118,7 +118,7 @@ async def test_the_container_page_charts_its_history_and_health(signed_in_consol
             lambda: len(charts['cpu'].options['series'][0]['data']) == 672, timeout=10, what='a week of 15 min points'
         )
         (timeline,) = user.find(health_timeline).elements
-        stretches, *legend, exits = cast(health_timeline, timeline).options['series']
+        stretches, *legend, exits, _ = cast(health_timeline, timeline).options['series']
         assert [line['name'] for line in legend] == ['healthy', 'unhealthy', 'exited', 'running']
         assert [item['name'] for item in stretches['data']] == [
             'healthy',
@@ -133,13 +133,19 @@ async def test_the_container_page_charts_its_history_and_health(signed_in_consol
         ]
         cast(ui.toggle, toggle).value = '30d'
         await wait_for_async(
-            lambda: len(cast(health_timeline, timeline).options['series'][-1]['data']) == 2, timeout=10, what='30 d'
+            lambda: len(cast(health_timeline, timeline).options['series'][-2]['data']) == 2, timeout=10, what='30 d'
         )
         assert _share(user, 'healthy:24h') == '99.5 %'
         assert _share(user, 'healthy:30d') == '—'
         assert _share(user, 'up:7d') == '99.0 %'
         restarts = [el for el in user.find(ui.label).elements if 'data-restarts-week' in el.props]
         assert [cast(ui.label, el).text for el in restarts] == ['3']
+        ooms = [el for el in user.find(ui.label).elements if 'data-oom-kills-week' in el.props]
+        assert [cast(ui.label, el).text for el in ooms] == ['1']
+        oom_pins = cast(health_timeline, timeline).options['series'][-1]
+        assert [(item['name'], item['label']['formatter']) for item in oom_pins['data']] == [
+            ('killed by the kernel: out of memory', 'OOM')
+        ]
 
 
 async def test_the_host_page_lists_the_top_consumers_now_and_over_a_day(
