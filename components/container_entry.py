@@ -1,5 +1,5 @@
-"""One container as a row of the Overview: name (a link to its page), state, health, open alerts, uptime,
-restarts, image.
+"""One container as a row of the Overview: name (a link to its page), state, health, open alerts, CPU and memory,
+uptime, restarts, image.
 
 Each row is its own small element tree: a container event changes the props of this row's badges and labels
 only, so the browser receives that row and nothing else (BENCHMARKS B10).
@@ -7,25 +7,40 @@ only, so the browser receives that row and nothing else (BENCHMARKS B10).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 
 from nicegui import ui
 
 from components.badges import health_color, state_color
+from components.usage_cell import usage_cell
 from ops.clock import age_text
 from ops.docker.containers import ContainerInfo, ContainerState
+from ops.stats.samples import ContainerSample
 from ops.world.container_facts import ContainerFacts
 
-# From phone width up the rows line up as columns; below it they wrap (name, then badges, then image).
-GRID = 'sm:grid sm:grid-cols-[minmax(0,1fr)_10rem_6rem_6.5rem]'
-HEADINGS = ('Container · image', 'State', 'Uptime', 'Restarts')
+# From phone width up the rows line up as columns; below it they wrap (name, then badges, then image). CPU and
+# memory get a column of their own where the stack's card is wide enough (a container query: the navigation drawer
+# and the Overview's side column take their share of the screen); narrower, a line of their own under the row.
+GRID = 'sm:grid sm:grid-cols-[minmax(0,1fr)_10rem_6rem_6.5rem] @4xl:grid-cols-[minmax(0,1fr)_10rem_13rem_6rem_6.5rem]'
+USAGE_PLACE = 'w-full sm:col-span-full sm:order-last @4xl:col-span-1 @4xl:order-none'
+# (heading, classes): the CPU and memory heading only where they have their column.
+HEADINGS = (
+    ('Container · image', ''),
+    ('State', ''),
+    ('CPU · memory', '@max-4xl:hidden'),
+    ('Uptime', ''),
+    ('Restarts', ''),
+)
 
 
 class container_entry(ui.element):
-    """A container row; show(), show_facts() and show_alerts() update it in place."""
+    """A container row; show(), show_facts(), show_alerts() and usage.show() update it in place."""
 
-    def __init__(self, info: ContainerInfo, facts: ContainerFacts | None = None) -> None:
+    def __init__(
+        self, info: ContainerInfo, facts: ContainerFacts | None = None, samples: Sequence[ContainerSample] = ()
+    ) -> None:
         super().__init__()
         self.info = info
         self.facts = facts
@@ -40,6 +55,7 @@ class container_entry(ui.element):
             with ui.row().classes('gap-1 items-center no-wrap'):
                 self.state = ui.badge()
                 self.health = ui.badge()
+            self.usage = usage_cell(info.name, samples).classes(USAGE_PLACE)
             self.uptime = ui.label().classes('text-sm opacity-80')
             self.restarts = ui.label().classes('text-sm opacity-80')
         self.alert_labels: list[str] = []

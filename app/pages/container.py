@@ -1,4 +1,5 @@
-"""Container: one container's inspect summary, live state, the operations allowed on it and its live log."""
+"""Container: one container's inspect summary, live state, the operations allowed on it, its health and resource
+history and its live log."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from app.system import System
 from components.actor import current_actor
 from components.container_actions import container_actions
 from components.container_badges import container_badges
+from components.container_history import container_history
 from components.container_summary import container_summary
 from components.frame import frame
 from components.log_pane import log_pane
@@ -46,6 +48,9 @@ def register(system: System) -> None:
                     where = f'stack {details.stack} / service {details.service}' if details.stack else 'not in a stack'
                     ui.label(f'{where} · id {details.id[:12]}').classes('text-sm opacity-70 break-all')
                 container_actions(system.manager, name, actor=current_actor(), on_done=refresh)
+            history = getattr(system, 'stat_history', None), getattr(system, 'health_history', None)  # issue 14
+            if history != (None, None):
+                container_history(name, *history)
             summary = container_summary(details)
             with ui.card().classes('w-full gap-1 p-2').props('flat bordered'):
                 ui.label('Live log').classes('font-semibold px-1')

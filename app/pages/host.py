@@ -1,4 +1,5 @@
-"""Host: disk use, CPU/memory/load trends, reboot and upgrade signals, probes and the journal of allowed units."""
+"""Host: disk use, CPU/memory/load trends, reboot and upgrade signals, probes, the containers using the most and
+the journal of allowed units."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from components.frame import frame
 from components.host_status import probe_list, reboot_panel, upgrades_panel
 from components.journal_viewer import journal_viewer
 from components.listen import listen
+from components.top_consumers import top_consumers
 from ops.clock import utc_now
 from ops.host.disk import docker_disk_usage, filesystems
 from ops.host.host_report import HostReport
@@ -51,6 +53,9 @@ def register(system: System) -> None:
                     with _card('Load average, last 24 h', 'speed'):
                         load = trend_chart({'load1': '1 min', 'load5': '5 min', 'load15': '15 min'})
                         load.props('data-testid=load-chart')
+            stats, history = getattr(system, 'stats', None), getattr(system, 'stat_history', None)  # issue 14
+            if stats is not None or history is not None:
+                top_consumers(stats, history)
             with _card('Journal', 'receipt_long'):
                 journal_viewer(system.manager, list(system.config.journal.units))
 

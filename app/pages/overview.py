@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nicegui import ui
+from nicegui import app, ui
 
 from app.system import System
 from components.alert_banner import alert_banner
@@ -11,7 +11,8 @@ from components.frame import frame
 from components.pending_actions import pending_actions
 from components.recent_runs import recent_runs
 from components.signal_strip import signal_strip
-from components.stack_cards import stack_cards
+from components.stack_cards import ORDERS, Order, stack_cards
+from components.stat_shapes import StatsFeed
 
 
 def register(system: System) -> None:
@@ -23,8 +24,18 @@ def register(system: System) -> None:
             signal_strip(system.host_signals)
             with ui.element().classes('w-full grid grid-cols-1 lg:grid-cols-3 gap-4 items-start'):
                 with ui.column().classes('w-full gap-2 lg:col-span-2 min-w-0'):
-                    ui.label('Containers').classes('text-lg font-semibold')
-                    stack_cards(system.observer, system.container_facts, system.supervisor, system.alerts)
+                    stats: StatsFeed | None = getattr(system, 'stats', None)  # the collector (issue 14)
+                    stored = app.storage.user.get('overview_order')
+                    order: Order = stored if stored in ORDERS else 'name'
+                    with ui.row().classes('w-full items-center gap-2'):
+                        ui.label('Containers').classes('text-lg font-semibold')
+                        ui.space()
+                        sorter = ui.toggle(ORDERS, value=order).props('dense no-caps size=sm data-testid=sort-rows')
+                        sorter.set_visibility(stats is not None)
+                    board = stack_cards(
+                        system.observer, system.container_facts, system.supervisor, system.alerts, stats, order
+                    )
+                    sorter.on_value_change(lambda event: _sort(board, event.value))
                 with ui.column().classes('w-full gap-2 min-w-0'):
                     ui.label('Actions').classes('text-lg font-semibold')
                     with ui.card().classes('w-full').props('flat bordered'):
@@ -32,3 +43,8 @@ def register(system: System) -> None:
                     ui.label('Recent runs').classes('text-lg font-semibold')
                     with ui.card().classes('w-full p-0 gap-0').props('flat bordered'):
                         recent_runs(system.manager)
+
+
+def _sort(board: stack_cards, order: Order) -> None:
+    board.sort_by(order)
+    app.storage.user['overview_order'] = order  # the next visit sorts the same way

@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,15 +59,16 @@ def create_user(env: dict[str, str], username: str, password: str) -> subprocess
 
 
 @contextlib.contextmanager
-def running_console(data_dir: Path, **extra_env: str) -> Iterator[Console]:
-    """Start `homelab serve` on a free port and wait until /healthz answers; stop it afterwards."""
+def running_console(data_dir: Path, *, command: Sequence[str] = HOMELAB, **extra_env: str) -> Iterator[Console]:
+    """Start `homelab serve` (`command` names the program) on a free port and wait until /healthz answers; stop it
+    afterwards."""
     port = free_port()
     host = extra_env.pop('HOMELAB_HOST', '127.0.0.1')
     env = console_env(data_dir, HOMELAB_PORT=str(port), HOMELAB_HOST=host, **extra_env)
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / 'console.log'
     with log_path.open('wb') as log:
-        process = subprocess.Popen([*HOMELAB, 'serve'], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        process = subprocess.Popen([*command, 'serve'], env=env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     console = Console(f'http://{host}:{port}', data_dir, env, process, log_path)
     try:
         wait_for(lambda: process.poll() is not None or _healthy(console.url), timeout=60, what='the console to start')
