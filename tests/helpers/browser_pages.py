@@ -37,9 +37,14 @@ def what_the_browser_shows(driver: WebDriver, console: Console) -> str:
     shot.parent.mkdir(exist_ok=True)
     driver.save_screenshot(str(shot))
     page = driver.page_source
+    try:
+        said = '\n'.join(f'{e.get("level")} {e.get("message")}' for e in driver.get_log('browser'))
+    except Exception as err:  # a driver without the log capability
+        said = f'(no browser log: {type(err).__name__})'
     return (
         f'at {driver.current_url!r} (title {driver.title!r}), screenshot {shot}\n'
-        f'page ({len(page)} chars): {page[:1500]}\nconsole log:\n{console.log()[-3000:]}'
+        f'page ({len(page)} chars): {page[:1500]}\nbrowser console:\n{said[-3000:]}\n'
+        f'console log:\n{console.log()[-3000:]}'
     )
 
 

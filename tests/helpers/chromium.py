@@ -43,4 +43,6 @@ def start_chromium(tmp_path: Path, *extra_flags: str, insecure_certs: bool = Fal
         *extra_flags,
     ):
         options.add_argument(flag)
+    # The page's JavaScript console, for whoever reads a failure (a page that never rendered says why there).
+    options.set_capability('goog:loggingPrefs', {'browser': 'ALL'})
     return webdriver.Chrome(service=Service(driver_path), options=options)
