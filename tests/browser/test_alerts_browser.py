@@ -4,10 +4,12 @@ Acknowledge button names the person; screenshots in light, dark and at phone wid
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import docker.errors
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -15,10 +17,12 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from ops.alerts.records import Alert, AlertMessage, AlertState
 from ops.alerts.rules import AlertSeverity, Rule
+from ops.docker.labels import PROJECT_LABEL
 from ops.notify.outbox import MessageState, OutboxMessage
 from ops.store.db import close_store, open_store
 from tests.helpers.browser_pages import FLAKY, PASSWORD, dark, shows, sign_in
 from tests.helpers.console import Console, create_user, running_console
+from tests.helpers.docker_ops import BASE_IMAGE, docker_client
 from tests.helpers.rig import require_dev_stack
 
 URL = 'json://127.0.0.1:9/never-shown'
@@ -28,14 +32,25 @@ URL = 'json://127.0.0.1:9/never-shown'
 def console(tmp_path: Path) -> Iterator[Console]:
     """A console whose store already holds alerts when it starts (the keeper takes up the open ones)."""
     require_dev_stack()
+    # The crash-looping container of the seeded alert exists (stopped): a stop alert of a container that is gone
+    # resolves by itself, and the page would show nothing open.
+    client = docker_client()
+    with contextlib.suppress(docker.errors.NotFound):
+        client.api.remove_container('media-jellyfin-1', force=True)
+    client.api.create_container(
+        BASE_IMAGE, ['true'], name='media-jellyfin-1', labels={PROJECT_LABEL: 'media', 'homelab.test': 'true'}
+    )
     data = tmp_path / 'data'
     asyncio.run(_seed(data / 'homelab.sqlite3'))
     config = tmp_path / 'homelab.toml'
     config.write_text(f'[notify.channels.phone]\nurl = "{URL}"\n\n[notify.channels.mail]\nurl = "{URL}"\n')
-    with running_console(data, HOMELAB_CONFIG=str(config)) as running:
-        result = create_user(running.env, 'admin', PASSWORD)
-        assert result.returncode == 0, result.stderr
-        yield running
+    try:
+        with running_console(data, HOMELAB_CONFIG=str(config)) as running:
+            result = create_user(running.env, 'admin', PASSWORD)
+            assert result.returncode == 0, result.stderr
+            yield running
+    finally:
+        client.api.remove_container('media-jellyfin-1', force=True)
 
 
 def test_the_alerts_page_in_light_dark_and_on_a_phone(browser: WebDriver, console: Console, artifacts: Path) -> None:
