@@ -34,6 +34,7 @@ from ops.host.signals import HostSignals
 from ops.manager import Manager
 from ops.notify.sender import Sender
 from ops.runs import RunUpdate
+from ops.stats.collector import StatsCollector
 from ops.store.audit import AuditLog
 from ops.store.chain_check import ChainWatch
 from ops.store.chain_head import HeadAnchor
@@ -161,6 +162,9 @@ class System(Core):
         self.chain = ChainWatch(self.audit.anchor)  # the Audit page's incremental check of the chain
         self.sampler = HostSampler()
         self.host_signals = HostSignals(self.adapters)
+        self.stats = StatsCollector(
+            self.engine, self.observer, interval=self.config.stats.interval_seconds, host_root=self.adapters.host_root
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._supervisor: Supervisor | None = None
         self.notify_sender = Sender(self.config.notify)
@@ -224,6 +228,7 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
+        self._tasks.append(asyncio.create_task(self.stats.run(), name='stats-collector'))
         self._tasks.append(asyncio.create_task(self.notify_sender.run(), name='notify-sender'))
         await self.alerts.load()
         await self.alert_messages.catch_up()
@@ -239,6 +244,7 @@ class System(Core):
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()
+        self.stats.stop()
         self.container_alerts.stop()
         for watch in self.alert_watches:
             watch.stop()

@@ -185,6 +185,23 @@ class DriftConfig(_Strict):
         return value
 
 
+class StatsConfig(_Strict):
+    """How often the stats collector reads every running container (between 1 s and 5 min)."""
+
+    interval: str = '10s'
+
+    @field_validator('interval')
+    @classmethod
+    def _is_short_duration(cls, value: str) -> str:
+        if not 1 <= parse_duration(value) <= 300:
+            raise ValueError(f'the stats interval must be between 1s and 5m: {value!r}')
+        return value
+
+    @property
+    def interval_seconds(self) -> float:
+        return float(parse_duration(self.interval))
+
+
 class ChannelConfig(_Strict):
     """Where one notification channel's apprise URL comes from: exactly one of `url` (inline), `url_file` (an
     absolute path to a file holding it, read at each send) or `url_env` (an environment variable holding it).
@@ -332,6 +349,7 @@ class HomelabConfig(_Strict):
     journal: JournalConfig = Field(default_factory=JournalConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
+    stats: StatsConfig = Field(default_factory=StatsConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
 
