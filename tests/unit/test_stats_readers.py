@@ -1,4 +1,4 @@
-"""The stats readers on sample contents: cgroup v1 and v2 files, /proc net/dev, the engine's stats answer, the config."""
+"""The stats readers on sample contents: cgroup v1 and v2 files, /proc net/dev, the engine's stats answer."""
 
 from __future__ import annotations
 
@@ -17,10 +17,10 @@ GIB = 2**30
 HOST_MEMORY = 24 * GIB
 
 NET_DEV = """Inter-|   Receive                                                |  Transmit
- face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
-    lo:   67600     780    0    0    0     0          0         0    67600     780    0    0    0     0       0          0
-  eth0:    8660      11    0    0    0     0          0         0     1200       9    0    0    0     0       0          0
-  eth1:     100       1    0    0    0     0          0         0       34       1    0    0    0     0       0          0
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier
+    lo:   67600     780    0    0    0     0          0         0    67600     780    0    0    0     0       0     0
+  eth0:    8660      11    0    0    0     0          0         0     1200       9    0    0    0     0       0     0
+  eth1:     100       1    0    0    0     0          0         0       34       1    0    0    0     0       0     0
 """
 
 V1_MEMORY_STAT = """cache 4096
@@ -237,5 +237,5 @@ def test_the_stats_interval_setting_is_a_duration_between_one_second_and_five_mi
     assert load_config(path).stats.interval_seconds == 30.0
     for bad in ('0s', '10m', 'often'):
         path.write_text(f'[stats]\ninterval = "{bad}"\n')
-        with pytest.raises(ConfigError, match='stats.interval'):
+        with pytest.raises(ConfigError, match=r'stats\.interval'):
             load_config(path)
