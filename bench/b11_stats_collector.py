@@ -73,6 +73,7 @@ async def _run() -> Report:
     window = env_int('BENCH_B11_SECONDS', 30)
     rounds = env_int('BENCH_B11_ROUNDS', 2)
     interval = float(env_int('BENCH_B11_INTERVAL', 10))
+    bursts = env_int('BENCH_B11_BURST_TICKS', 5)
     report.add('window (s) x rounds per reader, interval (s)', f'{window} x {rounds}, {interval:g}')
     engine = Engine()
     observer = Observer(engine)
@@ -130,6 +131,7 @@ async def _run() -> Report:
                 report.add(f'N={count}: {reader} / docker stats, with containerd and shims', whole, 'x')
                 if reader == 'cgroup':
                     ratios[count] = (ratio, 100 * (mine.own + mine.dockerd) / measured)
+            await _bursts(report, count, sampling, observer, idle.scaled(1 / measured), bursts)
         _history_memory(report)
         report.note(
             'CPU figures are net of the idle windows, a part below 0 shown as 0 (other users of this engine add '
@@ -148,6 +150,40 @@ async def _run() -> Report:
     return report.finish(
         ratios[at][0] if at is not None else None, f'cgroup collector / docker stats CPU at N={at} (console + dockerd)'
     )
+
+
+async def _bursts(report: Report, count: int, engine: Engine, observer: Observer, background: Cost, ticks: int) -> None:
+    """Per tick, with the ticks back to back (the work concentrated, so the engine's background matters less):
+    each reader's ticks and `docker stats --no-stream` runs, less the idle background over their wall time."""
+    per_tick: dict[str, float] = {}
+    for reader in ('cgroup', 'engine'):
+        collector = StatsCollector(engine, observer, reader=reader)
+        await collector.tick()  # the cgroup layout, and the inspects of a first read
+        await collector.tick()
+        before, started = _snapshot(), time.monotonic()
+        for _ in range(ticks):
+            await collector.tick()
+        cost = _snapshot().since(before).minus(background.scaled(time.monotonic() - started)).scaled(1 / ticks)
+        collector.stop()
+        per_tick[reader] = _report_tick(report, count, reader, cost, time.monotonic() - started)
+    before, started = _snapshot(), time.monotonic()
+    for _ in range(ticks):
+        await asyncio.to_thread(subprocess.run, ['docker', 'stats', '--no-stream'], capture_output=True, check=False)
+    wall = time.monotonic() - started
+    cost = _snapshot().since(before, own='children').minus(background.scaled(wall)).scaled(1 / ticks)
+    per_tick['docker stats'] = _report_tick(report, count, 'docker stats', cost, wall)
+    for reader in ('cgroup', 'engine'):
+        ratio = _ratio(per_tick[reader], per_tick['docker stats'])
+        report.add(f'N={count}: back to back: {reader} / docker stats per tick, console + dockerd', ratio, 'x')
+
+
+def _report_tick(report: Report, count: int, label: str, cost: Cost, wall: float) -> float:
+    who = 'CLI' if label == 'docker stats' else 'console'
+    report.add(
+        f'N={count}: back to back: {label} per tick: {who} / dockerd / containerd',
+        f'{1000 * cost.own:.1f} / {1000 * cost.dockerd:.1f} / {1000 * cost.containerd:.1f} ms',
+    )
+    return cost.own + cost.dockerd
 
 
 async def _idle(window: int) -> Cost:

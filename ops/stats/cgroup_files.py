@@ -19,9 +19,10 @@ class CgroupFiles:
         self.root = host_root / 'sys' / 'fs' / 'cgroup'
 
     def readable(self) -> bool:
-        """Whether the cgroup tree is there to read at all (a remote engine's is not; a container needs it mounted)."""
+        """Whether the cgroup tree and the host's /proc are there to read at all (a remote engine's are not; the
+        console in a container needs both mounted under its host root)."""
         first = self.root / ('cpuacct' if self.info.version == '1' else 'cgroup.controllers')
-        return first.exists()
+        return first.exists() and (self.host_root / 'proc').is_dir()
 
     def directory(self, container_id: str, controller: str = '') -> Path:
         """The container's cgroup directory (of one controller in v1)."""

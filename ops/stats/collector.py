@@ -134,7 +134,7 @@ class StatsCollector:
             if self.engine.local and files.readable():
                 self.files = files
             else:
-                where = 'the engine is remote' if not self.engine.local else f'{files.root} is not readable'
+                where = 'the engine is remote' if not self.engine.local else f'{files.root} or /proc is not readable'
                 log.info('container stats through the engine stats API: %s', where)
         self._detected = True
 
@@ -150,7 +150,7 @@ class StatsCollector:
                 self._processes[cid] = process
         for cid in result.unreadable:
             if self._running(cid):
-                log.info('stats of %s through the engine: its cgroup files cannot be read', cid[:12])
+                log.debug('stats of %s through the engine: its cgroup files cannot be read', cid[:12])
                 self._unreadable.add(cid)
         through_engine = [cid for cid in ids if cid in self._unreadable]
         return result.readings, through_engine

@@ -8,11 +8,15 @@ import contextlib
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import docker.errors
 import pytest
 
+from app.settings import Settings
+from app.system import System
+from ops.config import HomelabConfig, StatsConfig
 from ops.docker.engine import Engine
 from ops.stats.collector import StatsCollector
 from ops.stats.samples import ContainerSample
@@ -144,3 +148,29 @@ async def test_a_stopped_container_leaves_the_collector_with_no_engine_request_f
         await wait_for_async(lambda: len(rig.batches) >= ticks + 3, timeout=30, what='three more ticks')
         assert rig.requests_for(container_id, sent_after=died) == []
         assert all(sample.container_id != container_id for batch in rig.batches[ticks:] for sample in batch)
+
+
+async def test_the_server_collects_every_interval_from_its_config_and_stops_collecting_when_it_stops(
+    tmp_path: Path,
+) -> None:
+    require_engine()
+    settings = Settings(data_dir=tmp_path / 'data', repo_dir=tmp_path, docker_host=engine_url())
+    system = System(settings, HomelabConfig(stats=StatsConfig(interval='1s')))
+    batches: list[list[ContainerSample]] = []
+    system.stats.sampled.subscribe(batches.append)
+    with busybox('sleep 3600') as name:
+        await system.start()
+        try:
+            latest = await wait_for_async(
+                lambda: next((s for s in system.stats.recent.latest().values() if s.name == name), None),
+                timeout=30,
+                what='a sample of the container in the last hour',
+            )
+            assert latest.pids >= 1
+            ticks = len(batches)
+            await wait_for_async(lambda: len(batches) >= ticks + 2, timeout=10, what='a tick a second')
+        finally:
+            await system.stop()
+        ticks = len(batches)
+        await asyncio.sleep(2.5)  # two intervals with nothing to wait for: no tick may come
+        assert len(batches) == ticks

@@ -127,6 +127,7 @@ def test_cgroup_v2_with_systemd_reads_its_scope_and_a_host_network_container_has
     tmp_path: Path,
 ) -> None:
     v2_tree(tmp_path, f'system.slice/docker-{CID}.scope', '536870912\n')
+    (tmp_path / 'proc').mkdir()
     files = CgroupFiles(CgroupInfo(version='2', driver='systemd', memory_total=HOST_MEMORY), tmp_path)
     assert files.readable()
     # No /proc under this root: a host-network container's counters would be the host's, so none are read.
@@ -156,6 +157,9 @@ def test_missing_files_raise_so_the_collector_reads_that_container_through_the_e
     files = CgroupFiles(CgroupInfo(version='1', driver='cgroupfs', memory_total=None), tmp_path)
     assert not files.readable()  # no cgroup tree under this root (a remote engine, or nothing mounted)
     v1_tree(tmp_path, f'docker/{CID}')
+    assert not files.readable()  # no /proc under it: the network counters could not be read
+    (tmp_path / 'proc').mkdir()
+    assert files.readable()
     with pytest.raises(OSError):  # its init process is not in this /proc
         files.read(CID, ContainerProcess(pid=123, network_mode='bridge'))
     with pytest.raises(OSError):  # another container's cgroup
