@@ -117,8 +117,8 @@ class StatsCollector:
         batch = [
             sample
             for cid, reading in readings.items()
-            if cid in running and (sample := self._sample(running[cid], reading)) is not None
-        ]
+            if self._running(cid) and (sample := self._sample(running[cid], reading)) is not None
+        ]  # not one that stopped while it was read
         self.recent.add(batch)
         self.sampled.emit(batch)
         return batch
