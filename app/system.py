@@ -36,9 +36,10 @@ from ops.host.signals import HostSignals
 from ops.manager import Manager
 from ops.notify.sender import Sender
 from ops.runs import RunUpdate
+from ops.stats.collector import StatsCollector
 from ops.stats.health_history import HealthHistory
 from ops.stats.rollups import StatHistory
-from ops.stats.samples import ContainerSample, RecentSamples
+from ops.stats.samples import ContainerSample
 from ops.store.audit import AuditLog
 from ops.store.chain_check import ChainWatch
 from ops.store.chain_head import HeadAnchor
@@ -166,6 +167,9 @@ class System(Core):
         self.chain = ChainWatch(self.audit.anchor)  # the Audit page's incremental check of the chain
         self.sampler = HostSampler()
         self.host_signals = HostSignals(self.adapters)
+        self.stats = StatsCollector(
+            self.engine, self.observer, interval=self.config.stats.interval_seconds, host_root=self.adapters.host_root
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._supervisor: Supervisor | None = None
         self.notify_sender = Sender(self.config.notify)
@@ -191,15 +195,13 @@ class System(Core):
         self.host_signals.changed.subscribe(self.host_alerts.heard)
         self.notify_sender.settled.subscribe(self.delivery_alerts.heard)
         self.memory_alerts = MemoryWatch(self.alerts)
-        stats = getattr(self, 'stats', None)  # the collector (issue 14), once built above
         self.stat_history = StatHistory(
-            stats.recent if stats is not None else RecentSamples(),
+            self.stats.recent,
             keep_minutes=parse_duration(self.config.stats.keep_minutes),
             keep_quarters=parse_duration(self.config.stats.keep_quarters),
         )
-        if stats is not None:
-            keep_stats(stats.sampled, self.stat_history)
-            stats.sampled.subscribe(self.memory_alerts.heard)
+        keep_stats(self.stats.sampled, self.stat_history)
+        self.stats.sampled.subscribe(self.memory_alerts.heard)
         self.health_history = HealthHistory(self.observer, keep=parse_duration(self.config.stats.keep_quarters))
 
     @property
@@ -241,6 +243,7 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
+        self._tasks.append(asyncio.create_task(self.stats.run(), name='stats-collector'))
         self._tasks.append(asyncio.create_task(self.stat_history.run(), name='stat-history'))
         self._tasks.append(asyncio.create_task(self.health_history.run(), name='health-history'))
         self._tasks.append(asyncio.create_task(self.notify_sender.run(), name='notify-sender'))
@@ -258,6 +261,7 @@ class System(Core):
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()
+        self.stats.stop()
         self.stat_history.stop()  # its run() writes the minute still open as it ends
         self.health_history.stop()
         self.container_alerts.stop()

@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, str] = {
     'B8': 'bench.b8_operation_overhead',
     'B9': 'bench.b9_footprint',
     'B10': 'bench.b10_overview_page',
+    'B11': 'bench.b11_stats_collector',
     'B12': 'bench.b12_alert_latency',
 }
 

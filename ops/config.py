@@ -341,6 +341,17 @@ class StatsConfig(_Strict):
             raise ValueError('must be longer than zero')
         return value
 
+    @field_validator('interval')
+    @classmethod
+    def _is_short_duration(cls, value: str) -> str:
+        if not 1 <= parse_duration(value) <= 300:
+            raise ValueError(f'the stats interval must be between 1s and 5m: {value!r}')
+        return value
+
+    @property
+    def interval_seconds(self) -> float:
+        return float(parse_duration(self.interval))
+
 
 class HomelabConfig(_Strict):
     """Everything the optional TOML file can say."""
@@ -350,9 +361,9 @@ class HomelabConfig(_Strict):
     journal: JournalConfig = Field(default_factory=JournalConfig)
     backup: BackupConfig = Field(default_factory=BackupConfig)
     drift: DriftConfig = Field(default_factory=DriftConfig)
+    stats: StatsConfig = Field(default_factory=StatsConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
-    stats: StatsConfig = Field(default_factory=StatsConfig)
 
     @model_validator(mode='after')
     def _alert_channels_exist(self) -> HomelabConfig:

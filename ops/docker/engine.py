@@ -17,6 +17,7 @@ import requests
 import requests.exceptions
 import urllib3.exceptions
 
+from ops.docker.cgroups import CgroupInfo, ContainerProcess, cgroup_info_from, process_from_inspect
 from ops.docker.containers import ContainerInfo, container_from_summary
 from ops.docker.details import ContainerDetails, ImageRef, details_from_inspect
 from ops.docker.engine_ssh import SshAdapter, SshTarget, ssh_reason
@@ -85,6 +86,23 @@ class Engine:
         if not isinstance(root, str) or not root.startswith('/'):
             raise EngineError(f'the engine names no data root ({root!r})')
         return root
+
+    def cgroup_info(self) -> CgroupInfo:
+        """The engine's cgroup version and driver (where its containers' counters live) and the host's memory."""
+        with _translated(self):
+            return cgroup_info_from(self.client().info())
+
+    def process_of(self, container: str) -> ContainerProcess:
+        """A container's init process (its pid on the engine's host) and network mode."""
+        with _translated(self):
+            return process_from_inspect(self.client().api.inspect_container(container))
+
+    def stats_once(self, container: str) -> dict[str, Any]:
+        """One reading of the engine's stats of a container, without waiting for a second one (API 1.41 on)."""
+        with _translated(self):
+            api = self.client().api
+            one_shot = None if docker.utils.version_lt(api._version, '1.41') else True
+            return dict(api.stats(container, stream=False, one_shot=one_shot))
 
     def list_containers(self, **filters: str) -> list[ContainerInfo]:
         with _translated(self):
