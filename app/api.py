@@ -63,17 +63,12 @@ def register_api(system: System) -> None:
 
 def usage_now(system: System) -> dict[str, ContainerSample] | None:
     """The stats collector's fresh samples of the running containers (None: no collector)."""
-    stats = getattr(system, 'stats', None)  # the collector (issue 14), wired in by the composition root
-    if stats is None:
-        return None
-    interval = float(getattr(stats, 'interval', DEFAULT_INTERVAL))
-    return current_samples(system.observer.containers.values(), stats.recent, now=time.time(), interval=interval)
+    stats = system.stats
+    return current_samples(system.observer.containers.values(), stats.recent, now=time.time(), interval=stats.interval)
 
 
 async def restarts_today(system: System) -> dict[str, int] | None:
     """Restarts in the last 24 h per container name, from the health history (None: no history kept)."""
-    history = getattr(system, 'health_history', None)
-    if history is None:
-        return None
+    history = system.health_history
     since = utc_now() - timedelta(hours=24)
     return {info.name: await history.restarts(info.name, since) for info in system.observer.containers.values()}

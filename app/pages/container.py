@@ -48,9 +48,7 @@ def register(system: System) -> None:
                     where = f'stack {details.stack} / service {details.service}' if details.stack else 'not in a stack'
                     ui.label(f'{where} · id {details.id[:12]}').classes('text-sm opacity-70 break-all')
                 container_actions(system.manager, name, actor=current_actor(), on_done=refresh)
-            history = getattr(system, 'stat_history', None), getattr(system, 'health_history', None)  # issue 14
-            if history != (None, None):
-                container_history(name, *history)
+            container_history(name, system.stat_history, system.health_history)
             summary = container_summary(details)
             with ui.card().classes('w-full gap-1 p-2').props('flat bordered'):
                 ui.label('Live log').classes('font-semibold px-1')

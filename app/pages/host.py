@@ -53,9 +53,7 @@ def register(system: System) -> None:
                     with _card('Load average, last 24 h', 'speed'):
                         load = trend_chart({'load1': '1 min', 'load5': '5 min', 'load15': '15 min'})
                         load.props('data-testid=load-chart')
-            stats, history = getattr(system, 'stats', None), getattr(system, 'stat_history', None)  # issue 14
-            if stats is not None or history is not None:
-                top_consumers(stats, history)
+            top_consumers(system.stats, system.stat_history)
             with _card('Journal', 'receipt_long'):
                 journal_viewer(system.manager, list(system.config.journal.units))
 

@@ -24,7 +24,7 @@ def register(system: System) -> None:
             signal_strip(system.host_signals)
             with ui.element().classes('w-full grid grid-cols-1 lg:grid-cols-3 gap-4 items-start'):
                 with ui.column().classes('w-full gap-2 lg:col-span-2 min-w-0'):
-                    stats: StatsFeed | None = getattr(system, 'stats', None)  # the collector (issue 14)
+                    stats: StatsFeed | None = system.stats
                     stored = app.storage.user.get('overview_order')
                     order: Order = stored if stored in ORDERS else 'name'
                     with ui.row().classes('w-full items-center gap-2'):
