@@ -2,42 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
-
-import docker.errors
-import pytest
 
 from app.settings import Settings
 from app.system import System
 from ops.clock import utc_now
 from ops.config import HomelabConfig
 from ops.stats.records import Uptime
-from tests.helpers.docker_ops import BASE_IMAGE, docker_client, engine_url, unique
-from tests.helpers.rig import require_engine
+from tests.helpers.docker_ops import docker_client, engine_url
 from tests.helpers.waiting import wait_for_async
-
-
-@pytest.fixture
-def box() -> Iterator[str]:
-    """A throwaway busybox container, created (not started) now, removed afterwards."""
-    require_engine()
-    name = unique()
-    client = docker_client()
-    client.api.create_container(
-        BASE_IMAGE,
-        ['sleep', '3600'],
-        name=name,
-        labels={'homelab.test': 'true'},
-        host_config=client.api.create_host_config(init=True),
-    )
-    try:
-        yield name
-    finally:
-        with contextlib.suppress(docker.errors.NotFound):
-            client.api.remove_container(name, force=True)
 
 
 async def test_the_server_keeps_a_containers_runs_exit_code_and_restart(tmp_path: Path, box: str) -> None:

@@ -3,14 +3,9 @@ the checkpoint, and a restart journals what happened while it was stopped exactl
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import docker.errors
-import pytest
 
 from app.settings import Settings
 from app.system import System
@@ -19,29 +14,8 @@ from ops.world.checkpoint import checkpoint_path, load_checkpoint
 from ops.world.engine_events import record_key
 from ops.world.event_journal import EventJournal
 from ops.world.world_file import read_world, world_path
-from tests.helpers.docker_ops import BASE_IMAGE, docker_client, engine_url, unique
-from tests.helpers.rig import require_engine
+from tests.helpers.docker_ops import docker_client, engine_url
 from tests.helpers.waiting import wait_for_async
-
-
-@pytest.fixture
-def box() -> Iterator[str]:
-    """A throwaway busybox container, created and started now, removed afterwards."""
-    require_engine()
-    name = unique()
-    client = docker_client()
-    client.api.create_container(
-        BASE_IMAGE,
-        ['sleep', '3600'],
-        name=name,
-        labels={'homelab.test': 'true'},
-        host_config=client.api.create_host_config(init=True),
-    )
-    try:
-        yield name
-    finally:
-        with contextlib.suppress(docker.errors.NotFound):
-            client.api.remove_container(name, force=True)
 
 
 def records(data: Path) -> list[dict[str, Any]]:

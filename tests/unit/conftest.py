@@ -30,3 +30,12 @@ async def store(tmp_path: Path) -> AsyncIterator[None]:
     await open_store(tmp_path / 'h.sqlite3')
     yield
     await close_store()
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Path]:
+    """An open store in a fresh database, and its path (to reopen it as a restarted console would)."""
+    path = tmp_path / 'h.sqlite3'
+    await open_store(path)
+    yield path
+    await close_store()

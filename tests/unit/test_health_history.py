@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -44,14 +43,6 @@ def wall(monkeypatch: pytest.MonkeyPatch) -> Wall:
     fake = Wall()
     monkeypatch.setattr(clock, 'utc_now', fake)
     return fake
-
-
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Path]:
-    path = tmp_path / 'h.sqlite3'
-    await open_store(path)
-    yield path
-    await close_store()
 
 
 def observer() -> Observer:

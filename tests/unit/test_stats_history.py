@@ -41,14 +41,6 @@ def wall(monkeypatch: pytest.MonkeyPatch) -> Wall:
     return fake
 
 
-@pytest.fixture
-async def database(tmp_path: Path) -> AsyncIterator[Path]:
-    path = tmp_path / 'h.sqlite3'
-    await open_store(path)
-    yield path
-    await close_store()
-
-
 def sample(at: float, name: str = 'web', container_id: str = WEB, cpu: float = 0.0, memory: int = MB,
            counters: tuple[int, int, int, int] = (0, 0, 0, 0), pids: int = 1,
            stack: str | None = 'site') -> ContainerSample:  # fmt: skip
