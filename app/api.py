@@ -3,7 +3,6 @@ Prometheus metrics."""
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from fastapi import Request
@@ -15,7 +14,6 @@ from ops.clock import utc_now
 from ops.stats.console_counts import outbox_by_state, runs_by_operation_and_state
 from ops.stats.metrics import Scrape, exposition
 from ops.stats.samples import ContainerSample
-from ops.stats.usage import current_samples
 from ops.summary import build_summary
 
 DEFAULT_INTERVAL = 10.0
@@ -63,12 +61,10 @@ def register_api(system: System) -> None:
 
 def usage_now(system: System) -> dict[str, ContainerSample] | None:
     """The stats collector's fresh samples of the running containers (None: no collector)."""
-    stats = system.stats
-    return current_samples(system.observer.containers.values(), stats.recent, now=time.time(), interval=stats.interval)
+    return system.stats.current()
 
 
-async def restarts_today(system: System) -> dict[str, int] | None:
-    """Restarts in the last 24 h per container name, from the health history (None: no history kept)."""
-    history = system.health_history
-    since = utc_now() - timedelta(hours=24)
-    return {info.name: await history.restarts(info.name, since) for info in system.observer.containers.values()}
+async def restarts_today(system: System) -> dict[str, int]:
+    """Restarts in the last 24 h per container name, from the health history (one query, whatever changes meanwhile)."""
+    counts = await system.health_history.restarts_since(utc_now() - timedelta(hours=24))
+    return {info.name: counts.get(info.name, 0) for info in list(system.observer.containers.values())}

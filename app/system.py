@@ -28,6 +28,7 @@ from ops.bus import Event
 from ops.catalog import catalog
 from ops.config import HomelabConfig, parse_duration
 from ops.docker.compose import Compose
+from ops.docker.containers import ContainerState
 from ops.docker.engine import Engine
 from ops.docker.loghub import LogHub
 from ops.docker.stack_locks import StackLocks
@@ -194,7 +195,10 @@ class System(Core):
         self.observer.engine_changed.subscribe(self.engine_alerts.heard)
         self.host_signals.changed.subscribe(self.host_alerts.heard)
         self.notify_sender.settled.subscribe(self.delivery_alerts.heard)
-        self.memory_alerts = MemoryWatch(self.alerts)
+        self.memory_alerts = MemoryWatch(
+            self.alerts,
+            running=lambda: {c.name for c in self.observer.containers.values() if c.state == ContainerState.RUNNING},
+        )
         self.stat_history = StatHistory(
             self.stats.recent,
             keep_minutes=parse_duration(self.config.stats.keep_minutes),

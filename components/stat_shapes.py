@@ -23,6 +23,8 @@ class StatsFeed(Protocol):
     @property
     def recent(self) -> RecentSamples: ...
 
+    def current(self) -> dict[str, ContainerSample]: ...
+
 
 class StatPoint(Protocol):
     """One point of a container's series; rates in bytes per second, `at` as unix seconds or a datetime."""

@@ -66,7 +66,7 @@ class top_consumers(ui.card):
 
     def show_now(self) -> None:
         """Redraw the live list and the stacks from the collector's newest samples."""
-        latest = list(self._stats.recent.latest().values()) if self._stats is not None else []
+        latest = list(self._stats.current().values()) if self._stats is not None else []  # running now only
         self.now.show(_ranked([_usage(sample) for sample in latest], self.by), self.by, empty=_empty(self._stats))
         self.stacks.show(_stacks(latest, self._day_stacks, self.by), self.by, empty='No stack is running.')
 

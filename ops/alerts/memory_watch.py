@@ -4,6 +4,8 @@ or no longer running, resolves it. Containers without a limit are never judged."
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from ops.alerts.keeper import AlertKeeper, Condition
 from ops.alerts.rules import Rule
 from ops.alerts.watching import Watcher, settle
@@ -19,16 +21,23 @@ class MemoryWatch(Watcher[list[ContainerSample]]):
 
     name = 'memory alert watch'
 
-    def __init__(self, keeper: AlertKeeper) -> None:
+    def __init__(self, keeper: AlertKeeper, *, running: Callable[[], Collection[str]] | None = None) -> None:
         super().__init__()
         self.keeper = keeper
+        self.running = running  # the names the observer says are running (a batch may miss one whose read failed)
 
     async def handle(self, item: list[ContainerSample]) -> None:
         threshold = self.keeper.rules[RULE].threshold or DEFAULT_THRESHOLD
         share = {sample.name: percent for sample in item if (percent := share_of_limit(sample)) is not None}
         near = [_near(s, threshold) for s in item if share.get(s.name, 0.0) > threshold]
-        running = {sample.name for sample in item}
-        await settle(self.keeper, RULE, near, resolution=lambda name: _resolution(name, share, running))
+        sampled = {sample.name for sample in item}
+        still_running = set(self.running()) if self.running is not None else set()
+
+        def covers(name: str) -> bool:
+            """Judged this tick: sampled now, or known to be stopped (not merely missing from one batch)."""
+            return name in sampled or name not in still_running
+
+        await settle(self.keeper, RULE, near, resolution=lambda name: _resolution(name, share, sampled), covers=covers)
 
 
 def share_of_limit(sample: ContainerSample) -> float | None:

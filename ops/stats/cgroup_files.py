@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ops.docker.cgroups import CgroupInfo, ContainerProcess
 from ops.stats.counters import Counters, memory_limit, memory_used
+
+_FULL_ID = re.compile(r'[0-9a-f]{64}')
 
 
 class CgroupFiles:
@@ -25,7 +28,9 @@ class CgroupFiles:
         return first.exists() and (self.host_root / 'proc').is_dir()
 
     def directory(self, container_id: str, controller: str = '') -> Path:
-        """The container's cgroup directory (of one controller in v1)."""
+        """The container's cgroup directory (of one controller in v1). Only a full container id is a path part."""
+        if not _FULL_ID.fullmatch(container_id):
+            raise ValueError(f'not a container id: {container_id[:80]!r}')
         leaf = (
             f'system.slice/docker-{container_id}.scope' if self.info.driver == 'systemd' else f'docker/{container_id}'
         )

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +19,7 @@ from ops.stats.cgroup_files import CgroupFiles
 from ops.stats.counters import Counters
 from ops.stats.engine_stats import counters_from_stats
 from ops.stats.samples import ContainerSample, RecentSamples
+from ops.stats.usage import current_samples
 from ops.world.container_facts import engine_time
 from ops.world.observer import ContainerChange, Observer
 
@@ -95,6 +96,11 @@ class StatsCollector:
         finally:
             self._unsubscribe()
             self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def current(self) -> dict[str, ContainerSample]:
+        """The newest sample of each container running now, when it is fresh (by id): what "now" means on a page,
+        in /summary and /metrics (a container that stopped an hour ago is not in it, however recent its samples)."""
+        return current_samples(self.observer.containers.values(), self.recent, now=time.time(), interval=self.interval)
 
     def stop(self) -> None:
         """Ask run() to end at once (a tick under way finishes its reads first)."""
@@ -186,7 +192,7 @@ class StatsCollector:
             container_id=info.id,
             name=info.name,
             stack=info.stack,
-            at=reading.at,
+            at=reading.received,
             cpu_percent=round(cpu, 2),
             memory_bytes=now.memory_bytes,
             memory_limit_bytes=now.memory_limit_bytes,
@@ -214,8 +220,11 @@ class StatsCollector:
 
 @dataclass(frozen=True, slots=True)
 class _Reading:
-    at: float  # unix seconds of the read: the sample's time; CPU % is over the time between two reads
+    at: float  # unix seconds of the read as its reader timed it: CPU % is over the time between two reads
     counters: Counters
+    # When this console had it, on its own clock: the sample's time (a remote engine's clock may be off, and the
+    # freshness checks and the minute rollups run on this one).
+    received: float = field(default_factory=time.time)
 
 
 @dataclass(slots=True)

@@ -35,6 +35,10 @@ class StandInCollector:
         self.recent.add(batch)
         self.sampled.emit(batch)
 
+    def current(self) -> dict[str, ContainerSample]:
+        """Every stand-in container runs: its newest sample."""
+        return self.recent.latest()
+
     async def run(self) -> None:
         await self._stopped.wait()
 
@@ -134,6 +138,9 @@ class StandInHealthHistory:
 
     async def oom_kills(self, name: str, since: datetime) -> int:
         return 1
+
+    async def restarts_since(self, since: datetime) -> dict[str, int]:
+        return {}
 
     async def timeline(self, name: str, span: str) -> list[Interval]:
         return synthetic_timeline(time.time())

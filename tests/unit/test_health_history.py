@@ -14,7 +14,7 @@ from ops import clock
 from ops.docker.containers import ContainerInfo
 from ops.docker.engine import Engine
 from ops.stats.health_history import HealthHistory
-from ops.stats.records import HealthInterval, HealthMark, Uptime
+from ops.stats.records import HealthEvent, HealthInterval, HealthMark, Uptime
 from ops.store.db import close_store, open_store
 from ops.world.observer import ContainerChange, Observer
 from tests.helpers.waiting import wait_for_async
@@ -214,3 +214,14 @@ async def test_it_follows_the_observer_and_prunes_what_ended_before_the_window(d
     assert await HealthInterval.filter(id=old.id).count() == 0  # pruned at start
     assert await HealthInterval.filter(id=lasting.id).count() == 1  # still open: kept however old
     assert await history.uptime_share('lasting', '30d') == 1.0
+
+
+async def test_restarts_of_every_container_since_a_moment_come_in_one_answer(database: Path) -> None:
+    now = datetime.now(UTC)
+    for name, hours_ago in (('web', 1), ('web', 2), ('db', 3), ('web', 30)):
+        await HealthEvent.create(
+            name=name, container_id='a' * 12, kind=HealthMark.RESTART, at=now - timedelta(hours=hours_ago)
+        )
+    await HealthEvent.create(name='db', container_id='b' * 12, kind=HealthMark.OOM, at=now)
+    history = HealthHistory(Observer(Engine('unix:///nonexistent/docker.sock')))
+    assert await history.restarts_since(now - timedelta(hours=24)) == {'web': 2, 'db': 1}

@@ -119,3 +119,18 @@ def test_the_rule_ships_on_as_a_warning_at_90_percent_for_five_minutes() -> None
         90,
         300.0,
     )
+
+
+async def test_a_sample_missing_from_one_batch_of_a_running_container_keeps_its_alert(
+    store: None, clock: Clock
+) -> None:
+    keeper_ = keeper(memory_near_limit=RuleConfig(after='0s'))
+    running = {'media-jellyfin-1'}
+    watch = MemoryWatch(keeper_, running=lambda: running)
+    await watch.handle([sample('media-jellyfin-1', 500, 512)])
+    await watch.handle([])  # its read failed this tick (an engine timeout): it still runs, nothing is known
+    assert await alerts() == [('media-jellyfin-1', OPEN)]
+    running.clear()
+    await watch.handle([])
+    [alert] = await Alert.filter(rule=RULE)
+    assert alert.state is RESOLVED and alert.resolution == 'media-jellyfin-1 is not running'

@@ -243,3 +243,11 @@ def test_the_stats_interval_setting_is_a_duration_between_one_second_and_five_mi
         path.write_text(f'[stats]\ninterval = "{bad}"\n')
         with pytest.raises(ConfigError, match=r'stats\.interval'):
             load_config(path)
+
+
+def test_only_a_full_container_id_becomes_part_of_a_cgroup_path(tmp_path: Path) -> None:
+    files = CgroupFiles(CgroupInfo(version='2', driver='cgroupfs', memory_total=HOST_MEMORY), tmp_path)
+    assert files.directory(CID).name == CID
+    for crafted in ('../../../etc', f'{CID}/../..', 'abc', CID.upper()):
+        with pytest.raises(ValueError, match='not a container id'):
+            files.directory(crafted)
