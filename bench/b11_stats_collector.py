@@ -20,16 +20,21 @@ import contextlib
 import os
 import resource
 import subprocess
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.common import REPO, Report, cpu_seconds, create_many, env_int, remove_containers
+from tortoise import Tortoise
+
+from bench.common import Report, cpu_seconds, create_many, env_int, remove_containers
 from ops.docker.engine import Engine
 from ops.stats.collector import Reader, StatsCollector
+from ops.stats.records import StatRollup
 from ops.stats.samples import ContainerSample, RecentSamples
+from ops.store.db import close_store, open_store
 from ops.world.observer import Observer
 
 ID = 'B11'
@@ -134,7 +139,7 @@ async def _run() -> Report:
                 report.add(f'N={count}: {reader} / docker stats, with containerd and shims', whole, 'x')
             per_tick = await _bursts(report, count, sampling, observer, idle.scaled(1 / measured), bursts)
             ticked[count] = (running, per_tick)
-        _history_memory(report)
+        await _history_memory(report)
         report.note(
             'CPU figures are net of the idle windows, a part below 0 shown as 0 (other users of this engine add '
             'noise: compare with the idle background; one run)'
@@ -275,8 +280,8 @@ def _report_cost(report: Report, count: int, running: int, label: str, cost: Cos
     )
 
 
-def _history_memory(report: Report) -> None:
-    """The last hour in memory per container (RecentSamples); the stored history's cost once it is on this branch."""
+async def _history_memory(report: Report) -> None:
+    """The last hour in memory per container (RecentSamples), and what a day of stored history adds on disk."""
     recent = RecentSamples()
     tracemalloc.start()
     before = tracemalloc.take_snapshot()
@@ -285,10 +290,41 @@ def _history_memory(report: Report) -> None:
     grown = sum(stat.size_diff for stat in tracemalloc.take_snapshot().compare_to(before, 'filename'))
     tracemalloc.stop()
     report.add('last hour in memory (360 samples of 10 s) per container', round(grown / 10 / 1024, 1), 'KiB')
-    if not (REPO / 'ops' / 'stats' / 'rollups.py').exists():
-        report.note(
-            'memory the stored history adds per container per day: not measured (ops/stats/rollups.py is not here)'
-        )
+    per_day = await _stored_day_bytes(containers=10)
+    report.add('stored history per container per day (1-min + 15-min rollups, SQLite with indexes)', per_day, 'KiB')
+
+
+async def _stored_day_bytes(*, containers: int) -> float:
+    """What a day of rollups adds to the database per container: 1,440 one-minute and 96 fifteen-minute rows each,
+    written as the history writes them (one batch per minute for every container), measured as file growth."""
+    with tempfile.TemporaryDirectory(prefix='hl-bench-b11-') as tmp:
+        database = Path(tmp) / 'h.sqlite3'
+        await open_store(database)
+        try:
+            before = _store_bytes(database)
+            for minute in range(1440):
+                rows = [_rollup(f'app{n:02d}', 60, minute * 60) for n in range(containers)]
+                if minute % 15 == 14:
+                    rows += [_rollup(f'app{n:02d}', 900, (minute - 14) * 60) for n in range(containers)]
+                await StatRollup.bulk_create(rows)
+            await Tortoise.get_connection('default').execute_script('PRAGMA wal_checkpoint(TRUNCATE)')
+            grown = _store_bytes(database) - before
+        finally:
+            await close_store()
+    return round(grown / containers / 1024, 1)
+
+
+def _store_bytes(database: Path) -> int:
+    return sum(path.stat().st_size for path in database.parent.glob(database.name + '*'))
+
+
+def _rollup(name: str, resolution: int, start: int) -> StatRollup:
+    return StatRollup(
+        name=name, container_id='0123456789ab', stack='stack', resolution=resolution, bucket_start=start,
+        samples=6, cpu_avg=1.5, cpu_max=3.25, memory_avg=123_456_789, memory_max=130_000_000,
+        memory_limit=1 << 30, rate_seconds=60, net_rx_rate=1234.5, net_tx_rate=567.8, block_read_rate=0.0,
+        block_write_rate=4096.0, pids_max=7,
+    )  # fmt: skip
 
 
 def _sample(container_id: str, at: float) -> ContainerSample:
