@@ -4,6 +4,8 @@ action that waits for an operator longer than the rule's hold time, counted from
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ops.alerts.keeper import AlertKeeper, Condition
 from ops.alerts.rules import Rule
 from ops.alerts.watching import Watcher
@@ -43,24 +45,20 @@ class ActionWatch(Watcher[None]):
             for action in await Action.filter(state__in=ENDED, id__gte=first.id).order_by('id'):
                 last[subject_of(action)] = action
         failing = {target: action for target, action in last.items() if action.state is ActionState.FAILED}
-        await self._clear_open(Rule.ACTION_FAILED, set(failing), last)
-        await self.keeper.sync(Rule.ACTION_FAILED, [action_failed(t, a) for t, a in failing.items()])
+        await self.keeper.sync(
+            Rule.ACTION_FAILED, [action_failed(t, a) for t, a in failing.items()], resolution=what_became(last)
+        )
 
     async def look_at_waiting(self) -> None:
         waiting: dict[str, list[Action]] = {}
         for action in await Action.filter(state=ActionState.PENDING).order_by('id'):
             waiting.setdefault(subject_of(action), []).append(action)
         ended = await self._latest_of({a.target for a in self.keeper.open_alerts() if a.rule is Rule.DRIFT_PENDING})
-        await self._clear_open(Rule.DRIFT_PENDING, set(waiting), ended)
-        await self.keeper.sync(Rule.DRIFT_PENDING, [drift_waiting(t, actions) for t, actions in waiting.items()])
-
-    async def _clear_open(self, rule: Rule, holding: set[str], last: dict[str, Action]) -> None:
-        """Resolve the open alerts of `rule` no longer holding, saying what became of their subject."""
-        for alert in self.keeper.open_alerts():
-            if alert.rule is rule and alert.target not in holding:
-                action = last.get(alert.target)
-                resolution = f'action #{action.id} {became(action)}' if action is not None else 'no action is left'
-                await self.keeper.clear(rule, alert.target, resolution=resolution)
+        await self.keeper.sync(
+            Rule.DRIFT_PENDING,
+            [drift_waiting(t, actions) for t, actions in waiting.items()],
+            resolution=what_became(ended),
+        )
 
     async def _latest_of(self, targets: set[str]) -> dict[str, Action]:
         """The newest action about each of these subjects."""
@@ -115,3 +113,13 @@ def drift_waiting(target: str, actions: list[Action]) -> Condition:
         group=first.stack,
         since=first.created_at,
     )
+
+
+def what_became(last: dict[str, Action]) -> Callable[[str], str]:
+    """A resolution saying what became of a subject's last action."""
+
+    def said(target: str) -> str:
+        action = last.get(target)
+        return f'action #{action.id} {became(action)}' if action is not None else 'no action is left'
+
+    return said

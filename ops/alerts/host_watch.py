@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ops.alerts.keeper import AlertKeeper, Condition
 from ops.alerts.rules import Rule
-from ops.alerts.watching import Watcher, settle
+from ops.alerts.watching import Watcher
 from ops.host.disk import FilesystemUsage
 from ops.host.host_report import BackupFreshness, HostReport
 from ops.host.network import ProbeResult
@@ -85,7 +85,7 @@ class HostWatch(Watcher[HostReport]):
                 )
             )
         why = 'backups are no longer watched' if backup.status == 'not_configured' else 'a backup succeeded since'
-        await settle(self.keeper, Rule.BACKUP_STALE, conditions, resolution=lambda unit: f'{unit}: {why}')
+        await self.keeper.sync(Rule.BACKUP_STALE, conditions, resolution=lambda unit: f'{unit}: {why}')
 
     async def disks(self, filesystems: tuple[FilesystemUsage, ...]) -> None:
         if not filesystems:
@@ -93,8 +93,7 @@ class HostWatch(Watcher[HostReport]):
         threshold = self.keeper.rules[Rule.DISK_FULL].threshold or 90.0
         full = [fs for fs in filesystems if fs.percent > threshold]
         now = {fs.mountpoint: fs for fs in filesystems}
-        await settle(
-            self.keeper,
+        await self.keeper.sync(
             Rule.DISK_FULL,
             [_full(Rule.DISK_FULL, fs.mountpoint, fs) for fs in full],
             resolution=lambda mount: (
@@ -111,8 +110,7 @@ class HostWatch(Watcher[HostReport]):
         root, fs = found
         threshold = self.keeper.rules[Rule.DOCKER_DISK].threshold or 85.0
         held = [_full(Rule.DOCKER_DISK, root, fs)] if fs.percent > threshold else []
-        await settle(
-            self.keeper,
+        await self.keeper.sync(
             Rule.DOCKER_DISK,
             held,
             resolution=lambda _: f'{fs.mountpoint} (holding {root}) is {fs.percent:.0f}% full',
@@ -134,7 +132,7 @@ class HostWatch(Watcher[HostReport]):
                     since=status.since,
                 )
             )
-        await settle(self.keeper, Rule.REBOOT_REQUIRED, conditions, resolution=lambda _: 'the reboot flag is gone')
+        await self.keeper.sync(Rule.REBOOT_REQUIRED, conditions, resolution=lambda _: 'the reboot flag is gone')
 
     async def upgrades(self, report: UpgradesReport | None) -> None:
         run = report.last_run if report is not None else None
@@ -151,8 +149,8 @@ class HostWatch(Watcher[HostReport]):
                     evidence={'started_at': run.started_at, 'errors': [one_line(e, 300) for e in run.errors[:5]]},
                 )
             )
-        await settle(
-            self.keeper, Rule.UPGRADES_FAILED, conditions, resolution=lambda _: f'the run of {when} had no errors'
+        await self.keeper.sync(
+            Rule.UPGRADES_FAILED, conditions, resolution=lambda _: f'the run of {when} had no errors'
         )
 
     async def probes(self, results: tuple[ProbeResult, ...]) -> None:
@@ -175,8 +173,7 @@ class HostWatch(Watcher[HostReport]):
             for r in failing
         ]
         ok = {r.probe for r in results if r.ok}
-        await settle(
-            self.keeper,
+        await self.keeper.sync(
             Rule.PROBE_FAILING,
             conditions,
             resolution=lambda probe: f'{probe} answered again' if probe in ok else f'{probe} is no longer probed',

@@ -164,17 +164,22 @@ class AlertKeeper:
             self._publish(Change.RESOLVED, alert)
 
     async def sync(
-        self, rule: Rule, conditions: Iterable[Condition], *, covers: Callable[[str], bool] | None = None
+        self,
+        rule: Rule,
+        conditions: Iterable[Condition],
+        *,
+        covers: Callable[[str], bool] | None = None,
+        resolution: Callable[[str], str] | None = None,
     ) -> None:
         """Exactly these conditions of `rule` hold now: hold each, clear every other subject of the rule (of those
-        `covers` says this look was about, when given)."""
+        `covers` says this look was about, when given), each saying why (`resolution` of its target)."""
         holding = {c.target: c for c in conditions if c.rule is rule}
-        for condition in holding.values():
-            await self.hold(condition)
         known = {target for (r, target) in [*self._open, *self._waiting] if r is rule}
         for target in sorted(known - set(holding)):
             if covers is None or covers(target):
-                await self.clear(rule, target)
+                await self.clear(rule, target, resolution=resolution(target) if resolution is not None else '')
+        for condition in holding.values():
+            await self.hold(condition)
 
     async def tick(self) -> None:
         """Open the conditions whose hold time has passed while nobody reported them again."""

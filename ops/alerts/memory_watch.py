@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection
 
 from ops.alerts.keeper import AlertKeeper, Condition
 from ops.alerts.rules import Rule
-from ops.alerts.watching import Watcher, settle
+from ops.alerts.watching import Watcher
 from ops.stats.samples import ContainerSample
 
 RULE = Rule.MEMORY_NEAR_LIMIT
@@ -37,7 +37,7 @@ class MemoryWatch(Watcher[list[ContainerSample]]):
             """Judged this tick: sampled now, or known to be stopped (not merely missing from one batch)."""
             return name in sampled or name not in still_running
 
-        await settle(self.keeper, RULE, near, resolution=lambda name: _resolution(name, share, sampled), covers=covers)
+        await self.keeper.sync(RULE, near, resolution=lambda name: _resolution(name, share, sampled), covers=covers)
 
 
 def share_of_limit(sample: ContainerSample) -> float | None:

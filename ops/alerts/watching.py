@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Generic, TypeVar
-
-from ops.alerts.keeper import AlertKeeper, Condition
-from ops.alerts.rules import Rule
 
 log = logging.getLogger(__name__)
 
@@ -88,20 +85,3 @@ class Watcher(Generic[T]):
 def _short(item: object) -> str:
     text = repr(item)
     return text if len(text) <= 200 else text[:199] + '…'
-
-
-async def settle(
-    keeper: AlertKeeper,
-    rule: Rule,
-    conditions: Iterable[Condition],
-    *,
-    resolution: Callable[[str], str],
-    covers: Callable[[str], bool] | None = None,
-) -> None:
-    """The keeper's sync (exactly these conditions of `rule` hold), each open alert it resolves saying why."""
-    holding = list(conditions)
-    targets = {condition.target for condition in holding}
-    for alert in keeper.open_alerts():
-        if alert.rule is rule and alert.target not in targets and (covers is None or covers(alert.target)):
-            await keeper.clear(rule, alert.target, resolution=resolution(alert.target))
-    await keeper.sync(rule, holding, covers=covers)
