@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -51,6 +52,15 @@ def parse_duration(text: str) -> int:
     if not match:
         raise ValueError(f'not a duration like 26h or 90m: {text!r}')
     return int(match.group(1)) * _SECONDS[match.group(2)]
+
+
+def _checked_duration(text: str) -> str:
+    parse_duration(text)
+    return text
+
+
+# A duration setting ('26h', '90m', '30s', '2d'), refused with "not a duration like 26h or 90m" otherwise.
+Duration = Annotated[str, AfterValidator(_checked_duration)]
 
 
 _QUIET_HOURS = re.compile(r'^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$')
@@ -162,13 +172,7 @@ class BackupConfig(_Strict):
     """The host-owned backup unit and how old its last success may be."""
 
     unit: UnitName = 'restic-backup.service'
-    max_age: str = '26h'
-
-    @field_validator('max_age')
-    @classmethod
-    def _is_duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
+    max_age: Duration = '26h'
 
 
 class DriftConfig(_Strict):
@@ -176,13 +180,7 @@ class DriftConfig(_Strict):
     registries are asked for newer images."""
 
     settle_seconds: float = Field(default=5.0, ge=0, le=600)
-    image_check: str = '30m'
-
-    @field_validator('image_check')
-    @classmethod
-    def _is_duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
+    image_check: Duration = '30m'
 
 
 class ChannelConfig(_Strict):
@@ -231,16 +229,10 @@ class NotifyConfig(_Strict):
     first_retry: float = Field(default=2.0, gt=0, le=3600)
     max_retry: float = Field(default=300.0, gt=0, le=86400)
     max_attempts: int = Field(default=50, ge=1, le=10000)
-    give_up_after: str = '24h'
+    give_up_after: Duration = '24h'
     timeout: float = Field(default=30.0, gt=0, le=300)
     keep_sent: str = '30d'
     keep_failed: str = '90d'
-
-    @field_validator('give_up_after')
-    @classmethod
-    def _is_duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
 
     @field_validator('keep_sent', 'keep_failed')
     @classmethod
@@ -287,19 +279,12 @@ class RuleConfig(_Strict):
     percentage), `count` and `within` only for the rules that use them."""
 
     enabled: bool | None = None
-    after: str | None = None
+    after: Duration | None = None
     severity: AlertSeverity | None = None
     channels: list[ChannelName] | None = None
     threshold: float | None = Field(default=None, gt=0, le=100)
     count: int | None = Field(default=None, ge=1, le=1000)
-    within: str | None = None
-
-    @field_validator('after', 'within')
-    @classmethod
-    def _is_duration(cls, value: str | None) -> str | None:
-        if value is not None:
-            parse_duration(value)
-        return value
+    within: Duration | None = None
 
 
 class AlertsConfig(_Strict):
@@ -307,7 +292,7 @@ class AlertsConfig(_Strict):
     channel), and how long a burst is gathered into one message (`group_window`)."""
 
     channels: list[ChannelName] | None = None
-    group_window: str = '5s'
+    group_window: Duration = '5s'
     rules: dict[RuleName, RuleConfig] = Field(default_factory=dict)
 
     @field_validator('rules')
@@ -318,12 +303,6 @@ class AlertsConfig(_Strict):
                 if key in rule.model_fields_set and key not in RULE_LIMITS.get(name, ()):
                     raise ValueError(f'alerts.rules.{name}: {key} is not a setting of this rule')
         return rules
-
-    @field_validator('group_window')
-    @classmethod
-    def _is_duration(cls, value: str) -> str:
-        parse_duration(value)
-        return value
 
 
 class StatsConfig(_Strict):
