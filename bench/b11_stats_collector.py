@@ -23,13 +23,12 @@ import subprocess
 import tempfile
 import time
 import tracemalloc
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from tortoise import Tortoise
 
-from bench.common import Report, cpu_seconds, create_many, env_int, remove_containers
+from bench.common import Report, cpu_seconds, create_many, env_int, remove_containers, wait_async
 from ops.docker.engine import Engine
 from ops.stats.collector import Reader, StatsCollector
 from ops.stats.records import StatRollup
@@ -92,13 +91,13 @@ async def _run() -> Report:
     names: list[str] = []
     ticked: dict[int, tuple[int, dict[str, float]]] = {}  # N -> running, back-to-back CPU s per tick by reader
     try:
-        await _wait(lambda: observer.engine_state.reachable is True, 30)
+        await wait_async(lambda: observer.engine_state.reachable is True, 30)
         for count in counts:
             print(f'{ID:<4} -- {count} throwaway containers', flush=True)
             more = count - len(names)
             names += await asyncio.to_thread(create_many, 'stats', more, ['sleep', '3600'], start=True)
             wanted = set(names)
-            await _wait(lambda: wanted <= {i.name for i in observer.containers.values()}, 60)  # noqa: B023
+            await wait_async(lambda: wanted <= {i.name for i in observer.containers.values()}, 60)  # noqa: B023
             await asyncio.sleep(2)  # the starts settle
             running = sum(1 for info in observer.containers.values() if info.state == 'running')
             report.add(f'N={count}: running containers on the engine (all counted)', running)
@@ -227,7 +226,7 @@ async def _collector(
     collector.sampled.subscribe(batches.append)
     task = asyncio.create_task(collector.run(), name=f'bench-collector-{reader}')
     try:
-        await _wait(lambda: len(batches) >= 2, 60)
+        await wait_async(lambda: len(batches) >= 2, 60)
         before, ticks, requests = _snapshot(), len(batches), sent[0]
         await asyncio.sleep(window)
         cost = _snapshot().since(before)
@@ -396,12 +395,3 @@ def _process_seconds(pid: int) -> float:
 
 def _ratio(mine: float, base: float) -> float | None:
     return round(mine / base, 3) if base > 0 else None
-
-
-async def _wait(condition: Callable[[], object], timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        await asyncio.sleep(0.05)
-    return bool(condition())

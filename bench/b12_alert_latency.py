@@ -30,8 +30,18 @@ from typing import Any
 from pydantic import SecretStr
 
 from app.system import changing_operations
-from bench.b5_event_status import _CliEvents, _wait
-from bench.common import NAME_PREFIX, Report, client, create_many, env_int, ms, percentile, remove_containers
+from bench.common import (
+    NAME_PREFIX,
+    DieEventsCli,
+    Report,
+    client,
+    create_many,
+    env_int,
+    ms,
+    percentile,
+    remove_containers,
+    wait_async,
+)
 from ops.alerts.container_watch import ContainerWatch
 from ops.alerts.keeper import AlertChange, AlertKeeper, Change
 from ops.alerts.messages import Messenger
@@ -122,7 +132,7 @@ async def _run() -> Report:
     quiet.setLevel(logging.ERROR)  # each opened alert logs a warning; failures still show
     directory = Path(tempfile.mkdtemp(prefix='hl-bench-b12-'))
     receiver = _Receiver()
-    cli = _CliEvents()
+    cli = DieEventsCli()
     engine = Engine()
     notify = NotifyConfig(channels={CHANNEL: ChannelConfig(url=SecretStr(f'json://127.0.0.1:{receiver.port}/b12'))})
     rules = RuleBook(
@@ -163,7 +173,9 @@ async def _run() -> Report:
         await messenger.catch_up()
         tasks.append(asyncio.create_task(keeper.run(), name='bench-alert-keeper'))
         tasks.append(asyncio.create_task(messenger.run(), name='bench-alert-messages'))
-        ready = await _wait(lambda: observer.engine_state.reachable is True and len(observer.containers) >= count, 30)
+        ready = await wait_async(
+            lambda: observer.engine_state.reachable is True and len(observer.containers) >= count, 30
+        )
         if not ready:
             raise RuntimeError('the observer did not see the throwaway containers within 30 s')
         tasks.append(asyncio.create_task(watch.run(), name='bench-container-alerts'))
@@ -174,7 +186,9 @@ async def _run() -> Report:
             cid = ids.get(name, '')
             await asyncio.to_thread(client().api.stop, name, timeout=5)
             stopped.append(name)
-            await _wait(lambda name=name, cid=cid: bool(receiver.titled(LABEL + name)) and cid in cli.seen, wait_each)
+            await wait_async(
+                lambda name=name, cid=cid: bool(receiver.titled(LABEL + name)) and cid in cli.seen, wait_each
+            )
             await asyncio.sleep(0.05)
         await asyncio.sleep(2.0)  # a late duplicate would arrive by now
 

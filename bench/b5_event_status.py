@@ -13,13 +13,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import subprocess
-import threading
 import time
 from collections import Counter
 from typing import Any
 
 from bench.common import (
     NAME_PREFIX,
+    DieEventsCli,
     Report,
     client,
     create_many,
@@ -27,48 +27,13 @@ from bench.common import (
     ms,
     percentile,
     remove_containers,
-    spawn,
-    stop_process,
+    wait_async,
 )
 from ops.docker.engine import Engine
 from ops.world.observer import ContainerChange, Observer
 
 ID = 'B5'
 TITLE = 'event-driven status: docker stop -> observer world changed'
-
-
-class _CliEvents:
-    """`docker events` for die events of this run's containers; records when each line arrived."""
-
-    def __init__(self) -> None:
-        self.proc = spawn(
-            [
-                'docker',
-                'events',
-                '--filter',
-                'type=container',
-                '--filter',
-                'event=die',
-                '--format',
-                '{{.ID}} {{.TimeNano}}',
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
-        self.seen: dict[str, tuple[int, float]] = {}  # id -> (engine timeNano, received at, unix s)
-        self._thread = threading.Thread(target=self._read, name='docker-events-cli', daemon=True)
-        self._thread.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for raw in self.proc.stdout:
-            received = time.time()
-            parts = raw.decode().split()
-            if len(parts) == 2 and parts[1].isdigit():
-                self.seen.setdefault(parts[0], (int(parts[1]), received))
-
-    def close(self) -> None:
-        stop_process(self.proc)
 
 
 def run() -> Report:
@@ -112,10 +77,10 @@ async def _run() -> Report:
             changed.setdefault(change.container_id, time.time())
 
     observer.container_changed.subscribe(on_change)
-    cli = _CliEvents()
+    cli = DieEventsCli()
     task = asyncio.create_task(observer.run(), name='bench-observer')
     try:
-        await _wait(lambda: observer.engine_state.reachable is True and len(observer.containers) >= count, 30)
+        await wait_async(lambda: observer.engine_state.reachable is True and len(observer.containers) >= count, 30)
         ids = {info.name: cid for cid, info in observer.containers.items() if info.name in set(names)}
         await asyncio.sleep(1.0)  # the observer's event stream is open and quiet
         observed: list[float] = []
@@ -124,7 +89,7 @@ async def _run() -> Report:
         for name in names[:stops]:
             cid = ids.get(name, '')
             await asyncio.to_thread(client().api.stop, name, timeout=5)
-            ok = await _wait(lambda cid=cid: cid in changed and cid in cli.seen, 5)
+            ok = await wait_async(lambda cid=cid: cid in changed and cid in cli.seen, 5)
             if not ok:
                 missing += 1
                 continue
@@ -174,15 +139,6 @@ async def _run() -> Report:
     p95_obs, p95_base = percentile(observed, 95), percentile(baseline, 95)
     ratio = round(p95_obs / p95_base, 3) if p95_base > 0 else None
     return report.finish(ratio, 'p95 latency, observer / docker events CLI')
-
-
-async def _wait(condition: Any, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        await asyncio.sleep(0.01)
-    return bool(condition())
 
 
 def _engine_events(since: float, until: float) -> Counter[str]:

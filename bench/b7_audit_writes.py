@@ -20,6 +20,7 @@ from typing import Any
 
 from bench.common import Report, env_int, stopwatch
 from ops.store.audit import AuditLog
+from ops.store.audit_kinds import AuditKind
 from ops.store.chain_check import GENESIS
 from ops.store.chain_head import HeadAnchor
 from ops.store.db import close_store, open_store, pragma, tortoise_config
@@ -61,13 +62,13 @@ async def _run() -> Report:
             used = {name: await pragma(name) for name in _PRAGMAS}
             report.add('PRAGMAs of the store', ', '.join(f'{k}={v}' for k, v in used.items()))
             audit = AuditLog(HeadAnchor(store.parent))  # the production append: anchored
-            await audit.append('requested', actor='bench', origin='bench', operation='docker_status', run_id=0)
+            await audit.append(AuditKind.REQUESTED, actor='bench', origin='bench', operation='docker_status', run_id=0)
             # Rounds alternate the three writers, so a busy disk or CPU on this shared machine hits each alike.
             for _ in range(rounds):
                 with stopwatch() as appended:
                     for i in range(per_round):
                         await audit.append(
-                            'finished',
+                            AuditKind.FINISHED,
                             actor='ui:admin',
                             origin='ui',
                             operation='docker_restart',

@@ -7,6 +7,7 @@ the baseline, the ratio and the machine facts. Figures are not pass/fail: nothin
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -17,6 +18,7 @@ import sqlite3
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -335,3 +337,47 @@ def wait_until(condition: Callable[[], bool], timeout: float, interval: float = 
             return True
         time.sleep(interval)
     return condition()
+
+
+class DieEventsCli:
+    """`docker events` for die events of this run's containers; records when each line arrived."""
+
+    def __init__(self) -> None:
+        self.proc = spawn(
+            [
+                'docker',
+                'events',
+                '--filter',
+                'type=container',
+                '--filter',
+                'event=die',
+                '--format',
+                '{{.ID}} {{.TimeNano}}',
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        self.seen: dict[str, tuple[int, float]] = {}  # id -> (engine timeNano, received at, unix s)
+        self._thread = threading.Thread(target=self._read, name='docker-events-cli', daemon=True)
+        self._thread.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for raw in self.proc.stdout:
+            received = time.time()
+            parts = raw.decode().split()
+            if len(parts) == 2 and parts[1].isdigit():
+                self.seen.setdefault(parts[0], (int(parts[1]), received))
+
+    def close(self) -> None:
+        stop_process(self.proc)
+
+
+async def wait_async(condition: Callable[..., object], timeout: float, interval: float = 0.01) -> bool:
+    """Whether `condition` came true within `timeout` seconds (checked every `interval` on the loop)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        await asyncio.sleep(interval)
+    return bool(condition())
