@@ -65,13 +65,18 @@ class ContainerWatch:
     async def run(self) -> None:
         for info in list(self.observer.containers.values()):
             self._note_running(info)
+        reviewed = clock.monotonic()
         while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await self.handle(await asyncio.wait_for(self._queue.get(), REVIEW))
-            try:
-                await self.review()
-            except Exception:
-                log.exception('container alert review failed')
+            # Once a burst of events is handled (or every REVIEW seconds during a long one), not after each event:
+            # a review walks every container the observer knows.
+            if self._queue.empty() or clock.monotonic() - reviewed >= REVIEW:
+                reviewed = clock.monotonic()
+                try:
+                    await self.review()
+                except Exception:
+                    log.exception('container alert review failed')
 
     def stop(self) -> None:
         self._stopping.set()
