@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support import expected_conditions as ec
-from selenium.webdriver.support.ui import WebDriverWait
 
+from tests.helpers.browser_pages import open_page
 from tests.helpers.console import HOMELAB, REPO, Console, create_user, running_console
 from tests.helpers.waiting import wait_for
 
@@ -32,9 +31,7 @@ def test_a_failed_sign_in_is_audited_with_the_peer_unless_it_is_a_trusted_proxy(
         assert create_user(console.env, 'admin', 'correct horse battery staple').returncode == 0
         browser.execute_cdp_cmd('Network.enable', {})
         browser.execute_cdp_cmd('Network.setExtraHTTPHeaders', {'headers': {'X-Forwarded-For': CLAIMED}})
-        browser.get(f'{console.url}/login')
-        wait = WebDriverWait(browser, 20)
-        name = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, 'input[autocomplete=username]')))
+        name = open_page(browser, console, '/login', 'input[autocomplete=username]', what='sign-in form', timeout=20)
         name.send_keys('admin')
         browser.find_element(By.CSS_SELECTOR, 'input[autocomplete=current-password]').send_keys('wrong password')
         browser.find_element(By.CSS_SELECTOR, '[data-testid=sign-in]').click()

@@ -8,6 +8,7 @@ from pathlib import Path
 from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -19,28 +20,46 @@ FLAKY = (NoSuchElementException, StaleElementReferenceException)
 
 
 def sign_in(driver: WebDriver, console: Console) -> None:
-    driver.get(f'{console.url}/')
-    # A fresh console's first page, on a machine busy with the rest of the suite, may take a while to render.
-    wait = WebDriverWait(driver, 60)
-    try:
-        form = wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, 'input[autocomplete=username]')))
-    except TimeoutException:
-        raise AssertionError(f'no sign-in form: {what_the_browser_shows(driver, console)}') from None
+    form = open_page(driver, console, '/', 'input[autocomplete=username]', what='sign-in form')
     form.send_keys('admin')
     driver.find_element(By.CSS_SELECTOR, 'input[autocomplete=current-password]').send_keys(PASSWORD)
     driver.find_element(By.CSS_SELECTOR, '[data-testid=sign-in]').click()
 
 
-def what_the_browser_shows(driver: WebDriver, console: Console) -> str:
+def open_page(
+    driver: WebDriver, console: Console, path: str, css: str, *, what: str, timeout: float = 60
+) -> WebElement:
+    """Load a page and wait for an element of it. Chromium drops a load the host's network changed under
+    (`net::ERR_NETWORK_CHANGED`: Docker adds or removes a container's veth, as the dev stack's flaky container does
+    every 20 s) and the page stays blank; only such a load is tried once more."""
+    for attempt in (1, 2):
+        driver.get(f'{console.url}{path}')
+        try:
+            # A fresh console's first page, on a machine busy with the rest of the suite, may take a while to render.
+            return WebDriverWait(driver, timeout).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
+        except TimeoutException:
+            said = browser_console(driver)
+            if attempt == 1 and 'ERR_NETWORK_CHANGED' in said:
+                continue
+            raise AssertionError(f'no {what}: {what_the_browser_shows(driver, console, said)}') from None
+    raise AssertionError('unreachable')
+
+
+def browser_console(driver: WebDriver) -> str:
+    """What the page's JavaScript console said (and forgot, once read)."""
+    try:
+        return '\n'.join(f'{e.get("level")} {e.get("message")}' for e in driver.get_log('browser'))
+    except Exception as err:  # a driver without the log capability
+        return f'(no browser log: {type(err).__name__})'
+
+
+def what_the_browser_shows(driver: WebDriver, console: Console, said: str = '') -> str:
     """Where the browser is, what it rendered and what the console logged: for whoever reads a failure."""
     shot = Path(__file__).resolve().parents[2] / 'test-artifacts' / 'sign-in-timeout.png'
     shot.parent.mkdir(exist_ok=True)
     driver.save_screenshot(str(shot))
     page = driver.page_source
-    try:
-        said = '\n'.join(f'{e.get("level")} {e.get("message")}' for e in driver.get_log('browser'))
-    except Exception as err:  # a driver without the log capability
-        said = f'(no browser log: {type(err).__name__})'
+    said = said or browser_console(driver)
     return (
         f'at {driver.current_url!r} (title {driver.title!r}), screenshot {shot}\n'
         f'page ({len(page)} chars): {page[:1500]}\nbrowser console:\n{said[-3000:]}\n'
