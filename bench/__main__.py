@@ -14,6 +14,7 @@ import time
 from types import FrameType
 
 from bench.common import NAME_PREFIX, Report, cleanup, machine_facts, not_measured
+from bench.summary import print_table, rows, write_markdown
 
 # id -> module (a `run() -> Report` function), or the reason it is not measured yet.
 BENCHMARKS: dict[str, str] = {
@@ -60,11 +61,11 @@ def main(argv: list[str]) -> int:
         return 130
     finally:
         cleanup()
-    print(f'bench: done in {time.monotonic() - started:.0f} s; results in bench/results/', flush=True)
-    for report in reports:
-        state = 'not measured' if not report.measured else ('FAILED' if report.error else 'ok')
-        ratio = f'{report.ratio:.3f}x' if report.ratio is not None else '-'
-        print(f'  {report.id:<4} {state:<13} ratio {ratio:<9} {report.ratio_label}', flush=True)
+    seconds = time.monotonic() - started
+    print(f'bench: done in {seconds:.0f} s; results in bench/results/', flush=True)
+    table = rows(reports, BENCHMARKS)
+    print_table(table)
+    print(f'bench: summary written to {write_markdown(table, seconds)}', flush=True)
     return 0
 
 
@@ -81,7 +82,7 @@ def _run_one(bench_id: str) -> Report:
     except KeyboardInterrupt:
         raise
     except Exception as err:
-        report = Report(id=bench_id, title=module.TITLE, baseline='-', target='-')
+        report = Report(id=bench_id, title=module.TITLE, baseline='-', target=getattr(module, 'TARGET', '-'))
         return report.fail(err)
     finally:
         cleanup()

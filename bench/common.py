@@ -1,8 +1,9 @@
 """What every benchmark shares: timing helpers, throwaway Docker resources, and the results writer.
 
 A benchmark builds a Report, adds figures as it measures them (each is printed at once), and ends with
-`finish(ratio)`: the ratio line is printed last and bench/results/<id>.json is written with the figures,
-the baseline, the ratio and the machine facts. Figures are not pass/fail: nothing here asserts.
+`finish(ratio, label, figure=..., met=...)`: the ratio line is printed last and bench/results/<id>.json is written
+with the figures, the baseline, the ratio, the headline figure, whether the target is met, and the machine facts.
+Figures are not pass/fail: nothing here asserts (`met` is what the summary table shows).
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     ratio: float | None = None
     ratio_label: str = ''
+    headline: str = ''  # the figure the summary table shows (e.g. 'p95 41 ms at 1k/s')
+    met: bool | None = None  # every part of the target reached (None: no verdict)
     measured: bool = True
     error: str | None = None
     started_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec='seconds'))
@@ -78,12 +81,16 @@ class Report:
         self.notes.append(text)
         print(f'{self.id:<4} note: {text}', flush=True)
 
-    def finish(self, ratio: float | None, label: str) -> Report:
-        """The ratio (this run's figure over its baseline) is the last line; then the JSON is written."""
-        self.ratio, self.ratio_label = ratio, label
+    def finish(self, ratio: float | None, label: str, *, figure: str = '', met: bool | None = None) -> Report:
+        """The ratio (this run's figure over its baseline) is the last line; then the JSON is written.
+
+        `figure` is the headline for the summary table, `met` whether every part of the target is reached.
+        """
+        self.ratio, self.ratio_label, self.headline, self.met = ratio, label, figure, met
         self.seconds = round(time.monotonic() - self._t0, 1)
         shown = 'n/a' if ratio is None else f'{ratio:.3f}x'
-        print(f'{self.id:<4} RATIO {label:<52} {shown}   (target: {self.target})', flush=True)
+        verdict = {True: 'met', False: 'NOT met', None: 'no verdict'}[met]
+        print(f'{self.id:<4} RATIO {label:<52} {shown}   (target: {self.target}: {verdict})', flush=True)
         self.write()
         return self
 
