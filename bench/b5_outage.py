@@ -13,13 +13,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import tempfile
+import threading
 import time
-from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import Report, client, create_container, env_int, remove_containers, wait_async
+from bench.common import LABEL, NAME_PREFIX, Report, client, create_container, env_int, remove_containers, wait_async
 from bench.engine_proxy import EngineProxy
 from ops.docker.containers import container_from_summary
 from ops.docker.engine import Engine
@@ -47,6 +48,8 @@ class Outage:
     exact_after: float | None = None
     final_mismatches: list[str] = field(default_factory=list)
     regressions: int = 0
+    stale_after_exact: int = 0
+    replay_done_after: float | None = None
     full_listings: int = 0
     single_listings: int = 0
     replayed: int = 0
@@ -83,13 +86,35 @@ def observed(observer: Observer) -> dict[str, Facts]:
     return {cid: (i.name, i.state, i.health) for cid, i in observer.containers.items()}
 
 
-def churn(names: list[str], healthy: list[str], want_events: int, since: float) -> list[str]:
-    """Engine events on our containers until `want_events` of ours happened since `since`, then leave them in
-    every kind of state; returns the names of containers created here."""
+class EventCounter:
+    """Counts the engine's container events live on the bench's own connection (a replay would stop at 256)."""
+
+    def __init__(self) -> None:
+        self.stream = Engine().events(since=time.time())
+        self.times: list[tuple[int, bool]] = []  # (timeNano, on one of our containers)
+        self.thread = threading.Thread(target=self._read, name='b5-event-counter', daemon=True)
+        self.thread.start()
+
+    def _read(self) -> None:
+        with contextlib.suppress(Exception):
+            for event in self.stream:
+                ours = bool((event.get('Actor', {}).get('Attributes') or {}).get(LABEL))
+                self.times.append((int(event.get('timeNano') or 0), ours))
+
+    def between(self, since_ns: int, until_ns: int, *, ours: bool = False) -> int:
+        return sum(1 for t, mine in list(self.times) if since_ns <= t < until_ns and (mine or not ours))
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def churn(names: list[str], healthy: list[str], enough: Callable[[], bool]) -> list[str]:
+    """Engine events on our containers until `enough()`, then leave them in every kind of state; returns the
+    names of containers created here."""
     api = client().api
     made: list[str] = []
     rounds = 0
-    while _count_events(since, time.time()) < want_events and rounds < 100:
+    while not enough() and rounds < 100:
         for name in names[:12]:
             api.pause(name)
             api.unpause(name)
@@ -113,14 +138,6 @@ def churn(names: list[str], healthy: list[str], want_events: int, since: float) 
     return made
 
 
-def _count_events(since: float, until: float) -> int:
-    stream = Engine().events(since=since, until=until)
-    try:
-        return sum(1 for _ in stream)
-    finally:
-        stream.close()
-
-
 async def measure_outage(report: Report) -> Outage:
     """Cut, churn, restore, compare; adds its figures to `report`."""
     size = env_int('BENCH_B5_OUTAGE_CONTAINERS', 24)
@@ -136,18 +153,12 @@ async def measure_outage(report: Report) -> Outage:
         proxy = EngineProxy(Path(scratch) / 'engine.sock')
         proxy.restore()
         engine = Engine(proxy.url)
-        requests: Counter[str] = Counter()
-        counting = False
-
-        def count_call(response: Any, *args: Any, **kwargs: Any) -> None:
-            if counting and response.request.path_url.split('?')[0].endswith('/containers/json'):
-                requests['single' if 'filters=' in response.request.path_url else 'full'] += 1
-
-        engine.client().api.hooks['response'].append(count_call)
         observer = Observer(engine)  # the server's own retry timing
         restored_ns = 0
         reconnected: list[float] = []
         changes: list[float] = []
+
+        replayed_at: list[float] = []
 
         def on_learned(record: dict[str, Any]) -> None:
             if record.get('kind') == 'gap':
@@ -155,40 +166,50 @@ async def measure_outage(report: Report) -> Outage:
             stamp = record.get('time_nano')
             if record.get('source') == 'engine' and isinstance(stamp, int) and restored_ns and stamp < restored_ns:
                 result.replayed += 1
+                replayed_at.append(time.monotonic())
 
         def on_engine(state: EngineState) -> None:
             if state.reachable and restored_ns:
                 reconnected.append(time.monotonic())
 
+        ours_changed: list[float] = []
+
         def on_change(change: ContainerChange) -> None:
             changes.append(time.monotonic())
+            known = change.info or observer.containers.get(change.container_id)
+            if change.info is None or (known is not None and known.name.startswith(NAME_PREFIX)):
+                ours_changed.append(time.monotonic())
 
         observer.learned.subscribe(on_learned)
         observer.engine_changed.subscribe(on_engine)
         observer.container_changed.subscribe(on_change)
         task = asyncio.create_task(observer.run(), name='bench-outage-observer')
+        counter = EventCounter()
         try:
             await wait_async(lambda: all(h[2] == 'healthy' for h in _health(healthy)), 30, interval=0.2)
             await _wait_exact(observer, 30)
-            cut_at = time.time()
             cut_ns = time.time_ns()
             cut_started = time.monotonic()
             proxy.cut()
             await wait_async(lambda: observer.engine_state.reachable is False, 10)
-            result.names += await asyncio.to_thread(churn, names, healthy, want_events, cut_at)
+
+            def enough() -> bool:
+                return counter.between(cut_ns, time.time_ns(), ours=True) >= want_events
+
+            result.names += await asyncio.to_thread(churn, names, healthy, enough)
             await wait_async(lambda: _health(healthy)[1][2] == 'unhealthy', 15, interval=0.2)
-            until = time.time()
-            result.events = await asyncio.to_thread(_count_events, cut_at, until)
-            result.ours = await asyncio.to_thread(_count_ours, cut_at, until)
             result.replay_covers_cut = await asyncio.to_thread(engine_holds, Engine(), cut_ns)
-            counting = True
             restored_ns = time.time_ns()
+            result.events = counter.between(cut_ns, restored_ns)
+            result.ours = counter.between(cut_ns, restored_ns, ours=True)
+            sent = len(proxy.requests)
             restored = time.monotonic()
             result.cut_seconds = restored - cut_started
             proxy.restore()
             exact_at = await _wait_exact(observer, 60)
             if exact_at is not None:
                 result.exact_after = exact_at - restored
+                result.stale_after_exact = sum(1 for t in ours_changed if t > exact_at)
             if reconnected:
                 result.reconnected_after = reconnected[0] - restored
             # Keep comparing until the observer has been quiet for 2 s: a world that is right once and then
@@ -205,10 +226,14 @@ async def measure_outage(report: Report) -> Outage:
             seen = observed(observer)
             after = await asyncio.to_thread(truth)
             result.final_mismatches = mismatches(seen, before, after)
-            result.full_listings, result.single_listings = requests['full'], requests['single']
+            lists = [r for r in proxy.requests[sent:] if r.split('?')[0].endswith('/containers/json')]
+            result.single_listings = sum(1 for r in lists if 'filters=' in r)
+            result.full_listings = len(lists) - result.single_listings
             result.changes = sum(1 for t in changes if t >= restored)
+            if replayed_at:
+                result.replay_done_after = replayed_at[-1] - restored
         finally:
-            counting = False
+            counter.close()
             observer.stop()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 10)
@@ -222,14 +247,6 @@ async def measure_outage(report: Report) -> Outage:
 def _health(names: list[str]) -> list[Facts]:
     found = {info.name: info for info in map(container_from_summary, client().api.containers(all=True))}
     return [(n, found[n].state, found[n].health) if n in found else (n, 'gone', None) for n in names]
-
-
-def _count_ours(since: float, until: float) -> int:
-    stream = Engine().events(since=since, until=until)
-    try:
-        return sum(1 for e in stream if (e.get('Actor', {}).get('Attributes') or {}).get('homelab.bench'))
-    finally:
-        stream.close()
 
 
 async def _wait_exact(observer: Observer, timeout: float) -> float | None:
@@ -259,6 +276,9 @@ def _add_figures(report: Report, r: Outage) -> None:
     for line in r.final_mismatches[:10]:
         report.note(f'outage mismatch: {line}')
     report.add('outage: comparisons wrong again after first equal', r.regressions)
+    report.add('outage: changes to our containers published after first equal', r.stale_after_exact)
+    done = None if r.replay_done_after is None else round(r.replay_done_after, 2)
+    report.add('outage: restore -> last replayed event applied', done, 's')
     report.add('outage: full container listings after restore', r.full_listings)
     report.add('outage: single-container listings after restore', r.single_listings)
     report.add('outage: outage events replayed to the observer', r.replayed)

@@ -8,6 +8,8 @@ import socket
 import threading
 from pathlib import Path
 
+_METHODS = {b'GET', b'POST', b'PUT', b'DELETE', b'HEAD'}
+
 
 class EngineProxy:
     """Forwards every connection on `path` to the engine's socket while open; cut() closes them all and the
@@ -19,6 +21,7 @@ class EngineProxy:
         self._server: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
+        self.requests: list[str] = []  # the request line of every request a client sent (METHOD PATH?QUERY)
 
     @property
     def url(self) -> str:
@@ -59,13 +62,15 @@ class EngineProxy:
                 continue
             with self._lock:
                 self._connections += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=_pipe, args=(source, sink), name='engine-proxy-pipe', daemon=True).start()
+            for source, sink, seen in ((client, upstream, self.requests), (upstream, client, None)):
+                threading.Thread(target=_pipe, args=(source, sink, seen), name='engine-proxy-pipe', daemon=True).start()
 
 
-def _pipe(source: socket.socket, sink: socket.socket) -> None:
+def _pipe(source: socket.socket, sink: socket.socket, requests: list[str] | None) -> None:
     try:
         while data := source.recv(65536):
+            if requests is not None and data[:8].split(b' ')[0] in _METHODS:
+                requests.append(data.split(b'\r\n', 1)[0].decode('latin-1').rsplit(' ', 1)[0])
             sink.sendall(data)
     except OSError:
         pass
