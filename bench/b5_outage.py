@@ -20,7 +20,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import LABEL, NAME_PREFIX, Report, client, create_container, env_int, remove_containers, wait_async
+from bench.common import (
+    LABEL,
+    NAME_PREFIX,
+    Report,
+    client,
+    create_container,
+    env_int,
+    ms,
+    remove_containers,
+    wait_async,
+)
 from bench.engine_proxy import EngineProxy
 from ops.docker.containers import container_from_summary
 from ops.docker.engine import Engine
@@ -46,9 +56,11 @@ class Outage:
     cut_seconds: float = 0.0
     reconnected_after: float | None = None
     exact_after: float | None = None
+    connected_after: float | None = None
     final_mismatches: list[str] = field(default_factory=list)
     regressions: int = 0
     stale_after_exact: int = 0
+    regressed: list[str] = field(default_factory=list)
     replay_done_after: float | None = None
     full_listings: int = 0
     single_listings: int = 0
@@ -155,6 +167,7 @@ async def measure_outage(report: Report) -> Outage:
         engine = Engine(proxy.url)
         observer = Observer(engine)  # the server's own retry timing
         restored_ns = 0
+        restored = 0.0
         reconnected: list[float] = []
         changes: list[float] = []
 
@@ -200,18 +213,20 @@ async def measure_outage(report: Report) -> Outage:
             await wait_async(lambda: _health(healthy)[1][2] == 'unhealthy', 15, interval=0.2)
             result.replay_covers_cut = await asyncio.to_thread(engine_holds, Engine(), cut_ns)
             restored_ns = time.time_ns()
+            restored = time.monotonic()
             result.events = counter.between(cut_ns, restored_ns)
             result.ours = counter.between(cut_ns, restored_ns, ours=True)
             sent = len(proxy.requests)
-            restored = time.monotonic()
             result.cut_seconds = restored - cut_started
+            accepted = len(proxy.accepted)
             proxy.restore()
             exact_at = await _wait_exact(observer, 60)
             if exact_at is not None:
                 result.exact_after = exact_at - restored
-                result.stale_after_exact = sum(1 for t in ours_changed if t > exact_at)
             if reconnected:
                 result.reconnected_after = reconnected[0] - restored
+            if len(proxy.accepted) > accepted:
+                result.connected_after = proxy.accepted[accepted] - restored
             # Keep comparing until the observer has been quiet for 2 s: a world that is right once and then
             # goes wrong again (a late replay) is not exact.
             deadline = time.monotonic() + 30
@@ -219,8 +234,9 @@ async def measure_outage(report: Report) -> Outage:
                 before = await asyncio.to_thread(truth)
                 seen = observed(observer)
                 after = await asyncio.to_thread(truth)
-                if exact_at is not None and mismatches(seen, before, after):
+                if exact_at is not None and (wrong := mismatches(seen, before, after)):
                     result.regressions += 1
+                    result.regressed.extend(wrong[:3])
                 await asyncio.sleep(0.05)
             before = await asyncio.to_thread(truth)
             seen = observed(observer)
@@ -230,6 +246,8 @@ async def measure_outage(report: Report) -> Outage:
             result.single_listings = sum(1 for r in lists if 'filters=' in r)
             result.full_listings = len(lists) - result.single_listings
             result.changes = sum(1 for t in changes if t >= restored)
+            if exact_at is not None:
+                result.stale_after_exact = sum(1 for t in ours_changed if t > exact_at)
             if replayed_at:
                 result.replay_done_after = replayed_at[-1] - restored
         finally:
@@ -268,14 +286,20 @@ def _add_figures(report: Report, r: Outage) -> None:
     report.add('outage:   of which on our throwaway containers', r.ours)
     report.add('outage: engine replay buffer still reaches back to the cut', str(r.replay_covers_cut))
     report.add('outage: length of the cut', round(r.cut_seconds, 1), 's')
+    connected = None if r.connected_after is None else round(r.connected_after, 2)
+    report.add('outage: restore -> observer connects again (its retry back-off)', connected, 's')
     shown = None if r.reconnected_after is None else round(r.reconnected_after, 2)
-    report.add('outage: restore -> observer reachable again', shown, 's')
+    report.add('outage: restore -> observer reachable again (after its full listing)', shown, 's')
     exact = None if r.exact_after is None else round(r.exact_after, 2)
     report.add('outage: restore -> world equals docker ps -a', exact, 's')
+    resync = None if r.exact_after is None or r.connected_after is None else ms(r.exact_after - r.connected_after)
+    report.add('outage: observer connects -> world equals docker ps -a', resync, 'ms')
     report.add('outage: mismatches once quiet (exact = 0)', len(r.final_mismatches))
     for line in r.final_mismatches[:10]:
         report.note(f'outage mismatch: {line}')
     report.add('outage: comparisons wrong again after first equal', r.regressions)
+    for line in r.regressed[:6]:
+        report.note(f'outage: wrong again: {line}')
     report.add('outage: changes to our containers published after first equal', r.stale_after_exact)
     done = None if r.replay_done_after is None else round(r.replay_done_after, 2)
     report.add('outage: restore -> last replayed event applied', done, 's')

@@ -6,6 +6,7 @@ import contextlib
 import os
 import socket
 import threading
+import time
 from pathlib import Path
 
 _METHODS = {b'GET', b'POST', b'PUT', b'DELETE', b'HEAD'}
@@ -21,6 +22,7 @@ class EngineProxy:
         self._server: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
+        self.accepted: list[float] = []  # when each connection came in (monotonic)
         self.requests: list[str] = []  # the request line of every request a client sent (METHOD PATH?QUERY)
 
     @property
@@ -53,6 +55,7 @@ class EngineProxy:
                 client, _ = server.accept()
             except OSError:
                 return
+            self.accepted.append(time.monotonic())
             upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
                 upstream.connect(self.target)
