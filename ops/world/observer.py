@@ -59,6 +59,10 @@ class Resume:
 # arrives as its own health_status event): no engine call for these.
 STATE_NEUTRAL_ACTIONS = (*UNJOURNALED_ACTIONS, 'attach', 'resize', 'top', 'archive-path', 'extract-to-dir', 'export')
 _DEDUP_WINDOW = 20_000
+# The longest wait between two tries to reach an engine that is down: a try at a local socket costs a refused
+# connect, so it is made often (the world is back within seconds of the engine); one over ssh starts an ssh client.
+LOCAL_RETRY_MAX = 2.0
+REMOTE_RETRY_MAX = 10.0
 
 
 class Observer:
@@ -71,7 +75,7 @@ class Observer:
     where they left it.
     """
 
-    def __init__(self, engine: Engine, *, retry_min: float = 0.5, retry_max: float = 10.0) -> None:
+    def __init__(self, engine: Engine, *, retry_min: float = 0.5, retry_max: float | None = None) -> None:
         self.engine = engine
         self.containers: dict[str, ContainerInfo] = {}
         self.engine_state = EngineState(reachable=None)
@@ -80,6 +84,8 @@ class Observer:
         self.reconciled: Event[None] = Event()
         self.learned: Event[dict[str, Any]] = Event()
         self._retry_min = retry_min
+        if retry_max is None:
+            retry_max = LOCAL_RETRY_MAX if engine.local else REMOTE_RETRY_MAX
         self._retry_max = retry_max
         self._stopping = asyncio.Event()
         self._stream: EventStream | None = None

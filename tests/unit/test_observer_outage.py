@@ -193,3 +193,23 @@ def test_the_engine_clock_is_read_to_the_nanosecond() -> None:
     assert engine_clock('2026-11-30T21:04:38.5+01:00') == 1_796_069_078_500_000_000
     assert engine_clock('2026-11-30T20:04:38Z') == 1_796_069_078_000_000_000
     assert engine_clock('') is None
+
+
+async def test_a_local_engine_back_after_a_long_outage_is_seen_within_seconds() -> None:
+    engine = StandInEngine()
+    engine.happen(box('a'), 'a' * 8, 'start')
+    observer = Observer(engine)  # the server's own retry timing
+    task = asyncio.create_task(observer.run())
+    try:
+        await wait_for_async(lambda: engine.streams, timeout=10, what='following')
+        engine.down()
+        await asyncio.sleep(7.6)  # the outage: long enough for the retries to back off to their longest wait
+        engine.happen(box('b'), 'b' * 8, 'start')
+        engine.up()
+        back = time.monotonic()
+        await wait_for_async(lambda: observer.engine_state.reachable, timeout=15, what='the engine back')
+        assert time.monotonic() - back < 3.0  # at most 2 s between tries (was 10 s)
+        assert set(observer.containers) == {'a' * 8, 'b' * 8}
+    finally:
+        observer.stop()
+        await asyncio.wait_for(task, timeout=10)
