@@ -59,6 +59,10 @@ class Resume:
 # arrives as its own health_status event): no engine call for these.
 STATE_NEUTRAL_ACTIONS = (*UNJOURNALED_ACTIONS, 'attach', 'resize', 'top', 'archive-path', 'extract-to-dir', 'export')
 _DEDUP_WINDOW = 20_000
+# The longest wait between two tries to reach an engine that is down: a try at a local socket costs a refused
+# connect, so it is made often (the world is back within seconds of the engine); one over ssh starts an ssh client.
+LOCAL_RETRY_MAX = 2.0
+REMOTE_RETRY_MAX = 10.0
 
 
 class Observer:
@@ -71,7 +75,7 @@ class Observer:
     where they left it.
     """
 
-    def __init__(self, engine: Engine, *, retry_min: float = 0.5, retry_max: float = 10.0) -> None:
+    def __init__(self, engine: Engine, *, retry_min: float = 0.5, retry_max: float | None = None) -> None:
         self.engine = engine
         self.containers: dict[str, ContainerInfo] = {}
         self.engine_state = EngineState(reachable=None)
@@ -80,10 +84,13 @@ class Observer:
         self.reconciled: Event[None] = Event()
         self.learned: Event[dict[str, Any]] = Event()
         self._retry_min = retry_min
+        if retry_max is None:
+            retry_max = LOCAL_RETRY_MAX if engine.local else REMOTE_RETRY_MAX
         self._retry_max = retry_max
         self._stopping = asyncio.Event()
         self._stream: EventStream | None = None
         self._last_nano: int | None = None  # the newest engine event time seen: where a reconnect resumes
+        self._listed_nano: int | None = None  # the engine's clock just before the last full listing
         self._seen: set[EventKey] = set()
         self._seen_order: deque[EventKey] = deque()
 
@@ -136,8 +143,9 @@ class Observer:
 
     async def reconcile(self) -> None:
         """Replace the world with a full listing from the engine, publishing only what changed."""
-        version = await asyncio.to_thread(self.engine.version)
+        version, engine_now = await asyncio.to_thread(self.engine.about)
         listed = await asyncio.to_thread(self.engine.list_containers)
+        self._listed_nano = engine_now
         fresh = {info.id: info for info in listed}
         for gone in set(self.containers) - set(fresh):
             del self.containers[gone]
@@ -234,7 +242,7 @@ class Observer:
 
     async def _apply(self, event: dict[str, Any]) -> None:
         container_id = event.get('id') or event.get('Actor', {}).get('ID')
-        if not container_id:
+        if not container_id or self._listed(event):
             return
         action = str(event.get('Action') or '')
         if action.startswith(STATE_NEUTRAL_ACTIONS) and container_id in self.containers:
@@ -251,6 +259,13 @@ class Observer:
         elif self.containers.get(container_id) != info:
             self.containers[container_id] = info
             self._changed(ContainerChange(container_id=container_id, info=info))
+
+    def _listed(self, event: dict[str, Any]) -> bool:
+        """An event the engine replays from before the last full listing: that listing shows its outcome already,
+        and applying it now would take the container back to a state it has left (a die replayed after a
+        restart the listing saw). Its record is journaled all the same."""
+        key = event_key(event)
+        return key is not None and self._listed_nano is not None and key[0] < self._listed_nano
 
     def _set_engine(self, state: EngineState) -> None:
         if state != self.engine_state:
