@@ -24,8 +24,8 @@ from ops.world.container_facts import ContainerFacts
 # From phone width up the rows line up as columns; below it they wrap (name, then badges, then image). CPU and
 # memory get a column of their own where the stack's card is wide enough (a container query: the navigation drawer
 # and the Overview's side column take their share of the screen); narrower, a line of their own under the row.
+# The headings' columns; container_row.js lays the rows out on the same ones (keep both in step).
 GRID = 'sm:grid sm:grid-cols-[minmax(0,1fr)_10rem_6rem_6.5rem] @4xl:grid-cols-[minmax(0,1fr)_10rem_13rem_6rem_6.5rem]'
-USAGE_PLACE = 'w-full sm:col-span-full sm:order-last @4xl:col-span-1 @4xl:order-none'
 # (heading, classes): the CPU and memory heading only where they have their column.
 HEADINGS = (
     ('Container · image', ''),
@@ -45,9 +45,8 @@ class container_entry(ui.element, component='container_row.js'):
         super().__init__()
         self.info = info
         self.facts = facts
-        self.classes(f'w-full flex flex-wrap items-center gap-x-3 gap-y-1 px-3 py-2 border-t border-gray-500/20 {GRID}')
         with self.add_slot('usage'):
-            self.usage = usage_cell(info.name, samples).classes(USAGE_PLACE)
+            self.usage = usage_cell(info.name, samples)
         self.alert_labels: list[str] = []
         self.show(info)
         if facts is not None:
@@ -58,7 +57,6 @@ class container_entry(ui.element, component='container_row.js'):
         self.info = info
         self._show(
             {
-                'data-container': info.name,
                 'name': info.name,
                 'href': f'/containers/{quote(info.name, safe="")}',
                 'service': f'service {info.service}' if info.service else 'no Compose service',

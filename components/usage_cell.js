@@ -1,8 +1,11 @@
 // A container's CPU and memory in its Overview row: label, sparkline, number for each. The numbers are text, the
-// lines an SVG polyline drawn only once there are points (an idle container's row has no empty boxes).
+// lines an SVG polyline drawn only once there are points (an idle container's row has no empty boxes). The
+// classes live here, not on the element, so a tick sends the numbers and lines only. Its place in the row: a line
+// of its own under it, or a column where the card is wide enough.
 export default {
   template: `
-    <div>
+    <div class="flex flex-wrap @4xl:flex-col gap-x-5 gap-y-0.5 text-xs tabular-nums min-w-0
+                w-full sm:col-span-full sm:order-last @4xl:col-span-1 @4xl:order-none">
       <div class="nicegui-row row items-center gap-1.5 no-wrap">
         <div class="opacity-60 w-7">CPU</div>
         <svg v-if="cpuPoints" :class="box + ' text-blue-600 dark:text-blue-300'" viewBox="0 0 60 16"

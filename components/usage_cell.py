@@ -24,7 +24,6 @@ class usage_cell(ui.element, component='usage_cell.js'):
         self.name = name
         self.samples: deque[ContainerSample] = deque(samples)
         self.latest: ContainerSample | None = None
-        self.classes('flex flex-wrap @4xl:flex-col gap-x-5 gap-y-0.5 text-xs tabular-nums min-w-0')
         self._props['name'] = name
         self.show(self.samples[-1] if self.samples else None)
 
