@@ -114,10 +114,15 @@ class stack_cards(ui.column):
         self._entries: dict[str, container_entry] = {}
         with self:
             self._empty = ui.label('No containers yet.').classes('opacity-70')
-        for info in sorted(observer.containers.values(), key=_order):
-            self._add(info)
+        labels = self._alert_labels()
+        for info in sorted(observer.containers.values(), key=_order):  # each card sorted, counted and summed once
+            self._add(info, labels.get(info.name, []), settle=False)
         for stack in sorted(self._configured):
             self._card(stack)
+        for card in self._cards.values():
+            card.arrange(self.order)
+            card.count()
+            card.add_up()
         listen(observer.container_changed, self._on_change, owner=self)
         listen(facts.changed, self._on_facts, owner=self)
         if supervisor is not None:
@@ -169,11 +174,16 @@ class stack_cards(ui.column):
         """An alert opened or resolved: each row shows the rules of its container's open alerts."""
         if self._alerts is None:
             return
-        by_target: dict[str, list[str]] = {}
-        for alert in self._alerts.open_alerts():
-            by_target.setdefault(alert.target, []).append(DEFAULTS[alert.rule].label)
+        by_target = self._alert_labels()
         for entry in self._entries.values():
             entry.show_alerts(by_target.get(entry.info.name, []))
+
+    def _alert_labels(self) -> dict[str, list[str]]:
+        """The rules of the open alerts by container name."""
+        by_target: dict[str, list[str]] = {}
+        for alert in self._alerts.open_alerts() if self._alerts is not None else ():
+            by_target.setdefault(alert.target, []).append(DEFAULTS[alert.rule].label)
+        return by_target
 
     def _on_facts(self, facts: ContainerFacts) -> None:
         entry = self._entries.get(facts.container_id)
@@ -198,16 +208,20 @@ class stack_cards(ui.column):
             card.count()
         return card
 
-    def _add(self, info: ContainerInfo) -> None:
+    def _add(self, info: ContainerInfo, alerts: list[str] | None = None, *, settle: bool = True) -> None:
+        """A row for `info` with the rules of its open alerts (default: looked up); `settle`: sort, count and sum
+        its card now (the first drawing does that once per card after the last row)."""
         group = _group(info)
         card = self._card(group)
         with card.rows:
             entry = self._entries[info.id] = container_entry(info, self._facts.facts.get(info.id), self._recent(info))
-        card.arrange(self.order)
-        if self._alerts is not None:
-            entry.show_alerts([DEFAULTS[a.rule].label for a in self._alerts.open_alerts() if a.target == info.name])
-        card.count()
-        card.add_up()
+        if alerts is None:
+            alerts = self._alert_labels().get(info.name, [])
+        entry.show_alerts(alerts)
+        if settle:
+            card.arrange(self.order)
+            card.count()
+            card.add_up()
         self._empty.set_visibility(False)
 
     def _recent(self, info: ContainerInfo) -> Sequence[ContainerSample]:

@@ -51,9 +51,10 @@ async def test_a_container_event_updates_only_that_containers_row(signed_in_cons
     async with signed_in_console() as user:
         web = await wait_for_async(lambda: _entry(user, WEB), timeout=20, what='web on the Overview')
         await wait_for_async(lambda: web.info.health == 'healthy', timeout=60, what='web healthy')
-        assert web.link.props['href'] == f'/containers/{WEB}'
+        assert web.props['href'] == f'/containers/{WEB}'  # the row's link
         assert 'homelab-dev' in {el.props.get('data-stack') for el in user.find(ui.card).elements}
-        await wait_for_async(lambda: web.restarts.text.endswith('restarts') or web.restarts.text.endswith('restart'),
+        restarts = lambda: web.props.get('restarts', '')  # noqa: E731 (the row's restarts text)
+        await wait_for_async(lambda: restarts().endswith('restarts') or restarts().endswith('restart'),
                              timeout=20, what='the restart count from the inspect')  # fmt: skip
 
         updated: list[Element] = []

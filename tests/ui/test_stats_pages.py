@@ -37,7 +37,7 @@ async def test_each_tick_changes_the_rows_numbers_in_place_never_the_table(
         (board,) = user.find(stack_cards).elements
         rows = _running_rows(user)
         ids_before = {row.id for row in user.find(container_entry).elements}
-        assert web.usage.cpu.text == '—'  # nothing measured yet
+        assert web.usage.props['cpu'] == '—'  # nothing measured yet
 
         updated = _recording(user)
         start = time.time()
@@ -47,10 +47,10 @@ async def test_each_tick_changes_the_rows_numbers_in_place_never_the_table(
                 _tick(rows, [cpu + i for i in range(len(rows))], (100 + tick) * MIB, start + 10 * tick)
             )
             index = rows.index(web)
-            assert web.usage.cpu.text == cpu_text(cpu + index)
-            assert web.usage.memory.text == memory_text((100 + tick) * MIB, 1024**3)
+            assert web.usage.props['cpu'] == cpu_text(cpu + index)
+            assert web.usage.props['memory'] == memory_text((100 + tick) * MIB, 1024**3)
             # The tick touched each running row's numbers and lines and the cards' sums: no row, card or list whole.
-            cells = {row.id: {d.id for d in row.usage.descendants()} for row in rows}
+            cells = {row.id: {row.usage.id, *(d.id for d in row.usage.descendants())} for row in rows}
             totals = {cast(stack_card, card).totals.id for card in user.find(stack_card).elements}
             assert all(ids & {el.id for el in updated} for ids in cells.values()), 'a running row got no update'
             allowed = set().union(*cells.values()) | totals
@@ -58,7 +58,7 @@ async def test_each_tick_changes_the_rows_numbers_in_place_never_the_table(
                 (type(el).__name__, el.props) for el in updated if el.id not in allowed
             ]
         assert {row.id for row in user.find(container_entry).elements} == ids_before  # the same rows, never redrawn
-        assert web.usage.cpu_line.line.props['points'].count(',') == 3  # three ticks on the sparkline
+        assert web.usage.props['cpu-points'].count(',') == 3  # three ticks on the sparkline
         card = _card(user, 'homelab-dev')
         in_card = [row for row in rows if row.info.stack == 'homelab-dev']
         total = sum(3.0 + rows.index(row) for row in in_card)
