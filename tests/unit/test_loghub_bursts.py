@@ -41,6 +41,9 @@ async def read_all(sub: Subscription) -> list[LogLine]:
 async def test_a_burst_bigger_than_the_queue_reaches_a_reader_that_keeps_up_whole_and_then_the_end() -> None:
     hub = LogHub(cast(Engine, BurstEngine([burst(0, 5000), burst(5000, 3000)])), queue_limit=1000)
     async with hub.follow('flood', tail=0) as sub:
+        # The loop is busy (blocked here) until the reader thread has handed over every line and the end: the end
+        # then waits in the loop's queue right behind a burst that takes several turns to offer.
+        hub._feeds['flood'].pump.thread.join(timeout=10)
         lines = await asyncio.wait_for(read_all(sub), timeout=10)
     assert [line.text for line in lines] == [f'line {n}' for n in range(8000)]
     assert lines[1].timestamp == '2026-11-30T20:00:00.000000001Z'
