@@ -141,7 +141,14 @@ class LogDecoder:
         texts = self._splitters[stream].feed(data)
         if not self._timestamps:
             return [LogLine(stream=stream, text=text) for text in texts]
-        return [self._line(stream, text) for text in texts]
+        lines: list[LogLine] = []
+        for text in texts:  # _line's work, inlined: this runs once per line of a flood
+            stamp, sep, rest = text.partition(' ')
+            if sep and stamp[:4].isdigit():
+                lines.append(LogLine(stream=stream, text=rest, timestamp=stamp))
+            else:
+                lines.append(LogLine(stream=stream, text=text))
+        return lines
 
     def _line(self, stream: Stream, text: str) -> LogLine:
         if self._timestamps:
