@@ -190,7 +190,7 @@ class _Feed:
             stream.close()
 
     def _read(self) -> Iterator[list[LogLine]]:
-        """In the pump's thread: open the stream, say so, then its batches (the engine sends about a chunk a line)."""
+        """In the pump's thread: open the stream, say so, then its batches (one per socket read, up to 64 KiB)."""
         stream = self._engine.logs(self.container, tail=self._tail, follow=True, timestamps=True)
         with self._lock:
             if self._closed:
