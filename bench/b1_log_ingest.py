@@ -22,7 +22,7 @@ def run() -> Report:
         id=ID,
         title=TITLE,
         baseline='`docker logs -f` piped to a line counter (and, for TTY, docker-py default follow)',
-        target='>= 0.8x the CLI rate (non-TTY); TTY >= 20x docker-py byte-at-a-time',
+        target='>= 0.8x the CLI rate, non-TTY and TTY; TTY >= 20x docker-py byte-at-a-time',
     )
     lines = env_int('BENCH_B1_LINES', 100_000)
     rounds = env_int('BENCH_B1_ROUNDS', 2)
@@ -59,10 +59,31 @@ def run() -> Report:
             report.note(f'{key}: a round counted only {got} of {lines} lines')
         if any(t.timed_out for t in tallies):
             report.note(f'{key}: stopped at its time budget; the rate covers what was read until then')
+    non_tty_ratio = _ratio(rates['hub non-TTY'], rates['cli non-TTY'])
+    tty_ratio = _ratio(rates['hub TTY'], rates['cli TTY'])
     tty_vs_py = _ratio(rates['hub TTY'], rates['docker-py default TTY'])
-    report.add('TTY: hub / CLI', _ratio(rates['hub TTY'], rates['cli TTY']), 'x')
+    report.add('TTY: hub / CLI', tty_ratio, 'x')
     report.add('TTY: hub / docker-py default (target >= 20x)', tty_vs_py, 'x')
-    return report.finish(_ratio(rates['hub non-TTY'], rates['cli non-TTY']), 'non-TTY hub / docker logs -f')
+    # The flood itself (awk in the container, then dockerd) caps every reader: this is the most any reader can get.
+    report.add('TTY: docker logs -f / docker-py default', _ratio(rates['cli TTY'], rates['docker-py default TTY']), 'x')
+    # Every line of every flood either reached the reader or was counted as skipped: no more, no fewer.
+    reconciled = all(
+        t.lines + t.skipped == lines
+        for key, tallies in results.items()
+        if not key.startswith('docker-py')
+        for t in tallies
+    )
+    met = (
+        reconciled
+        and None not in (non_tty_ratio, tty_ratio, tty_vs_py)
+        and min(non_tty_ratio or 0, tty_ratio or 0) >= 0.8
+        and (tty_vs_py or 0) >= 20
+    )
+    figure = (
+        f'hub / docker logs -f: non-TTY {_show(non_tty_ratio)}, TTY {_show(tty_ratio)}; '
+        f'TTY {_show(tty_vs_py)} docker-py default; {rates["hub non-TTY"] / 1000:.0f}k lines/s non-TTY'
+    )
+    return report.finish(non_tty_ratio, 'non-TTY hub / docker logs -f', figure=figure, met=met)
 
 
 def _once(reader: Callable[[str], Tally], lines: int, tty: bool) -> Tally:
@@ -75,3 +96,7 @@ def _once(reader: Callable[[str], Tally], lines: int, tty: bool) -> Tally:
 
 def _ratio(a: float, b: float) -> float | None:
     return round(a / b, 3) if b > 0 else None
+
+
+def _show(ratio: float | None) -> str:
+    return '-' if ratio is None else f'{ratio:.2f}x'

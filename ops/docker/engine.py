@@ -20,6 +20,7 @@ import requests.exceptions
 import urllib3.exceptions
 
 from ops.docker.cgroups import CgroupInfo, ContainerProcess, cgroup_info_from, process_from_inspect
+from ops.docker.chunked import ChunkedBody, ChunkError
 from ops.docker.containers import ContainerInfo, container_from_summary
 from ops.docker.details import ContainerDetails, ImageRef, details_from_inspect
 from ops.docker.engine_ssh import SshAdapter, SshTarget, ssh_reason
@@ -269,7 +270,9 @@ class Engine:
             if follow:
                 # A quiet container must not end a live stream with a read timeout.
                 api._disable_socket_timeout(api._get_raw_response_socket(response))
-        return LogStream(_chunks(response), LogDecoder(tty=tty, timestamps=timestamps), lambda: shut_response(response))
+        return LogStream(
+            _body_chunks(response), LogDecoder(tty=tty, timestamps=timestamps), lambda: shut_response(response)
+        )
 
     def _image_ref(self, image: str) -> ImageRef | None:
         if not image:
@@ -371,6 +374,49 @@ def _chunks(response: requests.Response) -> Iterator[bytes]:
     except (urllib3.exceptions.HTTPError, requests.exceptions.RequestException, OSError) as err:
         # A broken stream is not a dead engine: no reset() of the shared client here.
         raise EngineUnavailable(f'the engine stream broke off: {_describe(err)}') from err
+
+
+def _body_chunks(response: requests.Response) -> Iterator[bytes]:
+    """The payload of a chunked body in large reads, each carrying every engine chunk that has arrived.
+
+    The engine sends a log stream as one HTTP chunk per frame; http.client's reader (behind `raw.read1`) hands out
+    one chunk per call, which costs more than the line it carries. This reads the socket's buffered file directly
+    (whatever the transport: unix socket, TCP, TLS, ssh) and undoes the chunking in bulk. A body that is not
+    chunked, or that something has already started reading, goes the ordinary way.
+    """
+    sock_file = _unread_chunked_body(response)
+    if sock_file is None:
+        yield from _chunks(response)
+        return
+    body = ChunkedBody()
+    try:
+        while not body.done:
+            data = sock_file.read1(_CHUNK)
+            if not data:
+                raise EngineUnavailable('the engine stream broke off: the connection closed inside the body')
+            if payload := body.feed(data):
+                yield payload
+    except (ChunkError, OSError) as err:
+        raise EngineUnavailable(f'the engine stream broke off: {_describe(err)}') from err
+    finally:
+        # The connection is left mid-protocol for http.client: it must never go back to the pool.
+        shut_response(response)
+
+
+def _unread_chunked_body(response: requests.Response) -> Any:
+    """The buffered socket file under `response` when its body is chunked and not a byte of it read yet."""
+    raw = response.raw  # urllib3's response; its _fp is http.client's, whose fp reads the socket
+    http_response = getattr(raw, '_fp', None)
+    sock_file = getattr(http_response, 'fp', None)
+    if (
+        sock_file is None
+        or not getattr(http_response, 'chunked', False)
+        or getattr(http_response, 'chunk_left', 0) is not None  # None: no chunk read yet
+        or raw.headers.get('content-encoding', 'identity') != 'identity'
+        or not hasattr(sock_file, 'read1')
+    ):
+        return None
+    return sock_file
 
 
 def _describe(err: BaseException) -> str:

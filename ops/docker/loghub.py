@@ -71,6 +71,21 @@ class Subscription:
         self._lines.append(line)
         self._wakeup.set()
 
+    def _offer_all(self, batch: list[LogLine]) -> None:
+        """_offer for each line of `batch`, in one go: what fits is queued, the rest counted as skipped."""
+        if self._ended or not batch:
+            return
+        room = self._limit - len(self._lines) - (1 if self._unreported else 0)
+        taken = batch if len(batch) <= room else batch[: max(room, 0)]
+        if taken:
+            if self._unreported:
+                self._lines.append(self._marker())
+            self._lines.extend(taken)
+            self._wakeup.set()
+        missed = len(batch) - len(taken)
+        self._unreported += missed
+        self.skipped += missed
+
     def _end(self, error: BaseException | None) -> None:
         if not self._ended:
             self._ended = True
@@ -105,13 +120,18 @@ class LogHub:
         """
         feed = self._feeds.get(container)
         if feed is None:
-            feed = _Feed(self.engine, container, tail=min(tail, self.history), history=self.history)
+            feed = _Feed(
+                self.engine,
+                container,
+                tail=min(tail, self.history),
+                history=self.history,
+                slice_size=max(self.queue_limit // 2, 1),
+            )
             self._feeds[container] = feed
             feed.start(asyncio.get_running_loop(), self._ended)
         sub = Subscription(container, self.queue_limit, feed.opened)
         if feed.subscribers and tail > 0:
-            for line in list(feed.history)[-tail:]:
-                sub._offer(line)
+            sub._offer_all(list(feed.history)[-tail:])
         feed.subscribers.add(sub)
         try:
             yield sub
@@ -141,7 +161,7 @@ class LogHub:
 class _Feed:
     """The engine stream of one container, read by one thread; its lines reach the loop through a Pump."""
 
-    def __init__(self, engine: Engine, container: str, *, tail: int, history: int) -> None:
+    def __init__(self, engine: Engine, container: str, *, tail: int, history: int, slice_size: int) -> None:
         self.container = container
         self.subscribers: set[Subscription] = set()
         self.history: deque[LogLine] = deque(maxlen=history)
@@ -153,6 +173,9 @@ class _Feed:
         self._stream: LogStream | None = None
         self._closed = False
         self._on_end: Callable[[_Feed], None] = lambda feed: None
+        self._slice_size = slice_size
+        self._backlog: deque[list[LogLine]] = deque()  # handed over, not yet offered to the subscribers
+        self._end: tuple[BaseException | None] | None = None  # the stream's end, once it came behind a backlog
 
     def start(self, loop: asyncio.AbstractEventLoop, on_end: Callable[[_Feed], None]) -> None:
         self._on_end = on_end
@@ -167,7 +190,7 @@ class _Feed:
             stream.close()
 
     def _read(self) -> Iterator[list[LogLine]]:
-        """In the pump's thread: open the stream, say so, then its batches (the engine sends about a chunk a line)."""
+        """In the pump's thread: open the stream, say so, then its batches (one per socket read, up to 64 KiB)."""
         stream = self._engine.logs(self.container, tail=self._tail, follow=True, timestamps=True)
         with self._lock:
             if self._closed:
@@ -178,12 +201,34 @@ class _Feed:
         yield from stream.batches()
 
     def _deliver(self, batch: list[LogLine]) -> None:
+        self._backlog.append(batch)
+        if len(self._backlog) == 1:
+            self._offer_slice()
+
+    def _offer_slice(self) -> None:
+        """Offer the subscribers the next slice of the backlog; later slices wait for the next turn of the loop.
+
+        One socket read may bring thousands of lines. Offered at once they would overflow the queue of a
+        subscriber that keeps up; a slice at a time, such a subscriber reads each slice before the next comes.
+        """
+        batch = self._backlog[0]
+        if len(batch) > self._slice_size:
+            self._backlog[0] = batch[self._slice_size :]
+            batch = batch[: self._slice_size]
+        else:
+            self._backlog.popleft()
         self.history.extend(batch)
         for sub in list(self.subscribers):
-            for line in batch:
-                sub._offer(line)
+            sub._offer_all(batch)
+        if self._backlog:
+            asyncio.get_running_loop().call_soon(self._offer_slice)
+        elif self._end is not None:
+            self._finish(*self._end)
 
     def _finish(self, error: BaseException | None) -> None:
+        if self._backlog:  # the end comes after the last line
+            self._end = (error,)
+            return
         self.opened.set()
         self._on_end(self)
         for sub in list(self.subscribers):

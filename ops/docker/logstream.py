@@ -37,14 +37,20 @@ class LineSplitter:
         self._overflow = 0  # bytes of the current line thrown away beyond _MAX_LINE_BYTES
 
     def feed(self, data: bytes) -> list[str]:
-        """The lines completed by `data`."""
+        """The lines completed by `data` (split and decoded in bulk: a read often carries hundreds of lines)."""
+        last = data.rfind(b'\n')
+        if last < 0:
+            self._append(data)
+            return []
         lines: list[str] = []
         start = 0
-        while (end := data.find(b'\n', start)) >= 0:
-            self._append(data[start:end])
+        if self._buffer or self._overflow:  # the line an earlier chunk began ends here
+            start = data.find(b'\n') + 1
+            self._append(data[: start - 1])
             lines.append(self._take())
-            start = end + 1
-        self._append(data[start:])
+        if start <= last:
+            lines += self._whole(data[start:last])
+        self._append(data[last + 1 :])
         return lines
 
     def flush(self) -> list[str]:
@@ -57,6 +63,23 @@ class LineSplitter:
             self._overflow += len(piece) - max(room, 0)
             piece = piece[: max(room, 0)]
         self._buffer += piece
+
+    def _whole(self, block: bytes) -> list[str]:
+        """`block` is whole lines joined by newlines (nothing buffered before it): decoded once, then split.
+
+        A newline byte never sits inside a UTF-8 sequence, so this is the same text as decoding line by line.
+        """
+        text = block.decode('utf-8', errors='replace')
+        texts = text.split('\n')
+        if len(text) > MAX_LINE and max(map(len, texts)) > MAX_LINE:  # a long line: bounded one by one
+            return [self._bounded(piece) for piece in block.split(b'\n')]
+        if '\r' in text:
+            return [line.rstrip('\r') for line in texts]
+        return texts
+
+    def _bounded(self, piece: bytes) -> str:
+        self._append(piece)
+        return self._take()
 
     def _take(self) -> str:
         text = self._buffer.decode('utf-8', errors='replace').rstrip('\r')
@@ -75,24 +98,39 @@ class LogDecoder:
     def __init__(self, *, tty: bool, timestamps: bool) -> None:
         self._tty = tty
         self._timestamps = timestamps
-        self._pending = bytearray()  # multiplexed: an incomplete frame header or payload
+        self._header = b''  # multiplexed: the start of a frame header cut off at the end of a chunk
+        self._left = 0  # payload bytes of the current frame still to come
+        self._stream: Stream = 'stdout'  # the current frame's stream
         self._splitters: dict[Stream, LineSplitter] = {'stdout': LineSplitter(), 'stderr': LineSplitter()}
 
     def feed(self, chunk: bytes) -> list[LogLine]:
         """The lines completed by `chunk` (a chunk may end inside a frame header, a payload or a line)."""
         if self._tty:
             return self._lines('stdout', chunk)
-        self._pending += chunk
+        data = self._header + chunk if self._header else chunk
+        self._header = b''
         lines: list[LogLine] = []
-        offset = 0
-        while len(self._pending) - offset >= _FRAME_HEADER.size:
-            kind, size = _FRAME_HEADER.unpack_from(self._pending, offset)
-            end = offset + _FRAME_HEADER.size + size
-            if len(self._pending) < end:
-                break
-            lines += self._lines(_STREAMS.get(kind, 'stdout'), bytes(self._pending[offset + _FRAME_HEADER.size : end]))
-            offset = end
-        del self._pending[:offset]
+        run: list[bytes] = []  # payloads of consecutive frames of one stream, split into lines together
+        pos, size = 0, len(data)
+        while pos < size:
+            if not self._left:
+                if size - pos < _FRAME_HEADER.size:
+                    self._header = data[pos:]
+                    break
+                kind, length = _FRAME_HEADER.unpack_from(data, pos)
+                pos += _FRAME_HEADER.size
+                stream = _STREAMS.get(kind, 'stdout')
+                if stream != self._stream and run:
+                    lines += self._lines(self._stream, b''.join(run))
+                    run = []
+                self._stream, self._left = stream, length
+                continue
+            end = min(size, pos + self._left)
+            run.append(data[pos:end])
+            self._left -= end - pos
+            pos = end
+        if run:
+            lines += self._lines(self._stream, b''.join(run))
         return lines
 
     def flush(self) -> list[LogLine]:
@@ -100,7 +138,17 @@ class LogDecoder:
         return [self._line(stream, text) for stream, splitter in self._splitters.items() for text in splitter.flush()]
 
     def _lines(self, stream: Stream, data: bytes) -> list[LogLine]:
-        return [self._line(stream, text) for text in self._splitters[stream].feed(data)]
+        texts = self._splitters[stream].feed(data)
+        if not self._timestamps:
+            return [LogLine(stream=stream, text=text) for text in texts]
+        lines: list[LogLine] = []
+        for text in texts:  # _line's work, inlined: this runs once per line of a flood
+            stamp, sep, rest = text.partition(' ')
+            if sep and stamp[:4].isdigit():
+                lines.append(LogLine(stream=stream, text=rest, timestamp=stamp))
+            else:
+                lines.append(LogLine(stream=stream, text=text))
+        return lines
 
     def _line(self, stream: Stream, text: str) -> LogLine:
         if self._timestamps:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import random
 import struct
 
 import pytest
@@ -69,6 +71,103 @@ def test_timestamps_are_taken_off_the_line() -> None:
     decoder = LogDecoder(tty=False, timestamps=True)
     lines = decoder.feed(frame(1, b'2026-11-25T01:26:07.8438Z hello world\n'))
     assert lines == [LogLine(stream='stdout', text='hello world', timestamp='2026-11-25T01:26:07.8438Z')]
+
+
+def feed_cut(decoder: LogDecoder, data: bytes, cuts: list[int]) -> list[LogLine]:
+    edges = [0, *cuts, len(data)]
+    lines: list[LogLine] = []
+    for a, b in itertools.pairwise(edges):
+        lines += decoder.feed(data[a:b])
+    return lines + decoder.flush()
+
+
+MIXED = (
+    frame(1, b'2026-11-25T01:26:07.1Z one\n2026-11-25T01:26:07.2Z two\n')
+    + frame(2, b'2026-11-25T01:26:07.3Z err \xe2\x98')
+    + frame(2, b'\x83 snowman\n')
+    + frame(1, b'2026-11-25T01:26:07.4Z three\r\n')
+    + frame(0, b'')
+    + frame(2, b'no stamp\n' * 3)
+    + frame(1, b'tail without newline')
+)
+
+
+@pytest.mark.parametrize('cut', range(1, len(MIXED)))
+def test_frames_and_headers_cut_at_any_byte_give_the_same_lines(cut: int) -> None:
+    whole = feed_cut(LogDecoder(tty=False, timestamps=True), MIXED, [])
+    assert feed_cut(LogDecoder(tty=False, timestamps=True), MIXED, [cut]) == whole
+    assert whole == [
+        LogLine(stream='stdout', text='one', timestamp='2026-11-25T01:26:07.1Z'),
+        LogLine(stream='stdout', text='two', timestamp='2026-11-25T01:26:07.2Z'),
+        LogLine(stream='stderr', text='err ☃ snowman', timestamp='2026-11-25T01:26:07.3Z'),
+        LogLine(stream='stdout', text='three', timestamp='2026-11-25T01:26:07.4Z'),
+        *[LogLine(stream='stderr', text='no stamp')] * 3,
+        LogLine(stream='stdout', text='tail without newline'),
+    ]
+
+
+def test_a_frame_header_cut_across_three_reads_is_put_back_together() -> None:
+    data = frame(2, b'first\n') + frame(1, b'second\n')
+    header = len(frame(2, b'first\n'))
+    lines = feed_cut(LogDecoder(tty=False, timestamps=False), data, [header + 2, header + 5])
+    assert lines == [LogLine(stream='stderr', text='first'), LogLine(stream='stdout', text='second')]
+
+
+def test_many_frames_in_one_chunk_keep_their_order_and_streams() -> None:
+    data = b''.join(frame(1 + n % 3 // 2, b'line %d\n' % n) for n in range(3000))
+    lines = LogDecoder(tty=False, timestamps=False).feed(data)
+    assert [line.text for line in lines] == [f'line {n}' for n in range(3000)]
+    assert [line.stream for line in lines] == ['stderr' if n % 3 == 2 else 'stdout' for n in range(3000)]
+
+
+def test_a_frame_is_split_into_lines_before_all_of_it_has_come() -> None:
+    decoder = LogDecoder(tty=False, timestamps=False)
+    data = frame(1, b'early\n' + b'x' * 100000 + b'\n')
+    assert decoder.feed(data[:20]) == [LogLine(stream='stdout', text='early')]
+
+
+def test_a_huge_line_among_short_ones_in_one_chunk_is_capped_and_its_neighbours_are_intact() -> None:
+    for tty in (False, True):
+        payload = b'before\n' + b'y' * 50000 + b'\nafter\r\n'
+        data = payload if tty else frame(1, payload)
+        lines = LogDecoder(tty=tty, timestamps=False).feed(data)
+        assert [line.text[:6] for line in lines] == ['before', 'y' * 6, 'after']
+        assert lines[1].text == 'y' * MAX_LINE + f' … [{50000 - MAX_LINE} more characters]'
+        assert lines[2].text == 'after'
+
+
+def test_a_line_of_carriage_returns_past_the_cap_keeps_its_count_of_what_was_left_out() -> None:
+    lines = LineSplitter().feed(b'a' * 10 + b'\r' * 20000 + b'\nnext\n')
+    # What was cut off counts in bytes (the kept carriage returns, then stripped, are not counted)
+    assert lines == ['a' * 10 + f' … [{10 + 20000 - 4 * MAX_LINE} more characters]', 'next']
+
+
+def test_tty_lines_lose_every_carriage_return_before_their_newline_and_keep_the_others() -> None:
+    decoder = LogDecoder(tty=True, timestamps=False)
+    lines = decoder.feed(b'a\r\nb\r\r\nprogress 10%\rprogress 90%\r\n\r\nlast')
+    assert [line.text for line in lines] == ['a', 'b', 'progress 10%\rprogress 90%', '']
+    assert [line.text for line in decoder.flush()] == ['last']
+
+
+def test_broken_utf8_at_line_ends_reads_the_same_in_one_chunk_as_line_by_line() -> None:
+    data = b'cut \xe2\x98\nbad \xff byte\n\xf0\x9f\x98\nok \xe2\x98\x83\n'
+    one = LineSplitter().feed(data)
+    assert one == ['cut \ufffd', 'bad \ufffd byte', '\ufffd', 'ok ☃']
+    bytewise = LineSplitter()
+    assert [line for i in range(len(data)) for line in bytewise.feed(data[i : i + 1])] == one
+
+
+def test_random_streams_give_the_same_lines_in_big_chunks_as_byte_by_byte() -> None:
+    rng = random.Random(15)
+    pieces = [b'a', b' ', b'\n', b'\r', b'\r\n', '☃'.encode(), b'\xe2\x98', b'\xff', b'2026-11-25T01:26:07Z ']
+    pieces += [b'x' * 5000, b'y' * 17000]
+    for _ in range(60):
+        tty, timestamps = rng.random() < 0.5, rng.random() < 0.5
+        payloads = [b''.join(rng.choice(pieces) for _ in range(rng.randrange(8))) for _ in range(rng.randrange(1, 20))]
+        data = b''.join(payloads) if tty else b''.join(frame(rng.choice((1, 2)), p) for p in payloads)
+        expected = feed_bytewise(LogDecoder(tty=tty, timestamps=timestamps), data)
+        cuts = sorted(rng.sample(range(1, len(data)), min(max(len(data) - 1, 0), rng.choice((0, 2, 10)))))
+        assert feed_cut(LogDecoder(tty=tty, timestamps=timestamps), data, cuts) == expected
 
 
 def test_timestamps_with_trailing_zeros_dropped_still_sort_in_time_order() -> None:
