@@ -92,7 +92,9 @@ def _one_rate(report: Report, driver: Any, url: str, rate: int, seconds: int) ->
     base95 = percentile(engine, 95)
     report.add(f'{tag}: emit -> painted in Chromium p50', round(percentile(painted, 50), 1), 'ms')
     report.add(f'{tag}: emit -> painted in Chromium p95', round(p95, 1), 'ms')
-    report.add(f'{tag}: emit -> painted in Chromium p99 / max', f'{percentile(painted, 99):.0f} / {max(painted):.0f}', 'ms')
+    report.add(
+        f'{tag}: emit -> painted in Chromium p99 / max', f'{percentile(painted, 99):.0f} / {max(painted):.0f}', 'ms'
+    )
     report.add(f'{tag}: emit -> in the DOM p95', round(percentile(inserted, 95), 1), 'ms')
     report.add(f'{tag}: baseline emit -> read by docker logs -f p50', round(percentile(engine, 50), 1), 'ms')
     report.add(f'{tag}: baseline emit -> read by docker logs -f p95', round(base95, 1), 'ms')
@@ -112,7 +114,9 @@ def open_pane(driver: Any, url: str, name: str) -> None:
 
 
 def live(driver: Any) -> bool:
-    script = 'const s = document.querySelector("[data-testid=log-status]"); return !!s && s.textContent.includes("live:")'
+    script = (
+        'const s = document.querySelector("[data-testid=log-status]"); return !!s && s.textContent.includes("live:")'
+    )
     return bool(driver.execute_script(script))
 
 

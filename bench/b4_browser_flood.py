@@ -3,7 +3,7 @@
 A throwaway console and a signed-in headless Chromium show a paced flooding container (bench/log_probe.py) on
 /logs?container=NAME. Measured in the page: JS heap (DevTools Runtime.getHeapUsage, after a forced GC before the
 flood and after it; also the peak sampled every 2 s without GC), log lines in the DOM (sampled), long tasks
-(PerformanceObserver 'longtask'), and the websocket payload bytes the page received (DevTools
+(PerformanceObserver 'longtask'; the longest animation frame split into script and rendering time), and the websocket payload bytes the page received (DevTools
 Network.webSocketFrameReceived, every frame on every socket, decompressed: an upper bound of the wire bytes)
 over the raw bytes (text + newline) of the lines the page shows. No baseline (absolute bounds).
 Knobs: BENCH_B4_SECONDS (flood length, default 120), BENCH_B4_RATE (default 2000), BENCH_B4_BURST (default 40000).
@@ -86,6 +86,7 @@ def _flood(report: Report, driver: Any, url: str, seconds: int, rate: int, burst
         heap1 = heap(driver, collect=True)
         shown, skipped, markers, other = driver.execute_script(COUNTS_JS)
         tasks = driver.execute_script('return window.__probe.longtasks')
+        frames_js = driver.execute_script('return window.__probe.frames') or []
     finally:
         reading.stop()
         remove_containers([name])
@@ -105,6 +106,13 @@ def _flood(report: Report, driver: Any, url: str, seconds: int, rate: int, burst
     report.add('DOM elements of the page, max sampled', nodes_max)
     report.add('long tasks during the flood (> 50 ms)', len(during))
     report.add('longest main-thread task', round(longest), 'ms')
+    worst = max((f for f in frames_js if f[0] >= started), key=lambda f: f[1], default=None)
+    if worst is not None:
+        report.add(
+            'longest animation frame: total / script (forced layout) / render',
+            f'{worst[1]:.0f} / {worst[2]:.0f} ({worst[3]:.0f}) / {worst[4]:.0f}',
+            'ms',
+        )
     report.add('websocket frames received', frames)
     report.add('websocket payload bytes received', wire, 'bytes')
     report.add('raw bytes of the lines shown / of all emitted', f'{raw_shown} / {raw_emitted}')

@@ -37,7 +37,7 @@ def flood_script(lines: int, rate: int, burst: int = 0) -> str:
     )
     rushed = (
         f'awk -v a={lines + 1} -v b={lines + burst} '
-        f"'BEGIN {{ for (i = a; i <= b; i++) printf \"seq=%08d {PAD}\\n\", i }}'; "
+        f'\'BEGIN {{ for (i = a; i <= b; i++) printf "seq=%08d {PAD}\\n", i }}\'; '
         if burst
         else ''
     )
@@ -155,6 +155,18 @@ try {
     for (const entry of list.getEntries()) probe.longtasks.push([entry.startTime, entry.duration]);
   }).observe({ type: 'longtask', buffered: true });
 } catch (e) { probe.longtasks = null; }
+// Where a long frame's time went: [start, duration, script ms, of which forced style/layout, style+layout+paint ms].
+probe.frames = [];
+try {
+  new PerformanceObserver((list) => {
+    for (const f of list.getEntries()) {
+      const scripts = f.scripts.reduce((sum, s) => sum + s.duration, 0);
+      const forced = f.scripts.reduce((sum, s) => sum + s.forcedStyleAndLayoutDuration, 0);
+      const render = f.renderStart ? f.startTime + f.duration - f.renderStart : 0;
+      probe.frames.push([f.startTime, f.duration, scripts, forced, render]);
+    }
+  }).observe({ type: 'long-animation-frame', buffered: true });
+} catch (e) { probe.frames = null; }
 return true;
 """
 
