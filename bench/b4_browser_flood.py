@@ -113,6 +113,7 @@ def _flood(report: Report, driver: Any, url: str, seconds: int, rate: int, burst
             f'{worst[1]:.0f} / {worst[2]:.0f} ({worst[3]:.0f}) / {worst[4]:.0f}',
             'ms',
         )
+        report.add('longest animation frame: its longest script', worst[5] or '-')
     report.add('websocket frames received', frames)
     report.add('websocket payload bytes received', wire, 'bytes')
     report.add('raw bytes of the lines shown / of all emitted', f'{raw_shown} / {raw_emitted}')

@@ -155,7 +155,8 @@ try {
     for (const entry of list.getEntries()) probe.longtasks.push([entry.startTime, entry.duration]);
   }).observe({ type: 'longtask', buffered: true });
 } catch (e) { probe.longtasks = null; }
-// Where a long frame's time went: [start, duration, script ms, of which forced style/layout, style+layout+paint ms].
+// Where a long frame's time went: [start, duration, script ms, of which forced style/layout, style+layout+paint ms,
+// the longest script's invoker].
 probe.frames = [];
 try {
   new PerformanceObserver((list) => {
@@ -163,7 +164,9 @@ try {
       const scripts = f.scripts.reduce((sum, s) => sum + s.duration, 0);
       const forced = f.scripts.reduce((sum, s) => sum + s.forcedStyleAndLayoutDuration, 0);
       const render = f.renderStart ? f.startTime + f.duration - f.renderStart : 0;
-      probe.frames.push([f.startTime, f.duration, scripts, forced, render]);
+      const top = f.scripts.reduce((a, b) => (a && a.duration >= b.duration ? a : b), null);
+      const who = top ? `${top.invokerType} ${top.invoker} ${top.sourceFunctionName || ''}`.trim() : '';
+      probe.frames.push([f.startTime, f.duration, scripts, forced, render, who]);
     }
   }).observe({ type: 'long-animation-frame', buffered: true });
 } catch (e) { probe.frames = null; }
