@@ -1,8 +1,9 @@
 """What a log pane sends to the browser: lines gathered into bounded batches, with every dropped line counted.
 
-Bounds: at most BATCH_LIMIT lines per batch (one batch per tick, so BATCH_LIMIT / tick lines per second reach
-the browser; the rest are counted as skipped), at most MAX_LINES lines held while paused, and the same MAX_LINES
-kept for a download. Every line taken is either sent or counted in a skip marker: shown + skipped == taken.
+Bounds: at most BATCH_LIMIT lines per batch (batches are at least log_pane.MIN_GAP apart, so at most
+BATCH_LIMIT / MIN_GAP lines per second reach the browser; the rest are counted as skipped), at most MAX_LINES
+lines held while paused, and the same MAX_LINES kept for a download. Every line taken is either sent or counted
+in a skip marker: shown + skipped == taken.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from components.ansi import plain, segments
 from ops.docker.logstream import LogLine
 
 MAX_LINES = 5000
-BATCH_LIMIT = 1000
+BATCH_LIMIT = 500
 MAX_PATTERN = 1000  # characters of a filter
 
 Item = dict[str, Any]

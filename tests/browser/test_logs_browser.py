@@ -15,6 +15,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from components.log_batches import short_time
 from tests.helpers.browser_pages import dark, shows, sign_in
 from tests.helpers.console import Console
 from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique
@@ -147,3 +148,17 @@ def test_a_filter_hides_other_lines_and_highlights_them(browser: WebDriver, cons
     browser.find_element(By.CSS_SELECTOR, FILTER).send_keys(' (')
     browser.find_element(By.XPATH, '//div[contains(@class,"q-checkbox")][.//text()="regex"]').click()
     wait.until(shows('[data-testid=log-problem]', 'Not a valid regular expression'))
+
+
+def test_each_line_carries_the_engine_time_of_its_line(browser: WebDriver, console: Console) -> None:
+    with throwaway(
+        'for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "plain line $i"; usleep 37000; done; exec sleep 3600'
+    ) as c:
+        wait = signed_in_at(browser, console, f'/containers/{c.name}')
+        wait.until(shows('.log-view', 'plain line 12'))
+        shown = browser.execute_script(
+            'return [...document.querySelectorAll(".log-view .log-line:not(.log-marker)")].map(e => e.textContent)'
+        )
+        engine = c.logs(timestamps=True).decode().splitlines()
+    expected = [f'{short_time(stamp)} {text}' for stamp, _, text in (line.partition(' ') for line in engine)]
+    assert len(expected) == 12 and shown == expected  # the time the "time" switch shows, to the millisecond

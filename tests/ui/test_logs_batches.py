@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from components.ansi import plain, segments
 from components.log_batches import BATCH_LIMIT, MAX_LINES, LogBatches
+from components.log_view import packed
 from ops.docker.logstream import LogLine
 
 
@@ -59,3 +60,21 @@ def test_download_holds_what_passes_the_filter() -> None:
     batches.flush()
     text = batches.visible_text('line [13]', regex=True, timestamps=False)
     assert text == 'OK line 1 <script>alert(1)</script>\nOK line 3 <script>alert(1)</script>\n'
+
+
+def test_plain_lines_travel_as_bare_text_with_time_steps_and_the_rest_in_full() -> None:
+    batches = LogBatches()
+    batches.take(LogLine(stream='stdout', text='<b>one</b>', timestamp='2026-11-25T23:59:59.998000001Z'))
+    batches.take(LogLine(stream='stdout', text='two', timestamp='2026-11-25T23:59:59.999Z'))
+    batches.take(LogLine(stream='stdout', text='\x1b[31mred\x1b[0m', timestamp='2026-11-25T23:59:59.999Z'))
+    batches.take(LogLine(stream='stderr', text='err', timestamp='2026-11-25T23:59:59.999Z'))
+    batches.take(LogLine(stream='stdout', text='whole second', timestamp='2026-11-26T00:00:00Z'))
+    batches.take(LogLine(stream='stdout', text='no time', timestamp=None))
+    batches.skip(3)
+    wire = packed(batches.flush())
+    assert wire['l'][:2] == ['<b>one</b>', 'two'] and wire['l'][5] == 'no time'
+    assert wire['t'] == [86399998, 1, None]  # ms since midnight, then steps; null: no time
+    assert wire['l'][2] == {'g': [('red', 'ansi-fg1')], 't': '23:59:59.999'}
+    assert wire['l'][3] == {'g': [('err', '')], 't': '23:59:59.999', 'e': 1}
+    assert wire['l'][4] == {'g': [('whole second', '')], 't': '00:00:00Z'}  # shown as the server writes it
+    assert wire['l'][6] == {'k': 3}
