@@ -3,9 +3,10 @@
 A throwaway console and a signed-in headless Chromium show a paced flooding container (bench/log_probe.py) on
 /logs?container=NAME. Measured in the page: JS heap (DevTools Runtime.getHeapUsage, after a forced GC before the
 flood and after it; also the peak sampled every 2 s without GC), log lines in the DOM (sampled), long tasks
-(PerformanceObserver 'longtask'; the longest animation frame split into script and rendering time), and the websocket payload bytes the page received (DevTools
-Network.webSocketFrameReceived, every frame on every socket, decompressed: an upper bound of the wire bytes)
-over the raw bytes (text + newline) of the lines the page shows. No baseline (absolute bounds).
+(PerformanceObserver 'longtask'; the longest animation frame split into script and rendering time), and the
+websocket payload bytes the page received (DevTools Network.webSocketFrameReceived, every frame on every socket,
+decompressed: an upper bound of the wire bytes) over the raw bytes (text + newline) of the lines the page shows. No
+baseline (absolute bounds).
 Knobs: BENCH_B4_SECONDS (flood length, default 120), BENCH_B4_RATE (default 2000), BENCH_B4_BURST (default 40000).
 """
 
