@@ -12,7 +12,6 @@ from nicegui import app
 from app.system import System
 from ops.clock import utc_now
 from ops.stats.console_counts import outbox_by_state, runs_by_operation_and_state
-from ops.stats.metrics import Scrape, exposition
 from ops.stats.samples import ContainerSample
 from ops.summary import build_summary
 
@@ -44,6 +43,9 @@ def register_api(system: System) -> None:
     @app.get('/metrics', include_in_schema=False)
     async def metrics(request: Request) -> Response:
         # The gate lets this through only with a session or an `Authorization: Bearer` token (what a scraper sends).
+        # prometheus-client is loaded at the first scrape: a console nobody scrapes does not carry it.
+        from ops.stats.metrics import Scrape, exposition
+
         scrape = Scrape(
             containers=list(system.observer.containers.values()),
             samples=usage_now(system) or {},

@@ -11,7 +11,7 @@ from app.auth.forwarding import expected_hosts, forwarded_allow_ips
 from app.auth.gate import install_gate
 from app.auth.hardening import install_hardening
 from app.auth.known_browsers import install_known_browsers
-from app.auth.oidc import install_oidc
+from app.auth.oidc_settings import OidcSettings
 from app.auth.secure_cookies import install_session_cookie
 from app.auth.sessions import SessionPolicy
 from app.lifecycle import run_with_app
@@ -35,8 +35,11 @@ def build(settings: Settings) -> System:
     install_hardening(expected_hosts(settings))
     # Browsers that signed in get a device cookie signed with the storage secret (app/auth/known_browsers.py).
     install_known_browsers(storage_secret(settings))
-    # The manager exists only after start, so the audit function looks it up when a sign-in happens.
-    install_oidc(lambda kind, **kw: system.manager.audit.append(kind, **kw))
+    if OidcSettings().configured:  # the OIDC client (authlib, joserfc, cryptography) is loaded only when it is on
+        from app.auth.oidc import install_oidc
+
+        # The manager exists only after start, so the audit function looks it up when a sign-in happens.
+        install_oidc(lambda kind, **kw: system.manager.audit.append(kind, **kw))
     register_api(system)
     register_pages(system)
     return system

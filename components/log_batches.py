@@ -13,8 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import re2
-
 from components.ansi import plain, segments
 from ops.docker.logstream import LogLine
 
@@ -144,6 +142,8 @@ def compile_filter(pattern: str, *, regex: bool) -> Matcher | None:
         return None
     if len(pattern) > MAX_PATTERN:
         raise FilterError(f'a filter has at most {MAX_PATTERN} characters')
+    import re2  # at the first filter, not at start: RE2's library is a few MB an idle console does not need
+
     options = re2.Options()
     options.case_sensitive = False
     options.literal = not regex

@@ -12,7 +12,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 from app.auth.known_browsers import known_browsers
 from app.auth.live_session import AuditAppend, LivePages
-from app.auth.oidc import OIDC_PATHS, START_PATH
+from app.auth.oidc_settings import OIDC_PATHS, START_PATH
 from app.auth.sessions import COOKIE, SessionPolicy, Sessions
 from app.auth.sign_in_browser import browser_mark, give_browser_cookie, is_https, prepare_browser_cookie
 from app.auth.tokens import bearer, token_owner

@@ -33,10 +33,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
-from pydantic import SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from app.auth.audit_budget import AnonymousBudget
+from app.auth.oidc_settings import CALLBACK_PATH as CALLBACK_PATH
+from app.auth.oidc_settings import OIDC_PATHS as OIDC_PATHS
+from app.auth.oidc_settings import START_PATH as START_PATH
+from app.auth.oidc_settings import OidcSettings as OidcSettings
 from app.auth.sessions import Sessions
 from app.auth.sign_in_browser import browser_mark
 from app.auth.throttle import address_key
@@ -46,9 +48,6 @@ from ops.store.audit_kinds import AuditKind
 
 log = logging.getLogger(__name__)
 
-START_PATH = '/auth/oidc/start'
-CALLBACK_PATH = '/auth/oidc/callback'
-OIDC_PATHS = frozenset({START_PATH, CALLBACK_PATH})
 PENDING_SECONDS = 600.0  # how long a started sign-in may take at the provider
 DISCOVERY_SECONDS = 300.0  # how long discovery and JWKS are reused
 HTTP_TIMEOUT = 10.0
@@ -56,27 +55,6 @@ MAX_PENDING = 1000  # started sign-ins kept at once (anonymous callers can start
 MAX_PENDING_PER_CLIENT = 10  # per client address (IPv6: per /64); a newer start drops that address's oldest
 SCOPE = 'openid email profile'
 ID_TOKEN_ALGORITHMS = ['RS256', 'ES256', 'EdDSA', 'PS256']
-
-
-class OidcSettings(BaseSettings):
-    """HOMELAB_OIDC_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _ALLOWED (comma-separated subjects or e-mails),
-    _REDIRECT_URL (optional: default is <this console>/auth/oidc/callback)."""
-
-    model_config = SettingsConfigDict(env_prefix='HOMELAB_OIDC_', extra='ignore')
-
-    issuer: str = ''
-    client_id: str = ''
-    client_secret: SecretStr = SecretStr('')
-    allowed: str = ''
-    redirect_url: str | None = None
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.issuer and self.client_id)
-
-    @property
-    def allowlist(self) -> frozenset[str]:
-        return frozenset(item.strip() for item in self.allowed.split(',') if item.strip())
 
 
 class AuditAppend(Protocol):

@@ -7,7 +7,7 @@ from nicegui import context, ui
 from app.auth.code_limit import CodeLimit
 from app.auth.gate import safe_redirect, sessions
 from app.auth.known_browsers import DEVICE_COOKIE, known_browsers
-from app.auth.oidc import START_PATH, OidcSettings
+from app.auth.oidc_settings import START_PATH, OidcSettings
 from app.auth.password_checks import BUSY, PasswordChecks
 from app.auth.second_factor import is_enrolled, verify
 from app.auth.sessions import COOKIE

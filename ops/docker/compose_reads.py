@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Hashable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 # Compose fetches these itself (an OCI artifact, a git repository): never a file of the repository.
 _REMOTE = re.compile(r'^(?:[a-zA-Z][a-zA-Z0-9+.-]*://|git@)')
@@ -125,16 +123,19 @@ def _entries(value: object) -> Iterator[Any]:
 
 def _documents(path: Path, name: str, cached: bool) -> list[Any]:
     """The YAML documents of one compose file, read with a safe loader (Compose's own tags kept as plain values)."""
+    # PyYAML is loaded with the first compose file read, not at start (a console without stacks never needs it).
+    from ops.docker.compose_yaml import NotYaml, load_documents
+
     try:
         stat = path.stat()
         key = (stat.st_size, stat.st_mtime_ns, stat.st_ino)
         if cached and (hit := _parsed.get(path)) is not None and hit[0] == key:
             return hit[1]
         with path.open('rb') as handle:
-            documents = list(yaml.load_all(handle, Loader=_ComposeLoader))
+            documents = load_documents(handle)
     except OSError as err:
         raise OutsideRead(f'{name} cannot be read: {err.strerror}') from err
-    except yaml.YAMLError as err:
+    except NotYaml as err:
         raise OutsideRead(f'{name} is not valid YAML: {err}') from err
     if len(_parsed) >= _CACHE_LIMIT:
         _parsed.clear()
@@ -143,33 +144,3 @@ def _documents(path: Path, name: str, cached: bool) -> list[Any]:
 
 
 _parsed: dict[Path, tuple[tuple[int, int, int], list[Any]]] = {}
-
-
-class _ComposeLoader(getattr(yaml, 'CSafeLoader', yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe loading as Compose reads it: a key given twice is an error; `!reset`, `!override` keep their value."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            if key_node.tag == 'tag:yaml.org,2002:merge':
-                continue
-            key = self.construct_object(key_node, deep=deep)
-            if not isinstance(key, Hashable):
-                continue  # SafeConstructor refuses it with its own message
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f'the key {key!r} is given twice', key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
-
-
-def _plain(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
-    if isinstance(node, yaml.MappingNode):
-        return loader.construct_mapping(node, deep=True)
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)  # type: ignore[arg-type]
-
-
-_ComposeLoader.add_multi_constructor('!', _plain)

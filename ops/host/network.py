@@ -12,14 +12,17 @@ import ssl
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
-import httpx
-
 from ops.config import ProbeConfig
-from ops.host import dns
 from ops.proc import ProcError, run_process
+
+if TYPE_CHECKING:
+    from ops.host.dns import Transport
+
+# dnspython and httpx are imported by the first probe that needs them: a console without dns, dot, doh or http
+# probes never loads them (a few MB).
 
 # Where ping lives; a container without it (or without CAP_NET_RAW) falls back to a TCP connect.
 PING = 'ping'
@@ -31,7 +34,7 @@ MAX_REDIRECTS = 5
 
 Method = Literal['icmp', 'tcp', 'dns', 'system-resolver', 'http', 'dot', 'doh']
 # The probe kinds that ask a DNS resolver, and how they ask it.
-DNS_KINDS: dict[str, dns.Transport] = {'dns': 'dns', 'dot': 'dot', 'doh': 'doh'}
+DNS_KINDS: dict[str, Transport] = {'dns': 'dns', 'dot': 'dot', 'doh': 'doh'}
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -58,6 +61,8 @@ def probe_problem(probe: ProbeConfig) -> str | None:
         if url.scheme not in ('http', 'https') or not url.hostname:
             return 'an http probe needs an http:// or https:// URL as its target'
     if probe.kind in DNS_KINDS and probe.resolver:
+        from ops.host import dns
+
         try:
             dns.resolver_for(DNS_KINDS[probe.kind], probe.resolver)
         except dns.DnsError as err:
@@ -134,6 +139,8 @@ async def _tcp_instead(name: str, probe: ProbeConfig, why: str) -> ProbeResult:
 async def _dns(name: str, probe: ProbeConfig) -> ProbeResult:
     if not probe.resolver:
         return await _system_resolver(name, probe)  # only a dns probe may go without one (the config says so)
+    from ops.host import dns
+
     transport = DNS_KINDS[probe.kind]
     resolver = dns.resolver_for(transport, probe.resolver)
     where = resolver.where
@@ -168,6 +175,8 @@ async def _system_resolver(name: str, probe: ProbeConfig) -> ProbeResult:
 
 
 async def _http(name: str, probe: ProbeConfig) -> ProbeResult:
+    import httpx
+
     start = time.perf_counter()
     try:
         async with asyncio.timeout(probe.timeout):
@@ -187,6 +196,10 @@ async def _http_get(probe: ProbeConfig) -> tuple[int, str, int]:
     """(status, reason, redirects followed) of a GET; the body is never read."""
     # Probes measure the direct path, so environment proxies are ignored (trust_env=False). A redirect is an
     # answer, reported with its own status, unless the probe says to follow it.
+    import httpx
+
+    from ops.host.dns import USER_AGENT
+
     async with (
         httpx.AsyncClient(
             verify=ssl.create_default_context(cafile=probe.ca_file),
@@ -194,7 +207,7 @@ async def _http_get(probe: ProbeConfig) -> tuple[int, str, int]:
             follow_redirects=probe.follow_redirects,
             max_redirects=MAX_REDIRECTS,
             trust_env=False,
-            headers={'user-agent': dns.USER_AGENT},
+            headers={'user-agent': USER_AGENT},
         ) as client,
         client.stream('GET', probe.target) as response,
     ):

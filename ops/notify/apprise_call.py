@@ -7,8 +7,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import apprise
-
 from ops.notify.scrub import scrub
 
 # Apprise's own log lines can carry a channel's URL: they do not propagate to the console's log handlers (and are
@@ -49,12 +47,7 @@ for _name in (
 # Plugins only from apprise itself (no directories searched for more), nothing persisted to disk, secrets masked
 # in what apprise writes.
 _ASSET_OPTIONS: dict[str, Any] = {'plugin_paths': [], 'storage_mode': 'memory', 'secure_logging': True}
-_KINDS = {
-    'info': apprise.NotifyType.INFO,
-    'warning': apprise.NotifyType.WARNING,
-    'failure': apprise.NotifyType.FAILURE,
-    'critical': apprise.NotifyType.FAILURE,
-}
+_KINDS = {'info': 'INFO', 'warning': 'WARNING', 'failure': 'FAILURE', 'critical': 'FAILURE'}  # apprise.NotifyType
 _one_at_a_time = threading.Lock()
 
 
@@ -77,6 +70,10 @@ def deliver(url: str, *, title: str, body: str, severity: str) -> Delivery:
 
 
 def _deliver(url: str, *, title: str, body: str, severity: str) -> Delivery:
+    # Imported at the first send, not at start: apprise and its ~100 plugins cost a few MB a console that sends
+    # nothing never needs.
+    import apprise
+
     said: list[str] = []
 
     def heard(entry: Any, service: Any) -> None:
@@ -92,6 +89,6 @@ def _deliver(url: str, *, title: str, body: str, severity: str) -> Delivery:
         body=body,
         title=title,
         body_format=apprise.NotifyFormat.TEXT,
-        notify_type=_KINDS.get(severity, apprise.NotifyType.INFO),
+        notify_type=apprise.NotifyType[_KINDS.get(severity, 'INFO')],
     )
     return Delivery(bool(result), said[-1] if said and not result else '')
