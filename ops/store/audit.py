@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from ops.bus import Event
@@ -23,6 +24,7 @@ log = logging.getLogger(__name__)
 # A write to the audit table that changes nothing: SQLite's write lock at the start of a transaction (Tortoise
 # only says BEGIN, and a read that turns into a write fails at once when another process wrote in between).
 _TAKE_WRITE_LOCK = 'UPDATE audit_events SET id = id WHERE 0'
+_TAIL = 'SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1'
 # The most events one commit takes; more waiting go in the next one.
 MAX_BATCH = 1000
 
@@ -31,12 +33,23 @@ class AuditUnavailable(Exception):
     """The audit event could not be written (read-only or full database, I/O error)."""
 
 
+# A database write that goes in the same transaction as its event, before it; returns the run id the event names.
+Change = Callable[[], Awaitable[int | None]]
+
+
 @dataclass(eq=False, slots=True)
 class _Queued:
     """An append waiting for its group's commit."""
 
     wanted: WantedEvent
     done: asyncio.Future[AuditEvent]
+    change: Change | None = None
+
+    async def made(self) -> WantedEvent:
+        """The event, after its change is written (in the group's transaction)."""
+        if self.change is None:
+            return self.wanted
+        return replace(self.wanted, run_id=await self.change())
 
 
 class AuditLog:
@@ -71,7 +84,25 @@ class AuditLog:
     ) -> AuditEvent:
         """Write one event (returned once durable); AuditUnavailable when it cannot be written."""
         wanted = WantedEvent(kind=kind, actor=actor, origin=origin, operation=operation, run_id=run_id, detail=detail)
-        queued = _Queued(wanted, asyncio.get_running_loop().create_future())
+        return await self._queued(_Queued(wanted, asyncio.get_running_loop().create_future()))
+
+    async def append_after(
+        self,
+        change: Change,
+        kind: AuditKind,
+        *,
+        actor: str,
+        origin: str,
+        operation: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """`change` (a run's row, say; it returns the run id the event names) and the event in one transaction, with
+        the appends waiting beside it: both are durable when this returns, or neither is written (AuditUnavailable,
+        also when `change` fails)."""
+        wanted = WantedEvent(kind=kind, actor=actor, origin=origin, operation=operation, detail=detail)
+        return await self._queued(_Queued(wanted, asyncio.get_running_loop().create_future(), change))
+
+    async def _queued(self, queued: _Queued) -> AuditEvent:
         self._queue.append(queued)
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_queued(), name='audit-writer')
@@ -124,11 +155,12 @@ class AuditLog:
 
     async def _write_queued(self) -> None:
         """Write what is queued, a group at a time, until the queue is empty."""
+        group: list[_Queued] = []
         try:
             while self._queue:
                 group, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
                 try:
-                    events = await self._append_group([queued.wanted for queued in group])
+                    events = await self._append_group(group)
                 except AuditUnavailable as err:
                     _fail(group, str(err))
                     continue
@@ -138,15 +170,15 @@ class AuditLog:
                     if not queued.done.done():
                         queued.done.set_result(event)
         finally:  # cancelled (the loop closing): nobody waits for ever
-            _fail(self._queue, 'the audit writer stopped')
+            _fail(group + self._queue, 'the audit writer stopped')
             self._queue = []
 
-    async def _append_group(self, group: list[WantedEvent]) -> list[AuditEvent]:
+    async def _append_group(self, group: list[_Queued]) -> list[AuditEvent]:
         async with self._serialised():
             try:
                 async with in_transaction() as conn:
                     await conn.execute_query(_TAKE_WRITE_LOCK)
-                    events, count = await self._write_many(group)
+                    events, count = await self._write_many([await queued.made() for queued in group])
             except Exception as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
             await self._anchor(events[-1], count, 'append')
@@ -220,10 +252,10 @@ class AuditLog:
 
 async def _tail() -> ChainHead:
     """The newest event's id and hash (count unknown here: 0)."""
-    last = await AuditEvent.all().order_by('-id').first().values_list('id', 'hash')
-    if last is None:
+    _, rows = await connections.get('default').execute_query(_TAIL)
+    if not rows:
         return EMPTY
-    return ChainHead(id=int(last[0]), hash=str(last[1]), count=0)
+    return ChainHead(id=int(rows[0][0]), hash=str(rows[0][1]), count=0)
 
 
 async def _count_up_to(tail: ChainHead, claim: ChainHead | None) -> int | None:
