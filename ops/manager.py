@@ -447,8 +447,22 @@ def describe(err: BaseException) -> str:
 def json_safe(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
-    safe = json.loads(json.dumps(value, default=str))
+    # Most results are plain JSON already (docker_status: a list of 200 dicts); only others take the round trip.
+    safe = value if _plain_json(value) else json.loads(json.dumps(value, default=str))
     return safe if isinstance(safe, dict) else {'value': safe}
+
+
+def _plain_json(value: Any) -> bool:
+    """Whether `value` reads back from JSON as itself (exact types only: an enum or a tuple takes the round trip)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(key) is str and _plain_json(item) for key, item in value.items())
+    if kind is list:
+        return all(_plain_json(item) for item in value)
+    return kind in _SCALARS or value is None
+
+
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def _clip(text: str, limit: int) -> str:
