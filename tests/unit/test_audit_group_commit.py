@@ -4,6 +4,7 @@ that cannot be written fails every append in it and leaves none of its events be
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -42,7 +43,7 @@ async def test_fifty_appends_at_once_share_commits_and_each_returns_its_own_even
     assert [event.detail for event in events] == [{'i': i} for i in range(50)]  # each its own, in the order asked
     stored = await AuditEvent.all().order_by('id')
     assert [(e.id, e.hash, e.actor) for e in stored] == [(e.id, e.hash, e.actor) for e in events]
-    assert all(later.prev_hash == earlier.hash for earlier, later in zip(stored, stored[1:], strict=False))
+    assert all(later.prev_hash == earlier.hash for earlier, later in itertools.pairwise(stored))
     status = await verify_chain(anchor=audit.anchor)
     assert (status.ok, status.checked) == (True, 50), status.problem
     assert journaled_heads(audit) < 10, 'one anchor write per group, not one per event'
