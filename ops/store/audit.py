@@ -175,12 +175,19 @@ class AuditLog:
 
     async def _append_group(self, group: list[_Queued]) -> list[AuditEvent]:
         async with self._serialised():
+            # The anchored head is read (beside the loop) while the transaction starts: the lock is held already.
+            claim = asyncio.ensure_future(self._claim())
             try:
                 async with in_transaction() as conn:
                     await conn.execute_query(_TAKE_WRITE_LOCK)
-                    events, count = await self._write_many([await queued.made() for queued in group])
+                    events, count = await self._write_many([await queued.made() for queued in group], claim)
             except Exception as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
+            finally:
+                if not claim.done():
+                    claim.cancel()
+                elif not claim.cancelled():
+                    claim.exception()  # read, so a failed read is not reported again as never retrieved
             await self._anchor(events[-1], count, 'append')
         self.groups_written += 1
         return events
@@ -202,13 +209,16 @@ class AuditLog:
         events, count = await self._write_many([wanted])
         return events[0], count
 
-    async def _write_many(self, group: list[WantedEvent]) -> tuple[list[AuditEvent], int]:
+    async def _write_many(
+        self, group: list[WantedEvent], claimed: Awaitable[ChainHead | None] | None = None
+    ) -> tuple[list[AuditEvent], int]:
         """Insert the events after the chain's tail (read again every time: another process may have appended), in
-        the caller's transaction; returns them with the number of events the table holds now."""
+        the caller's transaction; returns them with the number of events the table holds now. `claimed`: the
+        anchored head, being read already (else it is read here)."""
         tail = await _tail()
         if self.anchor is None:
             return await insert_chained(tail.id, tail.hash, group), 0  # nothing to anchor, so no need to count
-        claim = await self._claim()
+        claim = await (claimed if claimed is not None else self._claim())
         count = await _count_up_to(tail, claim)
         if count is None:  # the anchored head is not in the table as anchored
             assert claim is not None
