@@ -96,28 +96,18 @@ class Manager:
         except (TypeError, ValueError) as err:
             return await self._refuse(spec.name, raw, actor, origin, f'invalid arguments: {err}')
 
-        try:
-            run = await self._create_run(spec.name, params.model_dump(mode='json'), actor, origin, RunState.PENDING)
-        except Exception as err:  # no record can be made, so nothing runs
-            log.error('refusing %s: the run cannot be recorded: %s', spec.name, err)
-            return _unrecorded(spec.name, f'refused: the run cannot be recorded ({describe(err)})')
+        asked = params.model_dump(mode='json')
+        run, audited = await self._record_request(spec, asked, actor, origin)
+        if run is None:
+            return _unrecorded(spec.name, f'refused: the run cannot be recorded ({audited})')
         handle = RunHandle(run_id=run.id, operation=spec.name)
         stream = self._streams[run.id] = RunStream()
         # Until its task exists, a run that ends here (cancelled with its submitter, say) must not leave its stream.
         try:
-            try:
-                await self.audit.append(
-                    AuditKind.REQUESTED,
-                    actor=actor,
-                    origin=origin,
-                    operation=spec.name,
-                    run_id=run.id,
-                    detail={'params': params.model_dump(mode='json'), 'mutating': spec.mutating},
-                )
-            except AuditUnavailable as err:
+            if audited is not None:
                 if spec.mutating:
-                    return await self._finish_early(handle, run, RunState.REJECTED, f'refused: {err}', audit=False)
-                log.warning('running read-only %s without an audit record: %s', spec.name, err)
+                    return await self._finish_early(handle, run, RunState.REJECTED, f'refused: {audited}', audit=False)
+                log.warning('running read-only %s without an audit record: %s', spec.name, audited)
 
             if spec.check is not None:
                 try:
@@ -231,10 +221,12 @@ class Manager:
         assert handle.context is not None
         ctx = handle.context
         state, error, result = RunState.FAILED, None, None
+        started: asyncio.Task[None] | None = None
         try:
             async with self._pools[spec.pool]:
                 run.state, run.started_at = RunState.RUNNING, utc_now()
-                await _save_quietly(run, 'state', 'started_at')
+                # Written beside the handler (it only says since when the run runs; its end is written after it).
+                started = asyncio.create_task(_save_quietly(run, 'state', 'started_at'), name=f'run-{run.id}-started')
                 self._publish(run, RunState.RUNNING)
                 log.info('run=%s %s started by %s via %s', run.id, spec.name, one_line(run.actor, 128), run.origin)
                 try:
@@ -250,6 +242,8 @@ class Manager:
             if key is not None and self._locks.get(key) is handle:
                 del self._locks[key]
             self._active.pop(run.id, None)
+        if started is not None:
+            await started  # before the end is written over it
         await self._complete(handle, run, state, error, json_safe(result), ctx.output, ctx.dropped)
 
     async def _complete(
@@ -268,10 +262,9 @@ class Manager:
         run.state, run.error, run.result = state, error, result
         run.output, run.dropped_lines, run.finished_at = output, dropped, utc_now()
         run.joined_run_id = joined_run_id
-        await _save_quietly(run, 'state', 'error', 'result', 'output', 'dropped_lines', 'finished_at', 'joined_run_id')
+        ended = ['state', 'error', 'result', 'output', 'dropped_lines', 'finished_at', 'joined_run_id']
         took = f' in {(run.finished_at - run.started_at).total_seconds():.1f} s' if run.started_at else ''
         why = f' ({one_line(error)})' if error else ''
-        log.info('run=%s %s finished: %s%s%s', run.id, one_line(run.operation, 64), state.value, took, why)
         if audit:
             kind = AuditKind.REJECTED if state is RunState.REJECTED else AuditKind.FINISHED
             detail: dict[str, Any] = {'state': state.value}
@@ -281,12 +274,21 @@ class Manager:
                 detail['joined_run_id'] = joined_run_id
             if handle.acted_on:
                 detail['acted_on'] = handle.acted_on
-            try:
-                await self.audit.append(
-                    kind, actor=run.actor, origin=run.origin, operation=run.operation, run_id=run.id, detail=detail
+
+            async def row() -> int:
+                await run.save(update_fields=ended)
+                return run.id
+
+            try:  # the run's end and its audit event in one transaction
+                await self.audit.append_after(
+                    row, kind, actor=run.actor, origin=run.origin, operation=run.operation, detail=detail
                 )
             except AuditUnavailable as err:
+                await _save_quietly(run, *ended)
                 log.error('run %s ended %s but its audit record failed: %s', run.id, state.value, err)
+        else:
+            await _save_quietly(run, *ended)
+        log.info('run=%s %s finished: %s%s%s', run.id, one_line(run.operation, 64), state.value, took, why)
         outcome = RunOutcome(
             run_id=run.id,
             operation=run.operation,
@@ -346,6 +348,32 @@ class Manager:
             return _unrecorded(op_name, reason)
         handle = RunHandle(run_id=run.id, operation=op_name)
         return await self._complete(handle, run, RunState.REJECTED, reason, None, '', 0)
+
+    async def _record_request(
+        self, spec: OperationSpec[Any], asked: dict[str, Any], actor: str, origin: str
+    ) -> tuple[Run | None, str | None]:
+        """The run's row and its `requested` event, in one transaction; when the event cannot be written, the row
+        alone. Returns the run (None: not even the row could be written) and why the event is not written (None:
+        it is), or why the row is not."""
+        made: list[Run] = []
+
+        async def row() -> int:
+            made.append(await self._create_run(spec.name, asked, actor, origin, RunState.PENDING))
+            return made[-1].id
+
+        detail = {'params': asked, 'mutating': spec.mutating}
+        try:
+            await self.audit.append_after(
+                row, AuditKind.REQUESTED, actor=actor, origin=origin, operation=spec.name, detail=detail
+            )
+            return made[-1], None
+        except AuditUnavailable as err:
+            unaudited = str(err)
+        try:  # the row without its event (rolled back with it)
+            return await self._create_run(spec.name, asked, actor, origin, RunState.PENDING), unaudited
+        except Exception as err:  # no record can be made, so nothing runs
+            log.error('refusing %s: the run cannot be recorded: %s', spec.name, err)
+            return None, describe(err)
 
     async def _create_run(
         self, operation: str, params: dict[str, Any], actor: str, origin: str, state: RunState
@@ -419,8 +447,22 @@ def describe(err: BaseException) -> str:
 def json_safe(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
-    safe = json.loads(json.dumps(value, default=str))
+    # Most results are plain JSON already (docker_status: a list of 200 dicts); only others take the round trip.
+    safe = value if _plain_json(value) else json.loads(json.dumps(value, default=str))
     return safe if isinstance(safe, dict) else {'value': safe}
+
+
+def _plain_json(value: Any) -> bool:
+    """Whether `value` reads back from JSON as itself (exact types only: an enum or a tuple takes the round trip)."""
+    kind = type(value)
+    if kind is dict:
+        return all(type(key) is str and _plain_json(item) for key, item in value.items())
+    if kind is list:
+        return all(_plain_json(item) for item in value)
+    return kind in _SCALARS or value is None
+
+
+_SCALARS = frozenset({str, int, float, bool})
 
 
 def _clip(text: str, limit: int) -> str:

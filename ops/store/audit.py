@@ -4,23 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
 from typing import Any
 
+from tortoise import connections
 from tortoise.transactions import in_transaction
 
 from ops.bus import Event
-from ops.clock import utc_now
+from ops.store.audit_batch import WantedEvent, chained, insert_chained
 from ops.store.audit_kinds import AuditKind
-from ops.store.chain_check import (
-    EMPTY,
-    event_hash,
-    fields_of,
-    hash_of,
-)
+from ops.store.chain_check import EMPTY, hash_of
 from ops.store.chain_head import AnchorLocked, ChainHead, HeadAnchor
 from ops.store.models import AuditEvent
 
@@ -29,34 +24,52 @@ log = logging.getLogger(__name__)
 # A write to the audit table that changes nothing: SQLite's write lock at the start of a transaction (Tortoise
 # only says BEGIN, and a read that turns into a write fails at once when another process wrote in between).
 _TAKE_WRITE_LOCK = 'UPDATE audit_events SET id = id WHERE 0'
+_TAIL = 'SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1'
+# The most events one commit takes; more waiting go in the next one.
+MAX_BATCH = 1000
 
 
 class AuditUnavailable(Exception):
     """The audit event could not be written (read-only or full database, I/O error)."""
 
 
-@dataclass(frozen=True, kw_only=True, slots=True)
-class _Event:
-    kind: AuditKind
-    actor: str
-    origin: str
-    operation: str | None = None
-    run_id: int | None = None
-    detail: dict[str, Any] | None = None
+# A database write that goes in the same transaction as its event, before it; returns the run id the event names.
+Change = Callable[[], Awaitable[int | None]]
+
+
+@dataclass(eq=False, slots=True)
+class _Queued:
+    """An append waiting for its group's commit."""
+
+    wanted: WantedEvent
+    done: asyncio.Future[AuditEvent]
+    change: Change | None = None
+
+    async def made(self) -> WantedEvent:
+        """The event, after its change is written (in the group's transaction)."""
+        if self.change is None:
+            return self.wanted
+        return replace(self.wanted, run_id=await self.change())
 
 
 class AuditLog:
-    """Appends are serialised so the chain stays linear; every append is one durable commit.
+    """Appends are serialised so the chain stays linear; an append returns once its event is durable.
 
-    With an anchor (the console's and the CLI's), appends of every process on one data directory are
-    serialised by the anchor's file lock, and each commit is followed by anchoring the new head outside the
-    table; an append that finds the anchored head gone first records that loss (AuditKind.EVENTS_MISSING).
+    Group commit: the appends waiting while one group is written go together in the next one (one transaction, one
+    fsync, one anchor write), in the order they were asked for; each returns its own event once that commit and its
+    anchor are done, and when the group cannot be written every one of them gets AuditUnavailable and none of its
+    events is in the table. With an anchor (the console's and the CLI's), appends of every process on one data
+    directory are serialised by the anchor's file lock, and each commit is followed by anchoring the new head
+    outside the table; an append that finds the anchored head gone first records that loss (AuditKind.EVENTS_MISSING).
     `appended` tells this process's listeners (the Audit page) of each event once it is committed.
     """
 
     def __init__(self, anchor: HeadAnchor | None = None) -> None:
         self.anchor = anchor
         self._lock = asyncio.Lock()
+        self._queue: list[_Queued] = []
+        self._writer: asyncio.Task[None] | None = None
+        self.groups_written = 0  # commits of queued appends (how many appends share a commit)
         self.appended: Event[AuditEvent] = Event()  # each event of this process, once it is committed
 
     async def append(
@@ -69,10 +82,32 @@ class AuditLog:
         run_id: int | None = None,
         detail: dict[str, Any] | None = None,
     ) -> AuditEvent:
-        """Write one event; AuditUnavailable when it cannot be written."""
-        wanted = _Event(kind=kind, actor=actor, origin=origin, operation=operation, run_id=run_id, detail=detail)
-        # Shielded: once started, an append runs to its end (commit, anchor, unlock) even if its caller is cancelled.
-        return await asyncio.shield(self._append(wanted))
+        """Write one event (returned once durable); AuditUnavailable when it cannot be written."""
+        wanted = WantedEvent(kind=kind, actor=actor, origin=origin, operation=operation, run_id=run_id, detail=detail)
+        return await self._queued(_Queued(wanted, asyncio.get_running_loop().create_future()))
+
+    async def append_after(
+        self,
+        change: Change,
+        kind: AuditKind,
+        *,
+        actor: str,
+        origin: str,
+        operation: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        """`change` (a run's row, say; it returns the run id the event names) and the event in one transaction, with
+        the appends waiting beside it: both are durable when this returns, or neither is written (AuditUnavailable,
+        also when `change` fails)."""
+        wanted = WantedEvent(kind=kind, actor=actor, origin=origin, operation=operation, detail=detail)
+        return await self._queued(_Queued(wanted, asyncio.get_running_loop().create_future(), change))
+
+    async def _queued(self, queued: _Queued) -> AuditEvent:
+        self._queue.append(queued)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_queued(), name='audit-writer')
+        # Shielded: once queued, an event is written with its group (or fails with it) even if its caller is cancelled.
+        return await asyncio.shield(queued.done)
 
     @contextlib.asynccontextmanager
     async def recording(
@@ -91,7 +126,7 @@ class AuditLog:
                     stage = 'change'
                     yield detail
                     stage = 'record'
-                    event, count = await self._write(_Event(kind=kind, actor=actor, origin=origin, detail=detail))
+                    event, count = await self._write(WantedEvent(kind=kind, actor=actor, origin=origin, detail=detail))
             except Exception as err:
                 if stage == 'change':
                     raise
@@ -110,7 +145,7 @@ class AuditLog:
                 tail = await _tail()
                 tail = ChainHead(id=tail.id, hash=tail.hash, count=await AuditEvent.all().count())
                 event = await _insert(
-                    tail.hash, _Event(kind=AuditKind.DB_RESTORED, actor=actor, origin=origin, detail=detail)
+                    tail.hash, WantedEvent(kind=AuditKind.DB_RESTORED, actor=actor, origin=origin, detail=detail)
                 )
             except Exception as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
@@ -118,15 +153,44 @@ class AuditLog:
         self.appended.emit(event)
         return event
 
-    async def _append(self, wanted: _Event) -> AuditEvent:
+    async def _write_queued(self) -> None:
+        """Write what is queued, a group at a time, until the queue is empty."""
+        group: list[_Queued] = []
+        try:
+            while self._queue:
+                group, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
+                try:
+                    events = await self._append_group(group)
+                except AuditUnavailable as err:
+                    _fail(group, str(err))
+                    continue
+                for event in events:
+                    self.appended.emit(event)
+                for queued, event in zip(group, events, strict=True):
+                    if not queued.done.done():
+                        queued.done.set_result(event)
+        finally:  # cancelled (the loop closing): nobody waits for ever
+            _fail(group + self._queue, 'the audit writer stopped')
+            self._queue = []
+
+    async def _append_group(self, group: list[_Queued]) -> list[AuditEvent]:
         async with self._serialised():
+            # The anchored head is read (beside the loop) while the transaction starts: the lock is held already.
+            claim = asyncio.ensure_future(self._claim())
             try:
-                event, count = await self._write(wanted)
+                async with in_transaction() as conn:
+                    await conn.execute_query(_TAKE_WRITE_LOCK)
+                    events, count = await self._write_many([await queued.made() for queued in group], claim)
             except Exception as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
-            await self._anchor(event, count, 'append')
-        self.appended.emit(event)
-        return event
+            finally:
+                if not claim.done():
+                    claim.cancel()
+                elif not claim.cancelled():
+                    claim.exception()  # read, so a failed read is not reported again as never retrieved
+            await self._anchor(events[-1], count, 'append')
+        self.groups_written += 1
+        return events
 
     @contextlib.asynccontextmanager
     async def _serialised(self) -> AsyncIterator[None]:
@@ -140,18 +204,26 @@ class AuditLog:
             except AnchorLocked as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
 
-    async def _write(self, wanted: _Event) -> tuple[AuditEvent, int]:
-        """Insert the event after the chain's tail (read again every time: another process may have appended);
-        returns it with the number of events the table holds now."""
+    async def _write(self, wanted: WantedEvent) -> tuple[AuditEvent, int]:
+        """One event in the caller's transaction (see `_write_many`)."""
+        events, count = await self._write_many([wanted])
+        return events[0], count
+
+    async def _write_many(
+        self, group: list[WantedEvent], claimed: Awaitable[ChainHead | None] | None = None
+    ) -> tuple[list[AuditEvent], int]:
+        """Insert the events after the chain's tail (read again every time: another process may have appended), in
+        the caller's transaction; returns them with the number of events the table holds now. `claimed`: the
+        anchored head, being read already (else it is read here)."""
         tail = await _tail()
         if self.anchor is None:
-            return await _insert(tail.hash, wanted), 0  # nothing to anchor, so no need to count
-        claim = await self._claim()
+            return await insert_chained(tail.id, tail.hash, group), 0  # nothing to anchor, so no need to count
+        claim = await (claimed if claimed is not None else self._claim())
         count = await _count_up_to(tail, claim)
         if count is None:  # the anchored head is not in the table as anchored
             assert claim is not None
             count = await AuditEvent.all().count()
-            loss = _Event(
+            loss = WantedEvent(
                 kind=AuditKind.EVENTS_MISSING,
                 actor='homelab',
                 origin='audit',
@@ -163,7 +235,7 @@ class AuditLog:
             )
             found = await _insert(tail.hash, loss)
             tail, count = ChainHead(id=found.id, hash=found.hash, count=count + 1), count + 1
-        return await _insert(tail.hash, wanted), count + 1
+        return await insert_chained(tail.id, tail.hash, group), count + len(group)
 
     async def _claim(self) -> ChainHead | None:
         if self.anchor is None:
@@ -190,10 +262,10 @@ class AuditLog:
 
 async def _tail() -> ChainHead:
     """The newest event's id and hash (count unknown here: 0)."""
-    last = await AuditEvent.all().order_by('-id').first().values_list('id', 'hash')
-    if last is None:
+    _, rows = await connections.get('default').execute_query(_TAIL)
+    if not rows:
         return EMPTY
-    return ChainHead(id=int(last[0]), hash=str(last[1]), count=0)
+    return ChainHead(id=int(rows[0][0]), hash=str(rows[0][1]), count=0)
 
 
 async def _count_up_to(tail: ChainHead, claim: ChainHead | None) -> int | None:
@@ -212,18 +284,14 @@ async def _count_up_to(tail: ChainHead, claim: ChainHead | None) -> int | None:
     return claim.count + await AuditEvent.filter(id__gt=claim.id).count()
 
 
-async def _insert(prev_hash: str, wanted: _Event) -> AuditEvent:
-    event = AuditEvent(
-        at=utc_now(),
-        actor=wanted.actor[:128],
-        origin=wanted.origin[:32],
-        kind=wanted.kind,
-        operation=wanted.operation[:64] if wanted.operation else None,
-        run_id=wanted.run_id,
-        detail=json.loads(json.dumps(wanted.detail or {}, default=str)),
-        prev_hash=prev_hash,
-        hash='',
-    )
-    event.hash = event_hash(prev_hash, fields_of(event))
+async def _insert(prev_hash: str, wanted: WantedEvent) -> AuditEvent:
+    event = chained(prev_hash, wanted)
     await event.save()
     return event
+
+
+def _fail(group: list[_Queued], reason: str) -> None:
+    """Every append of a group that was not written gets its own AuditUnavailable."""
+    for queued in group:
+        if not queued.done.done():
+            queued.done.set_exception(AuditUnavailable(reason))

@@ -1,0 +1,79 @@
+"""Writing audit events in chain order: each one hashed over the one before it, a group of them in one statement."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from tortoise import connections
+from tortoise.fields import JSONField
+
+from ops.clock import utc_now
+from ops.store.audit_kinds import AuditKind
+from ops.store.chain_check import event_hash, fields_of
+from ops.store.models import AuditEvent
+
+_COLUMNS = ('at', 'actor', 'origin', 'kind', 'operation', 'run_id', 'detail', 'prev_hash', 'hash')
+_INSERT = (
+    'INSERT INTO audit_events (at, actor, origin, kind, operation, run_id, detail, prev_hash, hash) '
+    'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
+)
+_IDS_AFTER = 'SELECT id FROM audit_events WHERE id > ? ORDER BY id'
+_DETAIL = _COLUMNS.index('detail')
+_ENCODE = cast(JSONField[Any], AuditEvent._meta.fields_map['detail']).encoder  # the JSON text Tortoise stores
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class WantedEvent:
+    """An audit event as asked for, before it has a place in the chain."""
+
+    kind: AuditKind
+    actor: str
+    origin: str
+    operation: str | None = None
+    run_id: int | None = None
+    detail: dict[str, Any] | None = None
+
+
+def chained(prev_hash: str, wanted: WantedEvent) -> AuditEvent:
+    """The event that follows `prev_hash` (not saved yet: no id)."""
+    event = AuditEvent(**_fields(wanted), prev_hash=prev_hash, hash='')
+    event.hash = event_hash(prev_hash, fields_of(event))
+    return event
+
+
+async def insert_chained(after: int, prev_hash: str, batch: Sequence[WantedEvent]) -> list[AuditEvent]:
+    """Insert `batch` after the chain's tail (event `after`, hash `prev_hash`) with one statement, inside the caller's
+    transaction (which holds the write lock, so the ids after `after` are these events' own); returns them with
+    their ids."""
+    chain: list[dict[str, Any]] = []
+    rows: list[list[Any]] = []
+    for wanted in batch:
+        fields = _fields(wanted)
+        # What fields_of(event) gives for the stored event, without building one first (the hot path of an append).
+        fields['hash'] = event_hash(prev_hash, {**fields, 'at': fields['at'].isoformat()})
+        fields['prev_hash'], prev_hash = prev_hash, fields['hash']
+        chain.append(fields)
+        rows.append([fields[name] for name in _COLUMNS])
+        rows[-1][_DETAIL] = _ENCODE(fields['detail'])
+    conn = connections.get('default')
+    await conn.execute_many(_INSERT, rows)
+    _, ids = await conn.execute_query(_IDS_AFTER, [after])
+    if len(ids) != len(chain):
+        raise RuntimeError(f'{len(chain)} audit events written but {len(ids)} found after event #{after}')
+    return [AuditEvent._init_from_db(id=int(row[0]), **fields) for row, fields in zip(ids, chain, strict=True)]
+
+
+def _fields(wanted: WantedEvent) -> dict[str, Any]:
+    """The stored fields an event's hash covers (its detail as it reads back: JSON, anything else as text)."""
+    return {
+        'at': utc_now(),
+        'actor': wanted.actor[:128],
+        'origin': wanted.origin[:32],
+        'kind': wanted.kind,
+        'operation': wanted.operation[:64] if wanted.operation else None,
+        'run_id': wanted.run_id,
+        'detail': json.loads(json.dumps(wanted.detail or {}, default=str)),
+    }
