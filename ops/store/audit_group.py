@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ _TAIL = 'SELECT id, hash FROM audit_events ORDER BY id DESC LIMIT 1'
 _COUNT = 'SELECT COUNT(*) FROM audit_events'
 _COUNT_AFTER = 'SELECT COUNT(*) FROM audit_events WHERE id > ?'
 _HASH_OF = 'SELECT hash FROM audit_events WHERE id = ?'
+# Stages the anchor's state file while the store's thread commits (one at a time: appenders hold the anchor lock).
+_STAGING = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix='audit-anchor')
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +73,18 @@ def write_group(
         raise RuntimeError(f'{len(chain)} audit events written but {len(ids)} found after event #{tail.id}')
     events = [stored_event(int(row[0]), fields) for row, fields in zip(ids, chain, strict=True)]
     count += len(events)
-    db.execute('COMMIT')
     if anchor is None:
+        db.execute('COMMIT')
         return Written(events, 0, None)
+    head = ChainHead(id=events[-1].id, hash=events[-1].hash, count=count)
+    # The staged state file's fsync runs beside the commit's; it becomes the anchor only once the commit is done.
+    staged = _STAGING.submit(anchor.stage, head)
     try:
-        anchor.write(ChainHead(id=events[-1].id, hash=events[-1].hash, count=count), reason='append')
+        db.execute('COMMIT')
+    finally:
+        concurrent.futures.wait([staged])  # never two stagings at once, nor one left behind a failed commit
+    try:
+        anchor.publish(staged.result(), head, reason='append')
     except Exception as err:  # committed: the events stand, only the anchor lags (the caller logs it)
         return Written(events, count, err)
     return Written(events, count, None)

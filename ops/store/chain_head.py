@@ -191,6 +191,11 @@ class HeadAnchor:
 
     def write(self, head: ChainHead, *, reason: str = 'append') -> None:
         """Anchor `head` (call with the lock held, after the commit): the state file, then the journal line."""
+        self.publish(self.stage(head), head, reason=reason)
+
+    def stage(self, head: ChainHead) -> Path:
+        """Write `head` to the staged state file and fsync it (with the lock held; may run while its commit does:
+        the staged file is not the anchor, nothing reads it)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         staged = self.path.with_name(f'{STATE_FILE}.tmp')
         data = json.dumps({'id': head.id, 'hash': head.hash, 'count': head.count}).encode()
@@ -201,6 +206,10 @@ class HeadAnchor:
             os.fsync(fd)
         finally:
             os.close(fd)
+        return staged
+
+    def publish(self, staged: Path, head: ChainHead, *, reason: str = 'append') -> None:
+        """Make the staged `head` the anchor (only once its event is committed): the state file, the journal line."""
         os.replace(staged, self.path)
         self._journal(head, reason)
 
