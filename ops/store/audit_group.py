@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar, cast
 
 import aiosqlite
+from tortoise import connections
 from tortoise.backends.base.client import BaseDBAsyncClient
+from tortoise.backends.sqlite.client import SqliteClient, SqliteTransactionWrapper
+from tortoise.connection import get_connections
 
 from ops.store.audit_batch import IDS_AFTER, INSERT, WantedEvent, chain_rows, stored_event
 from ops.store.chain_check import EMPTY
@@ -43,6 +47,35 @@ async def in_store_thread(conn: BaseDBAsyncClient, call: Callable[..., T], *args
         raise RuntimeError(f'not an SQLite connection of the store: {conn!r}')
     run = cast(Callable[[Callable[[], T]], Any], inner._execute)
     return cast(T, await run(partial(_with_connection, inner, call, args)))
+
+
+@contextlib.asynccontextmanager
+async def write_transaction(first: Callable[[], T]) -> AsyncIterator[tuple[BaseDBAsyncClient, T]]:
+    """A transaction of the store that holds SQLite's write lock from its start (BEGIN IMMEDIATE: a read that
+    turns into a write cannot fail because another process wrote in between), begun in one round trip to the
+    store's thread that also calls `first` there (after the lock is taken); yields the transaction (Tortoise
+    queries inside the block run in it) and what `first` returned. Commits when the block ends, unless it did
+    (`mark_committed`); rolls back on an error. Other users of the store wait for it, as for Tortoise's own."""
+    client = connections.get('default')
+    if not isinstance(client, SqliteClient):
+        raise RuntimeError(f'not the SQLite store: {client!r}')
+    async with client._lock:
+        if client._connection is None:
+            await client.create_connection(with_db=True)
+        conn = SqliteTransactionWrapper(client)
+        found = await in_store_thread(conn, _begin, first)
+        token = get_connections().set(client.connection_name, conn)
+        try:
+            yield conn, found
+        except BaseException:
+            if not conn._finalized:
+                await conn.rollback()
+            raise
+        else:
+            if not conn._finalized:
+                await conn.commit()
+        finally:
+            get_connections().reset(token)
 
 
 def mark_committed(conn: BaseDBAsyncClient) -> None:
@@ -105,6 +138,17 @@ def _count_up_to(db: sqlite3.Connection, tail: ChainHead, claim: ChainHead | Non
     if found is None or str(found[0]) != claim.hash:
         return None
     return claim.count + int(db.execute(_COUNT_AFTER, (claim.id,)).fetchone()[0])
+
+
+def _begin(db: sqlite3.Connection, first: Callable[[], T]) -> T:
+    if db.in_transaction:  # as Tortoise's begin: what an earlier statement left open is committed first
+        db.commit()
+    db.execute('BEGIN IMMEDIATE')
+    try:
+        return first()
+    except BaseException:
+        db.rollback()
+        raise
 
 
 def _with_connection(inner: aiosqlite.Connection, call: Callable[..., T], args: tuple[Any, ...]) -> T:
