@@ -41,6 +41,7 @@ _DAY = re.compile(r'^\d{4}-\d{2}-\d{2}$')
 _MARKER = f'"source":"{JOURNAL_SOURCE}"'.encode()  # journal lines have sorted keys and no spaces
 _CHUNK = 1 << 20  # bytes read at a time going forward (verify, the Audit page)
 _CHUNK_BACK = 1 << 16  # going back from a file's end (an append: the last head is near the end)
+_FIRST_CHUNK_BACK = 1 << 12
 
 
 class AnchorLocked(Exception):
@@ -271,8 +272,10 @@ def _last_head_in(path: Path) -> ChainHead | None:
         with path.open('rb') as handle:
             end = os.fstat(handle.fileno()).st_size
             tail = b''
+            chunk = _FIRST_CHUNK_BACK  # the last head is usually in the last few lines: read little first
             while end > 0:
-                start = max(end - _CHUNK_BACK, 0)
+                start = max(end - chunk, 0)
+                chunk = min(chunk * 4, _CHUNK_BACK)
                 handle.seek(start)
                 data = handle.read(end - start) + tail
                 # The first line of a chunk may be cut: keep it for the next (earlier) chunk unless the file starts.
