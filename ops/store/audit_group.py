@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import concurrent.futures
 import contextlib
 import sqlite3
@@ -63,7 +64,14 @@ async def write_transaction(first: Callable[[], T]) -> AsyncIterator[tuple[BaseD
         if client._connection is None:
             await client.create_connection(with_db=True)
         conn = SqliteTransactionWrapper(client)
-        found = await in_store_thread(conn, _begin, first)
+        begun = asyncio.ensure_future(in_store_thread(conn, _begin, first))
+        try:
+            found = await asyncio.shield(begun)
+        except asyncio.CancelledError:  # the BEGIN may run anyway: it must not leave the connection in a transaction
+            with contextlib.suppress(Exception):
+                await begun
+                await conn.rollback()
+            raise
         token = get_connections().set(client.connection_name, conn)
         try:
             yield conn, found
