@@ -14,6 +14,7 @@ from tortoise.transactions import in_transaction
 
 from ops.bus import Event
 from ops.store.audit_batch import WantedEvent, chained, insert_chained
+from ops.store.audit_group import Written, in_store_thread, mark_committed, write_group, write_transaction
 from ops.store.audit_kinds import AuditKind
 from ops.store.chain_check import EMPTY, hash_of
 from ops.store.chain_head import AnchorLocked, ChainHead, HeadAnchor
@@ -175,22 +176,25 @@ class AuditLog:
 
     async def _append_group(self, group: list[_Queued]) -> list[AuditEvent]:
         async with self._serialised():
-            # The anchored head is read (beside the loop) while the transaction starts: the lock is held already.
-            claim = asyncio.ensure_future(self._claim())
+            written: Written | None = None
             try:
-                async with in_transaction() as conn:
-                    await conn.execute_query(_TAKE_WRITE_LOCK)
-                    events, count = await self._write_many([await queued.made() for queued in group], claim)
+                # The anchored head is read in the store's thread once the write lock is taken (one round trip).
+                async with write_transaction(self._claimed) as (conn, claim):
+                    wanted = [await queued.made() for queued in group]
+                    # Tail, chain, insert, COMMIT and anchor in one round trip to the store's thread.
+                    written = await in_store_thread(conn, write_group, wanted, claim, self.anchor)
+                    if written is not None:
+                        mark_committed(conn)
+                    else:  # the anchored head is gone: the loss is recorded first, the slower way
+                        events, count = await self._write_many(wanted, _ready(claim))
             except Exception as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
-            finally:
-                if not claim.done():
-                    claim.cancel()
-                elif not claim.cancelled():
-                    claim.exception()  # read, so a failed read is not reported again as never retrieved
-            await self._anchor(events[-1], count, 'append')
+            if written is None:
+                await self._anchor(events[-1], count, 'append')
+            elif written.anchor_error is not None:
+                self._anchor_failed(written.events[-1], written.anchor_error)
         self.groups_written += 1
-        return events
+        return events if written is None else written.events
 
     @contextlib.asynccontextmanager
     async def _serialised(self) -> AsyncIterator[None]:
@@ -237,6 +241,10 @@ class AuditLog:
             tail, count = ChainHead(id=found.id, hash=found.hash, count=count + 1), count + 1
         return await insert_chained(tail.id, tail.hash, group), count + len(group)
 
+    def _claimed(self) -> ChainHead | None:
+        """The anchored head (see `_claim`), read where the caller is (the store's thread)."""
+        return self.anchor.newest() if self.anchor is not None else None
+
     async def _claim(self) -> ChainHead | None:
         if self.anchor is None:
             return None
@@ -253,11 +261,17 @@ class AuditLog:
         try:
             await asyncio.to_thread(self.anchor.write, head, reason=reason)
         except OSError as err:
-            # The event is committed, so it is on the record and the change it records stands; only the anchor
-            # lags (the next append anchors past it, and verify takes events after an anchored one as newer).
-            log.error(
-                'audit event #%d is written but its head is not anchored in %s: %s', event.id, self.anchor.path, err
-            )
+            self._anchor_failed(event, err)
+
+    def _anchor_failed(self, event: AuditEvent, err: Exception) -> None:
+        # The event is committed, so it is on the record and the change it records stands; only the anchor
+        # lags (the next append anchors past it, and verify takes events after an anchored one as newer).
+        path = self.anchor.path if self.anchor is not None else None
+        log.error('audit event #%d is written but its head is not anchored in %s: %s', event.id, path, err)
+
+
+async def _ready(head: ChainHead | None) -> ChainHead | None:
+    return head
 
 
 async def _tail() -> ChainHead:

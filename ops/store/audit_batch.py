@@ -16,11 +16,11 @@ from ops.store.chain_check import event_hash, fields_of
 from ops.store.models import AuditEvent
 
 _COLUMNS = ('at', 'actor', 'origin', 'kind', 'operation', 'run_id', 'detail', 'prev_hash', 'hash')
-_INSERT = (
+INSERT = (
     'INSERT INTO audit_events (at, actor, origin, kind, operation, run_id, detail, prev_hash, hash) '
     'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'
 )
-_IDS_AFTER = 'SELECT id FROM audit_events WHERE id > ? ORDER BY id'
+IDS_AFTER = 'SELECT id FROM audit_events WHERE id > ? ORDER BY id'
 _DETAIL = _COLUMNS.index('detail')
 _ENCODE = cast(JSONField[Any], AuditEvent._meta.fields_map['detail']).encoder  # the JSON text Tortoise stores
 
@@ -48,6 +48,17 @@ async def insert_chained(after: int, prev_hash: str, batch: Sequence[WantedEvent
     """Insert `batch` after the chain's tail (event `after`, hash `prev_hash`) with one statement, inside the caller's
     transaction (which holds the write lock, so the ids after `after` are these events' own); returns them with
     their ids."""
+    chain, rows = chain_rows(prev_hash, batch)
+    conn = connections.get('default')
+    await conn.execute_many(INSERT, rows)
+    _, ids = await conn.execute_query(IDS_AFTER, [after])
+    if len(ids) != len(chain):
+        raise RuntimeError(f'{len(chain)} audit events written but {len(ids)} found after event #{after}')
+    return [stored_event(int(row[0]), fields) for row, fields in zip(ids, chain, strict=True)]
+
+
+def chain_rows(prev_hash: str, batch: Sequence[WantedEvent]) -> tuple[list[dict[str, Any]], list[list[Any]]]:
+    """The stored fields of `batch` chained after `prev_hash`, and the rows INSERT takes."""
     chain: list[dict[str, Any]] = []
     rows: list[list[Any]] = []
     for wanted in batch:
@@ -58,12 +69,12 @@ async def insert_chained(after: int, prev_hash: str, batch: Sequence[WantedEvent
         chain.append(fields)
         rows.append([fields[name] for name in _COLUMNS])
         rows[-1][_DETAIL] = _ENCODE(fields['detail'])
-    conn = connections.get('default')
-    await conn.execute_many(_INSERT, rows)
-    _, ids = await conn.execute_query(_IDS_AFTER, [after])
-    if len(ids) != len(chain):
-        raise RuntimeError(f'{len(chain)} audit events written but {len(ids)} found after event #{after}')
-    return [AuditEvent._init_from_db(id=int(row[0]), **fields) for row, fields in zip(ids, chain, strict=True)]
+    return chain, rows
+
+
+def stored_event(event_id: int, fields: dict[str, Any]) -> AuditEvent:
+    """The event as read back from its row (chained fields from `chain_rows`)."""
+    return AuditEvent._init_from_db(id=event_id, **fields)
 
 
 def _fields(wanted: WantedEvent) -> dict[str, Any]:

@@ -41,6 +41,7 @@ _DAY = re.compile(r'^\d{4}-\d{2}-\d{2}$')
 _MARKER = f'"source":"{JOURNAL_SOURCE}"'.encode()  # journal lines have sorted keys and no spaces
 _CHUNK = 1 << 20  # bytes read at a time going forward (verify, the Audit page)
 _CHUNK_BACK = 1 << 16  # going back from a file's end (an append: the last head is near the end)
+_FIRST_CHUNK_BACK = 1 << 12
 
 
 class AnchorLocked(Exception):
@@ -191,6 +192,11 @@ class HeadAnchor:
 
     def write(self, head: ChainHead, *, reason: str = 'append') -> None:
         """Anchor `head` (call with the lock held, after the commit): the state file, then the journal line."""
+        self.publish(self.stage(head), head, reason=reason)
+
+    def stage(self, head: ChainHead) -> Path:
+        """Write `head` to the staged state file and fsync it (with the lock held; may run while its commit does:
+        the staged file is not the anchor, nothing reads it)."""
         self.state_dir.mkdir(parents=True, exist_ok=True)
         staged = self.path.with_name(f'{STATE_FILE}.tmp')
         data = json.dumps({'id': head.id, 'hash': head.hash, 'count': head.count}).encode()
@@ -201,6 +207,10 @@ class HeadAnchor:
             os.fsync(fd)
         finally:
             os.close(fd)
+        return staged
+
+    def publish(self, staged: Path, head: ChainHead, *, reason: str = 'append') -> None:
+        """Make the staged `head` the anchor (only once its event is committed): the state file, the journal line."""
         os.replace(staged, self.path)
         self._journal(head, reason)
 
@@ -262,8 +272,10 @@ def _last_head_in(path: Path) -> ChainHead | None:
         with path.open('rb') as handle:
             end = os.fstat(handle.fileno()).st_size
             tail = b''
+            chunk = _FIRST_CHUNK_BACK  # the last head is usually in the last few lines: read little first
             while end > 0:
-                start = max(end - _CHUNK_BACK, 0)
+                start = max(end - chunk, 0)
+                chunk = min(chunk * 4, _CHUNK_BACK)
                 handle.seek(start)
                 data = handle.read(end - start) + tail
                 # The first line of a chunk may be cut: keep it for the next (earlier) chunk unless the file starts.

@@ -190,3 +190,20 @@ def test_appends_after_restore_db_still_verify(data: Path, capsys: pytest.Captur
 
     done = homelab(data, 'audit', 'verify')
     assert done.returncode == 0 and done.stdout.startswith('OK: 11 audit events'), done.stdout
+
+
+@pytest.mark.parametrize('after', [0, 3, 40, 700, 3000])
+def test_the_last_journaled_head_is_found_behind_other_sources_lines(tmp_path: Path, after: int) -> None:
+    """The head is read back from the journal's end: container events written after it (short ones and ones
+    longer than the first read), however many, do not hide it."""
+    anchor = HeadAnchor(tmp_path)
+    anchor.write(ChainHead(id=6, hash='a' * 64, count=6))
+    anchor.write(ChainHead(id=7, hash='b' * 64, count=7))
+    day = next(anchor.events_dir.iterdir())
+    with (day / 'events.jsonl').open('a') as journal:
+        for i in range(after):
+            text = 'x' * (9000 if i % 50 == 1 else 20)
+            journal.write(json.dumps({'source': 'engine', 'i': i, 'text': text}, separators=(',', ':')) + '\n')
+    anchor.path.unlink()  # only the journal names the head now
+
+    assert anchor.newest() == ChainHead(id=7, hash='b' * 64, count=7)

@@ -4,16 +4,20 @@ that cannot be written fails every append in it and leaves none of its events be
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
+import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from ops.store.audit import AuditLog, AuditUnavailable
+from ops.store.audit_group import write_transaction
 from ops.store.audit_kinds import AuditKind
 from ops.store.chain_check import verify_chain
-from ops.store.chain_head import HeadAnchor
+from ops.store.chain_head import ChainHead, HeadAnchor
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent
 from ops.world.event_journal import EventJournal
@@ -95,3 +99,55 @@ async def test_a_cancelled_appender_s_event_is_written_once_and_the_chain_holds(
     assert sorted(detail['i'] for detail in stored) == list(range(20))
     status = await verify_chain(anchor=audit.anchor)
     assert (status.ok, status.checked) == (True, 20), status.problem
+
+
+async def test_an_anchor_that_cannot_be_staged_leaves_the_committed_events_standing(
+    audit: AuditLog, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert audit.anchor is not None
+    first = await note(audit, 0)
+    blocker = audit.anchor.path.with_name(audit.anchor.path.name + '.tmp')
+    blocker.mkdir()  # the staged state file cannot be written
+    events = await asyncio.gather(*(note(audit, i) for i in range(1, 6)))
+
+    assert [event.detail for event in events] == [{'i': i} for i in range(1, 6)]
+    assert await AuditEvent.all().count() == 6
+    assert audit.anchor.stored() == head_of(first, 1), 'the anchor lags, it never names a later event'
+    assert 'is written but its head is not anchored' in caplog.text
+    blocker.rmdir()
+    last = await note(audit, 6)
+    assert audit.anchor.stored() == head_of(last, 7)
+    status = await verify_chain(anchor=audit.anchor)
+    assert (status.ok, status.checked) == (True, 7), status.problem
+
+
+def head_of(event: AuditEvent, count: int) -> ChainHead:
+    return ChainHead(id=event.id, hash=event.hash, count=count)
+
+
+async def test_a_group_cancelled_while_its_transaction_begins_leaves_no_transaction_open(
+    audit: AuditLog, tmp_path: Path
+) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def slow_head() -> None:  # runs in the store's thread, after BEGIN IMMEDIATE
+        started.set()
+        release.wait(10)
+
+    async def begin() -> None:
+        async with write_transaction(slow_head):
+            pytest.fail('the block runs only once the transaction has begun')
+
+    task = asyncio.create_task(begin())
+    assert await asyncio.to_thread(started.wait, 10)
+    task.cancel()
+    release.set()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    with contextlib.closing(sqlite3.connect(tmp_path / 'homelab.sqlite3', timeout=1)) as other:
+        other.execute('BEGIN IMMEDIATE')  # nobody holds the write lock (the CLI could append now)
+        other.rollback()
+    await note(audit, 0)
+    status = await verify_chain(anchor=audit.anchor)
+    assert (status.ok, status.checked) == (True, 1), status.problem
