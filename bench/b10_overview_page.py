@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import NAME_PREFIX, Report, client, create_many, env_int, median, remove_containers
-from bench.console import HOMELAB, chromium, console_env, create_user, free_port, server, sign_in
+from bench.console import signed_in_console
 
 ID = 'B10'
 TITLE = 'overview page with 500 containers: navigation -> table rendered; bytes per container event'
@@ -65,36 +65,29 @@ def run() -> Report:
         report.add('containers on the engine', total)
         with (
             tempfile.TemporaryDirectory(prefix='hl-bench-') as tmp,
-            chromium(Path(tmp) / 'chromium', network_log=True) as driver,
+            signed_in_console(Path(tmp), network_log=True) as console,
         ):
-            if driver is None:
+            if console is None:
                 report.note('not measured: no selenium, chromium or chromedriver (make browser)')
                 return report.finish(None, 'no baseline')
-            base = Path(tmp)
-            port = free_port()
-            env = console_env(base / 'data', port)
-            with server([HOMELAB, 'serve'], base, port, env):
-                if not create_user(HOMELAB, env, base):
-                    raise RuntimeError('`homelab user create` failed')
-                url = f'http://127.0.0.1:{port}'
-                sign_in(driver, url)
-                driver.set_script_timeout(70)
-                first = float(driver.execute_async_script(_RENDERED_JS, total))
-                report.add('rows after sign-in (first visit)', int(driver.execute_script(_ROWS_JS)))
-                report.add('first visit after sign-in: rows rendered at', round(first), 'ms')
-                times, timings, spent = [], [], []
-                for _ in range(loads):
-                    driver.get('about:blank')
-                    before = _metrics(driver)
-                    driver.get(f'{url}/')
-                    times.append(float(driver.execute_async_script(_RENDERED_JS, total)))
-                    timings.append(driver.execute_script(_TIMING_JS))
-                    after = _metrics(driver)
-                    spent.append({key: after.get(key, 0.0) - before.get(key, 0.0) for key in _METRICS})
-                report.add(f'navigation -> {total} rows rendered, median of {loads}', round(median(times)), 'ms')
-                report.add('navigation -> rows rendered, worst', round(max(times)), 'ms')
-                _breakdown(report, timings, spent)
-                per_event, rows_named = _events(report, driver, names[-events:], total)
+            driver, url = console
+            driver.set_script_timeout(70)
+            first = float(driver.execute_async_script(_RENDERED_JS, total))
+            report.add('rows after sign-in (first visit)', int(driver.execute_script(_ROWS_JS)))
+            report.add('first visit after sign-in: rows rendered at', round(first), 'ms')
+            times, timings, spent = [], [], []
+            for _ in range(loads):
+                driver.get('about:blank')
+                before = _metrics(driver)
+                driver.get(f'{url}/')
+                times.append(float(driver.execute_async_script(_RENDERED_JS, total)))
+                timings.append(driver.execute_script(_TIMING_JS))
+                after = _metrics(driver)
+                spent.append({key: after.get(key, 0.0) - before.get(key, 0.0) for key in _METRICS})
+            report.add(f'navigation -> {total} rows rendered, median of {loads}', round(median(times)), 'ms')
+            report.add('navigation -> rows rendered, worst', round(max(times)), 'ms')
+            _breakdown(report, timings, spent)
+            per_event, rows_named = _events(report, driver, names[-events:], total)
     finally:
         remove_containers(names)
     rendered = median(times)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Report, env_int, percentile, remove_containers
-from bench.console import HOMELAB, chromium, console_env, create_user, free_port, server, sign_in
+from bench.console import signed_in_console
 from bench.log_probe import COUNTS_JS, PROBE_JS, TIMES_JS, EngineReading, flood_container, go
 
 ID = 'B2'
@@ -32,21 +32,14 @@ def run() -> Report:
     rates = [int(r) for r in os.environ.get('BENCH_B2_RATES', '1000,5000').split(',') if r.strip()]
     report.note('emit time = the engine timestamp of each line; visible = the animation frame after it entered the DOM')
     results: dict[int, tuple[float, float, bool]] = {}
-    with tempfile.TemporaryDirectory(prefix='hl-bench-') as tmp, chromium(Path(tmp) / 'chromium') as driver:
-        if driver is None:
+    with tempfile.TemporaryDirectory(prefix='hl-bench-') as tmp, signed_in_console(Path(tmp)) as console:
+        if console is None:
             report.note('not measured: no selenium, chromium or chromedriver (make browser)')
             return report.finish(None, 'no browser')
-        base = Path(tmp)
-        port = free_port()
-        env = console_env(base / 'data', port)
-        with server([HOMELAB, 'serve'], base, port, env):
-            if not create_user(HOMELAB, env, base):
-                raise RuntimeError('`homelab user create` failed')
-            url = f'http://127.0.0.1:{port}'
-            sign_in(driver, url)
-            wait_for(lambda: '/login' not in driver.current_url, 30, 'sign-in')
-            for rate in rates:
-                results[rate] = _one_rate(report, driver, url, rate, seconds)
+        driver, url = console
+        wait_for(lambda: '/login' not in driver.current_url, 30, 'sign-in')
+        for rate in rates:
+            results[rate] = _one_rate(report, driver, url, rate, seconds)
     met = all(rate in results for rate in BOUNDS) and all(
         p95 < BOUNDS.get(rate, float('inf')) and exact for rate, (p95, _, exact) in results.items()
     )

@@ -19,7 +19,7 @@ from typing import Any
 
 from bench.b2_log_latency import open_pane, wait_for
 from bench.common import Report, env_int, remove_containers
-from bench.console import HOMELAB, chromium, console_env, create_user, free_port, server, sign_in
+from bench.console import signed_in_console
 from bench.log_probe import COUNTS_JS, LINE_BYTES, PROBE_JS, EngineReading, flood_container, frame_bytes, go
 
 ID = 'B4'
@@ -36,21 +36,14 @@ def run() -> Report:
     burst = env_int('BENCH_B4_BURST', 40000)
     with (
         tempfile.TemporaryDirectory(prefix='hl-bench-') as tmp,
-        chromium(Path(tmp) / 'chromium', network_log=True) as driver,
+        signed_in_console(Path(tmp), network_log=True) as console,
     ):
-        if driver is None:
+        if console is None:
             report.note('not measured: no selenium, chromium or chromedriver (make browser)')
             return report.finish(None, 'no browser')
-        base = Path(tmp)
-        port = free_port()
-        env = console_env(base / 'data', port)
-        with server([HOMELAB, 'serve'], base, port, env):
-            if not create_user(HOMELAB, env, base):
-                raise RuntimeError('`homelab user create` failed')
-            url = f'http://127.0.0.1:{port}'
-            sign_in(driver, url)
-            wait_for(lambda: '/login' not in driver.current_url, 30, 'sign-in')
-            return _flood(report, driver, url, seconds, rate, burst)
+        driver, url = console
+        wait_for(lambda: '/login' not in driver.current_url, 30, 'sign-in')
+        return _flood(report, driver, url, seconds, rate, burst)
 
 
 def _flood(report: Report, driver: Any, url: str, seconds: int, rate: int, burst: int) -> Report:

@@ -142,3 +142,22 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def signed_in_console(tmp: Path, *, network_log: bool = False) -> Iterator[tuple[Any, str] | None]:
+    """A throwaway `homelab serve` (its own data dir under `tmp`, a free port, the bench user) and a headless
+    Chromium that has just submitted the sign-in form: yields (driver, url), or None when no browser is installed.
+    Both are stopped when the block ends."""
+    with chromium(tmp / 'chromium', network_log=network_log) as driver:
+        if driver is None:
+            yield None
+            return
+        port = free_port()
+        env = console_env(tmp / 'data', port)
+        with server([HOMELAB, 'serve'], tmp, port, env):
+            if not create_user(HOMELAB, env, tmp):
+                raise RuntimeError('`homelab user create` failed')
+            url = f'http://127.0.0.1:{port}'
+            sign_in(driver, url)
+            yield driver, url
