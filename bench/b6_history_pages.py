@@ -140,9 +140,10 @@ async def _time_pair(
 
 
 def _cursor_10k(path: Path) -> int:
-    """A cursor 10k rows deep into runs (for the captured SQL and its plan)."""
+    """A cursor 10k rows deep into runs, or the oldest run of a smaller table (for the captured SQL and its plan)."""
     with sqlite3.connect(path) as db:
         row = db.execute('SELECT id FROM runs ORDER BY id DESC LIMIT 1 OFFSET 10000').fetchone()
+        row = row or db.execute('SELECT MIN(id) FROM runs').fetchone()
     return int(row[0])
 
 
