@@ -213,3 +213,53 @@ async def test_a_local_engine_back_after_a_long_outage_is_seen_within_seconds() 
     finally:
         observer.stop()
         await asyncio.wait_for(task, timeout=10)
+
+
+def _live(engine: StandInEngine, container_id: str, action: str, time_nano: int, exit_code: int) -> None:
+    """An event the engine sends as it happens, dated `time_nano` by the engine's clock."""
+    event = {
+        'id': container_id,
+        'Action': action,
+        'timeNano': time_nano,
+        'Actor': {'Attributes': {'exitCode': str(exit_code)}},
+    }
+    for stream in engine.streams:
+        stream.inbox.put(event)
+
+
+class _SteppedBack(StandInEngine):
+    """The engine's clock said 1000 ns when the world was listed, then stepped back (an NTP step, a VM resume)."""
+
+    def about(self) -> tuple[str, int]:
+        self._answer()
+        return '20.10.24', 1000
+
+
+async def test_a_live_exit_dated_before_the_listing_by_a_clock_stepped_back_still_shows() -> None:
+    engine = _SteppedBack()
+    a = box('a')
+    engine.happen(a, a.id, 'start')
+    observer = Observer(engine, retry_min=0.01, retry_max=0.05)
+    task = asyncio.create_task(observer.run())
+    try:
+        await wait_for_async(lambda: engine.streams and a.id in observer.containers, timeout=10, what='following')
+        engine.boxes[a.id] = replace(a, state='exited', exit_code=1)
+        _live(engine, a.id, 'die', 999, exit_code=1)
+        await wait_for_async(
+            lambda: observer.containers[a.id].state == 'exited', timeout=5, what='the exit in the world'
+        )
+    finally:
+        observer.stop()
+        await asyncio.wait_for(task, timeout=10)
+
+
+async def test_a_live_exit_of_a_container_already_restarted_shows_as_an_exit(
+    watched: tuple[StandInEngine, Observer],
+) -> None:
+    engine, observer = watched
+    a = observer.containers['a' * 8]
+    published: list[ContainerChange] = []
+    observer.container_changed.subscribe(published.append)
+    _live(engine, a.id, 'die', engine.now + 1_000, exit_code=3)  # its restart policy has it running again already
+    await wait_for_async(lambda: published, timeout=5, what='the exit published')
+    assert published[0].info is not None and (published[0].info.state, published[0].info.exit_code) == ('exited', 3)
