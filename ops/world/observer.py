@@ -90,7 +90,7 @@ class Observer:
         self._stopping = asyncio.Event()
         self._stream: EventStream | None = None
         self._last_nano: int | None = None  # the newest engine event time seen: where a reconnect resumes
-        self._listed_nano: int | None = None  # the engine's clock just before the last full listing
+        self._listed_nano: int | None = None  # the engine's clock just before the last full listing (None: unknown)
         self._seen: set[EventKey] = set()
         self._seen_order: deque[EventKey] = deque()
 
@@ -143,8 +143,11 @@ class Observer:
 
     async def reconcile(self) -> None:
         """Replace the world with a full listing from the engine, publishing only what changed."""
+        asked = time.time_ns()
         version, engine_now = await asyncio.to_thread(self.engine.about)
         listed = await asyncio.to_thread(self.engine.list_containers)
+        if engine_now is None and self.engine.local:
+            engine_now = asked  # the engine does not say its time (a proxy refused `info`): a local one keeps ours
         self._listed_nano = engine_now
         fresh = {info.id: info for info in listed}
         for gone in set(self.containers) - set(fresh):
