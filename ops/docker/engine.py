@@ -77,9 +77,14 @@ class Engine:
             return str(self.client().version().get('Version', 'unknown'))
 
     def about(self) -> tuple[str, int | None]:
-        """The engine's version and its clock now (ns; None if it does not say), in one request (`docker info`)."""
+        """The engine's version and its clock now (ns; None if it does not say), in one request (`docker info`).
+        A socket proxy may refuse `info` and allow `version` (docker-socket-proxy's defaults): then the version
+        alone, and no clock."""
         with _translated(self):
-            info = self.client().info()
+            try:
+                info = self.client().info()
+            except docker.errors.APIError:
+                return self.version(), None
         return str(info.get('ServerVersion') or 'unknown'), engine_clock(str(info.get('SystemTime') or ''))
 
     @property

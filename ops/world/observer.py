@@ -90,7 +90,7 @@ class Observer:
         self._stopping = asyncio.Event()
         self._stream: EventStream | None = None
         self._last_nano: int | None = None  # the newest engine event time seen: where a reconnect resumes
-        self._listed_nano: int | None = None  # the engine's clock just before the last full listing
+        self._listed_nano: int | None = None  # the engine's clock just before the last full listing (None: unknown)
         self._seen: set[EventKey] = set()
         self._seen_order: deque[EventKey] = deque()
 
@@ -143,8 +143,11 @@ class Observer:
 
     async def reconcile(self) -> None:
         """Replace the world with a full listing from the engine, publishing only what changed."""
+        asked = time.time_ns()
         version, engine_now = await asyncio.to_thread(self.engine.about)
         listed = await asyncio.to_thread(self.engine.list_containers)
+        if engine_now is None and self.engine.local:
+            engine_now = asked  # the engine does not say its time (a proxy refused `info`): a local one keeps ours
         self._listed_nano = engine_now
         fresh = {info.id: info for info in listed}
         for gone in set(self.containers) - set(fresh):
@@ -242,7 +245,7 @@ class Observer:
 
     async def _apply(self, event: dict[str, Any]) -> None:
         container_id = event.get('id') or event.get('Actor', {}).get('ID')
-        if not container_id or self._listed(event):
+        if not container_id:
             return
         action = str(event.get('Action') or '')
         if action.startswith(STATE_NEUTRAL_ACTIONS) and container_id in self.containers:
@@ -251,7 +254,7 @@ class Observer:
             info = None
         else:
             info = await asyncio.to_thread(self.engine.find_container, container_id)
-            if info is not None:
+            if info is not None and not self._before_listing(event):
                 info = _as_of_event(info, action, event.get('Actor', {}).get('Attributes') or {})
         if info is None:
             if self.containers.pop(container_id, None) is not None:
@@ -260,10 +263,10 @@ class Observer:
             self.containers[container_id] = info
             self._changed(ContainerChange(container_id=container_id, info=info))
 
-    def _listed(self, event: dict[str, Any]) -> bool:
-        """An event the engine replays from before the last full listing: that listing shows its outcome already,
-        and applying it now would take the container back to a state it has left (a die replayed after a
-        restart the listing saw). Its record is journaled all the same."""
+    def _before_listing(self, event: dict[str, Any]) -> bool:
+        """An event dated before the last full listing (one the engine replays after a reconnect, or a live one
+        after the engine's clock stepped back): it is applied as the engine's present, not as of the event, so a
+        replayed die never takes a container that was restarted since back to exited."""
         key = event_key(event)
         return key is not None and self._listed_nano is not None and key[0] < self._listed_nano
 

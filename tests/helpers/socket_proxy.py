@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import threading
 from pathlib import Path
@@ -12,9 +13,10 @@ from pathlib import Path
 class EngineProxy:
     """Listens on `path` and forwards every connection to the real Docker socket while started."""
 
-    def __init__(self, path: Path, target: str = '/var/run/docker.sock') -> None:
+    def __init__(self, path: Path, target: str = '/var/run/docker.sock', *, refuse: tuple[str, ...] = ()) -> None:
         self.path = path
         self.target = target
+        self.refuse = refuse  # API paths (without the /vX.Y prefix) answered 403, as docker-socket-proxy does
         self._server: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -54,8 +56,30 @@ class EngineProxy:
             upstream.connect(self.target)
             with self._lock:
                 self._connections += [client, upstream]
-            threading.Thread(target=self._pipe, args=(client, upstream), daemon=True).start()
+            threading.Thread(target=self._requests, args=(client, upstream), daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+
+    def _requests(self, client: socket.socket, upstream: socket.socket) -> None:
+        """The client's requests to the engine, except the refused ones, answered 403 here (a client sends its
+        next request on a connection only once it has the answer to the last)."""
+        if not self.refuse:
+            return self._pipe(client, upstream)
+        try:
+            while data := client.recv(65536):
+                _, _, path = data.split(b'\r\n', 1)[0].partition(b' ')
+                path = re.sub(rb'^/v[0-9.]+', b'', path.partition(b' ')[0].partition(b'?')[0])
+                if path.decode(errors='replace') in self.refuse:
+                    body = b'Request forbidden by administrative rules.'
+                    head = f'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n'
+                    client.sendall(head.encode() + body)
+                else:
+                    upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (client, upstream):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
 
     @staticmethod
     def _pipe(source: socket.socket, sink: socket.socket) -> None:

@@ -4,6 +4,7 @@ reason, within their timeout; slots and locks are freed; every `requested` audit
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import threading
 import time
@@ -23,6 +24,7 @@ from ops.runs import RunState
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent
 from ops.store.owners import OwnerLock
+from ops.world.observer import Observer
 from tests.helpers.rig import require_engine
 from tests.helpers.socket_proxy import EngineProxy
 from tests.helpers.waiting import wait_for_async
@@ -148,3 +150,30 @@ async def test_a_hung_engine_socket_fails_runs_at_their_timeout_and_frees_the_sl
         await manager.shutdown()
         owner.release()
         await close_store()
+
+
+async def test_behind_a_socket_proxy_that_refuses_info_the_observer_connects_and_lists_the_world(
+    tmp_path: Path,
+) -> None:
+    require_engine()
+    proxy = EngineProxy(tmp_path / 'engine.sock', refuse=('/info',))  # docker-socket-proxy's defaults: INFO=0
+    proxy.start()
+    observer = Observer(Engine(proxy.url, timeout=30), retry_min=0.05, retry_max=0.2)
+    task = asyncio.create_task(observer.run())
+    try:
+        await wait_for_async(lambda: observer.engine_state.reachable, timeout=30, what='the engine reachable')
+        assert observer.engine_state.version
+        direct = Engine(os.environ.get('DOCKER_HOST') or None)
+        await wait_for_async(
+            lambda: set(observer.containers) == {info.id for info in direct.list_containers()},
+            timeout=30,
+            what='the world as the engine lists it',
+        )
+        client = docker.DockerClient(base_url=proxy.url)
+        with pytest.raises(docker.errors.APIError):  # the proxy refuses it indeed
+            client.info()
+        client.close()
+    finally:
+        observer.stop()
+        await asyncio.wait_for(task, timeout=10)
+        proxy.stop()

@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from typing import Any
 
+import docker.errors
 import pytest
+import requests
 
 from ops.docker.containers import ContainerInfo
 from ops.docker.engine import Engine, EngineUnavailable, EventStream, engine_clock
@@ -136,9 +138,31 @@ def _nano(value: float | str | None) -> int:
     return int(seconds) * 1_000_000_000 + int(fraction.ljust(9, '0')[:9] or 0)
 
 
-@pytest.fixture
-async def watched() -> AsyncIterator[tuple[StandInEngine, Observer]]:
-    engine = StandInEngine()
+class _RefusedInfo:
+    """A docker-py client behind a socket proxy that allows /version but refuses /info (docker-socket-proxy's
+    default INFO=0)."""
+
+    def info(self) -> dict[str, Any]:
+        response = requests.Response()
+        response.status_code = 403
+        raise docker.errors.APIError('403 Client Error: Forbidden', response=response)
+
+    def version(self) -> dict[str, Any]:
+        return {'Version': '20.10.24'}
+
+
+class _BehindSocketProxy(StandInEngine):
+    about = Engine.about
+    version = Engine.version
+
+    def client(self) -> Any:
+        self._answer()
+        return _RefusedInfo()
+
+
+@pytest.fixture(params=[StandInEngine, _BehindSocketProxy], ids=['engine', 'behind a proxy refusing info'])
+async def watched(request: pytest.FixtureRequest) -> AsyncIterator[tuple[StandInEngine, Observer]]:
+    engine: StandInEngine = request.param()
     for name in 'abc':
         engine.happen(box(name), name * 8, 'start')
     observer = Observer(engine, retry_min=0.01, retry_max=0.05)
@@ -210,6 +234,77 @@ async def test_a_local_engine_back_after_a_long_outage_is_seen_within_seconds() 
         await wait_for_async(lambda: observer.engine_state.reachable, timeout=15, what='the engine back')
         assert time.monotonic() - back < 3.0  # at most 2 s between tries (was 10 s)
         assert set(observer.containers) == {'a' * 8, 'b' * 8}
+    finally:
+        observer.stop()
+        await asyncio.wait_for(task, timeout=10)
+
+
+def _live(engine: StandInEngine, container_id: str, action: str, time_nano: int, exit_code: int) -> None:
+    """An event the engine sends as it happens, dated `time_nano` by the engine's clock."""
+    event = {
+        'id': container_id,
+        'Action': action,
+        'timeNano': time_nano,
+        'Actor': {'Attributes': {'exitCode': str(exit_code)}},
+    }
+    for stream in engine.streams:
+        stream.inbox.put(event)
+
+
+class _SteppedBack(StandInEngine):
+    """The engine's clock said 1000 ns when the world was listed, then stepped back (an NTP step, a VM resume)."""
+
+    def about(self) -> tuple[str, int]:
+        self._answer()
+        return '20.10.24', 1000
+
+
+async def test_a_live_exit_dated_before_the_listing_by_a_clock_stepped_back_still_shows() -> None:
+    engine = _SteppedBack()
+    a = box('a')
+    engine.happen(a, a.id, 'start')
+    observer = Observer(engine, retry_min=0.01, retry_max=0.05)
+    task = asyncio.create_task(observer.run())
+    try:
+        await wait_for_async(lambda: engine.streams and a.id in observer.containers, timeout=10, what='following')
+        engine.boxes[a.id] = replace(a, state='exited', exit_code=1)
+        _live(engine, a.id, 'die', 999, exit_code=1)
+        await wait_for_async(
+            lambda: observer.containers[a.id].state == 'exited', timeout=5, what='the exit in the world'
+        )
+    finally:
+        observer.stop()
+        await asyncio.wait_for(task, timeout=10)
+
+
+async def test_a_live_exit_of_a_container_already_restarted_shows_as_an_exit(
+    watched: tuple[StandInEngine, Observer],
+) -> None:
+    engine, observer = watched
+    a = observer.containers['a' * 8]
+    published: list[ContainerChange] = []
+    observer.container_changed.subscribe(published.append)
+    _live(
+        engine, a.id, 'die', max(engine.now + 1_000, time.time_ns()), exit_code=3
+    )  # its restart policy has it running again already
+    await wait_for_async(lambda: published, timeout=5, what='the exit published')
+    assert published[0].info is not None and (published[0].info.state, published[0].info.exit_code) == ('exited', 3)
+
+
+def test_behind_a_proxy_that_refuses_info_the_engine_still_says_its_version() -> None:
+    assert _BehindSocketProxy().about() == ('20.10.24', None)
+
+
+async def test_behind_a_proxy_that_refuses_info_the_world_is_listed() -> None:
+    engine = _BehindSocketProxy()
+    a = box('a')
+    engine.happen(a, a.id, 'start')
+    observer = Observer(engine, retry_min=0.01, retry_max=0.05)
+    task = asyncio.create_task(observer.run())
+    try:
+        await wait_for_async(lambda: engine.streams, timeout=5, what='following')
+        assert observer.engine_state.reachable and observer.engine_state.version == '20.10.24'
+        assert observer.containers == {a.id: a}
     finally:
         observer.stop()
         await asyncio.wait_for(task, timeout=10)
