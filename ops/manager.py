@@ -372,13 +372,17 @@ class Manager:
             return made[-1].id
 
         detail = {'params': asked, 'mutating': spec.mutating}
-        try:
-            await self.audit.append_after(
-                row, AuditKind.REQUESTED, actor=actor, origin=origin, operation=spec.name, detail=detail
-            )
-            return made[-1], None
-        except AuditUnavailable as err:
-            unaudited = str(err)
+        unaudited = ''
+        for _ in range(2):  # a group that failed with other appends in it: once more, on its own, before refusing
+            try:
+                await self.audit.append_after(
+                    row, AuditKind.REQUESTED, actor=actor, origin=origin, operation=spec.name, detail=detail
+                )
+                return made[-1], None
+            except AuditUnavailable as err:
+                unaudited = str(err)
+                if not err.shared:
+                    break
         try:  # the row without its event (rolled back with it)
             return await self._create_run(spec.name, asked, actor, origin, RunState.PENDING), unaudited
         except Exception as err:  # no record can be made, so nothing runs

@@ -33,7 +33,12 @@ MAX_BATCH = 1000
 
 
 class AuditUnavailable(Exception):
-    """The audit event could not be written (read-only or full database, I/O error)."""
+    """The audit event could not be written (read-only or full database, I/O error). `shared`: it failed with
+    other appends in one group (worth one try alone)."""
+
+    def __init__(self, reason: str, *, shared: bool = False) -> None:
+        super().__init__(reason)
+        self.shared = shared
 
 
 # A database write that goes in the same transaction as its event, before it; returns the run id the event names.
@@ -169,7 +174,7 @@ class AuditLog:
                     await self._append_group(group)
                 except AuditUnavailable as err:
                     if len(group) == 1 or not _member_failed(err):
-                        _fail(group, str(err))
+                        _fail(group, str(err), shared=len(group) > 1)
                         continue
                     # Tied to one member (its change, say): the others are not refused for it; each goes alone.
                     for queued in group:
@@ -343,8 +348,8 @@ def _member_failed(err: AuditUnavailable) -> bool:
     return not isinstance(cause, OperationalError) or isinstance(cause, IntegrityError)
 
 
-def _fail(group: list[_Queued], reason: str) -> None:
+def _fail(group: list[_Queued], reason: str, *, shared: bool = False) -> None:
     """Every append of a group that was not written gets its own AuditUnavailable."""
     for queued in group:
         if not queued.done.done():
-            queued.done.set_exception(AuditUnavailable(reason))
+            queued.done.set_exception(AuditUnavailable(reason, shared=shared))

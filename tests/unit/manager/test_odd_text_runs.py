@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from typing import Any
 
 import pytest
 
 from ops.manager import Manager
-from ops.runs import RunState
+from ops.runs import RunOutcome, RunState
+from ops.store import audit as audit_module
+from ops.store.audit import AuditUnavailable
 from ops.store.audit_kinds import AuditKind
 from ops.store.models import AuditEvent, Run
 
@@ -58,3 +62,30 @@ async def test_a_run_whose_end_cannot_be_saved_still_has_its_finished_event(
     outcome = await manager.run('test_odd', {}, actor='ui:admin', origin='test')
     kinds = await AuditEvent.filter(run_id=outcome.run_id).values_list('kind', flat=True)
     assert sorted(kinds) == sorted([AuditKind.REQUESTED, AuditKind.FINISHED]), kinds
+
+
+async def test_a_request_whose_group_failed_is_tried_once_alone_before_it_is_refused(
+    manager: Manager, gates: dict[str, asyncio.Event], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    gates['restart:web'] = asyncio.Event()
+    gates['restart:web'].set()
+    await manager.audit.append(AuditKind.NOTIFY_TEST, actor='ui:admin', origin='test')  # the writer is idle again
+    real, failures = audit_module.write_group, [sqlite3.OperationalError('database is locked')]
+
+    def write_group(*args: Any) -> Any:
+        if failures:
+            raise failures.pop()
+        return real(*args)
+
+    monkeypatch.setattr(audit_module, 'write_group', write_group)
+    other = manager.audit.append(AuditKind.NOTIFY_TEST, actor='ui:other', origin='test')
+    results = await asyncio.gather(
+        other,
+        manager.run('test_restart', {'container': 'web'}, actor='ui:admin', origin='test'),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], AuditUnavailable)  # the group failed: the other append is told so
+    outcome = results[1]
+    assert isinstance(outcome, RunOutcome) and outcome.state is RunState.SUCCEEDED, outcome
+    kinds = await AuditEvent.filter(run_id=outcome.run_id).values_list('kind', flat=True)
+    assert AuditKind.REQUESTED in kinds
