@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from ops.store.audit import AuditLog, AuditUnavailable
 from ops.store.audit_kinds import AuditKind
 from ops.store.models import Run
 from ops.store.owners import OwnerLock
+from ops.store.storable import storable, storable_text
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +259,8 @@ class Manager:
         audit: bool = True,
         joined_run_id: int | None = None,
     ) -> RunHandle:
+        # As the store keeps them (a lone surrogate from a container's log escaped, say): the row can always be saved.
+        error, output = (storable_text(error) if error is not None else None), storable_text(output)
         run.state, run.error, run.result = state, error, result
         run.output, run.dropped_lines, run.finished_at = output, dropped, utc_now()
         run.joined_run_id = joined_run_id
@@ -285,7 +287,12 @@ class Manager:
                 )
             except AuditUnavailable as err:
                 await _save_quietly(run, *ended)
-                log.error('run %s ended %s but its audit record failed: %s', run.id, state.value, err)
+                try:  # the event alone: every `requested` gets its final event even when the row cannot be saved
+                    await self.audit.append(
+                        kind, actor=run.actor, origin=run.origin, operation=run.operation, run_id=run.id, detail=detail
+                    )
+                except AuditUnavailable as alone:
+                    log.error('run %s ended %s but its audit record failed: %s (%s)', run.id, state.value, err, alone)
         else:
             await _save_quietly(run, *ended)
         log.info('run=%s %s finished: %s%s%s', run.id, one_line(run.operation, 64), state.value, took, why)
@@ -339,8 +346,11 @@ class Manager:
 
     async def _refuse(self, operation: str, raw: Mapping[str, Any], actor: str, origin: str, reason: str) -> RunHandle:
         """A malformed request: recorded (run + audit) with the reason, never executed."""
-        shown = {_clip(str(k), 64): _clip(repr(v), MAX_PARAM_TEXT) for k, v in list(dict(raw).items())[:32]}
-        op_name = _clip(operation, 64)
+        shown = {
+            _clip(storable_text(str(k)), 64): _clip(storable_text(repr(v)), MAX_PARAM_TEXT)
+            for k, v in list(dict(raw).items())[:32]
+        }
+        op_name, reason = _clip(storable_text(operation), 64), storable_text(reason)
         try:
             run = await self._create_run(op_name, shown, actor, origin, RunState.REJECTED)
         except Exception as err:  # the store itself is down: still refuse, with the reason
@@ -362,13 +372,17 @@ class Manager:
             return made[-1].id
 
         detail = {'params': asked, 'mutating': spec.mutating}
-        try:
-            await self.audit.append_after(
-                row, AuditKind.REQUESTED, actor=actor, origin=origin, operation=spec.name, detail=detail
-            )
-            return made[-1], None
-        except AuditUnavailable as err:
-            unaudited = str(err)
+        unaudited = ''
+        for _ in range(2):  # a group that failed with other appends in it: once more, on its own, before refusing
+            try:
+                await self.audit.append_after(
+                    row, AuditKind.REQUESTED, actor=actor, origin=origin, operation=spec.name, detail=detail
+                )
+                return made[-1], None
+            except AuditUnavailable as err:
+                unaudited = str(err)
+                if not err.shared:
+                    break
         try:  # the row without its event (rolled back with it)
             return await self._create_run(spec.name, asked, actor, origin, RunState.PENDING), unaudited
         except Exception as err:  # no record can be made, so nothing runs
@@ -380,9 +394,9 @@ class Manager:
     ) -> Run:
         return await Run.create(
             operation=operation,
-            params=params,
-            actor=_clip(actor, 128),
-            origin=_clip(origin, 32),
+            params=storable(params),
+            actor=_clip(storable_text(actor), 128),
+            origin=_clip(storable_text(origin), 32),
             state=state,
             owner=self.owner.token,
         )
@@ -445,24 +459,11 @@ def describe(err: BaseException) -> str:
 
 
 def json_safe(value: Any) -> dict[str, Any] | None:
+    """A handler's result as the store keeps it (storable JSON: the run's row can always be saved)."""
     if value is None:
         return None
-    # Most results are plain JSON already (docker_status: a list of 200 dicts); only others take the round trip.
-    safe = value if _plain_json(value) else json.loads(json.dumps(value, default=str))
+    safe = storable(value)
     return safe if isinstance(safe, dict) else {'value': safe}
-
-
-def _plain_json(value: Any) -> bool:
-    """Whether `value` reads back from JSON as itself (exact types only: an enum or a tuple takes the round trip)."""
-    kind = type(value)
-    if kind is dict:
-        return all(type(key) is str and _plain_json(item) for key, item in value.items())
-    if kind is list:
-        return all(_plain_json(item) for item in value)
-    return kind in _SCALARS or value is None
-
-
-_SCALARS = frozenset({str, int, float, bool})
 
 
 def _clip(text: str, limit: int) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from tortoise import connections
+from tortoise.exceptions import IntegrityError, OperationalError
 from tortoise.transactions import in_transaction
 
 from ops.bus import Event
@@ -31,7 +33,12 @@ MAX_BATCH = 1000
 
 
 class AuditUnavailable(Exception):
-    """The audit event could not be written (read-only or full database, I/O error)."""
+    """The audit event could not be written (read-only or full database, I/O error). `shared`: it failed with
+    other appends in one group (worth one try alone)."""
+
+    def __init__(self, reason: str, *, shared: bool = False) -> None:
+        super().__init__(reason)
+        self.shared = shared
 
 
 # A database write that goes in the same transaction as its event, before it; returns the run id the event names.
@@ -58,8 +65,11 @@ class AuditLog:
 
     Group commit: the appends waiting while one group is written go together in the next one (one transaction, one
     fsync, one anchor write), in the order they were asked for; each returns its own event once that commit and its
-    anchor are done, and when the group cannot be written every one of them gets AuditUnavailable and none of its
-    events is in the table. With an anchor (the console's and the CLI's), appends of every process on one data
+    anchor are done (also when the writer is cancelled once the group is committed). When the group cannot be written,
+    none of its events is in the table: for the store's reason (full, read-only, locked) every one of them gets
+    AuditUnavailable; for one member's (its change fails) each is written alone, and only that one is refused. Every
+    event is made storable before it joins a group (WantedEvent), so no caller's text or numbers can fail it.
+    With an anchor (the console's and the CLI's), appends of every process on one data
     directory are serialised by the anchor's file lock, and each commit is followed by anchoring the new head
     outside the table; an append that finds the anchored head gone first records that loss (AuditKind.EVENTS_MISSING).
     `appended` tells this process's listeners (the Audit page) of each event once it is committed.
@@ -161,20 +171,23 @@ class AuditLog:
             while self._queue:
                 group, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
                 try:
-                    events = await self._append_group(group)
+                    await self._append_group(group)
                 except AuditUnavailable as err:
-                    _fail(group, str(err))
-                    continue
-                for event in events:
-                    self.appended.emit(event)
-                for queued, event in zip(group, events, strict=True):
-                    if not queued.done.done():
-                        queued.done.set_result(event)
+                    if len(group) == 1 or not _member_failed(err):
+                        _fail(group, str(err), shared=len(group) > 1)
+                        continue
+                    # Tied to one member (its change, say): the others are not refused for it; each goes alone.
+                    for queued in group:
+                        try:
+                            await self._append_group([queued])
+                        except AuditUnavailable as alone:
+                            _fail([queued], str(alone))
         finally:  # cancelled (the loop closing): nobody waits for ever
             _fail(group + self._queue, 'the audit writer stopped')
             self._queue = []
 
-    async def _append_group(self, group: list[_Queued]) -> list[AuditEvent]:
+    async def _append_group(self, group: list[_Queued]) -> None:
+        """Write `group` in one transaction and give each member its event (also when cancelled once committed)."""
         async with self._serialised():
             written: Written | None = None
             try:
@@ -182,7 +195,16 @@ class AuditLog:
                 async with write_transaction(self._claimed) as (conn, claim):
                     wanted = [await queued.made() for queued in group]
                     # Tail, chain, insert, COMMIT and anchor in one round trip to the store's thread.
-                    written = await in_store_thread(conn, write_group, wanted, claim, self.anchor)
+                    step = asyncio.ensure_future(in_store_thread(conn, write_group, wanted, claim, self.anchor))
+                    try:
+                        written = await asyncio.shield(step)
+                    except asyncio.CancelledError:  # it runs on regardless: once committed, its events are theirs
+                        with contextlib.suppress(Exception):
+                            written = await step
+                        if written is not None:
+                            mark_committed(conn)
+                            self._deliver(group, written.events)
+                        raise
                     if written is not None:
                         mark_committed(conn)
                     else:  # the anchored head is gone: the loss is recorded first, the slower way
@@ -190,11 +212,24 @@ class AuditLog:
             except Exception as err:
                 raise AuditUnavailable(f'the audit trail cannot be written: {err}') from err
             if written is None:
-                await self._anchor(events[-1], count, 'append')
+                anchoring = asyncio.ensure_future(self._anchor(events[-1], count, 'append'))
+                try:
+                    await asyncio.shield(anchoring)
+                except asyncio.CancelledError:  # committed: the events are theirs, the anchor goes on
+                    self._deliver(group, events)
+                    raise
             elif written.anchor_error is not None:
                 self._anchor_failed(written.events[-1], written.anchor_error)
         self.groups_written += 1
-        return events if written is None else written.events
+        self._deliver(group, events if written is None else written.events)
+
+    def _deliver(self, group: list[_Queued], events: list[AuditEvent]) -> None:
+        """Each member gets its committed event; this process's listeners hear of each."""
+        for event in events:
+            self.appended.emit(event)
+        for queued, event in zip(group, events, strict=True):
+            if not queued.done.done():
+                queued.done.set_result(event)
 
     @contextlib.asynccontextmanager
     async def _serialised(self) -> AsyncIterator[None]:
@@ -304,8 +339,17 @@ async def _insert(prev_hash: str, wanted: WantedEvent) -> AuditEvent:
     return event
 
 
-def _fail(group: list[_Queued], reason: str) -> None:
+def _member_failed(err: AuditUnavailable) -> bool:
+    """Whether a group failed for something of its own members (their data, a change's row), not the store's: a
+    locked, full, read-only or failing database, the anchor's lock or file."""
+    cause = err.__cause__
+    if isinstance(cause, sqlite3.OperationalError | OSError | AnchorLocked):
+        return False
+    return not isinstance(cause, OperationalError) or isinstance(cause, IntegrityError)
+
+
+def _fail(group: list[_Queued], reason: str, *, shared: bool = False) -> None:
     """Every append of a group that was not written gets its own AuditUnavailable."""
     for queued in group:
         if not queued.done.done():
-            queued.done.set_exception(AuditUnavailable(reason))
+            queued.done.set_exception(AuditUnavailable(reason, shared=shared))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
@@ -14,6 +13,7 @@ from ops.clock import utc_now
 from ops.store.audit_kinds import AuditKind
 from ops.store.chain_check import event_hash, fields_of
 from ops.store.models import AuditEvent
+from ops.store.storable import storable, storable_text
 
 _COLUMNS = ('at', 'actor', 'origin', 'kind', 'operation', 'run_id', 'detail', 'prev_hash', 'hash')
 INSERT = (
@@ -35,6 +35,15 @@ class WantedEvent:
     operation: str | None = None
     run_id: int | None = None
     detail: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        # Storable before it joins a group: one caller's odd text (a lone surrogate in a sign-in's user name) or
+        # number is recorded as what is hashed and stored, and cannot fail the other events of its group.
+        object.__setattr__(self, 'actor', storable_text(self.actor))
+        object.__setattr__(self, 'origin', storable_text(self.origin))
+        if self.operation is not None:
+            object.__setattr__(self, 'operation', storable_text(self.operation))
+        object.__setattr__(self, 'detail', storable(self.detail or {}))
 
 
 def chained(prev_hash: str, wanted: WantedEvent) -> AuditEvent:
@@ -78,7 +87,7 @@ def stored_event(event_id: int, fields: dict[str, Any]) -> AuditEvent:
 
 
 def _fields(wanted: WantedEvent) -> dict[str, Any]:
-    """The stored fields an event's hash covers (its detail as it reads back: JSON, anything else as text)."""
+    """The stored fields an event's hash covers (its detail as it reads back: storable JSON, see WantedEvent)."""
     return {
         'at': utc_now(),
         'actor': wanted.actor[:128],
@@ -86,5 +95,5 @@ def _fields(wanted: WantedEvent) -> dict[str, Any]:
         'kind': wanted.kind,
         'operation': wanted.operation[:64] if wanted.operation else None,
         'run_id': wanted.run_id,
-        'detail': json.loads(json.dumps(wanted.detail or {}, default=str)),
+        'detail': wanted.detail,
     }

@@ -154,4 +154,16 @@ def practice_catalog(rehearsal: Rehearsal) -> Registry:
         ctx.log('x' * 1_000_000)
         return {}
 
+    @operation(
+        'test_odd',
+        summary='what a remote engine might send',
+        params=NoParams,
+        described=Description('What a remote engine might send', OperationGroup.CONTAINERS),
+        supervised=reading(timeout=10),
+        registry=catalog,
+    )
+    async def odd(params: NoParams, ctx: RunContext) -> dict[str, object]:
+        ctx.log('label caf\udce9')  # a lone surrogate, as a remote engine's JSON may carry one
+        return {'label': 'caf\udce9', 'size': 2**70, 'ratio': float('nan')}
+
     return catalog
