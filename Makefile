@@ -53,16 +53,16 @@ test: setup browser reverse-proxy ssh-peer oidc-peer native host-tools dev-stack
 test-fast: setup host-tools ## Only the tests that need neither engine nor browser
 	$(BIN)/pytest -m 'not engine and not browser' $(PYTEST_ARGS)
 
-lint: setup ## ruff and mypy on app, components and ops
-	$(BIN)/ruff check app components ops tests
-	$(BIN)/ruff format --check app components ops tests
+lint: setup ## ruff and mypy on app, components, ops and bench (ruff on tests too)
+	$(BIN)/ruff check app components ops tests bench
+	$(BIN)/ruff format --check app components ops tests bench
 	$(BIN)/mypy
 	@if command -v shellcheck >/dev/null; then shellcheck -x scripts/*.sh scripts/rig/*.sh deploy/host/*.sh; \
 	else echo "shellcheck not installed: skipping the shell scripts (apt-get install shellcheck)"; fi
 
 format: setup ## Apply ruff's fixes and formatting
-	$(BIN)/ruff check --fix app components ops tests
-	$(BIN)/ruff format app components ops tests
+	$(BIN)/ruff check --fix app components ops tests bench
+	$(BIN)/ruff format app components ops tests bench
 
 bench: setup ## Run the benchmarks (figures, not pass/fail)
 	@if ls bench/*.py >/dev/null 2>&1; then $(BIN)/python -m bench; else echo "no benchmarks yet"; fi
