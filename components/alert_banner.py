@@ -21,7 +21,7 @@ class alert_banner(ui.card):
     def __init__(self, keeper: AlertKeeper) -> None:
         super().__init__()
         self.keeper = keeper
-        self.classes('w-full gap-1 py-2 border-l-4 border-orange-7 bg-orange-1 dark:bg-grey-9').props(
+        self.classes('w-full gap-1 py-2 border-l-4 border-orange-7 bg-orange-50 dark:bg-neutral-800').props(
             'flat data-testid=alert-banner'
         )
         self.show()

@@ -14,7 +14,7 @@ class engine_banner(ui.element):
     def __init__(self, observer: Observer) -> None:
         super().__init__()
         self.classes('w-full')
-        card_classes = 'w-full bg-red-1 dark:bg-red-10 border-l-4 border-red-7'
+        card_classes = 'w-full bg-red-50 dark:bg-red-950 border-l-4 border-red-7'
         with self, ui.card().classes(card_classes).props('flat'), ui.row().classes('items-center gap-3 no-wrap'):
             ui.icon('cloud_off', color='negative', size='md')
             with ui.column().classes('gap-0'):
