@@ -16,9 +16,16 @@ from tortoise.transactions import in_transaction
 
 from ops.bus import Event
 from ops.store.audit_batch import WantedEvent, chained, insert_chained
-from ops.store.audit_group import Written, in_store_thread, mark_committed, write_group, write_transaction
+from ops.store.audit_group import (
+    Written,
+    count_up_to,
+    in_store_thread,
+    mark_committed,
+    write_group,
+    write_transaction,
+)
 from ops.store.audit_kinds import AuditKind
-from ops.store.chain_check import EMPTY, hash_of
+from ops.store.chain_check import EMPTY
 from ops.store.chain_head import AnchorLocked, ChainHead, HeadAnchor
 from ops.store.models import AuditEvent
 
@@ -258,7 +265,7 @@ class AuditLog:
         if self.anchor is None:
             return await insert_chained(tail.id, tail.hash, group), 0  # nothing to anchor, so no need to count
         claim = await (claimed if claimed is not None else self._claim())
-        count = await _count_up_to(tail, claim)
+        count = await in_store_thread(connections.get('default'), count_up_to, tail, claim)
         if count is None:  # the anchored head is not in the table as anchored
             assert claim is not None
             count = await AuditEvent.all().count()
@@ -315,22 +322,6 @@ async def _tail() -> ChainHead:
     if not rows:
         return EMPTY
     return ChainHead(id=int(rows[0][0]), hash=str(rows[0][1]), count=0)
-
-
-async def _count_up_to(tail: ChainHead, claim: ChainHead | None) -> int | None:
-    """How many events the table holds, cheaply from the anchor; None when the anchored head is gone or changed."""
-    if claim is None:
-        return await AuditEvent.all().count()  # never anchored: once
-    if claim.id == 0:
-        return await AuditEvent.all().count() if claim.count == 0 else None
-    if claim.id == tail.id:
-        return claim.count if claim.hash == tail.hash else None
-    if claim.id > tail.id:
-        return None
-    # The anchor lags (a crash between a commit and its anchor): fine while the anchored event is still there.
-    if await hash_of(claim.id) != claim.hash:
-        return None
-    return claim.count + await AuditEvent.filter(id__gt=claim.id).count()
 
 
 async def _insert(prev_hash: str, wanted: WantedEvent) -> AuditEvent:

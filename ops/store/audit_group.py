@@ -103,7 +103,7 @@ def write_group(
     tail = EMPTY if row is None else ChainHead(id=int(row[0]), hash=str(row[1]), count=0)
     count = 0
     if anchor is not None:
-        found = _count_up_to(db, tail, claim)
+        found = count_up_to(db, tail, claim)
         if found is None:
             return None
         count = found
@@ -131,8 +131,9 @@ def write_group(
     return Written(events, count, None)
 
 
-def _count_up_to(db: sqlite3.Connection, tail: ChainHead, claim: ChainHead | None) -> int | None:
-    """How many events the table holds, cheaply from the anchor; None when the anchored head is gone or changed."""
+def count_up_to(db: sqlite3.Connection, tail: ChainHead, claim: ChainHead | None) -> int | None:
+    """How many events the table holds, cheaply from the anchor; None when the anchored head is gone or changed.
+    (In the store's thread: the group's write and, through in_store_thread, the slower path's.)"""
     if claim is None:
         return int(db.execute(_COUNT).fetchone()[0])  # never anchored: once
     if claim.id == 0:
