@@ -1,11 +1,11 @@
 """B5's outage case: the observer's engine connection is cut while more events happen than the engine can replay.
 
-The observer talks to the engine through a socket forwarder (bench/engine_proxy.py). The cut closes the listener
-and every open connection, as an engine restart or a dropped tunnel does: the observer's event stream breaks and
-its retries are refused. While cut, the bench (on its own connection) starts, stops, pauses, renames, removes and
-creates throwaway containers until the engine's 256-event replay buffer no longer reaches back to the cut. Then
-the forwarder opens again and the observer's world is compared with `docker ps -a` (presence, state, name,
-health of every container on the engine) until it is equal, and again once the observer has gone quiet.
+The observer talks to the engine through a socket forwarder (the tests' own, tests/helpers/socket_proxy.py). The cut
+closes the listener and every open connection, as an engine restart or a dropped tunnel does: the observer's event
+stream breaks and its retries are refused. While cut, the bench (on its own connection) starts, stops, pauses,
+renames, removes and creates throwaway containers until the engine's 256-event replay buffer no longer reaches back
+to the cut. Then the forwarder opens again and the observer's world is compared with `docker ps -a` (presence,
+state, name, health of every container on the engine) until it is equal, and again once the observer has gone quiet.
 """
 
 from __future__ import annotations
@@ -31,11 +31,11 @@ from bench.common import (
     remove_containers,
     wait_async,
 )
-from bench.engine_proxy import EngineProxy
 from ops.docker.containers import container_from_summary
 from ops.docker.engine import Engine
 from ops.world.engine_events import engine_holds
 from ops.world.observer import ContainerChange, EngineState, Observer
+from tests.helpers.socket_proxy import EngineProxy
 
 Facts = tuple[str, str, str | None]  # name, state, health: what the comparison looks at besides presence
 _HEALTHCHECK = {
@@ -167,7 +167,7 @@ async def measure_outage(report: Report) -> Outage:
     result.names = names + healthy
     with tempfile.TemporaryDirectory(prefix='b5-outage-') as scratch:
         proxy = EngineProxy(Path(scratch) / 'engine.sock')
-        proxy.restore()
+        proxy.start()
         engine = Engine(proxy.url)
         observer = Observer(engine)  # the server's own retry timing
         restored_ns = 0
@@ -212,7 +212,7 @@ async def measure_outage(report: Report) -> Outage:
             await _wait_exact(observer, 30)
             cut_ns = time.time_ns()
             cut_started = time.monotonic()
-            proxy.cut()
+            proxy.stop()
             await wait_async(lambda: observer.engine_state.reachable is False, 10)
 
             def enough() -> bool:
@@ -228,7 +228,7 @@ async def measure_outage(report: Report) -> Outage:
             sent = len(proxy.requests)
             result.cut_seconds = restored - cut_started
             accepted = len(proxy.accepted)
-            proxy.restore()
+            proxy.start()
             exact_at = await _wait_exact(observer, 60)
             if exact_at is not None:
                 result.exact_after = exact_at - restored
@@ -265,7 +265,7 @@ async def measure_outage(report: Report) -> Outage:
             observer.stop()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 10)
-            proxy.cut()
+            proxy.stop()
             engine.reset()
             await asyncio.to_thread(remove_containers, result.names)
     _add_figures(report, result)

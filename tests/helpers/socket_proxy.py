@@ -1,4 +1,5 @@
-"""A unix-socket forwarder to the real engine that a test can open and shut, to play 'engine down / back'."""
+"""A unix-socket forwarder to the real engine that a test (or a benchmark) opens and shuts, to play 'engine down /
+back', and that can refuse chosen API paths as docker-socket-proxy does."""
 
 from __future__ import annotations
 
@@ -7,16 +8,27 @@ import os
 import re
 import socket
 import threading
+import time
 from pathlib import Path
+
+_METHODS = {b'GET', b'POST', b'PUT', b'DELETE', b'HEAD'}
+_FORBIDDEN = b'Request forbidden by administrative rules.'
+_FORBIDDEN_HEAD = f'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {len(_FORBIDDEN)}\r\n\r\n'
 
 
 class EngineProxy:
-    """Listens on `path` and forwards every connection to the real Docker socket while started."""
+    """Listens on `path` and forwards every connection to the real Docker socket while started; stop() closes the
+    listener and every open connection (a client sees its stream break, then no socket) until start() again.
+
+    `accepted` holds when each connection came in (monotonic), `requests` the request line of every request a client
+    sent (METHOD PATH?QUERY); paths in `refuse` (without the /vX.Y prefix) are answered 403 here."""
 
     def __init__(self, path: Path, target: str = '/var/run/docker.sock', *, refuse: tuple[str, ...] = ()) -> None:
         self.path = path
         self.target = target
-        self.refuse = refuse  # API paths (without the /vX.Y prefix) answered 403, as docker-socket-proxy does
+        self.refuse = refuse
+        self.accepted: list[float] = []
+        self.requests: list[str] = []
         self._server: socket.socket | None = None
         self._connections: list[socket.socket] = []
         self._lock = threading.Lock()
@@ -28,9 +40,9 @@ class EngineProxy:
     def start(self) -> None:
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         server.bind(str(self.path))
-        server.listen(16)
+        server.listen(64)
         self._server = server
-        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+        threading.Thread(target=self._accept, args=(server,), name='engine-proxy', daemon=True).start()
 
     def stop(self) -> None:
         """Close the listener and cut every open connection, as a dying engine would."""
@@ -43,7 +55,7 @@ class EngineProxy:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
             conn.close()
-        if self.path.exists():
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
 
     def _accept(self, server: socket.socket) -> None:
@@ -52,43 +64,58 @@ class EngineProxy:
                 client, _ = server.accept()
             except OSError:
                 return
+            self.accepted.append(time.monotonic())
             upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            upstream.connect(self.target)
+            try:
+                upstream.connect(self.target)
+            except OSError:
+                client.close()
+                upstream.close()
+                continue
             with self._lock:
                 self._connections += [client, upstream]
             threading.Thread(target=self._requests, args=(client, upstream), daemon=True).start()
-            threading.Thread(target=self._pipe, args=(upstream, client), daemon=True).start()
+            threading.Thread(target=_pipe, args=(upstream, client), daemon=True).start()
 
     def _requests(self, client: socket.socket, upstream: socket.socket) -> None:
-        """The client's requests to the engine, except the refused ones, answered 403 here (a client sends its
-        next request on a connection only once it has the answer to the last)."""
-        if not self.refuse:
-            return self._pipe(client, upstream)
+        """The client's requests to the engine, noted, and forwarded unless refused (a client sends its next request
+        on a connection only once it has the answer to the last)."""
         try:
             while data := client.recv(65536):
-                _, _, path = data.split(b'\r\n', 1)[0].partition(b' ')
-                path = re.sub(rb'^/v[0-9.]+', b'', path.partition(b' ')[0].partition(b'?')[0])
-                if path.decode(errors='replace') in self.refuse:
-                    body = b'Request forbidden by administrative rules.'
-                    head = f'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {len(body)}\r\n\r\n'
-                    client.sendall(head.encode() + body)
-                else:
-                    upstream.sendall(data)
+                if data[:8].split(b' ')[0] in _METHODS:
+                    line = data.split(b'\r\n', 1)[0]
+                    self.requests.append(line.decode('latin-1').rsplit(' ', 1)[0])
+                    if self.refuse and _api_path(line) in self.refuse:
+                        head = (
+                            f'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {len(_FORBIDDEN)}'
+                        )
+                        client.sendall(head.encode() + b'\r\n\r\n' + _FORBIDDEN)
+                        continue
+                upstream.sendall(data)
         except OSError:
             pass
         finally:
-            for sock in (client, upstream):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+            _shut(client, upstream)
 
-    @staticmethod
-    def _pipe(source: socket.socket, sink: socket.socket) -> None:
-        try:
-            while data := source.recv(65536):
-                sink.sendall(data)
-        except OSError:
-            pass
-        finally:
-            for sock in (source, sink):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+
+def _api_path(request_line: bytes) -> str:
+    """'GET /v1.41/info?x HTTP/1.1' -> '/info'."""
+    _, _, rest = request_line.partition(b' ')
+    path = re.sub(rb'^/v[0-9.]+', b'', rest.partition(b' ')[0].partition(b'?')[0])
+    return path.decode(errors='replace')
+
+
+def _pipe(source: socket.socket, sink: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    finally:
+        _shut(source, sink)
+
+
+def _shut(*socks: socket.socket) -> None:
+    for sock in socks:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
