@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,18 +13,7 @@ from app.auth.sign_in_audit import SignInAudit
 from ops.store.audit import AuditLog, AuditUnavailable
 from ops.store.audit_kinds import AuditKind
 from ops.store.chain_check import verify_chain
-from ops.store.chain_head import HeadAnchor
-from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent
-
-
-@pytest.fixture
-async def audit(tmp_path: Path) -> AsyncIterator[AuditLog]:
-    await open_store(tmp_path / 'homelab.sqlite3')
-    try:
-        yield AuditLog(HeadAnchor(tmp_path))
-    finally:
-        await close_store()
 
 
 async def test_an_anonymous_failed_sign_in_does_not_take_a_runs_finished_event_with_it(audit: AuditLog) -> None:

@@ -8,7 +8,6 @@ import contextlib
 import itertools
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -17,19 +16,9 @@ from ops.store.audit import AuditLog, AuditUnavailable
 from ops.store.audit_group import write_transaction
 from ops.store.audit_kinds import AuditKind
 from ops.store.chain_check import verify_chain
-from ops.store.chain_head import ChainHead, HeadAnchor
-from ops.store.db import close_store, open_store
+from ops.store.chain_head import ChainHead
 from ops.store.models import AuditEvent
 from ops.world.event_journal import EventJournal
-
-
-@pytest.fixture
-async def audit(tmp_path: Path) -> AsyncIterator[AuditLog]:
-    await open_store(tmp_path / 'homelab.sqlite3')
-    try:
-        yield AuditLog(HeadAnchor(tmp_path))
-    finally:
-        await close_store()
 
 
 def journaled_heads(audit: AuditLog) -> int:
