@@ -11,7 +11,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.helpers.browser_pages import shows, sign_in
+from tests.helpers.browser_pages import open_page, shows, sign_in
 from tests.helpers.console import Console
 
 
@@ -36,8 +36,7 @@ def test_sign_in_and_see_web_healthy(browser: WebDriver, console: Console, artif
 
 
 def test_login_page_looks_right(browser: WebDriver, console: Console, artifacts: Path) -> None:
-    browser.get(f'{console.url}/login')
-    WebDriverWait(browser, 20).until(ec.presence_of_element_located((By.CSS_SELECTOR, '[data-testid=sign-in]')))
+    open_page(browser, console, '/login', '[data-testid=sign-in]', what='sign-in page', timeout=20)
     assert 'sign up' not in browser.page_source.lower()
     assert 'register' not in browser.page_source.lower()
     browser.save_screenshot(str(artifacts / 'login.png'))

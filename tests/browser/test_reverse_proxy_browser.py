@@ -13,12 +13,11 @@ from pathlib import Path
 import docker
 import httpx
 import pytest
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.helpers.browser_pages import FLAKY, PASSWORD, sign_in
+from tests.helpers.browser_pages import FLAKY, PASSWORD, PageNotShown, load_page, sign_in
 from tests.helpers.chromium import start_chromium
 from tests.helpers.console import Console, create_user, running_console
 from tests.helpers.rig import require_dev_stack
@@ -54,14 +53,14 @@ def test_sign_in_live_overview_and_secure_cookies_through_the_documented_nginx(
         assert create_user(console.env, 'admin', PASSWORD).returncode == 0
         wait = WebDriverWait(browser, 60, ignored_exceptions=FLAKY)
         # The first page through a fresh TLS proxy on a busy machine can take a while (sign_in waits only 20 s).
-        browser.get(f'{proxy.url}/login')
         try:
-            wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, 'input[autocomplete=username]'))
-        except TimeoutException:  # say what the browser shows instead, for whoever reads the failure
+            load_page(browser, f'{proxy.url}/login', 'input[autocomplete=username]')
+        except PageNotShown as err:  # say what the browser shows instead, for whoever reads the failure
             browser.save_screenshot(str(artifacts / 'proxy-login-timeout.png'))
             (artifacts / 'proxy-login-timeout.html').write_text(browser.page_source)
             raise AssertionError(
-                f'no sign-in form at {browser.current_url!r} (title {browser.title!r}); nginx errors:\n'
+                f'no sign-in form at {browser.current_url!r} (title {browser.title!r}); browser console:\n'
+                f'{err.said[-2000:]}\nnginx errors:\n'
                 f'{proxy.log()[-2000:]}\naccess:\n{proxy.access_log()[-2000:]}\nconsole:\n{console.log()[-2000:]}'
             ) from None
         sign_in(browser, dataclasses.replace(console, url=proxy.url))

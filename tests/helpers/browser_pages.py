@@ -26,14 +26,31 @@ def sign_in(driver: WebDriver, console: Console) -> None:
     driver.find_element(By.CSS_SELECTOR, '[data-testid=sign-in]').click()
 
 
+class PageNotShown(TimeoutException):
+    """A page whose element never showed; `said` is what the browser's console logged (read once, so kept here)."""
+
+    def __init__(self, said: str) -> None:
+        super().__init__('the page never showed the element')
+        self.said = said
+
+
 def open_page(
     driver: WebDriver, console: Console, path: str, css: str, *, what: str, timeout: float = 60
 ) -> WebElement:
-    """Load a page and wait for an element of it. Chromium drops a load the host's network changed under
+    """Load a page of `console` and wait for an element of it (see `load_page`); a page that never shows it fails
+    with what the browser shows and what the console logged."""
+    try:
+        return load_page(driver, f'{console.url}{path}', css, timeout=timeout)
+    except PageNotShown as err:
+        raise AssertionError(f'no {what}: {what_the_browser_shows(driver, console, err.said)}') from None
+
+
+def load_page(driver: WebDriver, url: str, css: str, *, timeout: float = 60) -> WebElement:
+    """Load `url` and wait for an element of it. Chromium drops a load the host's network changed under
     (`net::ERR_NETWORK_CHANGED`: Docker adds or removes a container's veth, as the dev stack's flaky container does
-    every 20 s) and the page stays blank; only such a load is tried once more."""
+    every 20 s) and the page stays blank; only such a load is tried once more. PageNotShown otherwise."""
     for attempt in (1, 2):
-        driver.get(f'{console.url}{path}')
+        driver.get(url)
         try:
             # A fresh console's first page, on a machine busy with the rest of the suite, may take a while to render.
             return WebDriverWait(driver, timeout).until(ec.presence_of_element_located((By.CSS_SELECTOR, css)))
@@ -41,7 +58,7 @@ def open_page(
             said = browser_console(driver)
             if attempt == 1 and 'ERR_NETWORK_CHANGED' in said:
                 continue
-            raise AssertionError(f'no {what}: {what_the_browser_shows(driver, console, said)}') from None
+            raise PageNotShown(said) from None
     raise AssertionError('unreachable')
 
 
