@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from tests.helpers.browser_pages import FLAKY, dark, sign_in
+from tests.helpers.browser_pages import FLAKY, clicked, dark, sign_in
 from tests.helpers.console import Console
 
 
@@ -34,11 +34,12 @@ def test_a_run_shows_up_on_runs_and_audit_pages_that_are_already_open(
     browser.close()
 
     browser.switch_to.window(runs_tab)
-    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f'[data-run-state="{run_id}:succeeded"]'))
-    row = browser.find_element(By.CSS_SELECTOR, f'[data-run-state="{run_id}:succeeded"]').find_element(
-        By.XPATH, './../..'
+    row_text = wait.until(
+        lambda d: d.find_element(By.CSS_SELECTOR, f'[data-run-state="{run_id}:succeeded"]')
+        .find_element(By.XPATH, './../..')
+        .text
     )
-    assert 'host_reboot_required' in row.text and 'ui:admin' in row.text
+    assert 'host_reboot_required' in row_text and 'ui:admin' in row_text
     browser.save_screenshot(str(artifacts / 'runs-light.png'))
 
     browser.switch_to.window(audit_tab)
@@ -52,7 +53,7 @@ def test_a_run_shows_up_on_runs_and_audit_pages_that_are_already_open(
     browser.refresh()  # the dark choice is stored per user; this tab picks it up on its next load
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f'[data-run-link="{run_id}"]'))
     browser.save_screenshot(str(artifacts / 'runs-dark.png'))
-    browser.find_element(By.CSS_SELECTOR, f'[data-run-link="{run_id}"]').click()
+    wait.until(clicked(f'[data-run-link="{run_id}"]'))  # the live table may re-render the row meanwhile
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid=run-result]'))
     assert 'ui:admin' in browser.find_element(By.CSS_SELECTOR, '[data-fact=actor]').text
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, f'[data-audit-kind="{run_id}:finished"]'))

@@ -89,6 +89,16 @@ def shows(css: str, text: str) -> Callable[[WebDriver], bool]:
     return lambda driver: text in driver.find_element(By.CSS_SELECTOR, css).text
 
 
+def clicked(css: str) -> Callable[[WebDriver], bool]:
+    """Click an element of a live table: it may be re-rendered between the lookup and the click, so try afresh."""
+
+    def click(driver: WebDriver) -> bool:
+        driver.find_element(By.CSS_SELECTOR, css).click()
+        return True
+
+    return click
+
+
 def dark(browser: WebDriver, wait: WebDriverWait[WebDriver]) -> None:
     """Switch to dark mode and wait until Quasar's colour fade is over."""
     browser.find_element(By.CSS_SELECTOR, '[data-testid=dark-toggle]').click()
