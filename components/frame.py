@@ -18,6 +18,7 @@ NAVIGATION = (
     ('Audit', '/audit', 'fact_check'),
     ('Actions', '/actions', 'approval'),
     ('Alerts', '/alerts', 'notifications'),
+    ('Maintenance', '/maintenance', 'build'),
     ('Host', '/host', 'dns'),
 )
 

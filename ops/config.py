@@ -28,6 +28,7 @@ _PROBE_NAME = r'^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$'
 _UNIT_NAME = r'^[A-Za-z0-9][A-Za-z0-9@_.:-]{0,126}$'
 _CHANNEL_NAME = r'^[a-z0-9][a-z0-9_-]{0,31}$'
 _ENV_NAME = r'^[A-Za-z_][A-Za-z0-9_]{0,127}$'
+_SCHEDULE_NAME = r'^[a-z0-9][a-z0-9_-]{0,39}$'
 StackName = Annotated[str, StringConstraints(pattern=_STACK_NAME)]
 ProbeName = Annotated[str, StringConstraints(pattern=_PROBE_NAME)]
 UnitName = Annotated[str, StringConstraints(pattern=_UNIT_NAME)]
@@ -39,6 +40,7 @@ NAME_RULES = {
     _PROBE_NAME: 'a probe name must be letters, digits, ".", "_" or "-" (at most 63)',
     _UNIT_NAME: 'a systemd unit name must be letters, digits and "@_.:-" (e.g. restic-backup.service)',
     _CHANNEL_NAME: 'a channel name must be lowercase letters, digits, "-" or "_" (at most 32)',
+    _SCHEDULE_NAME: 'a schedule name must be lowercase letters, digits, "-" or "_" (at most 40)',
     _ENV_NAME: 'url_env must name an environment variable (letters, digits and "_")',
 }
 
@@ -86,14 +88,25 @@ DriftKind = Literal['missing', 'stopped', 'config', 'image', 'orphan', 'invalid'
 ActionableKind = Literal['missing', 'stopped', 'config', 'image', 'orphan']
 
 
+class UpdatesConfig(_Strict):
+    """Which newer tags of a pinned image count as update candidates (`[stacks.NAME.updates]`): shell-style patterns
+    on the tag (`10.*`, `*-alpine`). A tag must match one `include` pattern (none given: every tag) and no `exclude`
+    pattern."""
+
+    include: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(default_factory=list)
+    exclude: list[Annotated[str, StringConstraints(min_length=1, max_length=128)]] = Field(default_factory=list)
+
+
 class StackConfig(_Strict):
     """One Compose project the console manages; files are relative to the repository directory.
 
-    `auto_approve` lists the drift kinds whose proposed actions run without an operator (off by default).
+    `auto_approve` lists the drift kinds whose proposed actions run without an operator (off by default); with
+    `[maintenance] windows`, only inside a window.
     """
 
     files: list[str] = Field(min_length=1)
     auto_approve: list[ActionableKind] = Field(default_factory=list)
+    updates: UpdatesConfig = Field(default_factory=UpdatesConfig)
 
     @field_validator('files')
     @classmethod
@@ -332,6 +345,74 @@ class StatsConfig(_Strict):
         return float(parse_duration(self.interval))
 
 
+_DAYS = ('Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun')
+_WINDOW = re.compile(r'^(?:([A-Z][a-z]{2}) )?([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$')
+_AT = re.compile(r'^(?:([A-Z][a-z]{2}) )?([01]\d|2[0-3]):([0-5]\d)$')
+
+
+def parse_window(text: str) -> tuple[int | None, time, time]:
+    """'Sun 03:00-05:00' -> (6, 03:00, 05:00); '03:00-05:00' (every day) -> (None, ...). Weekday 0 is Monday; the
+    end may be on the next day (it wraps midnight)."""
+    match = _WINDOW.match(text.strip())
+    if not match or (match[1] and match[1] not in _DAYS):
+        raise ValueError(f'a maintenance window is like "Sun 03:00-05:00" or "03:00-05:00" (every day): {text!r}')
+    start, end = time(int(match[2]), int(match[3])), time(int(match[4]), int(match[5]))
+    if start == end:
+        raise ValueError(f'a maintenance window must start and end at different times: {text!r}')
+    return (_DAYS.index(match[1]) if match[1] else None), start, end
+
+
+def parse_at(text: str) -> tuple[int | None, time]:
+    """'Sun 03:30' -> (6, 03:30); '03:30' (every day) -> (None, 03:30)."""
+    match = _AT.match(text.strip())
+    if not match or (match[1] and match[1] not in _DAYS):
+        raise ValueError(f'a schedule time is like "Sun 03:30" or "03:30" (every day): {text!r}')
+    return (_DAYS.index(match[1]) if match[1] else None), time(int(match[2]), int(match[3]))
+
+
+class MaintenanceConfig(_Strict):
+    """Maintenance (`[maintenance]`): `windows` ("Sun 03:00-05:00", host time zone) outside which auto_approve
+    policies wait; `rollback_within` how long after a recreate a failing container proposes a rollback;
+    `known_good` how many replaced states per service are offered by hand; the last words of a dead container
+    (`last_words_lines`, at most `last_words_bytes`, kept `last_words_keep`); `prune_images_older_than` the age of
+    an unused image a prune removes."""
+
+    windows: list[str] = Field(default_factory=list)
+    rollback_within: Duration = '15m'
+    known_good: int = Field(default=5, ge=1, le=50)
+    last_words_lines: int = Field(default=1000, ge=10, le=10000)
+    last_words_bytes: int = Field(default=256 * 1024, ge=1024, le=4 * 1024 * 1024)
+    last_words_keep: Duration = '30d'
+    prune_images_older_than: Duration = '7d'
+
+    @field_validator('windows')
+    @classmethod
+    def _are_windows(cls, windows: list[str]) -> list[str]:
+        for window in windows:
+            parse_window(window)
+        return windows
+
+
+ScheduleName = Annotated[str, StringConstraints(pattern=_SCHEDULE_NAME)]
+ScheduleTask = Literal['image_check', 'update_candidates', 'prune']
+
+
+class ScheduleConfig(_Strict):
+    """A schedule (`[schedules.NAME]`): at each `at` time ("Sun 03:30", or "03:30" for every day; host time zone)
+    it runs `task`, which only proposes (an image check, the update candidates, a prune plan); audited as
+    `schedule:NAME`."""
+
+    task: ScheduleTask
+    at: list[str] = Field(min_length=1)
+
+    @field_validator('at')
+    @classmethod
+    def _are_times(cls, times: list[str]) -> list[str]:
+        for text in times:
+            parse_at(text)
+        return times
+
+
 class HomelabConfig(_Strict):
     """Everything the optional TOML file can say."""
 
@@ -343,6 +424,8 @@ class HomelabConfig(_Strict):
     stats: StatsConfig = Field(default_factory=StatsConfig)
     notify: NotifyConfig = Field(default_factory=NotifyConfig)
     alerts: AlertsConfig = Field(default_factory=AlertsConfig)
+    maintenance: MaintenanceConfig = Field(default_factory=MaintenanceConfig)
+    schedules: dict[ScheduleName, ScheduleConfig] = Field(default_factory=dict)
 
     @model_validator(mode='after')
     def _alert_channels_exist(self) -> HomelabConfig:

@@ -41,6 +41,7 @@ def tortoise_config(database: Path | str) -> dict[str, Any]:
                     'ops.notify.outbox',
                     'ops.alerts.records',
                     'ops.stats.records',
+                    'ops.maintenance.records',
                 ],
                 'migrations': 'ops.store.migrations',
                 'default_connection': 'default',

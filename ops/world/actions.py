@@ -11,12 +11,13 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 from tortoise.expressions import Q
 
 from ops.bus import Event
 from ops.clock import utc_now
+from ops.config import DriftKind
 from ops.log_text import one_line
 from ops.manager import Manager
 from ops.runs import RunState
@@ -29,6 +30,25 @@ from ops.world.plans import action_for
 log = logging.getLogger(__name__)
 
 Planner = Callable[[Drift], Awaitable[dict[str, Any]]]
+# The kinds of action a drift proposes (the sync supersedes them when their drift goes); others come from
+# maintenance (rollback, prune) and end only by a decision.
+DRIFT_KINDS = tuple(get_args(DriftKind))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Proposal:
+    """What a pending action will be: its subject, the operation and params approving it runs, and the plan shown."""
+
+    stack: str
+    service: str | None
+    container: str | None
+    kind: str
+    key: str
+    title: str
+    detail: str
+    operation: str
+    params: dict[str, Any]
+    plan: dict[str, Any]
 
 
 # The audit kind of each decision an operator (or a stack's policy) can make.
@@ -95,7 +115,7 @@ class ActionQueue:
         busy = {action.stack for action in await Action.filter(state__in=IN_FLIGHT)}
         checked = [name for name in stacks if name not in busy]
         keys = {d.key for d in current}
-        for stale in await Action.filter(state=ActionState.PENDING, stack__in=checked):
+        for stale in await Action.filter(state=ActionState.PENDING, stack__in=checked, kind__in=DRIFT_KINDS):
             if stale.drift_key not in keys:
                 await self._move(stale, ActionState.PENDING, ActionState.SUPERSEDED, actor='supervisor')
         proposed: list[Action] = []
@@ -173,27 +193,50 @@ class ActionQueue:
             except Exception as err:  # a preview that cannot be made must not hide the drift
                 log.warning('no plan preview for %s: %s', drift.key, err)
                 plan = {'steps': [], 'dry_run': [], 'diff': [], 'error': f'no preview: {err}'}
+        return await self.propose(
+            Proposal(
+                stack=drift.stack,
+                service=drift.service,
+                container=drift.container,
+                kind=drift.kind,
+                key=drift.key,
+                title=title,
+                detail=drift.detail,
+                operation=operation,
+                params=params,
+                plan=plan,
+            ),
+            actor='supervisor',
+            origin='supervisor',
+            audit_detail={'drift': drift.as_json()},
+        )
+
+    async def propose(
+        self, proposal: Proposal, *, actor: str, origin: str, audit_detail: dict[str, Any] | None = None
+    ) -> Action:
+        """A pending action (audited as proposed by `actor`): a drift's, or one of maintenance (a rollback, a
+        scheduled prune) whose kind the drift sync never supersedes. The caller checks no open action has its key."""
         action = await Action.create(
-            stack=drift.stack,
-            service=drift.service,
-            container=drift.container,
-            kind=drift.kind,
-            drift_key=drift.key,
-            title=title,
-            detail=drift.detail,
-            operation=operation,
-            params=params,
-            plan=plan,
+            stack=proposal.stack,
+            service=proposal.service,
+            container=proposal.container,
+            kind=proposal.kind,
+            drift_key=proposal.key,
+            title=proposal.title,
+            detail=proposal.detail,
+            operation=proposal.operation,
+            params=proposal.params,
+            plan=proposal.plan,
             state=ActionState.PENDING,
         )
         await self.manager.audit.append(
             AuditKind.ACTION_PROPOSED,
-            actor='supervisor',
-            origin='supervisor',
-            operation=operation,
-            detail={'action_id': action.id, 'drift': drift.as_json(), 'params': params},
+            actor=actor,
+            origin=origin,
+            operation=proposal.operation,
+            detail={'action_id': action.id, **(audit_detail or {}), 'params': proposal.params},
         )
-        self._publish(action, actor='supervisor')
+        self._publish(action, actor=actor)
         return action
 
     async def _decide(self, action_id: int, to: ActionState, *, actor: str, origin: str, reason: str = '') -> Action:

@@ -1,0 +1,27 @@
+"""Maintenance: update candidates for pinned tags, services pinned by a rollback, and housekeeping with a preview."""
+
+from __future__ import annotations
+
+from nicegui import ui
+
+from app.system import System
+from components.frame import frame
+
+
+def register(system: System) -> None:
+    @ui.page('/maintenance', title='Maintenance · Homelab')
+    async def maintenance_page() -> None:
+        with frame('Maintenance', system.manager):
+            await MaintenancePage(system).start()
+
+
+class MaintenancePage:
+    """One section per kind of upkeep; each section is its own component."""
+
+    def __init__(self, system: System) -> None:
+        self.system = system
+        # SECTIONS: each helper adds its section here (one line each): update candidates, rollback pins, prune.
+        ui.label('Nothing to maintain yet.').props('data-testid=maintenance-empty')
+
+    async def start(self) -> None:
+        return None
