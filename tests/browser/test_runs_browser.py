@@ -35,9 +35,11 @@ def test_a_run_shows_up_on_runs_and_audit_pages_that_are_already_open(
 
     browser.switch_to.window(runs_tab)
     row_text = wait.until(
-        lambda d: d.find_element(By.CSS_SELECTOR, f'[data-run-state="{run_id}:succeeded"]')
-        .find_element(By.XPATH, './../..')
-        .text
+        lambda d: (
+            d.find_element(By.CSS_SELECTOR, f'[data-run-state="{run_id}:succeeded"]')
+            .find_element(By.XPATH, './../..')
+            .text
+        )
     )
     assert 'host_reboot_required' in row_text and 'ui:admin' in row_text
     browser.save_screenshot(str(artifacts / 'runs-light.png'))
