@@ -46,11 +46,11 @@ class EngineProxy:
 
     def stop(self) -> None:
         """Close the listener and cut every open connection, as a dying engine would."""
-        server, self._server = self._server, None
+        with self._lock:
+            server, self._server = self._server, None
+            connections, self._connections = self._connections, []
         if server is not None:
             server.close()
-        with self._lock:
-            connections, self._connections = self._connections, []
         for conn in connections:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
@@ -73,6 +73,11 @@ class EngineProxy:
                 upstream.close()
                 continue
             with self._lock:
+                if self._server is not server:  # stop() came while this one connected: it is cut too, never kept
+                    _shut(client, upstream)
+                    client.close()
+                    upstream.close()
+                    return
                 self._connections += [client, upstream]
             threading.Thread(target=self._requests, args=(client, upstream), daemon=True).start()
             threading.Thread(target=_pipe, args=(upstream, client), daemon=True).start()
