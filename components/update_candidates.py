@@ -32,6 +32,7 @@ class update_candidates(ui.column):
                 self.checked = ui.label().classes('text-xs opacity-70').props('data-testid=candidates-checked')
                 self.check = ui.button('Check now', icon='refresh', on_click=self.check_now)
                 self.check.props('flat dense no-caps data-testid=candidates-check-now')
+            self.summary = ui.label().classes('text-sm font-medium').props('data-testid=candidates-summary')
             ui.label(
                 'Newer version tags of the images your stacks pin. Nothing changes here: each candidate is a change '
                 'to your repository; commit it and the console proposes the update as usual.'
@@ -63,6 +64,7 @@ class update_candidates(ui.column):
                 _stack_rows(stack, [s for s in report.services if s.stack == stack] if report else [])
         if report is not None:
             self.check.props(remove='loading')
+        self.summary.set_text(_summary(report))
         self.tick()
 
     def tick(self) -> None:
@@ -92,8 +94,29 @@ def _stack_rows(stack: str, services: list[ServiceCandidates]) -> None:
             ui.icon('layers').classes('opacity-70')
             ui.label(stack).classes('text-base font-semibold break-all')
         with ui.column().classes('w-full gap-2 pl-8 max-sm:pl-0'):
-            for service in services:
+            for service in sorted(services, key=_order):
                 _service_row(service)
+
+
+def _order(row: ServiceCandidates) -> tuple[int, str]:
+    """Newer versions first, then the ones the registry did not answer for, up to date, not compared."""
+    rank = 0 if row.candidates else 1 if row.error else 3 if row.note else 2
+    return (rank, row.service)
+
+
+def _summary(report: CandidateReport | None) -> str:
+    if report is None or not report.services:
+        return ''
+    newer = sum(1 for s in report.services if s.candidates)
+    failed = sum(1 for s in report.services if s.error)
+    parts = [
+        f'{newer} service{"s have" if newer != 1 else " has"} a newer version'
+        if newer
+        else 'Every pinned service is on its newest version'
+    ]
+    if failed:
+        parts.append(f'{failed} could not be checked')
+    return '; '.join(parts) + '.'
 
 
 def _service_row(row: ServiceCandidates) -> None:

@@ -6,71 +6,23 @@ approved, runs 2.0.0."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import docker.errors
-import httpx
 import pytest
 
 from ops.maintenance.candidates import CandidateReport, UpdateCandidates
-from tests.helpers.docker_ops import (
-    BASE_IMAGE,
-    docker_client,
-    project_containers,
-    require_registry,
-    unique,
-    write_stack,
-)
+from tests.helpers.candidate_images import SOURCE, pushed_versions
+from tests.helpers.docker_ops import docker_client, project_containers, unique, write_stack
 from tests.helpers.gitops import commit, git, gitops_loop, init_repo
 
-REGISTRY = '127.0.0.1:5000'
 TAGS = ('1.0.0', '1.1.0', '1.2.0-rc1', '2.0.0')
-SOURCE = 'https://git.example.org/homelab/cand-app'
-MANIFEST = 'application/vnd.docker.distribution.manifest.v2+json'
 
 
 @pytest.fixture
 def pushed() -> Iterator[str]:
-    """`localhost:5000/hl-test/cand-<random>` with TAGS pushed (each its own image, with OCI labels); only 1.0.0
-    stays in the engine, so the others come from the registry. Manifests and images are removed afterwards."""
-    require_registry()
-    repository = f'localhost:5000/hl-test/{unique("cand")}'
-    client = docker_client()
-    helper = client.api.create_container(BASE_IMAGE, command=['true'], labels={'homelab.test': 'true'})
-    digests: list[str] = []
-    try:
-        for tag in TAGS:
-            labels = {
-                'org.opencontainers.image.source': SOURCE,
-                'org.opencontainers.image.url': 'javascript:alert(1)',  # never a link
-                'org.opencontainers.image.version': tag,
-            }
-            client.api.commit(
-                helper['Id'], repository=repository, tag=tag, conf={'Labels': labels, 'Cmd': ['sleep', '3600']}
-            )
-            for line in client.api.push(repository, tag=tag, stream=True, decode=True):
-                assert 'error' not in line, line
-            response = httpx.head(
-                f'http://{REGISTRY}/v2/{repository.split("/", 1)[1]}/manifests/{tag}',
-                headers={'Accept': MANIFEST},
-                timeout=10,
-            )
-            response.raise_for_status()
-            digests.append(response.headers['Docker-Content-Digest'])
-            if tag != '1.0.0':
-                client.api.remove_image(f'{repository}:{tag}')
+    with pushed_versions(TAGS, keep='1.0.0') as repository:
         yield repository
-    finally:
-        with contextlib.suppress(docker.errors.APIError):
-            client.api.remove_container(helper['Id'], force=True)
-        for tag in TAGS:
-            with contextlib.suppress(docker.errors.APIError):
-                client.api.remove_image(f'{repository}:{tag}', force=True)
-        for digest in digests:
-            httpx.delete(f'http://{REGISTRY}/v2/{repository.split("/", 1)[1]}/manifests/{digest}', timeout=10)
-        client.close()
 
 
 async def test_candidates_of_a_pinned_service_and_the_committed_diff_runs(tmp_path: Path, pushed: str) -> None:
