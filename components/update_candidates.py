@@ -14,6 +14,7 @@ from ops.clock import age_text, utc_from_timestamp, utc_now
 from ops.maintenance.candidates import Candidate, CandidateReport, ServiceCandidates, UpdateCandidates
 
 _MONO = 'font-mono text-xs whitespace-pre-wrap [overflow-wrap:anywhere]'
+_NOTE_TEXT = 'text-amber-800 dark:text-amber-300'  # not an error: something for the owner to do by hand
 _LINE_LOOKS = {'+': 'text-green-800 dark:text-green-300', '-': 'text-red-700 dark:text-red-300'}
 
 
@@ -173,7 +174,7 @@ async def diff_dialog(row: ServiceCandidates, candidate: Candidate) -> None:
         )
         _links(candidate)
         if change.problem:
-            ui.label(f'No change to show: {change.problem}.').classes(f'text-sm {ERROR_TEXT} break-words').props(
+            ui.label(f'No change to show: {change.problem}.').classes(f'text-sm {_NOTE_TEXT} break-words').props(
                 'data-testid=candidate-problem'
             )
         else:

@@ -4,6 +4,7 @@ image, with only the tag replaced. The repository is only read (bounded, never o
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,9 @@ from typing import Any
 from ops.docker.compose_reads import OutsideRead, compose_reads
 
 MAX_FILE = 1024 * 1024  # a compose file larger than this is not read for a diff
+_VARIABLE_TAG = re.compile(
+    r'^(?P<head>[^$]*:)\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))$'
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -48,11 +52,9 @@ def tag_change(repo: Path, files: Sequence[str], service: str, reference: str, t
         return StackChange(problem=f'{service} names its image in {len(declared)} places ({where}): change it by hand')
     found = declared[0]
     shown = found.path.relative_to(root).as_posix()
-    if '$' in found.value:
-        return StackChange(
-            path=shown, problem=f'the tag comes from a variable ({found.value}): change it where that is set'
-        )
     current = reference.rsplit(':', 1)[-1]
+    if '$' in found.value:
+        return _variable_change(root, files, found.value, reference, current, tag)
     if found.value != reference or '@' in reference:
         return StackChange(path=shown, problem=f'{shown} says {found.value!r}, not {reference!r}: change it by hand')
     lines = found.text.splitlines(keepends=True)
@@ -63,9 +65,38 @@ def tag_change(repo: Path, files: Sequence[str], service: str, reference: str, t
     if raw[len(quote) if quote else 0 : len(raw) - len(quote)] != found.value or not body.endswith(f':{current}'):
         return StackChange(path=shown, problem=f'the `image:` line of {service} in {shown} is not a plain value')
     replaced = body[: len(body) - len(current)] + tag + quote
-    new_lines = [*lines[: found.line], line[: found.start] + replaced + line[found.end :], *lines[found.line + 1 :]]
-    diff = ''.join(_ended(part) for part in difflib.unified_diff(lines, new_lines, f'a/{shown}', f'b/{shown}', n=3))
-    return StackChange(path=shown, diff=diff)
+    return StackChange(
+        path=shown, diff=_diff(lines, found.line, line[: found.start] + replaced + line[found.end :], shown)
+    )
+
+
+def _variable_change(
+    root: Path, files: Sequence[str], value: str, reference: str, current: str, tag: str
+) -> StackChange:
+    """`image: repo:${TAG}` whose TAG the project's `.env` sets to the current tag on one line: that line's diff."""
+    said = StackChange(problem=f'the tag comes from a variable ({value}): change it where that is set')
+    named = _VARIABLE_TAG.match(value)
+    if named is None or f'{named["head"]}{current}' != reference:
+        return said
+    variable = named['braced'] or named['plain']
+    env = ((root / files[0]).parent / '.env').resolve()
+    if not env.is_relative_to(root) or not env.is_file():
+        return said
+    shown = env.relative_to(root).as_posix()
+    lines = _read(env, root).splitlines(keepends=True)
+    setting = re.compile(rf'^(\s*(?:export\s+)?{variable}\s*=\s*)(["\']?){re.escape(current)}\2(\s*(?:#.*)?\r?\n?)$')
+    matches = [(index, found) for index, line in enumerate(lines) if (found := setting.match(line))]
+    mentions = [line for line in lines if re.match(rf'^\s*(?:export\s+)?{variable}\s*=', line)]
+    if len(matches) != 1 or len(mentions) != 1:
+        return StackChange(path=shown, problem=f'{variable} is not set to {current} on exactly one line of {shown}')
+    index, found = matches[0]
+    quote = found[2]
+    return StackChange(path=shown, diff=_diff(lines, index, f'{found[1]}{quote}{tag}{quote}{found[3]}', shown))
+
+
+def _diff(lines: list[str], index: int, replaced: str, shown: str) -> str:
+    new_lines = [*lines[:index], replaced, *lines[index + 1 :]]
+    return ''.join(_ended(part) for part in difflib.unified_diff(lines, new_lines, f'a/{shown}', f'b/{shown}', n=3))
 
 
 def _declarations(root: Path, files: Sequence[str], service: str) -> list[_Declared]:
@@ -84,9 +115,8 @@ def _declarations(root: Path, files: Sequence[str], service: str) -> list[_Decla
     return found
 
 
-def _in_file(path: Path, root: Path, service: str) -> list[_Declared]:
-    import yaml  # loaded with the first diff, not at start
-
+def _read(path: Path, root: Path) -> str:
+    """A file of the repository as text, at most MAX_FILE bytes (OutsideRead otherwise)."""
     try:
         with path.open('rb') as handle:
             data = handle.read(MAX_FILE + 1)
@@ -95,9 +125,18 @@ def _in_file(path: Path, root: Path, service: str) -> list[_Declared]:
     if len(data) > MAX_FILE:
         raise OutsideRead(f'{path.relative_to(root)} is larger than {MAX_FILE // 1024} KiB')
     try:
-        text = data.decode('utf-8')
+        return data.decode('utf-8')
+    except UnicodeDecodeError as err:
+        raise OutsideRead(f'{path.relative_to(root)} is not UTF-8 text') from err
+
+
+def _in_file(path: Path, root: Path, service: str) -> list[_Declared]:
+    import yaml  # loaded with the first diff, not at start
+
+    text = _read(path, root)
+    try:
         documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
-    except (UnicodeDecodeError, yaml.YAMLError) as err:
+    except yaml.YAMLError as err:
         raise OutsideRead(f'{path.relative_to(root)} is not readable YAML: {err}') from err
     found = []
     for document in documents:

@@ -1,6 +1,6 @@
 """The Maintenance page's update candidates in a real Chromium, against the rig's registry: a pinned service with
-newer tags (newest first, its changelog link, a hostile version label shown as text), one whose tag is a variable,
-one not pinned, one whose registry does not answer; the diff dialog; light, dark and phone pictures."""
+newer tags (newest first, its changelog link, a hostile version label shown as text), one whose tag is a variable
+set in the .env, one not pinned, one whose registry does not answer; the diff dialog; light, dark, phone pictures."""
 
 from __future__ import annotations
 
@@ -49,6 +49,17 @@ def configured(tmp_path: Path) -> Iterator[tuple[Console, str]]:
             yield running, image
 
 
+def dialog_shown(browser: WebDriver) -> bool:
+    """The diff dialog is open and its fade-in is over (a picture taken earlier is half transparent)."""
+    return bool(
+        browser.execute_script(
+            'const c = document.querySelector("[data-testid=candidate-dialog]");'
+            'if (!c || document.querySelector(".q-dialog [class*=q-transition--]")) return false;'
+            'return getComputedStyle(c.closest(".q-dialog__inner")).opacity === "1";'
+        )
+    )
+
+
 def full_height(browser: WebDriver, width: int) -> None:
     height = browser.execute_script('return document.documentElement.scrollHeight')
     browser.set_window_size(width, min(int(height) + 140, 4000))
@@ -82,6 +93,7 @@ def test_update_candidates_pictures(browser: WebDriver, configured: tuple[Consol
     browser.find_element(By.CSS_SELECTOR, f'{jellyfin} [data-tag="10.9.0"]').click()
     dialog = wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid=candidate-dialog]'))
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '[data-testid=diff-line]')) > 4)
+    wait.until(dialog_shown)
     lines = [e.text for e in browser.find_elements(By.CSS_SELECTOR, '[data-testid=diff-line]')]
     assert lines[:2] == ['--- a/media/compose.yml', '+++ b/media/compose.yml']
     assert f'-    image: {image}:10.8.13' in lines and f'+    image: {image}:10.9.0' in lines
@@ -91,7 +103,12 @@ def test_update_candidates_pictures(browser: WebDriver, configured: tuple[Consol
     wait.until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid=candidate-dialog]'))
 
     browser.find_element(By.CSS_SELECTOR, '[data-service=sonarr] [data-tag="10.9.1"]').click()
-    wait.until(lambda d: 'variable' in d.find_element(By.CSS_SELECTOR, '[data-testid=candidate-problem]').text)
+    # Its tag comes from SONARR_TAG in the project's .env: the change is that line.
+    wait.until(
+        lambda d: '+SONARR_TAG=10.9.1' in [e.text for e in d.find_elements(By.CSS_SELECTOR, '[data-testid=diff-line]')]
+    )
+    assert '--- a/media/.env' in browser.find_element(By.CSS_SELECTOR, '[data-testid=candidate-dialog]').text
+    wait.until(dialog_shown)
     browser.save_screenshot(str(artifacts / 'maintenance-candidates-variable-dark.png'))
     browser.find_element(By.CSS_SELECTOR, '[data-testid=candidate-dialog] button:last-child').click()
 
@@ -108,4 +125,5 @@ def test_update_candidates_pictures(browser: WebDriver, configured: tuple[Consol
     browser.find_element(By.CSS_SELECTOR, f'{jellyfin} [data-tag="10.9.1"]').click()
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid=candidate-dialog]'))
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, '[data-testid=diff-line]')) > 4)
+    wait.until(dialog_shown)
     browser.save_screenshot(str(artifacts / 'maintenance-candidates-diff-phone.png'))

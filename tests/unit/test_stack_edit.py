@@ -70,3 +70,18 @@ def test_no_file_outside_the_repository_is_read(tmp_path: Path) -> None:
     (repo / 'compose.yml').write_text('include:\n  - ../outside.yml\n')
     change = tag_change(repo, ['compose.yml'], 'web', 'localhost:5000/x/app:1.0.0', '2.0.0')
     assert 'outside the repository' in change.problem
+
+
+def test_a_variable_tag_set_in_the_projects_env_file_becomes_a_diff_of_that_line(tmp_path: Path) -> None:
+    (tmp_path / 'media').mkdir()
+    (tmp_path / 'media' / 'compose.yml').write_text('services:\n  web:\n    image: localhost:5000/x/app:${TAG}\n')
+    (tmp_path / 'media' / '.env').write_text('# versions\nOTHER=1.0.0\nTAG="1.0.0"  # web\n')
+    change = tag_change(tmp_path, ['media/compose.yml'], 'web', 'localhost:5000/x/app:1.0.0', '2.0.0')
+    assert change.problem == '' and change.path == 'media/.env'
+    git(tmp_path, 'init', '-q')
+    (tmp_path / 'change.patch').write_text(change.diff)
+    git(tmp_path, 'apply', 'change.patch')
+    assert (tmp_path / 'media' / '.env').read_text() == '# versions\nOTHER=1.0.0\nTAG="2.0.0"  # web\n'
+    (tmp_path / 'media' / '.env').write_text('TAG=1.0.0\nTAG=1.0.0\n')  # twice: which one counts is not ours to say
+    change = tag_change(tmp_path, ['media/compose.yml'], 'web', 'localhost:5000/x/app:1.0.0', '2.0.0')
+    assert change.diff == '' and 'exactly one line' in change.problem
