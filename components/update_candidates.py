@@ -47,7 +47,14 @@ class update_candidates(ui.column):
         """No check yet since the console started: run one now (cached answers are fine), the page stays live."""
         if self.candidates.report is None and not self.candidates.checking:
             self.check.props('loading')
-            background_tasks.create(self.candidates.refresh(self.actor, force=False), name='update-candidates')
+            background_tasks.create(self._first_check(), name='update-candidates')
+
+    async def _first_check(self) -> None:
+        try:
+            await self.candidates.refresh(self.actor, force=False)
+        finally:  # its report arrives through `changed`; a failure must not leave the spinner running
+            if not self.is_deleted:
+                self.check.props(remove='loading')
 
     def show(self, report: CandidateReport | None) -> None:
         if self.is_deleted:

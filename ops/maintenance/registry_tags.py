@@ -105,8 +105,19 @@ class RegistryClient:
     async def __aenter__(self) -> RegistryClient:
         import httpx  # loaded with the first check, not at start
 
-        self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=True, max_redirects=5, trust_env=False)
+        self._client = httpx.AsyncClient(
+            timeout=self.timeout,
+            follow_redirects=True,  # blobs are often served from elsewhere
+            max_redirects=5,
+            trust_env=False,
+            event_hooks={'request': [self._refuse_plain_http]},
+        )
         return self
+
+    async def _refuse_plain_http(self, request: httpx.Request) -> None:
+        """No request (a redirect included) goes over plain http but to a loopback or insecure registry."""
+        if request.url.scheme != 'https' and not self.facts.plain_http(request.url.netloc.decode('ascii')):
+            raise RegistryError(f'it sent us to plain http ({request.url.host})')
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None

@@ -70,6 +70,8 @@ def token_registry(tags: list[str], labels: dict[str, str] | None = None) -> Ite
                     'scope="repository:team/app:pull"'
                 )
                 return self._send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', {'WWW-Authenticate': challenge})
+            if url.path == '/v2/team/moved/tags/list':  # off to a plain http host that is neither loopback nor ours
+                return self._send(307, b'', {'Location': 'http://192.0.2.1:5000/v2/team/moved/tags/list'})
             if url.path == '/v2/team/app/tags/list':
                 query = parse_qs(url.query)
                 start = int(query.get('last', ['0'])[0])

@@ -79,6 +79,11 @@ async def test_an_unknown_repository_or_a_silent_registry_is_a_readable_error() 
         async with RegistryClient(RegistryFacts()) as client:
             with pytest.raises(RegistryError, match='HTTP 404: repository name not known'):
                 await client.tags(name)
+        moved = image_name(f'{registry.host}/team/moved:1.0.0')
+        assert moved is not None
+        async with RegistryClient(RegistryFacts()) as client:
+            with pytest.raises(RegistryError, match=r'plain http \(192\.0\.2\.1\)'):
+                await client.tags(moved)
     nobody = image_name(f'127.0.0.1:{closed_port()}/team/app:1.0.0')
     assert nobody is not None
     async with RegistryClient(RegistryFacts()) as client:
