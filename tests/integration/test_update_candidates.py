@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pytest
 
+from app.system import adapters_for
+from ops.config import HomelabConfig, StackConfig, UpdatesConfig
+from ops.docker.engine import Engine
 from ops.maintenance.candidates import CandidateReport, UpdateCandidates
 from tests.helpers.candidate_images import SOURCE, pushed_versions
-from tests.helpers.docker_ops import docker_client, project_containers, unique, write_stack
+from tests.helpers.docker_ops import close_adapters, docker_client, engine_url, project_containers, unique, write_stack
 from tests.helpers.gitops import commit, git, gitops_loop, init_repo
+from tests.helpers.loopback_servers import closed_port
+from tests.helpers.rig import require_engine
+from tests.helpers.token_registry import token_registry
 
 TAGS = ('1.0.0', '1.1.0', '1.2.0-rc1', '2.0.0')
 
@@ -69,3 +75,37 @@ async def test_candidates_of_a_pinned_service_and_the_committed_diff_runs(tmp_pa
         again = await candidates.refresh('ui:admin', force=False)
         app_again = next(r for r in again.services if r.stack == stack and r.service == 'app')
         assert app_again.current == '2.0.0' and app_again.candidates == ()
+
+
+async def test_answers_are_cached_until_checked_now_and_one_registry_failing_spares_the_rest(tmp_path: Path) -> None:
+    require_engine()
+    with token_registry(['1.0.0', '1.0.1', '1.1.0', '2.0.0-beta', '2.0.0']) as registry:
+        repo = tmp_path / 'repo'
+        repo.mkdir()
+        (repo / 'compose.yml').write_text(
+            'services:\n'
+            f'  app:\n    image: {registry.host}/team/app:1.0.0\n'
+            f'  gone:\n    image: 127.0.0.1:{closed_port()}/team/gone:1.0.0\n'
+        )
+        config = HomelabConfig(
+            stacks={'tools': StackConfig(files=['compose.yml'], updates=UpdatesConfig(exclude=['1.0.*']))}
+        )
+        adapters = adapters_for(Engine(engine_url()), config, data_dir=tmp_path / 'data', repo_dir=repo)
+        try:
+            candidates = UpdateCandidates(adapters)
+            assert candidates.ttl == 1800  # drift.image_check's default, like image freshness
+
+            def tag_lists() -> int:
+                return sum(1 for path, _ in registry.seen if path.endswith('/tags/list'))
+
+            first = await candidates.refresh('ui:admin', force=False)
+            rows = {row.service: row for row in first.services}
+            assert [c.tag for c in rows['app'].candidates] == ['2.0.0', '1.1.0']  # 1.0.1 excluded by the stack
+            assert rows['gone'].error.startswith('could not ask 127.0.0.1:') and rows['gone'].candidates == ()
+            asked = tag_lists()
+            await candidates.refresh('schedule:nightly', force=False)
+            assert tag_lists() == asked  # cached
+            await candidates.refresh('ui:admin')  # Check now
+            assert tag_lists() > asked
+        finally:
+            await close_adapters(adapters)
