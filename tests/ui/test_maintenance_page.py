@@ -1,5 +1,6 @@
 """The Maintenance page's update candidates through NiceGUI's simulated user, against a loopback registry that wants
-a bearer token: the first visit checks, candidates show newest first, a candidate's diff opens, Check now asks again."""
+a bearer token: the first visit checks, candidates show newest first, a candidate's diff opens and downloads as a
+patch, Check now asks again."""
 
 from __future__ import annotations
 
@@ -33,6 +34,10 @@ async def test_candidates_show_with_their_diff_and_check_now_asks_again(
             user.find(kind=ui.button, content='2.0.0').click()
             await user.should_see('tools / app: 1.0.0 → 2.0.0', retries=50)
             await user.should_see(f'+    image: {registry.host}/team/app:2.0.0')
+            user.find(kind=ui.button, content='Download').click()
+            patch = (await user.download.next(timeout=10)).text
+            assert patch.startswith('--- a/compose.yml\n+++ b/compose.yml\n')
+            assert f'+    image: {registry.host}/team/app:2.0.0\n' in patch
             user.find(kind=ui.button, content='Close').click()
 
             def tag_lists() -> int:
