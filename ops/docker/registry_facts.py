@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+HUB_INDEX = 'index.docker.io'  # the engine's own default, when it does not say (a socket proxy refusing `info`)
+
 # uname's machine names (what `docker info` reports) as image platforms name them.
 _ARCHITECTURES = {
     'x86_64': ('amd64', ''),
@@ -28,7 +30,7 @@ _ARCHITECTURES = {
 class RegistryFacts:
     """The engine's registry settings, as far as asking a registry for tags needs them."""
 
-    index_host: str = ''  # Docker Hub's registry host (from the engine's IndexServerAddress); '' if unknown
+    index_host: str = HUB_INDEX  # Docker Hub's registry host: the engine's IndexServerAddress
     insecure: frozenset[str] = frozenset()  # registries (host[:port]) the engine talks to over plain http
     insecure_networks: tuple[str, ...] = ()  # CIDRs of such registries
     os: str = 'linux'
@@ -57,7 +59,7 @@ def registry_facts_from(info: dict[str, Any]) -> RegistryFacts:
         str(name) for name, index in indexes.items() if isinstance(index, dict) and not index.get('Secure', True)
     )
     networks = tuple(str(cidr) for cidr in config.get('InsecureRegistryCIDRs') or ())
-    index_host = urlsplit(str(info.get('IndexServerAddress') or '')).hostname or ''
+    index_host = urlsplit(str(info.get('IndexServerAddress') or '')).hostname or HUB_INDEX
     machine = str(info.get('Architecture') or 'x86_64')
     architecture, variant = _ARCHITECTURES.get(machine, (machine, ''))
     return RegistryFacts(

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urljoin, urlsplit
 
 from ops.docker.details import repository_of
-from ops.docker.registry_facts import RegistryFacts
+from ops.docker.registry_facts import HUB_INDEX, RegistryFacts
 
 if TYPE_CHECKING:
     import httpx
@@ -26,7 +26,7 @@ MAX_BODY = 4 * 1024 * 1024
 MAX_PAGES = 50
 MAX_TAGS = 50_000
 HUB = 'docker.io'
-_HUB_NAMES = {HUB, 'index.docker.io'}  # the names references use for Docker Hub
+_HUB_NAMES = {HUB, HUB_INDEX}  # the names references use for Docker Hub
 _INDEX_TYPES = ('application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json')
 _MANIFEST_TYPES = ('application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json')
 _PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]*)')
@@ -186,8 +186,6 @@ class RegistryClient:
     def _base(self, name: ImageName) -> str:
         host = name.registry
         if host == HUB:
-            if not self.facts.index_host:
-                raise RegistryError('the engine names no Docker Hub index')
             host = self.facts.index_host
         return f'{"http" if self.facts.plain_http(host) else "https"}://{host}'
 

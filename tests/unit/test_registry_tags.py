@@ -53,6 +53,7 @@ def test_plain_http_only_for_loopback_and_insecure_registries() -> None:
         }
     )
     assert (facts.architecture, facts.index_host) == ('arm64', 'index.docker.io')
+    assert registry_facts_from({}).index_host == RegistryFacts().index_host == 'index.docker.io'  # info refused
     assert facts.plain_http('localhost:5000') and facts.plain_http('127.0.0.1:5000') and facts.plain_http('[::1]:5000')
     assert facts.plain_http('reg.lan:5000') and facts.plain_http('10.1.2.3:5000')
     assert not facts.plain_http('reg.example.org') and not facts.plain_http('192.168.1.2:5000')
