@@ -25,6 +25,7 @@ T = TypeVar('T')
 
 SHOWN = 8  # candidates kept per service (newest first); the rest are counted
 LABELLED = 5  # the newest candidates whose labels (changelog links) are read
+PARALLEL = 4  # services of a stack checked at the same time
 _LINK_LABELS = (('org.opencontainers.image.source', 'source'), ('org.opencontainers.image.url', 'website'))
 
 
@@ -100,6 +101,12 @@ class UpdateCandidates:
             log.info('registry settings of the engine unknown: %s', err)
             facts = RegistryFacts()
         rows: list[ServiceCandidates] = []
+        asking = asyncio.Semaphore(PARALLEL)
+
+        async def one(client: RegistryClient, stack: str, service: str, image: str | None) -> ServiceCandidates:
+            async with asking:
+                return await self._service(client, stack, service, image, force=force)
+
         async with RegistryClient(facts) as client:
             for stack in sorted(self.adapters.config.stacks):
                 want = await read_stack(self.adapters, self.adapters.compose, stack)
@@ -108,9 +115,8 @@ class UpdateCandidates:
                         ServiceCandidates(stack=stack, service='', note=f'its files cannot be read: {want.error}')
                     )
                     continue
-                for service in sorted(want.services):
-                    image = want.services[service].image
-                    rows.append(await self._service(client, stack, service, image, force=force))
+                services = sorted(want.services)
+                rows.extend(await asyncio.gather(*(one(client, stack, s, want.services[s].image) for s in services)))
         return CandidateReport(services=tuple(rows), checked_at=time.time(), actor=actor)
 
     async def _service(
