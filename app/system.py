@@ -34,6 +34,7 @@ from ops.docker.loghub import LogHub
 from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
+from ops.maintenance.candidates import UpdateCandidates
 from ops.manager import Manager
 from ops.notify.sender import Sender
 from ops.runs import RunUpdate
@@ -207,6 +208,7 @@ class System(Core):
         keep_stats(self.stats.sampled, self.stat_history)
         self.stats.sampled.subscribe(self.memory_alerts.heard)
         self.health_history = HealthHistory(self.observer, keep=parse_duration(self.config.stats.keep_quarters))
+        self.update_candidates = UpdateCandidates(self.adapters)  # refreshed by the Maintenance page and schedules
 
     @property
     def supervisor(self) -> Supervisor:

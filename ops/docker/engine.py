@@ -26,6 +26,7 @@ from ops.docker.details import ContainerDetails, ImageRef, details_from_inspect
 from ops.docker.engine_ssh import SshAdapter, SshTarget, ssh_reason
 from ops.docker.layers import PullEvent, PullFailed, pull_event, pull_messages
 from ops.docker.logstream import LogDecoder, LogStream
+from ops.docker.registry_facts import RegistryFacts, registry_facts_from
 from ops.docker.streams import Cancel, shut_response
 
 _CHUNK = 65536
@@ -228,6 +229,11 @@ class Engine:
         if not digest.startswith('sha256:'):
             raise EngineError(f'the registry gave no digest for {image}')
         return digest
+
+    def registry_facts(self) -> RegistryFacts:
+        """Docker Hub's index, the registries taken over plain http and the engine's platform (`docker info`)."""
+        with _translated(self):
+            return registry_facts_from(self.client().info())
 
     def running_config(self, container: str) -> dict[str, Any]:
         """What a container was created with (Config, HostConfig), and its image's own environment."""

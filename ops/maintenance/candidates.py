@@ -1,0 +1,186 @@
+"""Update candidates: for each service pinned to a version tag, the newer tags its registry has, each with its
+changelog links and the git change that would move the service there (registry answers cached like freshness)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from typing import Any, TypeVar, cast
+
+from ops.adapters import Adapters
+from ops.bus import Event
+from ops.config import parse_duration
+from ops.docker.engine import EngineError
+from ops.docker.registry_facts import RegistryFacts
+from ops.maintenance.registry_tags import ImageName, RegistryClient, RegistryError, image_name
+from ops.maintenance.stack_edit import StackChange, tag_change
+from ops.maintenance.versions import newer_tags, parse_version
+from ops.world.desired import read_stack
+
+log = logging.getLogger(__name__)
+T = TypeVar('T')
+
+SHOWN = 8  # candidates kept per service (newest first); the rest are counted
+LABELLED = 5  # the newest candidates whose labels (changelog links) are read
+PARALLEL = 4  # services of a stack checked at the same time
+_LINK_LABELS = (('org.opencontainers.image.source', 'source'), ('org.opencontainers.image.url', 'website'))
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Candidate:
+    """A newer tag: the version its image says it is, where its changes are told, and the change to the files."""
+
+    tag: str
+    version: str = ''
+    links: tuple[tuple[str, str], ...] = ()  # (what, http(s) address)
+    change: StackChange = field(default_factory=StackChange)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ServiceCandidates:
+    """One service of a stack: its image and current tag, its candidates, or why it has none."""
+
+    stack: str
+    service: str
+    image: str = ''
+    current: str = ''
+    candidates: tuple[Candidate, ...] = ()
+    more: int = 0  # older candidates not kept
+    note: str = ''  # why it is not compared (not pinned to a version, a digest, files unreadable)
+    error: str = ''  # the registry could not be asked
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CandidateReport:
+    """Every configured stack's services after one check: when, and on whose behalf."""
+
+    services: tuple[ServiceCandidates, ...]
+    checked_at: float
+    actor: str
+
+
+@dataclass(slots=True)
+class _Kept:
+    at: float
+    value: object
+
+
+class UpdateCandidates:
+    """The last report and its `changed` event; `refresh(actor)` checks again (the Maintenance page, schedules)."""
+
+    def __init__(self, adapters: Adapters, *, ttl: float | None = None) -> None:
+        self.adapters = adapters
+        self.ttl = float(parse_duration(adapters.config.drift.image_check)) if ttl is None else ttl
+        self.report: CandidateReport | None = None
+        self.changed: Event[CandidateReport] = Event()
+        self.checking = False
+        self._lock = asyncio.Lock()
+        self._answers: dict[tuple[str, ...], _Kept] = {}
+
+    async def refresh(self, actor: str, *, force: bool = True) -> CandidateReport:
+        """Compare every pinned service with its registry's tags; `force`: ask again even what is still cached."""
+        async with self._lock:
+            self.checking = True
+            try:
+                report = await self._check(actor, force=force)
+            finally:
+                self.checking = False
+            self.report = report
+        found = sum(1 for s in report.services if s.candidates)
+        log.info('update candidates checked (%s): %d service(s) with newer tags', actor, found)
+        self.changed.emit(report)
+        return report
+
+    async def _check(self, actor: str, *, force: bool) -> CandidateReport:
+        try:
+            facts = await asyncio.to_thread(self.adapters.engine.registry_facts)
+        except EngineError as err:
+            log.info('registry settings of the engine unknown: %s', err)
+            facts = RegistryFacts()
+        rows: list[ServiceCandidates] = []
+        asking = asyncio.Semaphore(PARALLEL)
+
+        async def one(client: RegistryClient, stack: str, service: str, image: str | None) -> ServiceCandidates:
+            async with asking:
+                return await self._service(client, stack, service, image, force=force)
+
+        async with RegistryClient(facts) as client:
+            for stack in sorted(self.adapters.config.stacks):
+                want = await read_stack(self.adapters, self.adapters.compose, stack)
+                if not want.valid:
+                    rows.append(
+                        ServiceCandidates(stack=stack, service='', note=f'its files cannot be read: {want.error}')
+                    )
+                    continue
+                services = sorted(want.services)
+                rows.extend(await asyncio.gather(*(one(client, stack, s, want.services[s].image) for s in services)))
+        return CandidateReport(services=tuple(rows), checked_at=time.time(), actor=actor)
+
+    async def _service(
+        self, client: RegistryClient, stack: str, service: str, image: str | None, *, force: bool
+    ) -> ServiceCandidates:
+        row = ServiceCandidates(stack=stack, service=service, image=image or '')
+        if not image:
+            return _with(row, note='builds its own image')
+        name = image_name(image)
+        if name is None:
+            return _with(row, note='pinned by digest')
+        row = _with(row, current=name.tag)
+        if parse_version(name.tag) is None:
+            return _with(row, note=f'{name.tag} is not a version tag')
+        try:
+            tags = await self._cached(('tags', name.registry, name.repository), lambda: client.tags(name), force=force)
+            newer = newer_tags(name.tag, tags, self.adapters.config.stacks[stack].updates)
+            kept = []
+            for index, tag in enumerate(newer[:SHOWN]):
+                labels = await self._labels(client, name, tag, force=force) if index < LABELLED else {}
+                change = await asyncio.to_thread(
+                    tag_change, self.adapters.repo_dir, self.adapters.config.stacks[stack].files, service, image, tag
+                )
+                kept.append(_candidate(tag, labels, change))
+        except RegistryError as err:
+            return _with(row, error=f'could not ask {name.registry}: {err}')
+        except Exception as err:  # a surprise in one service must not end the check of the others
+            log.exception('update candidates of %s/%s failed', stack, service)
+            return _with(row, error=f'could not ask {name.registry}: {err}')
+        return _with(row, candidates=tuple(kept), more=max(0, len(newer) - SHOWN))
+
+    async def _labels(self, client: RegistryClient, name: ImageName, tag: str, *, force: bool) -> dict[str, str]:
+        try:
+            key = ('labels', name.registry, name.repository, tag)
+            return await self._cached(key, lambda: client.labels(name, tag), force=force)
+        except RegistryError as err:
+            log.info('labels of %s unknown: %s', name.with_tag(tag), err)
+            return {}
+
+    async def _cached(self, key: tuple[str, ...], ask: Callable[[], Awaitable[T]], *, force: bool) -> T:
+        """A registry answer (or its error) kept `ttl` seconds; `ask` fetches it anew."""
+        kept = self._answers.get(key)
+        if kept is not None and not force and time.monotonic() - kept.at < self.ttl:
+            if isinstance(kept.value, RegistryError):
+                raise kept.value
+            return cast(T, kept.value)
+        try:
+            value = await ask()
+        except RegistryError as err:
+            self._answers[key] = _Kept(at=time.monotonic(), value=err)
+            raise
+        self._answers[key] = _Kept(at=time.monotonic(), value=value)
+        return value
+
+
+def _candidate(tag: str, labels: dict[str, str], change: StackChange) -> Candidate:
+    links: list[tuple[str, str]] = []
+    for label, what in _LINK_LABELS:
+        address = labels.get(label, '').strip()
+        if address.lower().startswith(('https://', 'http://')) and address not in {a for _, a in links}:
+            links.append((what, address))
+    version = labels.get('org.opencontainers.image.version', '').strip()[:64]
+    return Candidate(tag=tag, version=version, links=tuple(links), change=change)
+
+
+def _with(row: ServiceCandidates, **changes: Any) -> ServiceCandidates:
+    return replace(row, **changes)

@@ -1,0 +1,169 @@
+"""A new tag as a proposed git change: the unified diff of the stack file whose `image:` line names the service's
+image, with only the tag replaced. The repository is only read (bounded, never outside it), never written."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ops.docker.compose_reads import OutsideRead, compose_reads
+
+MAX_FILE = 1024 * 1024  # a compose file larger than this is not read for a diff
+_VARIABLE_TAG = re.compile(
+    r'^(?P<head>[^$]*:)\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))$'
+)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class StackChange:
+    """The diff that moves a service to a new tag (`a/compose.yml b/compose.yml`, for `git apply`), or why none."""
+
+    path: str = ''
+    diff: str = ''
+    problem: str = ''
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class _Declared:
+    path: Path
+    text: str
+    line: int
+    start: int
+    end: int
+    value: str
+
+
+def tag_change(repo: Path, files: Sequence[str], service: str, reference: str, tag: str) -> StackChange:
+    """The change of `service`'s `image: <reference>` line to `tag`, found in the stack's files (and the files
+    they include or extend); a problem in words when the line is not there exactly once or the tag is a variable."""
+    root = repo.resolve()
+    try:
+        declared = _declarations(root, files, service)
+    except OutsideRead as err:
+        return StackChange(problem=f'the stack files cannot be read safely: {err}')
+    if not declared:
+        return StackChange(problem=f'no file of the stack has an `image:` line for {service}')
+    if len(declared) > 1:
+        where = ', '.join(sorted({str(d.path.relative_to(root)) for d in declared}))
+        return StackChange(problem=f'{service} names its image in {len(declared)} places ({where}): change it by hand')
+    found = declared[0]
+    shown = found.path.relative_to(root).as_posix()
+    current = reference.rsplit(':', 1)[-1]
+    if '$' in found.value:
+        return _variable_change(root, files, found.value, reference, current, tag)
+    if found.value != reference or '@' in reference:
+        return StackChange(path=shown, problem=f'{shown} says {found.value!r}, not {reference!r}: change it by hand')
+    lines = found.text.splitlines(keepends=True)
+    line = lines[found.line]
+    raw = line[found.start : found.end]
+    quote = raw[-1] if raw[-1:] in ('"', "'") else ''
+    body = raw[: len(raw) - len(quote)]
+    if raw[len(quote) if quote else 0 : len(raw) - len(quote)] != found.value or not body.endswith(f':{current}'):
+        return StackChange(path=shown, problem=f'the `image:` line of {service} in {shown} is not a plain value')
+    replaced = body[: len(body) - len(current)] + tag + quote
+    return StackChange(
+        path=shown, diff=_diff(lines, found.line, line[: found.start] + replaced + line[found.end :], shown)
+    )
+
+
+def _variable_change(
+    root: Path, files: Sequence[str], value: str, reference: str, current: str, tag: str
+) -> StackChange:
+    """`image: repo:${TAG}` whose TAG the project's `.env` sets to the current tag on one line: that line's diff."""
+    said = StackChange(problem=f'the tag comes from a variable ({value}): change it where that is set')
+    named = _VARIABLE_TAG.match(value)
+    if named is None or f'{named["head"]}{current}' != reference:
+        return said
+    variable = named['braced'] or named['plain']
+    env = ((root / files[0]).parent / '.env').resolve()
+    if not env.is_relative_to(root) or not env.is_file():
+        return said
+    shown = env.relative_to(root).as_posix()
+    lines = _read(env, root).splitlines(keepends=True)
+    setting = re.compile(rf'^(\s*(?:export\s+)?{variable}\s*=\s*)(["\']?){re.escape(current)}\2(\s*(?:#.*)?\r?\n?)$')
+    matches = [(index, found) for index, line in enumerate(lines) if (found := setting.match(line))]
+    mentions = [line for line in lines if re.match(rf'^\s*(?:export\s+)?{variable}\s*=', line)]
+    if len(matches) != 1 or len(mentions) != 1:
+        return StackChange(path=shown, problem=f'{variable} is not set to {current} on exactly one line of {shown}')
+    index, found = matches[0]
+    quote = found[2]
+    return StackChange(path=shown, diff=_diff(lines, index, f'{found[1]}{quote}{tag}{quote}{found[3]}', shown))
+
+
+def _diff(lines: list[str], index: int, replaced: str, shown: str) -> str:
+    new_lines = [*lines[:index], replaced, *lines[index + 1 :]]
+    return ''.join(_ended(part) for part in difflib.unified_diff(lines, new_lines, f'a/{shown}', f'b/{shown}', n=3))
+
+
+def _declarations(root: Path, files: Sequence[str], service: str) -> list[_Declared]:
+    paths = [(root / name) for name in files]
+    for path in paths:
+        if not path.resolve().is_relative_to(root):
+            raise OutsideRead(f'{path.name} is outside the repository')
+    extra = [p for p in compose_reads(paths, root) if p.suffix in ('.yml', '.yaml')]
+    found: list[_Declared] = []
+    seen: set[Path] = set()
+    for path in [p.resolve() for p in paths] + extra:
+        if path in seen:
+            continue
+        seen.add(path)
+        found.extend(_in_file(path, root, service))
+    return found
+
+
+def _read(path: Path, root: Path) -> str:
+    """A file of the repository as text, at most MAX_FILE bytes (OutsideRead otherwise)."""
+    try:
+        with path.open('rb') as handle:
+            data = handle.read(MAX_FILE + 1)
+    except OSError as err:
+        raise OutsideRead(f'{path.relative_to(root)} cannot be read: {err.strerror}') from err
+    if len(data) > MAX_FILE:
+        raise OutsideRead(f'{path.relative_to(root)} is larger than {MAX_FILE // 1024} KiB')
+    try:
+        return data.decode('utf-8')
+    except UnicodeDecodeError as err:
+        raise OutsideRead(f'{path.relative_to(root)} is not UTF-8 text') from err
+
+
+def _in_file(path: Path, root: Path, service: str) -> list[_Declared]:
+    import yaml  # loaded with the first diff, not at start
+
+    text = _read(path, root)
+    try:
+        documents = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as err:
+        raise OutsideRead(f'{path.relative_to(root)} is not readable YAML: {err}') from err
+    found = []
+    for document in documents:
+        node = _value(_value(document, 'services'), service)
+        image = _value(node, 'image')
+        if isinstance(image, yaml.ScalarNode):
+            start, end = image.start_mark, image.end_mark
+            if start.line != end.line:
+                raise OutsideRead(f'the image of {service} in {path.relative_to(root)} spans several lines')
+            found.append(
+                _Declared(path=path, text=text, line=start.line, start=start.column, end=end.column, value=image.value)
+            )
+    return found
+
+
+def _value(node: Any, key: str) -> Any:
+    """The value node under `key` of a YAML mapping node (None when it is no mapping or has no such key)."""
+    import yaml
+
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    for name, value in node.value:
+        if isinstance(name, yaml.ScalarNode) and name.value == key:
+            return value
+    return None
+
+
+def _ended(line: str) -> str:
+    """A diff line of a file's last line without a newline, as git writes it."""
+    return line if line.endswith('\n') else f'{line}\n\\ No newline at end of file\n'

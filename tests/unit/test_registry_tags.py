@@ -1,0 +1,92 @@
+"""Asking a registry for tags and labels: the bearer challenge, pages of tags, an image index, Docker Hub names."""
+
+from __future__ import annotations
+
+import pytest
+
+from ops.docker.registry_facts import RegistryFacts, registry_facts_from
+from ops.maintenance.registry_tags import RegistryClient, RegistryError, image_name, parse_challenge
+from tests.helpers.loopback_servers import closed_port
+from tests.helpers.token_registry import TOKEN, token_registry
+
+TAGS = ['1.0.0', '1.1.0', '1.2.0-rc1', '2.0.0', 'latest']
+SOURCE = 'https://git.example.org/team/app'
+
+
+def test_challenge_parameters_are_read_quoted_or_not() -> None:
+    challenge = parse_challenge(
+        'Bearer realm="https://auth.example/token",service=registry,scope="repository:a/b:pull"'
+    )
+    assert challenge is not None
+    assert challenge.scheme == 'bearer'
+    assert challenge.params == {
+        'realm': 'https://auth.example/token',
+        'service': 'registry',
+        'scope': 'repository:a/b:pull',
+    }
+    assert parse_challenge('Basic realm="Registry"').scheme == 'basic'  # type: ignore[union-attr]
+    assert parse_challenge('') is None
+
+
+def test_references_are_named_as_the_engine_names_them() -> None:
+    assert image_name('jellyfin/jellyfin:10.8.13') == image_name('docker.io/jellyfin/jellyfin:10.8.13')
+    hub = image_name('busybox:1.36')
+    assert hub is not None
+    assert (hub.registry, hub.repository, hub.tag) == ('docker.io', 'library/busybox', '1.36')
+    local = image_name('localhost:5000/x/app:1.0.0')
+    assert local is not None
+    assert (local.registry, local.repository, local.tag) == ('localhost:5000', 'x/app', '1.0.0')
+    assert image_name('app') is not None
+    assert image_name('app').tag == 'latest'  # type: ignore[union-attr]
+    assert image_name('app@sha256:' + 'a' * 64) is None
+
+
+def test_plain_http_only_for_loopback_and_insecure_registries() -> None:
+    facts = registry_facts_from(
+        {
+            'IndexServerAddress': 'https://index.docker.io/v1/',
+            'RegistryConfig': {
+                'IndexConfigs': {'reg.lan:5000': {'Secure': False}, 'docker.io': {'Secure': True}},
+                'InsecureRegistryCIDRs': ['10.0.0.0/8'],
+            },
+            'Architecture': 'aarch64',
+        }
+    )
+    assert (facts.architecture, facts.index_host) == ('arm64', 'index.docker.io')
+    assert registry_facts_from({}).index_host == RegistryFacts().index_host == 'index.docker.io'  # info refused
+    assert facts.plain_http('localhost:5000') and facts.plain_http('127.0.0.1:5000') and facts.plain_http('[::1]:5000')
+    assert facts.plain_http('reg.lan:5000') and facts.plain_http('10.1.2.3:5000')
+    assert not facts.plain_http('reg.example.org') and not facts.plain_http('192.168.1.2:5000')
+
+
+async def test_the_bearer_challenge_is_answered_with_an_anonymous_token_and_pages_are_followed() -> None:
+    with token_registry(TAGS, {'org.opencontainers.image.source': SOURCE}) as registry:
+        name = image_name(f'{registry.host}/team/app:1.0.0')
+        assert name is not None
+        async with RegistryClient(RegistryFacts()) as client:
+            assert await client.tags(name) == TAGS  # 3 pages of 2
+            labels = await client.labels(name, '2.0.0')
+        assert labels == {'org.opencontainers.image.source': SOURCE}  # the amd64 image of the index
+        assert registry.token_queries == [{'service': ['fake-registry'], 'scope': ['repository:team/app:pull']}]
+        first, *rest = [auth for path, auth in registry.seen if path != '/token']
+        assert first == ''  # asked once without, then always with the token
+        assert set(rest) == {f'Bearer {TOKEN}'}
+
+
+async def test_an_unknown_repository_or_a_silent_registry_is_a_readable_error() -> None:
+    with token_registry(TAGS) as registry:
+        name = image_name(f'{registry.host}/team/other:1.0.0')
+        assert name is not None
+        async with RegistryClient(RegistryFacts()) as client:
+            with pytest.raises(RegistryError, match='HTTP 404: repository name not known'):
+                await client.tags(name)
+        moved = image_name(f'{registry.host}/team/moved:1.0.0')
+        assert moved is not None
+        async with RegistryClient(RegistryFacts()) as client:
+            with pytest.raises(RegistryError, match=r'plain http \(192\.0\.2\.1\)'):
+                await client.tags(moved)
+    nobody = image_name(f'127.0.0.1:{closed_port()}/team/app:1.0.0')
+    assert nobody is not None
+    async with RegistryClient(RegistryFacts()) as client:
+        with pytest.raises(RegistryError):
+            await client.tags(nobody)
