@@ -61,7 +61,7 @@ async def test_the_preview_lists_exactly_what_the_prune_removes_and_volumes_surv
 
 async def test_volume_remove_removes_one_free_volume_and_refuses_one_in_use(prod: Adapters) -> None:
     with leftovers() as made:
-        with pytest.raises(Refused, match='in use by .*-holder'):
+        with pytest.raises(Refused, match=r'in use by .*-holder'):
             await run_op(prod, 'volume_remove', volume=made.volumes['held'])
         with pytest.raises(Refused, match='no volume named'):
             await run_op(prod, 'volume_remove', volume=f'{made.run}-missing')
