@@ -6,6 +6,7 @@ from nicegui import ui
 
 from app.system import System
 from components.frame import frame
+from components.housekeeping import housekeeping
 
 
 def register(system: System) -> None:
@@ -21,7 +22,7 @@ class MaintenancePage:
     def __init__(self, system: System) -> None:
         self.system = system
         # SECTIONS: each helper adds its section here (one line each): update candidates, rollback pins, prune.
-        ui.label('Nothing to maintain yet.').props('data-testid=maintenance-empty')
+        self.housekeeping = housekeeping(system.manager, system.adapters)
 
     async def start(self) -> None:
-        return None
+        await self.housekeeping.load()
