@@ -46,11 +46,12 @@ class volume_list(ui.column):
                 used = f'in use by {", ".join(volume.used_by)}' if volume.in_use else 'not in use'
                 stack = f' · stack {volume.stack}' if volume.stack else ''
                 ui.label(f'{size} · {used}{stack}').classes('text-xs opacity-70 break-all')
+            if volume.in_use:
+                badge = ui.badge('in use', color='grey-6').props('outline data-testid=volume-in-use')
+                badge.tooltip('A container (running or stopped) mounts it: remove the container first.')
+                return
             button = ui.button('Remove…', icon='delete_forever', on_click=lambda v=volume: self._remove(v))
             button.props('flat dense no-caps color=negative data-testid=volume-remove')
-            if volume.in_use:
-                button.disable()
-                button.tooltip('A container (running or stopped) mounts it: remove the container first.')
 
     async def _remove(self, volume: VolumeFacts) -> None:
         if not await _confirm(volume):

@@ -33,7 +33,7 @@ class Leftovers:
         return f'{LABEL}={self.run}'
 
 
-def image_archive(run: str, *, created: str, tag: str | None) -> tuple[bytes, str]:
+def image_archive(run: str, *, created: str, tag: str | None, labels: dict[str, str]) -> tuple[bytes, str]:
     """A `docker save` archive of a one-layer image made `created` (so an image can be years old), and its id."""
     layer = io.BytesIO()
     with tarfile.open(fileobj=layer, mode='w') as tar:
@@ -47,7 +47,7 @@ def image_archive(run: str, *, created: str, tag: str | None) -> tuple[bytes, st
             'architecture': 'amd64',
             'os': 'linux',
             'created': created,
-            'config': {'Labels': {LABEL: run}, 'Cmd': ['/leftover.txt']},
+            'config': {'Labels': {**labels, LABEL: run}, 'Cmd': ['/leftover.txt']},
             'rootfs': {'type': 'layers', 'diff_ids': ['sha256:' + hashlib.sha256(layer_bytes).hexdigest()]},
             'history': [{'created': created}],
         }
@@ -69,9 +69,10 @@ def image_archive(run: str, *, created: str, tag: str | None) -> tuple[bytes, st
 
 
 @contextlib.contextmanager
-def leftovers() -> Iterator[Leftovers]:
+def leftovers(extra_labels: dict[str, str] | None = None) -> Iterator[Leftovers]:
     """A dangling image, an unused image from 2020, a stopped container outside any stack, an unused network, a free
-    named volume and one a stopped container (`holder`, not labelled for the prune) mounts."""
+    named volume and one a stopped container (`holder`, not labelled for the prune) mounts; each (but the holder)
+    also carries `extra_labels`."""
     client = docker_client()
     made = Leftovers(run=unique('hl-prune'))
     try:
@@ -79,10 +80,10 @@ def leftovers() -> Iterator[Leftovers]:
             ('dangling', None, '2026-01-01T00:00:00Z'),
             ('old', f'{made.run}/old:1', '2020-01-01T00:00:00Z'),
         ):
-            archive, image_id = image_archive(made.run, created=created, tag=tag)
+            archive, image_id = image_archive(made.run, created=created, tag=tag, labels=extra_labels or {})
             client.api.load_image(archive)
             made.images[role] = image_id
-        labels = {LABEL: made.run}
+        labels = {**(extra_labels or {}), LABEL: made.run}
         stopped = client.api.create_container(BASE_IMAGE, ['true'], name=f'{made.run}-stopped', labels=labels)
         made.containers['stopped'] = stopped['Id']
         client.api.start(stopped['Id'])
