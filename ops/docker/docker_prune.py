@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 from pydantic import StringConstraints
@@ -49,11 +50,10 @@ def options_of(params: Params, config: HomelabConfig) -> PruneOptions:
         PruneKind.UNUSED_NETWORK: params.unused_networks,
         PruneKind.BUILD_CACHE: params.build_cache,
     }
-    return PruneOptions(
-        kinds=frozenset(kind for kind, wanted in chosen.items() if wanted),
-        older_than_seconds=parse_duration(params.older_than or config.maintenance.prune_images_older_than),
-        label=params.label,
-    )
+    options = PruneOptions.from_config(config, kinds=frozenset(kind for kind, wanted in chosen.items() if wanted))
+    if params.older_than is not None:
+        options = replace(options, older_than_seconds=parse_duration(params.older_than))
+    return replace(options, label=params.label)
 
 
 @operation(

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from ops.adapters import DEV_PROJECT, Adapters
+from ops.config import HomelabConfig, parse_duration
 from ops.docker.compose import ComposeError
 from ops.docker.labels import PROJECT_LABEL
 
@@ -49,6 +50,15 @@ class PruneOptions:
     kinds: frozenset[PruneKind] = frozenset(PruneKind)
     older_than_seconds: int = 7 * 86400
     label: str | None = None  # 'key' or 'key=value'
+
+    @classmethod
+    def from_config(cls, config: HomelabConfig, *, kinds: frozenset[PruneKind] | None = None) -> PruneOptions:
+        """Every kind (or `kinds`), unused images from `[maintenance] prune_images_older_than` on: what a scheduled
+        prune plans."""
+        return cls(
+            kinds=frozenset(PruneKind) if kinds is None else kinds,
+            older_than_seconds=parse_duration(config.maintenance.prune_images_older_than),
+        )
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -136,7 +146,11 @@ async def plan_prune(adapters: Adapters, options: PruneOptions, *, now: float | 
         networks=networks,
         build_cache=list(df.get('BuildCache') or []),
     )
-    stack_images, unreadable = await images_of_stacks(adapters)
+    # Only the unused-image rule needs the stacks' files (rendering them runs Compose once per stack).
+    stack_images: frozenset[str] = frozenset()
+    unreadable: list[str] = []
+    if PruneKind.UNUSED_IMAGE in options.kinds:
+        stack_images, unreadable = await images_of_stacks(adapters)
     return plan_from(
         facts,
         options,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ops.config import HomelabConfig, MaintenanceConfig
+from ops.docker.docker_prune import Params, options_of
 from ops.maintenance.prune_plan import (
     EngineFacts,
     PruneKind,
@@ -13,6 +15,7 @@ from ops.maintenance.prune_plan import (
     plan_from,
 )
 from ops.maintenance.prune_run import Recheck, carry_out
+from ops.maintenance.volumes import volumes_from
 
 NOW = 2_000_000_000.0
 DAY = 86400
@@ -205,3 +208,24 @@ async def test_a_prune_removes_by_full_id_what_still_qualifies_and_says_why_it_s
     ]
     assert outcome.freed_bytes == 1000 + 300 + 300
     assert [n for n, _, _ in seen] == [1, 2, 3, 4, 5]
+
+
+def test_a_volume_is_in_use_by_any_container_that_mounts_it_running_or_not() -> None:
+    volumes = [
+        {'Name': 'media', 'Driver': 'local', 'UsageData': {'Size': 4096, 'RefCount': 0}, 'Labels': None},
+        {'Name': 'db', 'Driver': 'local', 'UsageData': {'Size': -1}, 'Labels': {'com.docker.compose.project': 'x'}},
+    ]
+    holder = {'Names': ['/db-1'], 'State': 'created', 'Mounts': [{'Type': 'volume', 'Name': 'db'}]}
+    binder = {'Names': ['/web'], 'State': 'running', 'Mounts': [{'Type': 'bind', 'Source': '/srv/media'}]}
+    db, media = volumes_from(volumes, [holder, binder])  # by name
+    assert (media.name, media.size, media.in_use) == ('media', 4096, False)
+    assert (db.size, db.used_by, db.stack) == (None, ('db-1',), 'x')
+
+
+def test_the_operation_arguments_become_plan_options_with_the_configured_age() -> None:
+    config = HomelabConfig(maintenance=MaintenanceConfig(prune_images_older_than='30d'))
+    options = options_of(Params(unused_networks=False, build_cache=False), config)
+    assert options.older_than_seconds == 30 * DAY and options.label is None
+    assert options.kinds == {PruneKind.STOPPED_CONTAINER, PruneKind.DANGLING_IMAGE, PruneKind.UNUSED_IMAGE}
+    assert options_of(Params(older_than='12h', label='a.b=c'), config).older_than_seconds == 12 * 3600
+    assert Params().dry_run is True  # a bare request only previews
