@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import docker.errors
 import pytest
 
 from ops.adapters import Adapters
+from ops.catalog import catalog
 from ops.errors import Refused
+from ops.manager import Manager
+from ops.runs import RunState
+from ops.store.db import close_store, open_store
+from ops.store.models import AuditEvent
+from ops.store.owners import OwnerLock
 from tests.helpers.docker_ops import close_adapters, docker_client, make_adapters, run_op
 from tests.helpers.leftovers import Leftovers, leftovers
 from tests.helpers.rig import require_engine
@@ -24,9 +31,32 @@ async def prod(tmp_path: Path) -> AsyncIterator[Adapters]:
     await close_adapters(adapters)
 
 
-async def test_the_preview_lists_exactly_what_the_prune_removes_and_volumes_survive(prod: Adapters) -> None:
+@pytest.fixture
+async def manager(tmp_path: Path, prod: Adapters) -> AsyncIterator[Manager]:
+    """The real manager and catalog with a store: every run is audited."""
+    await open_store(tmp_path / 'homelab.sqlite3')
+    owner = OwnerLock(tmp_path / 'owners')
+    mgr = Manager(prod, owner=owner, registry=catalog())
+    try:
+        yield mgr
+    finally:
+        await mgr.shutdown()
+        owner.release()
+        await close_store()
+
+
+async def prune_run(manager: Manager, **arguments: object) -> dict[str, Any]:
+    outcome = await manager.run('docker_prune', arguments, actor='ui:owner', origin='ui')
+    assert outcome.state is RunState.SUCCEEDED, outcome.error
+    events = await AuditEvent.filter(run_id=outcome.run_id).order_by('id').values_list('kind', 'actor', 'operation')
+    assert events == [('requested', 'ui:owner', 'docker_prune'), ('finished', 'ui:owner', 'docker_prune')]
+    assert outcome.result is not None
+    return outcome.result
+
+
+async def test_the_preview_lists_exactly_what_the_prune_removes_and_volumes_survive(manager: Manager) -> None:
     with leftovers() as made:
-        preview = await run_op(prod, 'docker_prune', label=made.label)
+        preview = await prune_run(manager, label=made.label)
         assert preview['dry_run'] is True
         planned = {(item['kind'], item['id']) for item in preview['plan']['items']}
         assert planned == {
@@ -40,7 +70,7 @@ async def test_the_preview_lists_exactly_what_the_prune_removes_and_volumes_surv
         assert preview['plan']['total_bytes'] == sum(item['size'] for item in preview['plan']['items'])
         still_there(made)  # a dry run removes nothing
 
-        pruned = await run_op(prod, 'docker_prune', dry_run=False, label=made.label)
+        pruned = await prune_run(manager, dry_run=False, label=made.label)
         assert {(item['kind'], item['id']) for item in pruned['plan']['items']} == planned
         assert {(item['kind'], item['id']) for item in pruned['removed']} == planned
         assert pruned['skipped'] == []
