@@ -9,7 +9,8 @@ from pydantic import StringConstraints
 
 from ops.config import HomelabConfig, parse_duration
 from ops.descriptions import Description, OperationGroup
-from ops.maintenance.prune_plan import PruneItem, PruneKind, PruneOptions, PrunePlan, PruneScope, plan_prune
+from ops.maintenance.prune_plan import PruneItem, PruneKind, PruneOptions, PrunePlan, plan_prune
+from ops.maintenance.prune_rules import PruneScope
 from ops.maintenance.prune_run import Recheck, carry_out
 from ops.maintenance.prune_text import plan_lines, size_text
 from ops.params import StrictParams
@@ -90,7 +91,7 @@ async def _prune(plan: PrunePlan, options: PruneOptions, ctx: RunContext) -> Res
     adapters = ctx.adapters
     recheck = Recheck(
         options=options,
-        scope=PruneScope.of(adapters, options),
+        scope=PruneScope.of(adapters, options.label),
         configured_stacks=frozenset(adapters.config.stacks),
         stack_images=plan.stack_images,
     )

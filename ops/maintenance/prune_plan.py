@@ -8,16 +8,19 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from ops.adapters import DEV_PROJECT, Adapters
+from ops.adapters import Adapters
 from ops.config import HomelabConfig, parse_duration
 from ops.docker.compose import ComposeError
-from ops.docker.labels import PROJECT_LABEL
+from ops.maintenance.prune_rules import (
+    PruneScope,
+    container_prunable,
+    image_old_and_unnamed,
+    is_dangling,
+    network_prunable,
+    networks_of,
+    normal_reference,
+)
 
-# The networks every engine has; never removable.
-BUILT_IN_NETWORKS = frozenset({'bridge', 'host', 'none'})
-STOPPED_STATES = frozenset({'exited', 'dead', 'created'})
-# A container created but never started this recently may be one Compose is starting right now: left alone.
-CREATED_GRACE_SECONDS = 3600
 SHARED_LAYERS_NOTE = (
     "Sizes are what each item alone frees: an image counts only its unique layers (the engine's Size minus "
     'SharedSize), so layers shared by several removed images are freed too and not counted: the total is a floor.'
@@ -99,33 +102,6 @@ class PrunePlan:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class PruneScope:
-    """What a prune may touch at all: in HOMELAB_ENV=dev only things labelled for the dev project; with a label
-    filter only things carrying it. Either way the build cache, which carries no labels, is left out."""
-
-    project: str | None = None
-    label: str | None = None
-
-    @classmethod
-    def of(cls, adapters: Adapters, options: PruneOptions) -> PruneScope:
-        return cls(project=DEV_PROJECT if adapters.env == 'dev' else None, label=options.label)
-
-    @property
-    def attributable_only(self) -> bool:
-        return self.project is not None or self.label is not None
-
-    def allows(self, labels: dict[str, str] | None) -> bool:
-        labels = labels or {}
-        if self.project is not None and labels.get(PROJECT_LABEL) != self.project:
-            return False
-        if self.label is not None:
-            key, _, value = self.label.partition('=')
-            if key not in labels or ('=' in self.label and labels[key] != value):
-                return False
-        return True
-
-
-@dataclass(frozen=True, kw_only=True, slots=True)
 class EngineFacts:
     """What the plan is computed from: the engine's `system df` (images, containers, build cache) and networks."""
 
@@ -154,7 +130,7 @@ async def plan_prune(adapters: Adapters, options: PruneOptions, *, now: float | 
     return plan_from(
         facts,
         options,
-        scope=PruneScope.of(adapters, options),
+        scope=PruneScope.of(adapters, options.label),
         configured_stacks=frozenset(adapters.config.stacks),
         stack_images=None if unreadable else stack_images,
         now=time.time() if now is None else now,
@@ -213,7 +189,9 @@ def plan_from(
             items += [
                 image_item(i, PruneKind.UNUSED_IMAGE, now)
                 for i in images
-                if image_old_and_unnamed(i.get('RepoTags'), int(i.get('Created') or 0), options, stack_images, now)
+                if image_old_and_unnamed(
+                    i.get('RepoTags'), int(i.get('Created') or 0), options.older_than_seconds, stack_images, now
+                )
             ]
     if PruneKind.UNUSED_NETWORK in kinds:
         used_networks = networks_of(facts.containers)
@@ -233,64 +211,6 @@ def plan_from(
     order = list(PruneKind)
     items.sort(key=lambda item: (order.index(item.kind), -item.size, item.name))
     return PrunePlan(items=tuple(items), notes=tuple(notes), stack_images=stack_images or frozenset())
-
-
-# ---- the rules, shared by the plan and the re-check before each removal (ops/maintenance/prune_run.py) ----------
-
-
-def container_prunable(summary: dict[str, Any], scope: PruneScope, configured: frozenset[str], now: float) -> bool:
-    """Stopped, of no configured stack, in scope; a never-started container only once it is an hour old."""
-    labels = summary.get('Labels') or {}
-    state = str(summary.get('State') or '')
-    if state not in STOPPED_STATES or labels.get(PROJECT_LABEL) in configured or not scope.allows(labels):
-        return False
-    return state != 'created' or now - int(summary.get('Created') or 0) >= CREATED_GRACE_SECONDS
-
-
-def is_dangling(tags: list[str] | None) -> bool:
-    return not [tag for tag in tags or [] if tag != '<none>:<none>']
-
-
-def image_old_and_unnamed(
-    tags: list[str] | None, created: int, options: PruneOptions, stack_images: frozenset[str], now: float
-) -> bool:
-    """A tagged image at least `older_than` old whose tags no configured stack's files name."""
-    if is_dangling(tags) or now - created < options.older_than_seconds:
-        return False
-    return not any(normal_reference(tag) in stack_images for tag in tags or [])
-
-
-def networks_of(containers: list[dict[str, Any]]) -> set[str]:
-    """The ids and names of the networks any container (running or stopped) is attached to."""
-    used: set[str] = set()
-    for container in containers:
-        attached = ((container.get('NetworkSettings') or {}).get('Networks') or {}).items()
-        for name, endpoint in attached:
-            used.add(name)
-            used.add(str((endpoint or {}).get('NetworkID') or ''))
-        used.add(str((container.get('HostConfig') or {}).get('NetworkMode') or ''))
-    return used
-
-
-def network_prunable(network: dict[str, Any], used: set[str], scope: PruneScope) -> bool:
-    """A network of its own (not bridge/host/none, local), no endpoint, no container attached, in scope."""
-    name, network_id = str(network.get('Name') or ''), str(network.get('Id') or '')
-    if name in BUILT_IN_NETWORKS or network.get('Scope') not in (None, 'local') or network.get('Ingress'):
-        return False
-    if network.get('Containers') or name in used or network_id in used:
-        return False
-    return scope.allows(network.get('Labels'))
-
-
-def normal_reference(reference: str) -> str:
-    """An image reference as the engine lists tags: Docker Hub's prefixes dropped, ':latest' when no tag."""
-    for prefix in ('docker.io/library/', 'index.docker.io/library/', 'docker.io/', 'index.docker.io/'):
-        if reference.startswith(prefix):
-            reference = reference[len(prefix) :]
-            break
-    if '@' in reference or ':' in reference.rsplit('/', 1)[-1]:
-        return reference
-    return f'{reference}:latest'
 
 
 # ---- items -------------------------------------------------------------------------------------------------------

@@ -10,11 +10,8 @@ from datetime import datetime
 from typing import Any
 
 from ops.docker.engine import Engine, EngineError
-from ops.maintenance.prune_plan import (
-    PruneItem,
-    PruneKind,
-    PruneOptions,
-    PrunePlan,
+from ops.maintenance.prune_plan import PruneItem, PruneKind, PruneOptions, PrunePlan
+from ops.maintenance.prune_rules import (
     PruneScope,
     container_prunable,
     image_old_and_unnamed,
@@ -107,7 +104,7 @@ def _image(engine: Engine, item: PruneItem, recheck: Recheck) -> tuple[str | Non
     if item.kind is PruneKind.DANGLING_IMAGE and not is_dangling(tags):
         return f'tagged since the plan ({", ".join(tags)})', 0
     if item.kind is PruneKind.UNUSED_IMAGE and not image_old_and_unnamed(
-        tags, _created(image), recheck.options, recheck.stack_images, time.time()
+        tags, _created(image), recheck.options.older_than_seconds, recheck.stack_images, time.time()
     ):
         return f'its tags changed since the plan ({", ".join(tags) or "none"})', 0
     engine.delete_image(item.id, untag_all=len(tags) > 1)

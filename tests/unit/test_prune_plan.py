@@ -11,9 +11,9 @@ from ops.maintenance.prune_plan import (
     PruneKind,
     PruneOptions,
     PrunePlan,
-    PruneScope,
     plan_from,
 )
+from ops.maintenance.prune_rules import PruneScope
 from ops.maintenance.prune_run import Recheck, carry_out
 from ops.maintenance.volumes import volumes_from
 
