@@ -9,6 +9,7 @@ from ops.docker import (  # noqa: F401
     docker_health,
     docker_inspect,
     docker_logs,
+    docker_prune,
     docker_pull,
     docker_pull_all,
     docker_restart,
@@ -18,6 +19,7 @@ from ops.docker import (  # noqa: F401
     docker_up_all,
     stack_orphan_remove,
     stack_service_up,
+    volume_remove,
 )
 from ops.host import (  # noqa: F401
     backup_run,

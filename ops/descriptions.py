@@ -20,6 +20,7 @@ class OperationGroup(StrEnum):
     STACKS = 'Stacks'
     HOST = 'Host'
     BACKUPS = 'Backups'
+    HOUSEKEEPING = 'Housekeeping'
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -7,6 +7,7 @@ from nicegui import ui
 from app.system import System
 from components.actor import current_actor
 from components.frame import frame
+from components.housekeeping import housekeeping
 from components.update_candidates import update_candidates
 
 
@@ -24,6 +25,8 @@ class MaintenancePage:
         self.system = system
         # SECTIONS: each helper adds its section here (one line each): update candidates, rollback pins, prune.
         self.candidates = update_candidates(system.update_candidates, current_actor())
+        self.housekeeping = housekeeping(system.manager, system.adapters)
 
     async def start(self) -> None:
         await self.candidates.start()
+        await self.housekeeping.load()

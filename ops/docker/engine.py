@@ -253,6 +253,69 @@ class Engine:
             api.stop(container, timeout=timeout)
             api.remove_container(container)
 
+    # ---- housekeeping (ops/maintenance/prune_*.py, volume_remove): raw engine answers, removals by full id ----
+
+    def container_summaries(self) -> list[dict[str, Any]]:
+        """Every container as the engine lists it (stopped ones too), with labels and networks."""
+        with _translated(self):
+            return [dict(summary) for summary in self.client().api.containers(all=True)]
+
+    def networks(self) -> list[dict[str, Any]]:
+        """Every network as the engine lists it."""
+        with _translated(self):
+            return [dict(network) for network in self.client().api.networks()]
+
+    def network(self, network_id: str) -> dict[str, Any] | None:
+        """One network's inspect answer (its attached endpoints under Containers), or None when it is gone."""
+        with _translated(self):
+            try:
+                return dict(self.client().api.inspect_network(network_id))
+            except docker.errors.NotFound:
+                return None
+
+    def image(self, image_id: str) -> dict[str, Any] | None:
+        """One image's inspect answer, or None when it is gone."""
+        with _translated(self):
+            try:
+                return dict(self.client().api.inspect_image(image_id))
+            except docker.errors.NotFound:
+                return None
+
+    def volume(self, name: str) -> dict[str, Any] | None:
+        """One volume's inspect answer, or None when there is none of that name."""
+        with _translated(self):
+            try:
+                return dict(self.client().api.inspect_volume(name))
+            except docker.errors.NotFound:
+                return None
+
+    def delete_image(self, image_id: str, *, untag_all: bool) -> None:
+        """Delete one image by its full id; `untag_all` lets the engine drop its several tags with it (it refuses
+        an image with several tags otherwise). The engine still refuses an image a running container uses."""
+        with _translated(self):
+            self.client().api.remove_image(image_id, force=untag_all, noprune=False)
+
+    def delete_stopped_container(self, container_id: str) -> None:
+        """Delete one stopped container by its full id; the engine refuses a running one; its volumes stay."""
+        with _translated(self):
+            self.client().api.remove_container(container_id, v=False, force=False)
+
+    def delete_network(self, network_id: str) -> None:
+        """Delete one network by its full id (the engine refuses one with endpoints)."""
+        with _translated(self):
+            self.client().api.remove_network(network_id)
+
+    def delete_build_cache(self, cache_id: str) -> int:
+        """Prune the one build cache record `cache_id` (through the build prune API); the bytes it freed."""
+        with _translated(self):
+            answer = self.client().api.prune_builds(filters={'id': [cache_id]})
+        return int((answer or {}).get('SpaceReclaimed') or 0)
+
+    def delete_volume(self, name: str) -> None:
+        """Delete one volume by name (the engine refuses a volume a container uses)."""
+        with _translated(self):
+            self.client().api.remove_volume(name, force=False)
+
     def logs(
         self,
         container: str,

@@ -1,0 +1,83 @@
+"""volume_remove: delete one named volume and the data in it; refused while any container (even stopped) mounts it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+from ops.adapters import DEV_PROJECT, Adapters
+from ops.descriptions import Description, OperationGroup
+from ops.docker.calls import blocking
+from ops.errors import Refused
+from ops.maintenance.prune_text import size_text
+from ops.maintenance.volumes import VolumeFacts, volume_facts, volume_in_scope
+from ops.params import StrictParams
+from ops.registry import Result, operation
+from ops.run_context import RunContext
+from ops.supervision import Supervision
+
+REMOVE_TIMEOUT = 120
+# What the engine accepts as a volume name.
+VolumeName = Annotated[str, StringConstraints(pattern=r'^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,254}$')]
+
+
+class Params(StrictParams):
+    """The volume, by its name."""
+
+    volume: VolumeName
+
+
+async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
+    """The volume exists, is in scope and no container (running or stopped) mounts it."""
+    usable(await _facts(params.volume, adapters), adapters)
+
+
+def usable(facts: VolumeFacts, adapters: Adapters) -> None:
+    if not volume_in_scope(facts.stack, adapters):
+        raise Refused(
+            f'HOMELAB_ENV=dev: only volumes of the {DEV_PROJECT!r} project may be removed '
+            f'({facts.name!r} is {"of " + repr(facts.stack) if facts.stack else "of no Compose project"})'
+        )
+    if facts.in_use:
+        raise Refused(
+            f'volume {facts.name!r} is in use by {", ".join(facts.used_by)}: remove the container(s) first '
+            '(a stopped container still holds its volumes)'
+        )
+
+
+@operation(
+    'volume_remove',
+    summary='Delete one named volume and all the data in it (refused while any container mounts it)',
+    params=Params,
+    described=Description(
+        'Remove volume',
+        OperationGroup.HOUSEKEEPING,
+        'delete_forever',
+        consequence='Volume {volume} and every file in it are deleted for good; there is no undo.',
+    ),
+    supervised=Supervision(
+        mutating=True,
+        confirm=True,
+        timeout=REMOVE_TIMEOUT,
+        pool='docker',
+        lock=lambda params: f'volume:{params.volume}',
+    ),
+    check=check,
+)
+async def volume_remove(params: Params, ctx: RunContext) -> Result:
+    """Re-checked just before the removal (a container may have started using it since the check)."""
+    facts = await _facts(params.volume, ctx.adapters)
+    usable(facts, ctx.adapters)
+    size = 'size unknown' if facts.size is None else size_text(facts.size)
+    ctx.log(f'removing volume {facts.name} ({size}, driver {facts.driver})')
+    await blocking(ctx.adapters.engine.delete_volume, facts.name, timeout=REMOVE_TIMEOUT - 10)
+    ctx.log(f'volume {facts.name} removed')
+    return {'volume': facts.name, 'size': facts.size, 'removed': True}
+
+
+async def _facts(name: str, adapters: Adapters) -> VolumeFacts:
+    found = [v for v in await volume_facts(adapters) if v.name == name]
+    if not found:
+        raise Refused(f'no volume named {name!r}')
+    return found[0]

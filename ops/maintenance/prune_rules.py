@@ -1,0 +1,97 @@
+"""The rules of what a prune may remove, shared by the plan and the re-check just before each removal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ops.adapters import DEV_PROJECT, Adapters
+from ops.docker.labels import PROJECT_LABEL
+
+# The networks every engine has; never removable.
+BUILT_IN_NETWORKS = frozenset({'bridge', 'host', 'none'})
+STOPPED_STATES = frozenset({'exited', 'dead', 'created'})
+# A container created but never started this recently may be one Compose is starting right now: left alone.
+CREATED_GRACE_SECONDS = 3600
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PruneScope:
+    """What a prune may touch at all: in HOMELAB_ENV=dev only things labelled for the dev project; with a label
+    filter only things carrying it. Either way the build cache, which carries no labels, is left out."""
+
+    project: str | None = None
+    label: str | None = None
+
+    @classmethod
+    def of(cls, adapters: Adapters, label: str | None) -> PruneScope:
+        return cls(project=DEV_PROJECT if adapters.env == 'dev' else None, label=label)
+
+    @property
+    def attributable_only(self) -> bool:
+        return self.project is not None or self.label is not None
+
+    def allows(self, labels: dict[str, str] | None) -> bool:
+        labels = labels or {}
+        if self.project is not None and labels.get(PROJECT_LABEL) != self.project:
+            return False
+        if self.label is not None:
+            key, _, value = self.label.partition('=')
+            if key not in labels or ('=' in self.label and labels[key] != value):
+                return False
+        return True
+
+
+def container_prunable(summary: dict[str, Any], scope: PruneScope, configured: frozenset[str], now: float) -> bool:
+    """Stopped, of no configured stack, in scope; a never-started container only once it is an hour old."""
+    labels = summary.get('Labels') or {}
+    state = str(summary.get('State') or '')
+    if state not in STOPPED_STATES or labels.get(PROJECT_LABEL) in configured or not scope.allows(labels):
+        return False
+    return state != 'created' or now - int(summary.get('Created') or 0) >= CREATED_GRACE_SECONDS
+
+
+def is_dangling(tags: list[str] | None) -> bool:
+    return not [tag for tag in tags or [] if tag != '<none>:<none>']
+
+
+def image_old_and_unnamed(
+    tags: list[str] | None, created: int, older_than_seconds: int, stack_images: frozenset[str], now: float
+) -> bool:
+    """A tagged image at least `older_than_seconds` old whose tags no configured stack's files name."""
+    if is_dangling(tags) or now - created < older_than_seconds:
+        return False
+    return not any(normal_reference(tag) in stack_images for tag in tags or [])
+
+
+def networks_of(containers: list[dict[str, Any]]) -> set[str]:
+    """The ids and names of the networks any container (running or stopped) is attached to."""
+    used: set[str] = set()
+    for container in containers:
+        attached = ((container.get('NetworkSettings') or {}).get('Networks') or {}).items()
+        for name, endpoint in attached:
+            used.add(name)
+            used.add(str((endpoint or {}).get('NetworkID') or ''))
+        used.add(str((container.get('HostConfig') or {}).get('NetworkMode') or ''))
+    return used
+
+
+def network_prunable(network: dict[str, Any], used: set[str], scope: PruneScope) -> bool:
+    """A network of its own (not bridge/host/none, local), no endpoint, no container attached, in scope."""
+    name, network_id = str(network.get('Name') or ''), str(network.get('Id') or '')
+    if name in BUILT_IN_NETWORKS or network.get('Scope') not in (None, 'local') or network.get('Ingress'):
+        return False
+    if network.get('Containers') or name in used or network_id in used:
+        return False
+    return scope.allows(network.get('Labels'))
+
+
+def normal_reference(reference: str) -> str:
+    """An image reference as the engine lists tags: Docker Hub's prefixes dropped, ':latest' when no tag."""
+    for prefix in ('docker.io/library/', 'index.docker.io/library/', 'docker.io/', 'index.docker.io/'):
+        if reference.startswith(prefix):
+            reference = reference[len(prefix) :]
+            break
+    if '@' in reference or ':' in reference.rsplit('/', 1)[-1]:
+        return reference
+    return f'{reference}:latest'

@@ -1,0 +1,126 @@
+"""Housekeeping on the real engine: the preview lists exactly what a prune removes; volumes survive; volume_remove."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import docker.errors
+import pytest
+
+from ops.adapters import Adapters
+from ops.catalog import catalog
+from ops.errors import Refused
+from ops.manager import Manager
+from ops.runs import RunState
+from ops.store.db import close_store, open_store
+from ops.store.models import AuditEvent
+from ops.store.owners import OwnerLock
+from tests.helpers.docker_ops import close_adapters, docker_client, make_adapters, run_op
+from tests.helpers.leftovers import Leftovers, leftovers
+from tests.helpers.rig import require_engine
+
+
+@pytest.fixture
+async def prod(tmp_path: Path) -> AsyncIterator[Adapters]:
+    """Adapters as in production (no dev scope): every test here keeps its prune to its own label."""
+    require_engine()
+    adapters = make_adapters(tmp_path, env='prod')
+    yield adapters
+    await close_adapters(adapters)
+
+
+@pytest.fixture
+async def manager(tmp_path: Path, prod: Adapters) -> AsyncIterator[Manager]:
+    """The real manager and catalog with a store: every run is audited."""
+    await open_store(tmp_path / 'homelab.sqlite3')
+    owner = OwnerLock(tmp_path / 'owners')
+    mgr = Manager(prod, owner=owner, registry=catalog())
+    try:
+        yield mgr
+    finally:
+        await mgr.shutdown()
+        owner.release()
+        await close_store()
+
+
+async def prune_run(manager: Manager, **arguments: object) -> dict[str, Any]:
+    outcome = await manager.run('docker_prune', arguments, actor='ui:owner', origin='ui')
+    assert outcome.state is RunState.SUCCEEDED, outcome.error
+    events = await AuditEvent.filter(run_id=outcome.run_id).order_by('id').values_list('kind', 'actor', 'operation')
+    assert events == [('requested', 'ui:owner', 'docker_prune'), ('finished', 'ui:owner', 'docker_prune')]
+    assert outcome.result is not None
+    return outcome.result
+
+
+async def test_the_preview_lists_exactly_what_the_prune_removes_and_volumes_survive(manager: Manager) -> None:
+    with leftovers() as made:
+        preview = await prune_run(manager, label=made.label)
+        assert preview['dry_run'] is True
+        planned = {(item['kind'], item['id']) for item in preview['plan']['items']}
+        assert planned == {
+            ('dangling_image', made.images['dangling']),
+            ('unused_image', made.images['old']),
+            ('stopped_container', made.containers['stopped']),
+            ('unused_network', made.networks['unused']),
+        }
+        sizes = {item['kind']: item['size'] for item in preview['plan']['items']}
+        assert sizes['unused_image'] > 0 and sizes['dangling_image'] > 0
+        assert preview['plan']['total_bytes'] == sum(item['size'] for item in preview['plan']['items'])
+        still_there(made)  # a dry run removes nothing
+
+        pruned = await prune_run(manager, dry_run=False, label=made.label)
+        assert {(item['kind'], item['id']) for item in pruned['plan']['items']} == planned
+        assert {(item['kind'], item['id']) for item in pruned['removed']} == planned
+        assert pruned['skipped'] == []
+        assert pruned['freed_bytes'] == preview['plan']['total_bytes']
+        client = docker_client()
+        for image_id in made.images.values():
+            with pytest.raises(docker.errors.NotFound):
+                client.api.inspect_image(image_id)
+        with pytest.raises(docker.errors.NotFound):
+            client.api.inspect_container(made.containers['stopped'])
+        with pytest.raises(docker.errors.NotFound):
+            client.api.inspect_network(made.networks['unused'])
+        # Volumes are never pruned, whether used or not; the container holding one is not this run's either.
+        assert client.api.inspect_volume(made.volumes['free'])['Name'] == made.volumes['free']
+        assert client.api.inspect_volume(made.volumes['held'])['Name'] == made.volumes['held']
+        assert client.api.inspect_container(made.containers['holder'])['Id'] == made.containers['holder']
+
+
+async def test_volume_remove_removes_one_free_volume_and_refuses_one_in_use(prod: Adapters) -> None:
+    with leftovers() as made:
+        with pytest.raises(Refused, match=r'in use by .*-holder'):
+            await run_op(prod, 'volume_remove', volume=made.volumes['held'])
+        with pytest.raises(Refused, match='no volume named'):
+            await run_op(prod, 'volume_remove', volume=f'{made.run}-missing')
+        result = await run_op(prod, 'volume_remove', volume=made.volumes['free'])
+        assert result['removed'] is True and result['volume'] == made.volumes['free']
+        client = docker_client()
+        with pytest.raises(docker.errors.NotFound):
+            client.api.inspect_volume(made.volumes['free'])
+        assert client.api.inspect_volume(made.volumes['held'])['Name'] == made.volumes['held']
+
+
+async def test_dev_scope_keeps_a_prune_and_a_volume_removal_to_the_dev_project(tmp_path: Path) -> None:
+    require_engine()
+    dev = make_adapters(tmp_path, env='dev')
+    try:
+        with leftovers() as made:
+            preview = await run_op(dev, 'docker_prune', label=made.label)
+            assert preview['plan']['items'] == []
+            assert any('HOMELAB_ENV=dev' in note for note in preview['plan']['notes'])
+            with pytest.raises(Refused, match='HOMELAB_ENV=dev'):
+                await run_op(dev, 'volume_remove', volume=made.volumes['free'])
+    finally:
+        await close_adapters(dev)
+
+
+def still_there(made: Leftovers) -> None:
+    client = docker_client()
+    for image_id in made.images.values():
+        client.api.inspect_image(image_id)
+    for container_id in made.containers.values():
+        client.api.inspect_container(container_id)
+    client.api.inspect_network(made.networks['unused'])

@@ -1,0 +1,231 @@
+"""The prune plan from the engine's answers (fakes): what it lists, what it keeps, sizes, scope, and the re-check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ops.config import HomelabConfig, MaintenanceConfig
+from ops.docker.docker_prune import Params, options_of
+from ops.maintenance.prune_plan import (
+    EngineFacts,
+    PruneKind,
+    PruneOptions,
+    PrunePlan,
+    plan_from,
+)
+from ops.maintenance.prune_rules import PruneScope
+from ops.maintenance.prune_run import Recheck, carry_out
+from ops.maintenance.volumes import volumes_from
+
+NOW = 2_000_000_000.0
+DAY = 86400
+OLD = int(NOW - 30 * DAY)
+IDS = {name: 'sha256:' + name.ljust(64, '0') for name in ('dangling', 'old', 'young', 'used', 'named', 'parent')}
+
+
+def image(key: str, tags: list[str], created: int = OLD, **extra: Any) -> dict[str, Any]:
+    return {'Id': IDS[key], 'RepoTags': tags, 'Created': created, 'Size': 500, 'SharedSize': 200, **extra}
+
+
+def container(
+    cid: str, state: str, image_key: str, labels: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    return {
+        'Id': cid.ljust(64, 'c'),
+        'Names': [f'/{cid}'],
+        'State': state,
+        'Status': state,
+        'ImageID': IDS[image_key],
+        'Labels': labels or {},
+        'SizeRw': 1000,
+        'Created': int(NOW - DAY),
+        **extra,
+    }
+
+
+def facts() -> EngineFacts:
+    return EngineFacts(
+        images=[
+            image('dangling', ['<none>:<none>']),
+            image('old', ['tools/old:1']),
+            image('young', ['tools/young:1'], created=int(NOW - DAY)),
+            image('used', ['tools/used:1']),
+            image('named', ['library-app:2']),
+            image('parent', [], ParentId=''),
+            {'Id': 'sha256:child', 'RepoTags': ['child:1'], 'ParentId': IDS['parent'], 'Created': int(NOW), 'Size': 1},
+        ],
+        containers=[
+            container('stopped-loner', 'exited', 'used'),
+            container('running-loner', 'running', 'used'),
+            container('stack-member', 'exited', 'used', {'com.docker.compose.project': 'media'}),
+            container(
+                'on-lan',
+                'exited',
+                'used',
+                {'com.docker.compose.project': 'media'},
+                NetworkSettings={'Networks': {'lan': {'NetworkID': 'lan-id'}}},
+            ),
+        ],
+        networks=[
+            {'Name': 'bridge', 'Id': 'bridge-id', 'Driver': 'bridge', 'Scope': 'local'},
+            {'Name': 'old-net', 'Id': 'old-net-id', 'Driver': 'bridge', 'Scope': 'local'},
+            {'Name': 'lan', 'Id': 'lan-id', 'Driver': 'bridge', 'Scope': 'local'},
+        ],
+        build_cache=[
+            {'ID': 'cache-free', 'Description': 'RUN make', 'Size': 300, 'InUse': False},
+            {'ID': 'cache-busy', 'Description': 'RUN test', 'Size': 300, 'InUse': True},
+        ],
+    )
+
+
+def plan(scope: PruneScope | None = None, **options: Any) -> PrunePlan:
+    return plan_from(
+        facts(),
+        PruneOptions(**options),
+        scope=scope or PruneScope(),
+        configured_stacks=frozenset({'media'}),
+        stack_images=frozenset({'library-app:2'}),
+        now=NOW,
+    )
+
+
+def listed(p: PrunePlan) -> list[tuple[str, str]]:
+    return [(item.kind.value, item.name) for item in p.items]
+
+
+def test_a_plan_lists_each_kind_once_and_keeps_what_is_used_named_young_or_built_in() -> None:
+    p = plan()
+    assert listed(p) == [
+        ('stopped_container', 'stopped-loner'),
+        ('dangling_image', 'untagged dangling0000'),
+        ('unused_image', 'tools/old:1'),
+        ('unused_network', 'old-net'),
+        ('build_cache', 'RUN make'),
+    ]
+    # Not listed: the image a stopped container uses, the image a stack's files name, the image younger than the
+    # age, a parent of another image, a running container, a stopped container of a configured stack, the bridge,
+    # a network a stopped container is attached to, build cache a build is using.
+
+
+def test_an_image_frees_its_unique_size_and_the_total_adds_up() -> None:
+    p = plan()
+    sizes = {item.name: item.size for item in p.items}
+    assert sizes['tools/old:1'] == 300  # Size 500 minus SharedSize 200
+    assert sizes['stopped-loner'] == 1000 and sizes['old-net'] == 0 and sizes['RUN make'] == 300
+    assert p.total_bytes == 1000 + 300 + 300 + 0 + 300
+    assert any('unique' in note for note in p.notes)
+
+
+def test_the_options_choose_kinds_and_the_age() -> None:
+    only_images = plan(kinds=frozenset({PruneKind.UNUSED_IMAGE}), older_than_seconds=0)
+    assert [name for _, name in listed(only_images)] == ['tools/old:1', 'tools/young:1', 'child:1']
+    assert plan(kinds=frozenset()).items == ()
+
+
+def test_dev_scope_lists_only_the_dev_projects_things_and_never_build_cache() -> None:
+    dev = plan(PruneScope(project='homelab-dev'))
+    assert dev.items == ()
+    assert any('Build cache was left out' in note for note in dev.notes)
+    assert any('HOMELAB_ENV=dev' in note for note in dev.notes)
+
+
+def test_a_label_filter_keeps_to_items_carrying_it() -> None:
+    labelled = facts()
+    labelled.images[1]['Labels'] = {'owner': 'me'}
+    labelled.containers[0]['Labels'] = {'owner': 'someone-else'}
+    p = plan_from(
+        labelled,
+        PruneOptions(label='owner=me'),
+        scope=PruneScope(label='owner=me'),
+        configured_stacks=frozenset(),
+        stack_images=frozenset(),
+        now=NOW,
+    )
+    assert listed(p) == [('unused_image', 'tools/old:1')]
+
+
+def test_unreadable_stack_files_leave_unused_images_out() -> None:
+    p = plan_from(
+        facts(),
+        PruneOptions(),
+        scope=PruneScope(),
+        configured_stacks=frozenset({'media'}),
+        stack_images=None,
+        now=NOW,
+        unreadable=['media'],
+    )
+    assert PruneKind.UNUSED_IMAGE not in {item.kind for item in p.items}
+    assert any('media could not be read' in note for note in p.notes)
+
+
+class FakeEngine:
+    """The engine as the re-check sees it; a container starts using the old image between plan and prune."""
+
+    def __init__(self) -> None:
+        self.removed: list[str] = []
+        self.containers = facts().containers
+
+    def container_summaries(self) -> list[dict[str, Any]]:
+        return self.containers
+
+    def image(self, image_id: str) -> dict[str, Any] | None:
+        tags = {IDS['dangling']: [], IDS['old']: ['tools/old:1']}
+        return {'Id': image_id, 'RepoTags': tags[image_id], 'Created': '2020-01-01T00:00:00.123456789Z'}
+
+    def network(self, network_id: str) -> dict[str, Any] | None:
+        return None  # removed by someone else meanwhile
+
+    def delete_image(self, image_id: str, *, untag_all: bool) -> None:
+        self.removed.append(image_id)
+
+    def delete_stopped_container(self, container_id: str) -> None:
+        self.removed.append(container_id)
+
+    def delete_network(self, network_id: str) -> None:
+        self.removed.append(network_id)
+
+    def delete_build_cache(self, cache_id: str) -> int:
+        self.removed.append(cache_id)
+        return 300
+
+
+async def test_a_prune_removes_by_full_id_what_still_qualifies_and_says_why_it_skipped_the_rest() -> None:
+    p = plan()
+    engine = FakeEngine()
+    engine.containers = [*engine.containers, container('newcomer', 'running', 'old')]
+    seen: list[tuple[int, str, str | None]] = []
+    recheck = Recheck(
+        options=PruneOptions(),
+        scope=PruneScope(),
+        configured_stacks=frozenset({'media'}),
+        stack_images=frozenset({'library-app:2'}),
+    )
+    outcome = await carry_out(p, engine, recheck, lambda n, item, why: seen.append((n, item.name, why)))  # type: ignore[arg-type]
+    assert engine.removed == ['stopped-loner'.ljust(64, 'c'), IDS['dangling'], 'cache-free']
+    assert [(item.name, why) for item, why in outcome.skipped] == [
+        ('tools/old:1', 'now used by a container (newcomer)'),
+        ('old-net', 'already gone'),
+    ]
+    assert outcome.freed_bytes == 1000 + 300 + 300
+    assert [n for n, _, _ in seen] == [1, 2, 3, 4, 5]
+
+
+def test_a_volume_is_in_use_by_any_container_that_mounts_it_running_or_not() -> None:
+    volumes = [
+        {'Name': 'media', 'Driver': 'local', 'UsageData': {'Size': 4096, 'RefCount': 0}, 'Labels': None},
+        {'Name': 'db', 'Driver': 'local', 'UsageData': {'Size': -1}, 'Labels': {'com.docker.compose.project': 'x'}},
+    ]
+    holder = {'Names': ['/db-1'], 'State': 'created', 'Mounts': [{'Type': 'volume', 'Name': 'db'}]}
+    binder = {'Names': ['/web'], 'State': 'running', 'Mounts': [{'Type': 'bind', 'Source': '/srv/media'}]}
+    db, media = volumes_from(volumes, [holder, binder])  # by name
+    assert (media.name, media.size, media.in_use) == ('media', 4096, False)
+    assert (db.size, db.used_by, db.stack) == (None, ('db-1',), 'x')
+
+
+def test_the_operation_arguments_become_plan_options_with_the_configured_age() -> None:
+    config = HomelabConfig(maintenance=MaintenanceConfig(prune_images_older_than='30d'))
+    options = options_of(Params(unused_networks=False, build_cache=False), config)
+    assert options.older_than_seconds == 30 * DAY and options.label is None
+    assert options.kinds == {PruneKind.STOPPED_CONTAINER, PruneKind.DANGLING_IMAGE, PruneKind.UNUSED_IMAGE}
+    assert options_of(Params(older_than='12h', label='a.b=c'), config).older_than_seconds == 12 * 3600
+    assert Params().dry_run is True  # a bare request only previews
