@@ -34,6 +34,9 @@ from ops.docker.loghub import LogHub
 from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
+from ops.maintenance.policy import AutoApproval
+from ops.maintenance.window_watch import WindowWatch
+from ops.maintenance.windows import MaintenanceWindows
 from ops.manager import Manager
 from ops.notify.sender import Sender
 from ops.runs import RunUpdate
@@ -49,7 +52,6 @@ from ops.store.owners import OwnerLock
 from ops.world.actions import ActionQueue
 from ops.world.checkpoint import CheckpointWriter, checkpoint_path, resume_point
 from ops.world.container_facts import ContainerFactsWatch
-from ops.world.drift import Drift
 from ops.world.event_journal import EventJournal
 from ops.world.observer import Observer
 from ops.world.supervisor import Supervisor
@@ -104,6 +106,8 @@ class Core:
         self.engine = self.adapters.engine
         # Every process on this data directory anchors the audit chain's head in the same place.
         self.audit = AuditLog(HeadAnchor(settings.data_dir))
+        self.windows = MaintenanceWindows(self.config.maintenance.windows)
+        self.auto_approval = AutoApproval(self.config.stacks, self.windows)
         self._owner: OwnerLock | None = None
         self._manager: Manager | None = None
         self._actions: ActionQueue | None = None
@@ -134,13 +138,7 @@ class Core:
             log.warning('%d approved action(s) ended while the console was stopped', ended)
 
     def _make_actions(self, manager: Manager) -> ActionQueue:
-        config = self.config
-
-        def auto_approve(drift: Drift) -> bool:
-            stack = config.stacks.get(drift.stack)
-            return stack is not None and drift.kind in stack.auto_approve
-
-        return ActionQueue(manager, auto_approve=auto_approve)
+        return ActionQueue(manager, auto_approve=self.auto_approval, windows=self.windows)
 
     async def close(self) -> None:
         if self._actions is not None:
@@ -207,6 +205,8 @@ class System(Core):
         keep_stats(self.stats.sampled, self.stat_history)
         self.stats.sampled.subscribe(self.memory_alerts.heard)
         self.health_history = HealthHistory(self.observer, keep=parse_duration(self.config.stats.keep_quarters))
+        # At a window's opening the supervisor evaluates at once: its sync approves what waited for the window.
+        self.window_watch = WindowWatch(self.windows, opened=lambda opening: self.supervisor.evaluate())
 
     @property
     def supervisor(self) -> Supervisor:
@@ -244,6 +244,7 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.world_file.run(), name='world-file'))
         self._tasks.append(asyncio.create_task(self.observer.run(resume), name='observer'))
         self._tasks.append(asyncio.create_task(self._supervisor.run(), name='supervisor'))
+        self._tasks.append(asyncio.create_task(self.window_watch.run(), name='maintenance-windows'))
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
@@ -262,6 +263,7 @@ class System(Core):
     async def stop(self) -> None:
         if self._supervisor is not None:
             self._supervisor.stop()
+        self.window_watch.stop()
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()
