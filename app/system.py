@@ -26,7 +26,7 @@ from ops.alerts.run_watch import RunWatch
 from ops.alerts.watching import Watcher
 from ops.bus import Event
 from ops.catalog import catalog
-from ops.config import HomelabConfig, parse_duration
+from ops.config import HomelabConfig, ScheduleTask, parse_duration
 from ops.docker.compose import Compose
 from ops.docker.containers import ContainerState
 from ops.docker.engine import Engine
@@ -35,6 +35,8 @@ from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.maintenance.policy import AutoApproval
+from ops.maintenance.schedule_tasks import image_check, prune_hook, update_candidates_hook
+from ops.maintenance.schedules import ScheduledTask, Scheduler
 from ops.maintenance.window_watch import WindowWatch
 from ops.maintenance.windows import MaintenanceWindows
 from ops.manager import Manager
@@ -207,6 +209,17 @@ class System(Core):
         self.health_history = HealthHistory(self.observer, keep=parse_duration(self.config.stats.keep_quarters))
         # At a window's opening the supervisor evaluates at once: its sync approves what waited for the window.
         self.window_watch = WindowWatch(self.windows, opened=lambda opening: self.supervisor.evaluate())
+        self.scheduler = Scheduler(self.config.schedules, self._scheduled_tasks(), audit=self.audit)
+
+    def _scheduled_tasks(self) -> dict[ScheduleTask, ScheduledTask]:
+        """What each scheduled task runs (each only proposes)."""
+        return {
+            'image_check': image_check(lambda **options: self.supervisor.evaluate(**options)),
+            # Hooks until update candidates (system.update_candidates.refresh) and the prune plan (prune_proposal
+            # with plan_prune) are built: each says it has nothing to do.
+            'update_candidates': update_candidates_hook(),
+            'prune': prune_hook(),
+        }
 
     @property
     def supervisor(self) -> Supervisor:
@@ -245,6 +258,7 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.observer.run(resume), name='observer'))
         self._tasks.append(asyncio.create_task(self._supervisor.run(), name='supervisor'))
         self._tasks.append(asyncio.create_task(self.window_watch.run(), name='maintenance-windows'))
+        self._tasks.append(asyncio.create_task(self.scheduler.run(), name='schedules'))
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
@@ -264,6 +278,7 @@ class System(Core):
         if self._supervisor is not None:
             self._supervisor.stop()
         self.window_watch.stop()
+        self.scheduler.stop()
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()

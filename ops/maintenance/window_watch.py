@@ -55,11 +55,11 @@ class WindowWatch:
         if not self.windows.configured:
             return
         while not self._stopping:
+            self._wake.clear()  # a poke during the look makes another look
             try:
                 await self.look()
             except Exception:  # the watch must outlive any surprise; the next look retries
                 log.exception('maintenance window check failed')
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._delay())
 
