@@ -183,7 +183,7 @@ class System(Core):
         keep_alerts(self.alerts, self.alert_messages, self.notify_sender, self.journal)
         self.container_alerts.noted.subscribe(self.journal.append)
         self.run_alerts = RunWatch(self.alerts)
-        self.action_alerts = ActionWatch(self.alerts)
+        self.action_alerts = ActionWatch(self.alerts, for_window=self.auto_approval.waiting)
         self.engine_alerts = EngineWatch(self.alerts)
         self.host_alerts = HostWatch(
             self.alerts,

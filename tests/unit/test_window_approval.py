@@ -5,15 +5,19 @@ it (audited with the window); a person's decision stands; without windows the po
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from app.system import adapters_for
+from ops.alerts.action_watch import ActionWatch
+from ops.alerts.keeper import AlertKeeper
+from ops.alerts.rules import Rule, RuleBook
 from ops.catalog import catalog
-from ops.config import HomelabConfig, StackConfig
+from ops.clock import utc_now
+from ops.config import AlertsConfig, HomelabConfig, StackConfig
 from ops.docker.engine import Engine
 from ops.maintenance.policy import AutoApproval
 from ops.maintenance.window_watch import WindowWatch
@@ -26,7 +30,7 @@ from ops.store.db import close_store, open_store
 from ops.store.models import Action, AuditEvent
 from ops.store.owners import OwnerLock
 from ops.world.action_states import ActionState
-from ops.world.actions import POLICY_ACTOR, ActionQueue
+from ops.world.actions import POLICY_ACTOR, ActionQueue, Proposal
 from ops.world.drift import Drift
 
 BERLIN = ZoneInfo('Europe/Berlin')
@@ -166,3 +170,23 @@ async def test_one_waiting_action_per_stack_is_released_at_a_time(manager: Manag
     clock.now = datetime(2026, 12, 6, 3, 0, tzinfo=BERLIN)
     await queue.sync(drifts, stacks=['media'])
     assert len(await approvals()) == 1
+
+
+async def test_an_action_waiting_for_the_window_does_not_alert_as_waiting_for_an_operator(
+    manager: Manager, clock: Clock
+) -> None:
+    windows = MaintenanceWindows(['Sun 03:00-05:00'], zone=BERLIN, clock=clock)
+    queue, policy = queue_for(manager, windows)
+    [waits] = await queue.sync([stopped('jellyfin')], stacks=['media'])
+    person = await queue.propose(
+        Proposal(
+            stack='media', service='sonarr', container='media-sonarr-1', kind='config', key='media:config:sonarr:1',
+            title='Recreate sonarr', detail='', operation='stack_service_up',
+            params={'stack': 'media', 'service': 'sonarr'}, plan={},
+        ),
+        actor='supervisor', origin='supervisor',
+    )  # fmt: skip
+    await Action.filter(id__in=[waits.id, person.id]).update(created_at=utc_now() - timedelta(hours=3))
+    alerts = AlertKeeper(RuleBook(AlertsConfig(), []))
+    await ActionWatch(alerts, for_window=policy.waiting).look()
+    assert [alert.target for alert in alerts.open_alerts() if alert.rule is Rule.DRIFT_PENDING] == ['media/sonarr']
