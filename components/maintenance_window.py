@@ -3,6 +3,7 @@ for it, and when each schedule runs next; live from the window watch, the queue 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from nicegui import ui
@@ -24,8 +25,17 @@ class maintenance_window(ui.card):
     """Next window and countdown, what waits for it (each badged), the schedules' next times; `tick` redraws the
     countdowns (the page's minute ticker), events redraw the rest."""
 
-    def __init__(self, watch: WindowWatch, policy: AutoApproval, scheduler: Scheduler, queue: ActionQueue) -> None:
+    def __init__(
+        self,
+        watch: WindowWatch,
+        policy: AutoApproval,
+        scheduler: Scheduler,
+        queue: ActionQueue,
+        *,
+        on_waiting: Callable[[set[int]], object] | None = None,
+    ) -> None:
         super().__init__()
+        self.on_waiting = on_waiting  # told which actions wait (the board badges their cards)
         self.watch = watch
         self.windows = watch.windows
         self.policy = policy
@@ -74,6 +84,8 @@ class maintenance_window(ui.card):
         if not self.is_deleted:
             self.waiting = waiting
             self._show_waiting(self.windows.now())
+            if self.on_waiting is not None:
+                self.on_waiting({action.id for action in waiting})
 
     def _show_window(self, now: datetime) -> None:
         if not self.windows.configured:

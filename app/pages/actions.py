@@ -36,7 +36,11 @@ class ActionsPage:
             with ui.column().classes('w-full gap-2 min-w-0 xl:col-span-2'):
                 ui.label('Maintenance window').classes('text-lg font-semibold')
                 self.window = maintenance_window(
-                    system.window_watch, system.auto_approval, system.scheduler, system.actions
+                    system.window_watch,
+                    system.auto_approval,
+                    system.scheduler,
+                    system.actions,
+                    on_waiting=self.board.show_waiting,
                 )
                 ui.label('Stacks and their files').classes('text-lg font-semibold')
                 with ui.card().classes('w-full p-0 pt-2 gap-0').props('flat bordered'):

@@ -71,6 +71,9 @@ async def test_the_panel_shows_the_next_window_what_waits_and_the_schedules(
         await user.should_see('waits for window')
         assert waiting_rows(user) == [str(start.id)]
         assert str(recreate.id) not in waiting_rows(user)
+        # Its card in Pending carries the badge too; the one a person decides does not.
+        [board] = user.find(action_board).elements
+        assert board.cards[start.id].waits.visible and not board.cards[recreate.id].waits.visible
         await user.should_see('Sat 03:30 (in 5 h)')  # nightly-images
         await user.should_see('Sun 04:00 (in 1 d 5 h)')  # weekly-prune
 
@@ -79,7 +82,6 @@ async def test_the_panel_shows_the_next_window_what_waits_and_the_schedules(
         await user.should_see('Inside the maintenance window Sun 03:00-05:00 until 05:00 (1 h 50 min left)', retries=50)
         await user.should_see('due now')  # the engine is not reachable here: the supervisor cannot act on it yet
 
-        [board] = user.find(action_board).elements
         await board.queue.reject(start.id, actor='alice', origin='test', reason='not this week')
         await user.should_see('Nothing waits for the window.', retries=50)  # the queue's event reloads the list
         assert waiting_rows(user) == []
