@@ -1,5 +1,6 @@
 """The Actions page's maintenance panel through NiceGUI's simulated user: the next window with its countdown, the
-actions that wait for it (badged), the schedules' next times, and all of it following the clock and the queue."""
+actions that wait for it (badged), the schedules' next times, and all of it following the clock and the queue; the
+same picture in /summary."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from nicegui import ui
 from nicegui.testing import User
 
+from app.auth.tokens import create_token
 from components.action_board import action_board
 from components.maintenance_window import maintenance_window
 from ops.store.models import Action
@@ -76,6 +78,22 @@ async def test_the_panel_shows_the_next_window_what_waits_and_the_schedules(
         assert board.cards[start.id].waits.visible and not board.cards[recreate.id].waits.visible
         await user.should_see('Sat 03:30 (in 5 h)')  # nightly-images
         await user.should_see('Sun 04:00 (in 1 d 5 h)')  # weekly-prune
+        token = await create_token('dashboard')
+        summary = (await user.http_client.get('/summary', headers={'Authorization': f'Bearer {token}'})).json()
+        assert summary['maintenance'] == {
+            'windows': ['Sun 03:00-05:00'],
+            'inside': None,
+            'next': {
+                'window': 'Sun 03:00-05:00',
+                'opens_at': local('2026-12-06 03:00').isoformat(),
+                'closes_at': local('2026-12-06 05:00').isoformat(),
+            },
+            'waiting': [start.id],
+            'schedules': [
+                {'name': 'nightly-images', 'task': 'image_check', 'next': local('2026-12-05 03:30').isoformat()},
+                {'name': 'weekly-prune', 'task': 'prune', 'next': local('2026-12-06 04:00').isoformat()},
+            ],
+        }
 
         clock['now'] = local('2026-12-06 03:10')
         panel.watch.poke()  # the watch wakes as the window opens: the panel follows it without waiting for a tick
