@@ -109,7 +109,8 @@ class maintenance_window(ui.card):
                 self.headline.set_text(
                     f'Next maintenance window: {following.window} (in {span_text(utc(following.opens_at) - utc(now))})'
                 )
-            self.hint.set_text('Outside a window, actions an auto-approve policy covers wait, pending, for it.')
+            self.hint.set_text('Until it opens, what an auto-approve policy covers waits here, pending; '
+                               'you can still approve or reject it yourself.')  # fmt: skip
         self._show_waiting(now)
 
     def _show_waiting(self, now: datetime) -> None:
@@ -140,12 +141,13 @@ class maintenance_window(ui.card):
                 ui.label('No schedules. [schedules.NAME] runs the image check, update candidates or a prune plan at '
                          'chosen times; each only proposes.').classes('text-sm opacity-70 break-words')  # fmt: skip
             for run in runs:
-                with ui.row().classes('w-full items-center gap-x-2 gap-y-0 min-w-0') as row:
+                with ui.element('div').classes('w-full flex flex-wrap items-baseline gap-x-2 min-w-0') as row:
                     row.props['data-schedule'] = run.name
                     ui.label(run.name).classes('text-sm font-mono break-all')
                     ui.label(TASK_WORDS.get(run.task, run.task)).classes('text-sm opacity-80')
-                    ui.space()
-                    ui.label(f'{run.at:%a %H:%M} (in {span_text(utc(run.at) - utc(now))})').classes('text-sm')
+                    # Right-aligned; on a narrow screen it wraps onto its own line, still at the right.
+                    when = f'{run.at:%a %H:%M} (in {span_text(utc(run.at) - utc(now))})'
+                    ui.label(when).classes('text-sm ml-auto whitespace-nowrap')
 
 
 def span_text(span: timedelta) -> str:
