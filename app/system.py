@@ -35,7 +35,7 @@ from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.maintenance.policy import AutoApproval
-from ops.maintenance.schedule_tasks import image_check, prune_hook, update_candidates_hook
+from ops.maintenance.schedule_tasks import engine_reachable, image_check, prune_hook, update_candidates_hook
 from ops.maintenance.schedules import ScheduledTask, Scheduler
 from ops.maintenance.window_watch import WindowWatch
 from ops.maintenance.windows import MaintenanceWindows
@@ -214,7 +214,10 @@ class System(Core):
     def _scheduled_tasks(self) -> dict[ScheduleTask, ScheduledTask]:
         """What each scheduled task runs (each only proposes)."""
         return {
-            'image_check': image_check(lambda **options: self.supervisor.evaluate(**options)),
+            'image_check': image_check(
+                lambda **options: self.supervisor.evaluate(**options),
+                engine_known=lambda: engine_reachable(self.observer, timeout=60),
+            ),
             # Hooks until update candidates (system.update_candidates.refresh) and the prune plan (prune_proposal
             # with plan_prune) are built: each says it has nothing to do.
             'update_candidates': update_candidates_hook(),

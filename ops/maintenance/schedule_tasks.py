@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,6 +14,7 @@ from ops.store.models import Action
 from ops.world.action_states import OPEN
 from ops.world.actions import ActionQueue, Proposal
 from ops.world.drift import Drift
+from ops.world.observer import Observer
 
 log = logging.getLogger(__name__)
 
@@ -20,15 +23,35 @@ PRUNE_STACK = 'host'
 PRUNE_KEY = 'host:prune'
 
 
-def image_check(evaluate: Callable[..., Awaitable[list[Drift]]]) -> ScheduledTask:
+def image_check(
+    evaluate: Callable[..., Awaitable[list[Drift]]], *, engine_known: Callable[[], Awaitable[bool]] | None = None
+) -> ScheduledTask:
     """Ask the registries for newer digests now (`supervisor.evaluate(refresh_images=True)`): the drift loop proposes
-    each image update as it does on its own timer."""
+    each image update as it does on its own timer. `engine_known` waits (a while) for the observer to know the
+    engine's world: without it nothing can be compared, and the task says so."""
 
     async def task(actor: str) -> dict[str, Any]:
+        if engine_known is not None and not await engine_known():
+            return {'skipped': 'the Docker engine is not reachable: nothing was compared'}
         drifts = await evaluate(refresh_images=True)
         return {'image_updates': sorted(f'{d.stack}/{d.subject}' for d in drifts if d.kind == 'image')}
 
     return task
+
+
+async def engine_reachable(observer: Observer, *, timeout: float) -> bool:
+    """Whether the observer reaches the engine (its world listed), waiting up to `timeout` seconds for it: a console
+    that just started makes up a missed time before its first listing."""
+    if observer.engine_state.reachable is True:
+        return True
+    reached = asyncio.Event()
+    stop = observer.engine_changed.subscribe(lambda state: reached.set() if state.reachable else None)
+    try:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(reached.wait(), timeout=timeout)
+    finally:
+        stop()
+    return bool(observer.engine_state.reachable)  # (changed meanwhile, by the subscriber)
 
 
 def update_candidates_hook() -> ScheduledTask:

@@ -161,6 +161,12 @@ async def test_the_image_check_refreshes_images_and_reports_image_drift(tmp_path
     found = await image_check(evaluate)('schedule:nightly-images')
     assert asked == [{'refresh_images': True}] and found == {'image_updates': ['media/jellyfin']}
 
+    async def unreachable() -> bool:
+        return False
+
+    found = await image_check(evaluate, engine_known=unreachable)('schedule:nightly-images')
+    assert len(asked) == 1 and found == {'skipped': 'the Docker engine is not reachable: nothing was compared'}
+
 
 async def test_a_scheduled_prune_only_proposes(tmp_path: Path, audit: AuditLog) -> None:
     adapters = adapters_for(
