@@ -10,35 +10,36 @@ from ops.store.db import close_store, open_store
 from ops.store.models import Action
 from tests.helpers.console import HOMELAB, REPO, console_env, free_port
 
-CONFIG = '[maintenance]\nwindows = ["Sun 03:00-05:00"]\n\n[stacks.media]\nfiles = ["compose.yml"]\nauto_approve = ["image"]\n'
+CONFIG = """
+[maintenance]
+windows = ["Sun 03:00-05:00"]
+
+[stacks.media]
+files = ["compose.yml"]
+auto_approve = ["image"]
+"""
 
 
 async def stored(data: Path) -> tuple[int, int]:
     """An image update the media stack auto-approves, and a stopped service it does not."""
     await open_store(data / 'homelab.sqlite3')
     try:
-        rows = [
-            await Action.create(
-                stack='media',
-                service=service,
-                container=f'media-{service}-1',
-                kind=kind,
-                drift_key=f'media:{kind}:{service}',
-                title=title,
-                detail='',
-                operation='stack_service_up',
-                params={'stack': 'media', 'service': service},
-                plan={},
-                state='pending',
-            )  # fmt: skip
-            for service, kind, title in (
-                ('jellyfin', 'image', 'Pull and recreate jellyfin'),
-                ('sonarr', 'stopped', 'Start sonarr'),
-            )
+        ids = [
+            await proposed('jellyfin', 'image', 'Pull and recreate jellyfin'),
+            await proposed('sonarr', 'stopped', 'Start sonarr'),
         ]
     finally:
         await close_store()
-    return rows[0].id, rows[1].id
+    return ids[0], ids[1]
+
+
+async def proposed(service: str, kind: str, title: str) -> int:
+    action = await Action.create(
+        stack='media', service=service, container=f'media-{service}-1', kind=kind, drift_key=f'media:{kind}:{service}',
+        title=title, detail='', operation='stack_service_up', params={'stack': 'media', 'service': service}, plan={},
+        state='pending',
+    )  # fmt: skip
+    return int(action.id)
 
 
 def listed(tmp_path: Path, *args: str) -> str:
