@@ -195,3 +195,13 @@ async def test_a_scheduled_prune_only_proposes(tmp_path: Path, audit: AuditLog) 
     finally:
         await manager.shutdown()
         owner.release()
+
+
+async def test_a_daily_time_in_a_changed_hour_runs_once_that_day(audit: AuditLog, tasks: Tasks) -> None:
+    plan = Scheduler({'night': ScheduleConfig(task='image_check', at=['02:30'])}, {}, audit=audit, zone=BERLIN)
+    # Berlin skips 02:00-03:00 on 2026-03-29: the 02:30 run happens as the clock jumps to 03:00.
+    spring = plan.due_between('night', at('2026-03-29 00:00'), at('2026-03-29 12:00'))
+    assert spring == [datetime.fromisoformat('2026-03-29T03:00:00+02:00')]
+    # It repeats 02:00-03:00 on 2026-10-25: 02:30 runs the first time only.
+    autumn = plan.due_between('night', at('2026-10-25 00:00'), at('2026-10-25 12:00'))
+    assert autumn == [datetime.fromisoformat('2026-10-25T02:30:00+02:00')]
