@@ -11,6 +11,7 @@ from nicegui import app
 
 from app.system import System
 from ops.clock import utc_now
+from ops.maintenance.status import maintenance_status
 from ops.stats.console_counts import outbox_by_state, runs_by_operation_and_state
 from ops.stats.samples import ContainerSample
 from ops.summary import build_summary
@@ -37,6 +38,7 @@ def register_api(system: System) -> None:
                 managed=sorted(system.config.stacks),
                 alerts=system.alerts.open_alerts(),
                 samples=usage_now(system),
+                maintenance=await maintenance_status(system.auto_approval, system.scheduler),
             )
         )
 

@@ -26,7 +26,7 @@ from ops.alerts.run_watch import RunWatch
 from ops.alerts.watching import Watcher
 from ops.bus import Event
 from ops.catalog import catalog
-from ops.config import HomelabConfig, parse_duration
+from ops.config import HomelabConfig, ScheduleTask, parse_duration
 from ops.docker.compose import Compose
 from ops.docker.containers import ContainerState
 from ops.docker.engine import Engine
@@ -35,6 +35,17 @@ from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.maintenance.candidates import UpdateCandidates
+from ops.maintenance.policy import AutoApproval
+from ops.maintenance.schedule_tasks import (
+    candidates_check,
+    engine_reachable,
+    image_check,
+    prune_preview,
+    prune_proposal,
+)
+from ops.maintenance.schedules import ScheduledTask, Scheduler
+from ops.maintenance.window_watch import WindowWatch
+from ops.maintenance.windows import MaintenanceWindows
 from ops.manager import Manager
 from ops.notify.sender import Sender
 from ops.runs import RunUpdate
@@ -50,7 +61,6 @@ from ops.store.owners import OwnerLock
 from ops.world.actions import ActionQueue
 from ops.world.checkpoint import CheckpointWriter, checkpoint_path, resume_point
 from ops.world.container_facts import ContainerFactsWatch
-from ops.world.drift import Drift
 from ops.world.event_journal import EventJournal
 from ops.world.observer import Observer
 from ops.world.supervisor import Supervisor
@@ -105,6 +115,8 @@ class Core:
         self.engine = self.adapters.engine
         # Every process on this data directory anchors the audit chain's head in the same place.
         self.audit = AuditLog(HeadAnchor(settings.data_dir))
+        self.windows = MaintenanceWindows(self.config.maintenance.windows)
+        self.auto_approval = AutoApproval(self.config.stacks, self.windows)
         self._owner: OwnerLock | None = None
         self._manager: Manager | None = None
         self._actions: ActionQueue | None = None
@@ -135,13 +147,7 @@ class Core:
             log.warning('%d approved action(s) ended while the console was stopped', ended)
 
     def _make_actions(self, manager: Manager) -> ActionQueue:
-        config = self.config
-
-        def auto_approve(drift: Drift) -> bool:
-            stack = config.stacks.get(drift.stack)
-            return stack is not None and drift.kind in stack.auto_approve
-
-        return ActionQueue(manager, auto_approve=auto_approve)
+        return ActionQueue(manager, auto_approve=self.auto_approval, windows=self.windows)
 
     async def close(self) -> None:
         if self._actions is not None:
@@ -184,7 +190,7 @@ class System(Core):
         keep_alerts(self.alerts, self.alert_messages, self.notify_sender, self.journal)
         self.container_alerts.noted.subscribe(self.journal.append)
         self.run_alerts = RunWatch(self.alerts)
-        self.action_alerts = ActionWatch(self.alerts)
+        self.action_alerts = ActionWatch(self.alerts, for_window=self.auto_approval.waiting)
         self.engine_alerts = EngineWatch(self.alerts)
         self.host_alerts = HostWatch(
             self.alerts,
@@ -209,6 +215,20 @@ class System(Core):
         self.stats.sampled.subscribe(self.memory_alerts.heard)
         self.health_history = HealthHistory(self.observer, keep=parse_duration(self.config.stats.keep_quarters))
         self.update_candidates = UpdateCandidates(self.adapters)  # refreshed by the Maintenance page and schedules
+        # At a window's opening the supervisor evaluates at once: its sync approves what waited for the window.
+        self.window_watch = WindowWatch(self.windows, opened=lambda opening: self.supervisor.evaluate())
+        self.scheduler = Scheduler(self.config.schedules, self._scheduled_tasks(), audit=self.audit)
+
+    def _scheduled_tasks(self) -> dict[ScheduleTask, ScheduledTask]:
+        """What each scheduled task runs (each only proposes)."""
+        return {
+            'image_check': image_check(
+                lambda **options: self.supervisor.evaluate(**options),
+                engine_known=lambda: engine_reachable(self.observer, timeout=60),
+            ),
+            'update_candidates': candidates_check(self.update_candidates),
+            'prune': prune_proposal(self.actions, lambda: prune_preview(self.adapters)),
+        }
 
     @property
     def supervisor(self) -> Supervisor:
@@ -246,6 +266,8 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.world_file.run(), name='world-file'))
         self._tasks.append(asyncio.create_task(self.observer.run(resume), name='observer'))
         self._tasks.append(asyncio.create_task(self._supervisor.run(), name='supervisor'))
+        self._tasks.append(asyncio.create_task(self.window_watch.run(), name='maintenance-windows'))
+        self._tasks.append(asyncio.create_task(self.scheduler.run(), name='schedules'))
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
@@ -264,6 +286,8 @@ class System(Core):
     async def stop(self) -> None:
         if self._supervisor is not None:
             self._supervisor.stop()
+        self.window_watch.stop()
+        self.scheduler.stop()
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()

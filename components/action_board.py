@@ -31,6 +31,7 @@ class action_board(ui.column):
         self.manager = manager
         self.actor = actor
         self.cards: dict[int, action_card] = {}
+        self.for_window: set[int] = set()  # the pending actions that wait for the maintenance window
         self.classes('w-full gap-4 min-w-0')
         with self:
             _, self.count = _section('Pending')
@@ -58,6 +59,7 @@ class action_board(ui.column):
             self._drop(card)
             return
         card.show(update.state, run_id=update.run_id, error=update.error, decided_by=update.actor)
+        card.show_waits(update.action_id in self.for_window)
         if (
             update.state is not ActionState.PENDING
             and card.parent_slot is not None
@@ -90,6 +92,12 @@ class action_board(ui.column):
             ui.notify(f'Not rejected: {_sentence(err)}. It was decided elsewhere; this page shows where it stands.',
                       type='warning', multi_line=True)  # fmt: skip
             await self._refresh(card.action_id)
+
+    def show_waiting(self, action_ids: set[int]) -> None:
+        """Badge the pending actions an auto-approve policy holds for the next maintenance window."""
+        self.for_window = action_ids
+        for card in self.cards.values():
+            card.show_waits(card.action_id in action_ids)
 
     def tick(self) -> None:
         for card in self.cards.values():
@@ -129,6 +137,7 @@ class action_board(ui.column):
         with target:
             card = action_card(action, self.manager, on_approve=self.approve, on_reject=self.reject)
         self.cards[action.id] = card
+        card.show_waits(action.id in self.for_window)
         if action.state is ActionState.PENDING:
             ids = sorted(other.action_id for other in self.pending if isinstance(other, action_card))
             card.move(self.pending, target_index=ids.index(action.id))

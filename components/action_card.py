@@ -37,6 +37,9 @@ class action_card(ui.card):
                 where = f'{action.stack} / {action.service}' if action.service else action.stack
                 ui.label(where).classes('text-sm font-mono break-all min-w-0')
                 ui.space()
+                self.waits = ui.badge('waits for window', color='deep-purple-5').props('text-color=white')
+                self.waits.props['data-waits'] = str(action.id)
+                self.waits.set_visibility(False)
                 self.age = ui.label().classes('text-xs opacity-70')
                 self.state = action_state_badge(action.id, action.state)
             ui.label(action.title).classes('text-lg font-semibold break-words').props('data-testid=action-title')
@@ -60,6 +63,10 @@ class action_card(ui.card):
                 ).mark(f'approve-{action.id}')
             self.runs = ui.column().classes('w-full gap-0')
         self.show(action.state, run_id=action.run_id, error=action.error, decided_by=action.decided_by)
+
+    def show_waits(self, waits: bool) -> None:
+        """Whether an auto-approve policy holds it for the next maintenance window."""
+        self.waits.set_visibility(waits and self.pending)
 
     @property
     def action_id(self) -> int:

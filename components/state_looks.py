@@ -70,6 +70,7 @@ AUDIT_LOOKS: dict[AuditKind, Look] = {
     AuditKind.NOTIFY_TEST: Look('grey-7', 'notification test', 'notifications'),
     AuditKind.ALERT_ACKNOWLEDGED: Look('info', 'alert acknowledged', 'done'),
     AuditKind.ALERT_SNOOZED: Look('grey-7', 'alert snoozed', 'snooze'),
+    AuditKind.SCHEDULE_RAN: Look('grey-7', 'schedule ran', 'event_repeat'),
 }
 SEVERITY_LOOKS: dict[AlertSeverity, Look] = {
     AlertSeverity.CRITICAL: Look('negative', 'critical', 'error'),

@@ -1,5 +1,5 @@
 """The JSON summary other dashboards read (`GET /summary`): engine, containers (each with its CPU and memory), stacks
-(with their totals), actions, host, runs and the open alerts."""
+(with their totals), actions, host, runs, the open alerts and the maintenance windows and schedules."""
 
 from __future__ import annotations
 
@@ -31,11 +31,13 @@ async def build_summary(
     managed: Sequence[str] = (),
     alerts: Sequence[Alert] = (),
     samples: Mapping[str, ContainerSample] | None = None,
+    maintenance: Mapping[str, Any] | None = None,
     last_runs: int = 10,
 ) -> dict[str, Any]:
     """`managed` are the configured stacks (listed even with no container); `drifts` the supervisor's picture;
     `alerts` the open ones (the keeper's, worst first); `samples` the stats collector's fresh samples of the running
-    containers by id (None: no collector, so no numbers: null)."""
+    containers by id (None: no collector, so no numbers: null); `maintenance` the windows, what waits for the next
+    and the schedules (ops.maintenance.status; None: null)."""
     containers = list(observer.containers.values())
     stacks: dict[str, dict[str, Any]] = {}
 
@@ -98,6 +100,7 @@ async def build_summary(
             for r in runs
         ],
         'alerts': [open_alert(alert) for alert in alerts],
+        'maintenance': dict(maintenance) if maintenance is not None else None,
     }
 
 

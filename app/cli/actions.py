@@ -53,15 +53,20 @@ def _list(args: argparse.Namespace) -> int:
     async def run(core: Core) -> int:
         query = Action.all() if args.all else Action.filter(state__in=OPEN)
         rows = await query.order_by('-id').limit(max(1, min(args.limit, 1000)))
+        for_window = {action.id for action in await core.auto_approval.waiting()}
         if args.json:
-            print_json([action_row(a) for a in rows])
+            print_json([action_row(a) | {'waits_for_window': a.id in for_window} for a in rows])
             return OK
         if not rows:
             print('no actions' if args.all else 'no pending actions: the stacks match their files')
+        following = core.windows.next_opening() if for_window else None
         for a in rows:
             print(f'{a.id:>5} {a.created_at:%Y-%m-%d %H:%M:%S} {a.state:10} {a.stack:16} {a.kind:8} {a.title}')
             if a.detail:
                 print(f'      {a.detail}')
+            if a.id in for_window:
+                opens = f' {following.window} (opens {following.opens_at:%a %Y-%m-%d %H:%M})' if following else ''
+                print(f'      waits for the maintenance window{opens}: its stack auto-approves it then')
         return OK
 
     return with_core(run)

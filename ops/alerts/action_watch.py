@@ -1,10 +1,11 @@
 """Alerts about actions, read from the store (decisions made with the CLI count too): an approved action that
 failed, until a later action about the same stack and subject is done, superseded or rejected; and a proposed
-action that waits for an operator longer than the rule's hold time, counted from its proposal."""
+action that waits for an operator longer than the rule's hold time, counted from its proposal (one waiting for a
+maintenance window waits for the window, not for an operator)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from ops.alerts.keeper import AlertKeeper, Condition
 from ops.alerts.rules import Rule
@@ -24,10 +25,19 @@ class ActionWatch(Watcher[None]):
 
     name = 'action alert watch'
 
-    def __init__(self, keeper: AlertKeeper, *, every: float = EVERY) -> None:
+    def __init__(
+        self,
+        keeper: AlertKeeper,
+        *,
+        every: float = EVERY,
+        for_window: Callable[[], Awaitable[list[Action]]] | None = None,
+    ) -> None:
         super().__init__()
         self.keeper = keeper
         self.every = every
+        # The pending actions an auto-approve policy will approve in the next maintenance window: they wait for the
+        # window, not for an operator.
+        self.for_window = for_window
 
     def action_changed(self, update: ActionUpdate) -> None:
         """The action queue's subscriber."""
@@ -51,8 +61,10 @@ class ActionWatch(Watcher[None]):
 
     async def look_at_waiting(self) -> None:
         waiting: dict[str, list[Action]] = {}
+        for_window = {action.id for action in await self.for_window()} if self.for_window else set()
         for action in await Action.filter(state=ActionState.PENDING).order_by('id'):
-            waiting.setdefault(subject_of(action), []).append(action)
+            if action.id not in for_window:
+                waiting.setdefault(subject_of(action), []).append(action)
         ended = await self._latest_of({a.target for a in self.keeper.open_alerts() if a.rule is Rule.DRIFT_PENDING})
         await self.keeper.sync(
             Rule.DRIFT_PENDING,

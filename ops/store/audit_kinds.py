@@ -37,3 +37,5 @@ class AuditKind(StrEnum):
     # Alerts: someone acknowledged one, or snoozed its subject.
     ALERT_ACKNOWLEDGED = 'alert_acknowledged'
     ALERT_SNOOZED = 'alert_snoozed'
+    # Schedules: a scheduled task ran (it only proposes), with what it found.
+    SCHEDULE_RAN = 'schedule_ran'

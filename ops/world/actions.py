@@ -1,5 +1,6 @@
 """The action queue: each drift becomes one proposed action; an operator approves (or a stack's policy
-does) and the operation manager runs it; every decision is audited.
+does, inside a maintenance window when windows are configured) and the operation manager runs it; every
+decision is audited.
 
 States: pending -> approved -> running -> done | failed; pending -> rejected; pending -> superseded
 (the drift went away by itself, or changed into another one).
@@ -19,6 +20,7 @@ from ops.bus import Event
 from ops.clock import utc_now
 from ops.config import DriftKind
 from ops.log_text import one_line
+from ops.maintenance.windows import MaintenanceWindows
 from ops.manager import Manager
 from ops.runs import RunState
 from ops.store.audit_kinds import AuditKind
@@ -50,6 +52,9 @@ class Proposal:
     params: dict[str, Any]
     plan: dict[str, Any]
 
+
+# Who approves what a stack's auto_approve policy covers (the audit's actor, the action's `decided_by`).
+POLICY_ACTOR = 'supervisor (auto-approve policy)'
 
 # The audit kind of each decision an operator (or a stack's policy) can make.
 _DECISIONS = {ActionState.APPROVED: AuditKind.ACTION_APPROVED, ActionState.REJECTED: AuditKind.ACTION_REJECTED}
@@ -95,10 +100,13 @@ class ActionQueue:
         *,
         planner: Planner | None = None,
         auto_approve: Callable[[Drift], bool] | None = None,
+        windows: MaintenanceWindows | None = None,
     ) -> None:
         self.manager = manager
         self.planner = planner
         self.auto_approve = auto_approve or (lambda drift: False)
+        # With maintenance windows configured, the policy approves only inside one; outside, its actions wait.
+        self.windows = windows or MaintenanceWindows([])
         self.changed: Event[ActionUpdate] = Event()
         self._tasks: set[asyncio.Task[None]] = set()
         # The last state published per open action: decisions made by another process (the CLI) are
@@ -108,7 +116,8 @@ class ActionQueue:
     async def sync(self, drifts: Iterable[Drift], *, stacks: Iterable[str]) -> list[Action]:
         """Bring the open actions of `stacks` in line with their current drifts; returns the new proposals.
 
-        A stack with an action approved or running is left alone until it ends: its world is in flux.
+        A stack with an action approved or running is left alone until it ends: its world is in flux. Inside a
+        maintenance window, the policy approves what waited for it (one action per stack at a time).
         """
         await self._notice_elsewhere()
         current = [d for d in drifts if d.actionable]
@@ -122,20 +131,32 @@ class ActionQueue:
         for drift in current:
             if drift.stack in busy or drift.stack not in checked:
                 continue
-            if await Action.filter(drift_key=drift.key, state__in=(*OPEN, ActionState.REJECTED)).exists():
+            known = await Action.filter(drift_key=drift.key, state__in=(*OPEN, ActionState.REJECTED)).first()
+            if known is not None:
+                if known.state is ActionState.PENDING and await self._released(known, drift):
+                    busy.add(drift.stack)  # one at a time: the stack's world is in flux until it ends
                 continue
             action = await self._propose(drift)
             proposed.append(action)
-            if (
-                self.auto_approve(drift)
-                and not await Action.filter(drift_key=drift.key, state=ActionState.FAILED).exists()
-            ):
-                await self.approve(action.id, actor='supervisor (auto-approve policy)', origin='policy')
+            if not await self._policy_approves(drift):
+                continue
+            if not self.windows.configured:
+                await self.approve(action.id, actor=POLICY_ACTOR, origin='policy')
+            elif (opening := self.windows.inside()) is not None:
+                await self.approve(action.id, actor=POLICY_ACTOR, origin='policy', detail={'window': opening.as_json()})
+            else:
+                following = self.windows.next_opening()
+                log.info(
+                    'action=%s waits for the maintenance window%s',
+                    action.id,
+                    f' {following.window} (opens {following.opens_at:%a %Y-%m-%d %H:%M})' if following else '',
+                )
         return proposed
 
-    async def approve(self, action_id: int, *, actor: str, origin: str) -> Action:
-        """Pending -> approved (exactly once, however many approve at the same time), then run it."""
-        action = await self._decide(action_id, ActionState.APPROVED, actor=actor, origin=origin)
+    async def approve(self, action_id: int, *, actor: str, origin: str, detail: dict[str, Any] | None = None) -> Action:
+        """Pending -> approved (exactly once, however many approve at the same time), then run it; `detail` joins
+        the audit record (the policy's window)."""
+        action = await self._decide(action_id, ActionState.APPROVED, actor=actor, origin=origin, extra=detail)
         handle = await self.manager.submit(action.operation, action.params, actor=actor, origin='action')
         action.run_id = handle.run_id
         await action.save(update_fields=['run_id', 'updated_at'])
@@ -183,6 +204,27 @@ class ActionQueue:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def _policy_approves(self, drift: Drift) -> bool:
+        """The stack's policy covers the drift, and the same drift has not failed before (then a person decides)."""
+        return (
+            self.auto_approve(drift) and not await Action.filter(drift_key=drift.key, state=ActionState.FAILED).exists()
+        )
+
+    async def _released(self, action: Action, drift: Drift) -> bool:
+        """Approve a pending action that waited for a maintenance window, now that one is open and its drift still
+        holds; whether it was approved. Without windows the policy acted (or not) when it was proposed."""
+        if not self.windows.configured:
+            return False
+        opening = self.windows.inside()
+        if opening is None or not await self._policy_approves(drift):
+            return False
+        waited = {'window': opening.as_json(), 'waited_since': action.created_at.isoformat()}
+        try:
+            await self.approve(action.id, actor=POLICY_ACTOR, origin='policy', detail=waited)
+        except ActionError:  # decided by a person meanwhile
+            return False
+        return True
 
     async def _propose(self, drift: Drift) -> Action:
         operation, params, title = action_for(drift)
@@ -239,7 +281,16 @@ class ActionQueue:
         self._publish(action, actor=actor)
         return action
 
-    async def _decide(self, action_id: int, to: ActionState, *, actor: str, origin: str, reason: str = '') -> Action:
+    async def _decide(
+        self,
+        action_id: int,
+        to: ActionState,
+        *,
+        actor: str,
+        origin: str,
+        reason: str = '',
+        extra: dict[str, Any] | None = None,
+    ) -> Action:
         verb = 'approve' if to is ActionState.APPROVED else 'reject'
         now = utc_now()
         # One conditional UPDATE: of two approvals at the same time, exactly one finds it pending.
@@ -261,6 +312,7 @@ class ActionQueue:
         detail: dict[str, Any] = {'action_id': action.id, 'drift_key': action.drift_key, 'params': action.params}
         if reason:
             detail['reason'] = reason[:500]
+        detail.update(extra or {})
         await self.manager.audit.append(
             _DECISIONS[to], actor=actor, origin=origin, operation=action.operation, detail=detail
         )

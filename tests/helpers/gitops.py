@@ -13,6 +13,7 @@ from pathlib import Path
 from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.config import HomelabConfig, StackConfig
+from ops.maintenance.windows import MaintenanceWindows
 from ops.manager import Manager
 from ops.store.db import close_store, open_store
 from ops.store.models import Action
@@ -95,10 +96,16 @@ class Loop:
 
 @contextlib.asynccontextmanager
 async def gitops_loop(
-    tmp_path: Path, stack: str, *, auto_approve: list[str] | None = None, settle: float = 0.5
+    tmp_path: Path,
+    stack: str,
+    *,
+    auto_approve: list[str] | None = None,
+    settle: float = 0.5,
+    windows: MaintenanceWindows | None = None,
 ) -> AsyncIterator[Loop]:
     """Store, manager, observer, queue and supervisor (running) for `stack`, whose files are compose.yml in a
-    git repository at tmp_path/repo. The caller writes and commits the files before `loop.up()`."""
+    git repository at tmp_path/repo. The caller writes and commits the files before `loop.up()`; `windows` are the
+    maintenance windows the auto-approve policy acts in (none: at any time)."""
     repo = tmp_path / 'repo'
     base = make_adapters(tmp_path / 'data', env='prod', repo_dir=repo)
     adapters = Adapters(
@@ -122,7 +129,7 @@ async def gitops_loop(
     def auto(drift: Drift) -> bool:
         return drift.kind in config.stacks[drift.stack].auto_approve
 
-    queue = ActionQueue(manager, auto_approve=auto)
+    queue = ActionQueue(manager, auto_approve=auto, windows=windows)
     supervisor = Supervisor(adapters, observer, queue, settle=settle, debounce=0.2, watch_interval=0.3)
     tasks = [asyncio.create_task(observer.run()), asyncio.create_task(supervisor.run())]
     loop = Loop(stack, repo, adapters, manager, observer, queue, supervisor)

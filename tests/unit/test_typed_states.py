@@ -26,7 +26,7 @@ WRITTEN_BEFORE = {
     'token_created', 'token_revoked', 'db_restored', 'audit_events_missing',
 }  # fmt: skip
 # Kinds added since, each with the string it is stored as from its first event on.
-ADDED_SINCE = {'notify_test', 'alert_acknowledged', 'alert_snoozed'}
+ADDED_SINCE = {'notify_test', 'alert_acknowledged', 'alert_snoozed', 'schedule_ran'}
 
 
 def test_every_kind_keeps_its_stored_string() -> None:

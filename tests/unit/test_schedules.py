@@ -1,0 +1,207 @@
+"""Schedules: when each falls due (weekly, daily, across the end of the week), that its task runs once as
+`schedule:<name>` and is audited with what it found, what a console down at the due time makes up, and that the
+scheduled tasks only propose. The clock is the test's; nothing sleeps until a time of day."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from app.system import adapters_for
+from ops.catalog import catalog
+from ops.config import HomelabConfig, ScheduleConfig
+from ops.docker.engine import Engine
+from ops.maintenance.schedule_tasks import PRUNE_KEY, PrunePreview, image_check, prune_proposal
+from ops.maintenance.schedules import Scheduler
+from ops.manager import Manager
+from ops.store.audit import AuditLog
+from ops.store.audit_kinds import AuditKind
+from ops.store.models import Action, AuditEvent, Run
+from ops.store.owners import OwnerLock
+from ops.world.action_states import ActionState
+from ops.world.actions import ActionQueue
+from ops.world.drift import Drift
+from tests.helpers.waiting import wait_for_async
+
+BERLIN = ZoneInfo('Europe/Berlin')
+SCHEDULES = {
+    'nightly-images': ScheduleConfig(task='image_check', at=['03:30']),
+    'weekly-prune': ScheduleConfig(task='prune', at=['Sun 04:00']),
+}
+
+
+def at(text: str) -> datetime:
+    """'2026-12-06 03:30' in Berlin (2026-12-06 is a Sunday)."""
+    return datetime.fromisoformat(text).replace(tzinfo=BERLIN)
+
+
+class Tasks:
+    """The tasks the scheduler is given: each records the actor it ran as and says what it found."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def task(self, name: str) -> Any:
+        async def run(actor: str) -> dict[str, Any]:
+            self.calls.append((name, actor))
+            if name == 'prune':
+                raise RuntimeError('the engine is not reachable')
+            return {'image_updates': ['media/jellyfin']}
+
+        return run
+
+
+@pytest.fixture
+def tasks() -> Tasks:
+    return Tasks()
+
+
+def scheduler(audit: AuditLog, tasks: Tasks, clock: dict[str, datetime]) -> Scheduler:
+    return Scheduler(
+        SCHEDULES,
+        {name: tasks.task(name) for name in ('image_check', 'update_candidates', 'prune')},
+        audit=audit,
+        clock=lambda: clock['now'],
+        zone=BERLIN,
+    )
+
+
+async def ran_events() -> list[AuditEvent]:
+    return await AuditEvent.filter(kind=AuditKind.SCHEDULE_RAN).order_by('id')
+
+
+async def test_next_times_daily_and_weekly_across_the_end_of_the_week(audit: AuditLog, tasks: Tasks) -> None:
+    clock = {'now': at('2026-12-06 04:30')}  # Sunday, after both
+    runs = scheduler(audit, tasks, clock).next_runs()
+    assert [(run.name, run.at) for run in runs] == [
+        ('nightly-images', at('2026-12-07 03:30')),
+        ('weekly-prune', at('2026-12-13 04:00')),
+    ]
+    early = scheduler(audit, tasks, {'now': at('2026-12-06 03:29')}).next_runs()
+    assert [run.at for run in early] == [at('2026-12-06 03:30'), at('2026-12-06 04:00')]
+    due = scheduler(audit, tasks, clock).due_between('nightly-images', at('2026-12-04 12:00'), at('2026-12-06 03:30'))
+    assert due == [at('2026-12-05 03:30').astimezone(UTC), at('2026-12-06 03:30').astimezone(UTC)]
+
+
+async def test_a_due_schedule_runs_once_as_its_own_actor_and_is_audited(audit: AuditLog, tasks: Tasks) -> None:
+    clock = {'now': at('2026-12-06 03:00')}
+    plan = scheduler(audit, tasks, clock)
+    ran = await plan.run_due(at('2026-12-06 03:00'), at('2026-12-06 04:00'))
+    assert [(r.name, r.ok) for r in ran] == [('nightly-images', True), ('weekly-prune', False)]
+    assert tasks.calls == [('image_check', 'schedule:nightly-images'), ('prune', 'schedule:weekly-prune')]
+    images, prune = await ran_events()
+    assert images.actor == 'schedule:nightly-images' and images.origin == 'schedule'
+    assert images.detail['task'] == 'image_check' and images.detail['ok'] is True
+    assert images.detail['found'] == {'image_updates': ['media/jellyfin']}
+    assert images.detail['due'] == '2026-12-06T02:30:00+00:00'
+    assert prune.actor == 'schedule:weekly-prune' and prune.detail['ok'] is False
+    assert prune.detail['found'] == {'error': 'the engine is not reachable'}
+    assert await plan.run_due(at('2026-12-06 04:00'), at('2026-12-06 05:00')) == []
+
+
+async def test_the_running_scheduler_wakes_when_the_clock_reaches_a_time(audit: AuditLog, tasks: Tasks) -> None:
+    clock = {'now': at('2026-12-06 03:29')}
+    plan = scheduler(audit, tasks, clock)
+    running = asyncio.create_task(plan.run())
+    try:
+        await asyncio.sleep(0)
+        assert await ran_events() == []
+        clock['now'] = at('2026-12-06 03:30')
+        plan.poke()
+        await wait_for_async(ran_events, timeout=10, what='the 03:30 image check')
+        plan.poke()  # the same minute again: not run twice
+        clock['now'] = at('2026-12-07 03:30')
+        plan.poke()
+
+        async def monday() -> bool:
+            return len(await ran_events()) >= 3
+
+        # Monday's image check, and Sunday's 04:00 prune the jump passed (each once, in the order configured).
+        await wait_for_async(monday, timeout=10, what="Monday's image check")
+        assert [name for name, _ in tasks.calls] == ['image_check', 'image_check', 'prune']
+    finally:
+        plan.stop()
+        await asyncio.wait_for(running, timeout=5)
+
+
+@pytest.mark.parametrize(
+    ('started', 'made_up'),
+    [
+        ('2026-12-06 03:50', ['image_check']),  # 20 minutes after 03:30: within the grace
+        ('2026-12-06 04:20', ['image_check', 'prune']),
+        ('2026-12-06 09:00', []),  # hours later: skipped (logged), the next time is tomorrow
+    ],
+)
+async def test_a_time_missed_while_down_is_made_up_only_within_the_grace(
+    audit: AuditLog, tasks: Tasks, started: str, made_up: list[str]
+) -> None:
+    clock = {'now': at(started)}
+    plan = scheduler(audit, tasks, clock)
+    await plan.catch_up()
+    assert [name for name, _ in tasks.calls] == made_up
+    await plan.catch_up()  # a second start: it ran for that time already
+    assert [name for name, _ in tasks.calls] == made_up
+
+
+async def test_the_image_check_refreshes_images_and_reports_image_drift(tmp_path: Path) -> None:
+    asked: list[dict[str, Any]] = []
+
+    async def evaluate(**kwargs: Any) -> list[Drift]:
+        asked.append(kwargs)
+        return [
+            Drift(stack='media', kind='image', service='jellyfin', container='j', detail='newer', fingerprint='a'),
+            Drift(stack='media', kind='stopped', service='sonarr', container='s', detail='exited', fingerprint='b'),
+        ]
+
+    found = await image_check(evaluate)('schedule:nightly-images')
+    assert asked == [{'refresh_images': True}] and found == {'image_updates': ['media/jellyfin']}
+
+    async def unreachable() -> bool:
+        return False
+
+    found = await image_check(evaluate, engine_known=unreachable)('schedule:nightly-images')
+    assert len(asked) == 1 and found == {'skipped': 'the Docker engine is not reachable: nothing was compared'}
+
+
+async def test_a_scheduled_prune_only_proposes(tmp_path: Path, audit: AuditLog) -> None:
+    adapters = adapters_for(
+        Engine(f'unix://{tmp_path}/no-engine.sock', timeout=2), HomelabConfig(), data_dir=tmp_path / 'data',
+        repo_dir=tmp_path,
+    )  # fmt: skip
+    owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
+    manager = Manager(adapters, owner=owner, registry=catalog(), audit=audit)
+    queue = ActionQueue(manager)
+    previews = [PrunePreview(params={'items': ['sha256:1', 'sha256:2']}, plan={'steps': []}, items=2, frees=3 << 30)]
+
+    async def preview() -> PrunePreview:
+        return previews.pop()
+
+    try:
+        task = prune_proposal(queue, preview)
+        found = await task('schedule:weekly-prune')
+        action = await Action.get(drift_key=PRUNE_KEY)
+        assert found == {'prune': 'proposed', 'action_id': action.id, 'items': 2, 'frees': 3 << 30}
+        assert action.state is ActionState.PENDING and action.operation == 'docker_prune' and action.decided_by is None
+        assert action.title == 'Prune 2 unused items (3.0 GiB)'
+        proposed = await AuditEvent.get(kind=AuditKind.ACTION_PROPOSED)
+        assert proposed.actor == 'schedule:weekly-prune' and proposed.origin == 'schedule'
+        assert await task('schedule:weekly-prune') == {'prune': 'already proposed', 'action_id': action.id}
+        assert await Run.all().count() == 0  # nothing ran: a person approves it, like any action
+    finally:
+        await manager.shutdown()
+        owner.release()
+
+
+async def test_a_daily_time_in_a_changed_hour_runs_once_that_day(audit: AuditLog, tasks: Tasks) -> None:
+    plan = Scheduler({'night': ScheduleConfig(task='image_check', at=['02:30'])}, {}, audit=audit, zone=BERLIN)
+    # Berlin skips 02:00-03:00 on 2026-03-29: the 02:30 run happens as the clock jumps to 03:00.
+    spring = plan.due_between('night', at('2026-03-29 00:00'), at('2026-03-29 12:00'))
+    assert spring == [datetime.fromisoformat('2026-03-29T03:00:00+02:00')]
+    # It repeats 02:00-03:00 on 2026-10-25: 02:30 runs the first time only.
+    autumn = plan.due_between('night', at('2026-10-25 00:00'), at('2026-10-25 12:00'))
+    assert autumn == [datetime.fromisoformat('2026-10-25T02:30:00+02:00')]
