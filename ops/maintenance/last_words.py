@@ -81,6 +81,7 @@ class LastWordsKeeper:
 
     def stop(self) -> None:
         self._stopping.set()
+        self._queue.put_nowait({})  # wakes run() now
 
     @property
     def following(self) -> int:
@@ -101,6 +102,10 @@ class LastWordsKeeper:
             return await asyncio.wait_for(asyncio.shield(future), wait)
         except TimeoutError:
             return None
+
+    async def alert_tail(self, container_id: str, time_nano: int | None) -> str | None:
+        """The last lines of this death as its alert carries them (None: none kept in time)."""
+        return tail_text(await self.words_of(container_id, time_nano))
 
     async def handle(self, record: dict[str, Any]) -> None:
         """One die or destroy record; a failure is logged, never raised."""
@@ -217,7 +222,7 @@ class LastWordsKeeper:
             log.info('last words: %d old records deleted', gone)
 
 
-def alert_tail(words: Words | None) -> str | None:
+def tail_text(words: Words | None) -> str | None:
     """The last lines an alert carries (colour codes and control characters out, each cut); None without any."""
     if words is None or not words.lines:
         return None
