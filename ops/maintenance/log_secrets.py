@@ -10,7 +10,11 @@ from typing import Any
 from ops.masking import HIDDEN, looks_secret, shown_value
 
 _SHORTEST = 4  # a shorter value (a port, "true") would hide too much ordinary text
-_PAIR = re.compile(r'(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]{0,80})(?P<sep>=|: ?)(?P<value>"[^"]*"|\'[^\']*\'|[^\s,;&"\']+)')
+# NAME=value first, then `name: value` (a pass each, so `env: SMTP_PASS=x` hides x).
+_PAIRS = tuple(
+    re.compile(rf'(?P<name>\b[A-Za-z_][A-Za-z0-9_.-]{{0,80}})(?P<sep>{sep})(?P<value>"[^"]*"|\'[^\']*\'|[^\s,;&"\']+)')
+    for sep in ('=', ': ?')
+)
 
 
 def secret_values(running_config: Mapping[str, Any]) -> tuple[str, ...]:
@@ -35,8 +39,9 @@ def _hide(line: str, secrets: Sequence[str]) -> str:
         if value in line:
             line = line.replace(value, HIDDEN)
     line = shown_value('', line) or ''
-    if '=' in line or ':' in line:
-        line = _PAIR.sub(_pair, line)
+    for pair, mark in zip(_PAIRS, '=:', strict=True):
+        if mark in line:
+            line = pair.sub(_pair, line)
     return line
 
 
