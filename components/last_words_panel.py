@@ -35,10 +35,13 @@ class last_words_panel(ui.card):
                         'flat dense no-caps data-testid=last-words-download'
                     ).mark('last-words-download')
             if words.line_count:
-                ui.label(plain_lines(words.lines)).classes(
-                    'w-full font-mono text-xs whitespace-pre-wrap break-all overflow-auto max-h-[60vh] rounded p-2 '
-                    'bg-slate-900 text-slate-200'
-                ).props('data-testid=last-words-lines')
+                # Reversed flex: the box opens scrolled to its end, where the last words are.
+                with ui.element('div').classes(
+                    'w-full flex flex-col-reverse overflow-auto max-h-[50vh] rounded bg-slate-900 text-slate-200'
+                ):
+                    ui.label(plain_lines(words.lines)).classes(
+                        'w-full font-mono text-xs whitespace-pre-wrap break-words p-2'
+                    ).props('data-testid=last-words-lines')
             else:
                 ui.label(
                     'No lines were kept: the engine had removed its log before the console could read it, or it '

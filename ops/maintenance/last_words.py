@@ -105,6 +105,8 @@ class LastWordsKeeper:
 
     async def alert_tail(self, container_id: str, time_nano: int | None) -> str | None:
         """The last lines of this death as its alert carries them (None: none kept in time)."""
+        if not container_id:
+            return None
         return tail_text(await self.words_of(container_id, time_nano))
 
     async def handle(self, record: dict[str, Any]) -> None:

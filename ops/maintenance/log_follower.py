@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
-from ops.docker.engine import Engine, EngineError
+from ops.docker.engine import Engine, EngineError, EngineUnavailable
 from ops.docker.logstream import LogStream
 from ops.maintenance.log_secrets import secret_values
 from ops.maintenance.tail_ring import TailRing
@@ -38,7 +38,7 @@ class LogFollower:
     @property
     def refused(self) -> bool:
         """The engine answered but would not give this log (a logging driver it cannot read, say)."""
-        return isinstance(self.error, EngineError) and self.ended.is_set()
+        return isinstance(self.error, EngineError) and not isinstance(self.error, EngineUnavailable)
 
     def start(self) -> None:
         self._pump.start(asyncio.get_running_loop())
