@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+from typing import cast
 
 import docker.errors
 import pytest
+from nicegui import ui
+
+from components.open_alerts import open_alerts
+from ops.alerts.keeper import Condition
+from ops.alerts.rules import Rule
 
 from ops.maintenance.last_words import LastWordsKeeper
 from ops.maintenance.records import LastWords
@@ -64,3 +70,28 @@ async def test_a_container_that_printed_5000_lines_and_was_removed_shows_its_las
 
 async def _kept(name: str) -> bool:
     return await LastWords.exists(name=name)
+
+
+async def test_the_alert_card_shows_the_last_words_as_lines_of_text_and_links_the_container(
+    signed_in_console, dead_engine
+) -> None:
+    tail = 'starting\n<img src=x onerror=alert(1)> config broken\nfatal: giving up'
+    async with signed_in_console(docker_host=dead_engine) as user:
+        await user.open('/alerts')
+        await user.should_see('Open', retries=50)
+        (board,) = user.find(open_alerts).elements
+        keeper = cast(open_alerts, board).keeper
+        await keeper.hold(
+            Condition(
+                rule=Rule.CRASH_LOOP,
+                target='web-1',
+                summary='web-1 died 3 times in 10 min (last exit code 1)',
+                evidence={'last_exit_code': 1, 'last_words': tail},
+            )
+        )
+        await user.should_see(tail, retries=50)  # one text, its lines kept
+        (block,) = [e for e in user.find(ui.label).elements if e.props.get('data-evidence') == 'last_words']
+        assert cast(ui.label, block).text == tail
+        (link,) = [e for e in user.find(ui.link).elements if e.props.get('data-field') == 'container-link']
+        assert cast(ui.link, link).props['href'] == '/containers/web-1'
+        assert not [e for e in user.client.elements.values() if isinstance(e, ui.html | ui.markdown)]
