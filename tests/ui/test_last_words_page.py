@@ -1,4 +1,5 @@
-"""The container page of a removed container, rendered from its last words: the real engine and the real app."""
+"""Last words on the pages: a removed container's page renders from them (the real engine and the real app), and the
+alert card shows them as lines of text."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ from nicegui import ui
 from components.open_alerts import open_alerts
 from ops.alerts.keeper import Condition
 from ops.alerts.rules import Rule
-
 from ops.maintenance.last_words import LastWordsKeeper
 from ops.maintenance.records import LastWords
 from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique
