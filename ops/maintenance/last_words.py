@@ -52,7 +52,9 @@ class LastWordsKeeper:
         self.keep = float(parse_duration(settings.last_words_keep))
         self.kept: Event[str] = Event()
         self._followers: dict[str, LogFollower] = {}
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        # Each die or destroy with the follower of the run that ended (looked up as the event arrives: a restart
+        # that follows at once must not hand the next run's follower to this death).
+        self._queue: asyncio.Queue[tuple[dict[str, Any], LogFollower | None]] = asyncio.Queue()
         self._words: OrderedDict[Death, asyncio.Future[Words | None]] = OrderedDict()
         self._stopping = asyncio.Event()
         observer.learned.subscribe(self._heard_record)
@@ -61,7 +63,7 @@ class LastWordsKeeper:
 
     def _heard_record(self, record: dict[str, Any]) -> None:
         if record.get('source') == 'engine' and record.get('action') in ('die', 'destroy'):
-            self._queue.put_nowait(record)
+            self._queue.put_nowait((record, self._followers.get(str(record.get('id') or ''))))
 
     async def run(self) -> None:
         """Follow the running containers and keep each death's words until stop(); prune now and then."""
@@ -73,7 +75,7 @@ class LastWordsKeeper:
                     await self._prune()
                     next_prune = clock.monotonic() + PRUNE_EVERY
                 with contextlib.suppress(TimeoutError):
-                    await self.handle(await asyncio.wait_for(self._queue.get(), 10.0))
+                    await self.handle(*await asyncio.wait_for(self._queue.get(), 10.0))
         finally:
             for follower in self._followers.values():
                 follower.close()
@@ -81,12 +83,7 @@ class LastWordsKeeper:
 
     def stop(self) -> None:
         self._stopping.set()
-        self._queue.put_nowait({})  # wakes run() now
-
-    @property
-    def following(self) -> int:
-        """How many container logs are being followed now."""
-        return sum(1 for f in self._followers.values() if not f.ended.is_set())
+        self._queue.put_nowait(({}, None))  # wakes run() now
 
     def following_of(self, container_id: str) -> bool:
         """Whether this container's log is being followed now (its stream is open and reading)."""
@@ -109,12 +106,12 @@ class LastWordsKeeper:
             return None
         return tail_text(await self.words_of(container_id, time_nano))
 
-    async def handle(self, record: dict[str, Any]) -> None:
-        """One die or destroy record; a failure is logged, never raised."""
+    async def handle(self, record: dict[str, Any], follower: LogFollower | None = None) -> None:
+        """One die or destroy record (with the follower of the run that ended); a failure is logged, never raised."""
         try:
             if record.get('action') == 'die':
-                await self._died(record)
-            else:
+                await self._died(record, follower)
+            elif record.get('action') == 'destroy':
                 self._forget(str(record.get('id') or ''))
         except Exception:
             log.exception('last words: failed on %r', record)
@@ -147,7 +144,7 @@ class LastWordsKeeper:
 
     # ---- a death ------------------------------------------------------------------------------------
 
-    async def _died(self, record: dict[str, Any]) -> None:
+    async def _died(self, record: dict[str, Any], follower: LogFollower | None) -> None:
         container_id = str(record.get('id') or '')
         name = str(record.get('name') or '')[:255]
         if not container_id or not name:
@@ -155,7 +152,7 @@ class LastWordsKeeper:
         time_nano = record.get('time_nano') if isinstance(record.get('time_nano'), int) else None
         future = self._future((container_id, time_nano))
         try:
-            words = await self._read_words(container_id, time_nano)
+            words = await self._read_words(container_id, time_nano, follower)
         except BaseException:
             if not future.done():
                 future.set_result(None)
@@ -177,9 +174,9 @@ class LastWordsKeeper:
         log.info('last words of %s kept: %d lines (exit code %s)', one_line(name, 100), len(words.lines), code)
         self.kept.emit(name)
 
-    async def _read_words(self, container_id: str, time_nano: int | None) -> Words:
-        """The log up to the death from the engine; from the follower when the engine is removing the container."""
-        follower = self._followers.get(container_id)
+    async def _read_words(self, container_id: str, time_nano: int | None, follower: LogFollower | None) -> Words:
+        """The log up to the death from the engine; from the follower when the engine is removing the container.
+        Either way the follower is done: its ring is let go (a restart starts a new one)."""
         try:
             texts, secrets = await asyncio.to_thread(self._engine_words, container_id, time_nano)
             seen = None
@@ -192,8 +189,12 @@ class LastWordsKeeper:
             texts, seen = follower.ring.taken()
             secrets = follower.secrets
         finally:
-            if follower is not None and follower.ended.is_set() and self._followers.get(container_id) is follower:
-                del self._followers[container_id]  # its stream is over; a restart starts a new one
+            if follower is not None:
+                follower.close()
+                if self._followers.get(container_id) is follower:
+                    del self._followers[container_id]
+                    if (info := self.observer.containers.get(container_id)) is not None:
+                        self._follow(info)  # already restarted: its new run is followed from now on
         return bounded(hidden(texts, secrets), max_lines=self.max_lines, max_bytes=self.max_bytes, seen=seen)
 
     def _engine_words(self, container_id: str, time_nano: int | None) -> tuple[list[str], tuple[str, ...]]:
