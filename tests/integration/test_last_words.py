@@ -123,3 +123,45 @@ async def _count(name: str, at_least: int) -> bool:
 
 async def _crash_loop(name: str) -> Alert | None:
     return await Alert.filter(rule=Rule.CRASH_LOOP, target=name).first()
+
+
+async def test_a_container_run_with_rm_keeps_its_last_words_when_it_is_killed(watching: Watching) -> None:
+    """`--rm`: the engine removes the container right after its die, often before anyone can read its log."""
+    client = docker_client()
+    name = unique('hl-autoremove')
+    container = client.containers.run(
+        BASE_IMAGE,
+        ['sh', '-c', FIVE_THOUSAND],
+        name=name,
+        detach=True,
+        auto_remove=True,
+        labels={'homelab.test': 'true'},
+    )
+    try:
+        await wait_for_async(lambda: b'line 5000 ' in container.logs(tail=1), timeout=30, what='5000 lines printed')
+        await wait_for_async(lambda: watching.keeper.following_of(container.id), timeout=30, what='its log followed')
+        container.kill()
+        row = await wait_for_async(lambda: last_words_of(name), timeout=30, what='its last words')
+        await wait_for_async(lambda: _gone(container.id), timeout=30, what='the engine removed it')
+    finally:
+        with contextlib.suppress(docker.errors.NotFound, docker.errors.APIError):
+            container.remove(force=True)
+        client.close()
+    lines = row.lines.split('\n')
+    assert (row.line_count, row.exit_code, lines[0], lines[-1]) == (
+        1000,
+        137,
+        'line 4001 of the log',
+        'line 5000 of the log',
+    )
+
+
+def _gone(container_id: str) -> bool:
+    client = docker_client()
+    try:
+        client.containers.get(container_id)
+    except docker.errors.NotFound:
+        return True
+    finally:
+        client.close()
+    return False
