@@ -195,6 +195,10 @@ class LastWordsKeeper:
                     del self._followers[container_id]
                     if (info := self.observer.containers.get(container_id)) is not None:
                         self._follow(info)  # already restarted: its new run is followed from now on
+        # Thousands of lines through the secret patterns: off the event loop.
+        return await asyncio.to_thread(self._bounded, texts, secrets, seen)
+
+    def _bounded(self, texts: list[str], secrets: tuple[str, ...], seen: int | None) -> Words:
         return bounded(hidden(texts, secrets), max_lines=self.max_lines, max_bytes=self.max_bytes, seen=seen)
 
     def _engine_words(self, container_id: str, time_nano: int | None) -> tuple[list[str], tuple[str, ...]]:
