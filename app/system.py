@@ -35,6 +35,7 @@ from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.maintenance.candidates import UpdateCandidates
+from ops.maintenance.last_words import LastWordsKeeper
 from ops.maintenance.policy import AutoApproval
 from ops.maintenance.schedule_tasks import (
     candidates_check,
@@ -184,8 +185,13 @@ class System(Core):
         self.alert_rules = RuleBook(self.config.alerts, list(self.config.notify.channels))
         self.alerts = AlertKeeper(self.alert_rules, audit=self.audit)
         self.alert_messages = Messenger(self.alert_rules, self.notify_sender)
+        self.last_words = LastWordsKeeper(self.observer, self.engine, self.config.maintenance)
         self.container_alerts = ContainerWatch(
-            self.observer, self.alerts, PlannedWork(changing_operations()), inspect=self.engine.inspect
+            self.observer,
+            self.alerts,
+            PlannedWork(changing_operations()),
+            inspect=self.engine.inspect,
+            last_words=self.last_words.alert_tail,
         )
         keep_alerts(self.alerts, self.alert_messages, self.notify_sender, self.journal)
         self.container_alerts.noted.subscribe(self.journal.append)
@@ -274,6 +280,7 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.stats.run(), name='stats-collector'))
         self._tasks.append(asyncio.create_task(self.stat_history.run(), name='stat-history'))
         self._tasks.append(asyncio.create_task(self.health_history.run(), name='health-history'))
+        self._tasks.append(asyncio.create_task(self.last_words.run(), name='last-words'))
         self._tasks.append(asyncio.create_task(self.notify_sender.run(), name='notify-sender'))
         await self.alerts.load()
         await self.alert_messages.catch_up()
@@ -294,6 +301,7 @@ class System(Core):
         self.stats.stop()
         self.stat_history.stop()  # its run() writes the minute still open as it ends
         self.health_history.stop()
+        self.last_words.stop()
         self.container_alerts.stop()
         for watch in self.alert_watches:
             watch.stop()

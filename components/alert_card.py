@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from nicegui import ui
 
@@ -12,7 +13,7 @@ from components.alert_facts import delivery_rows, evidence_rows, severity_badge
 from components.run_table import local_time
 from ops.alerts.history import Delivery
 from ops.alerts.records import Alert
-from ops.alerts.rules import DEFAULTS
+from ops.alerts.rules import DEFAULTS, Rule
 from ops.clock import age_text, utc_now
 
 SNOOZES = {
@@ -21,6 +22,7 @@ SNOOZES = {
     '1d': ('1 day', timedelta(days=1)),
 }
 MOST_HOURS = 24 * 30  # a custom snooze: at most 30 days
+CONTAINER_RULES = (Rule.CONTAINER_EXITED, Rule.CRASH_LOOP, Rule.OOM_KILLED, Rule.CONTAINER_UNHEALTHY)
 
 Acknowledge = Callable[[int], Awaitable[None]]
 Snooze = Callable[[int, timedelta], Awaitable[None]]
@@ -55,6 +57,10 @@ class alert_card(ui.card):
                 ui.space()
                 self.since = ui.label().classes('text-sm opacity-70').tooltip(f'Opened {local_time(alert.opened_at)}')
             ui.label(alert.summary).classes('text-sm break-words w-full').props('data-field=summary')
+            if alert.rule in CONTAINER_RULES:
+                ui.link('Open the container page', f'/containers/{quote(alert.target, safe="")}').classes(
+                    'text-sm'
+                ).props('data-field=container-link')
             if any(value not in (None, '', [], {}) for value in alert.evidence.values()):
                 evidence_rows(alert.evidence)
             with ui.row().classes('w-full items-center gap-x-4 gap-y-1 text-sm'):

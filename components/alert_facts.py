@@ -29,12 +29,19 @@ class evidence_rows(ui.element):
     def __init__(self, evidence: Mapping[str, Any]) -> None:
         super().__init__()
         self.classes('grid grid-cols-[max-content_minmax(0,1fr)] gap-x-3 gap-y-0 text-sm')
+        blocks = {k: v for k, v in evidence.items() if isinstance(v, str) and '\n' in v}
         with self:
             for key, value in evidence.items():
-                if value in (None, '', [], {}):
+                if value in (None, '', [], {}) or key in blocks:
                     continue
                 ui.label(str(key).replace('_', ' ')).classes('opacity-70')
                 ui.label(one_line(value, 300)).classes('font-mono text-xs break-all self-center')
+            for key, text in blocks.items():  # a block of lines (a container's last words) under its name
+                ui.label(str(key).replace('_', ' ')).classes('opacity-70 col-span-2')
+                ui.label(text).classes(
+                    'col-span-2 font-mono text-xs whitespace-pre-wrap break-all max-h-64 overflow-auto '
+                    'rounded p-2 bg-black/5 dark:bg-white/5'
+                ).props(f'data-evidence={key}')
 
 
 class delivery_rows(ui.column):

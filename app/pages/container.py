@@ -1,5 +1,5 @@
 """Container: one container's inspect summary, live state, the operations allowed on it, its health and resource
-history and its live log."""
+history, the last words of its last death and its live log; a removed container's page shows its last words."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from components.container_badges import container_badges
 from components.container_history import container_history
 from components.container_summary import container_summary
 from components.frame import frame
+from components.last_words_panel import earlier_words, last_words_panel
 from components.log_pane import log_pane
 from ops.docker.details import ContainerDetails
 from ops.docker.engine import EngineError, EngineUnavailable
+from ops.maintenance.last_words_store import last_words_of
+from ops.maintenance.records import LastWords
 from ops.params import ContainerName
 
 _NAME = TypeAdapter(ContainerName)
@@ -27,7 +30,11 @@ def register(system: System) -> None:
         with frame('Container', system.manager):
             details = await _inspect(system, name)
             if isinstance(details, str):
-                _missing(name, details)
+                words = await last_words_of(name) if details == 'no such container' else None
+                if words is not None:
+                    _removed(system, words)
+                else:
+                    _missing(name, details)
                 return
             name = details.name
 
@@ -50,6 +57,7 @@ def register(system: System) -> None:
                 container_actions(system.manager, name, actor=current_actor(), on_done=refresh)
             container_history(name, system.stat_history, system.health_history)
             summary = container_summary(details)
+            earlier_words(system.last_words, name)
             with ui.card().classes('w-full gap-1 p-2').props('flat bordered'):
                 ui.label('Live log').classes('font-semibold px-1')
                 log_pane(system.adapters.loghub, name).classes('h-[60vh] min-h-[18rem]')
@@ -68,6 +76,23 @@ async def _inspect(system: System, name: str) -> ContainerDetails | str:
     except EngineError as err:
         return 'no such container' if 'no such container' in str(err).lower() else str(err)
     return details if details is not None else 'the page was closed'
+
+
+def _removed(system: System, words: LastWords) -> None:
+    """The page of a container the engine no longer knows, from its last words."""
+    with ui.card().classes('w-full gap-2').props('flat bordered data-testid=removed-container'):
+        with ui.row().classes('w-full items-center no-wrap gap-3'):
+            ui.icon('widgets', size='md', color='grey')
+            ui.label(words.name).classes('text-xl font-semibold break-all grow min-w-0').props(
+                'data-testid=container-name'
+            )
+            ui.badge('removed', color='grey').props('data-testid=container-removed')
+        where = f'stack {words.stack} / service {words.service}' if words.stack else 'not in a stack'
+        image = f' · image {words.image}' if words.image else ''
+        ui.label(f'{where} · id {words.container_id[:12]}{image}').classes('text-sm opacity-70 break-all')
+        ui.label('The engine no longer knows this container; the console kept the end of its log.').classes('text-sm')
+    last_words_panel(words)
+    container_history(words.name, system.stat_history, system.health_history)
 
 
 def _missing(name: str, why: str) -> None:

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ops import clock
@@ -31,6 +31,8 @@ _STOPPING = (Rule.CONTAINER_EXITED, Rule.CRASH_LOOP, Rule.OOM_KILLED)
 _BACK_RUNNING = (Rule.CONTAINER_EXITED, Rule.OOM_KILLED)  # a condition still waiting out `after` ends on running
 
 Inspect = Callable[[str], ContainerDetails]
+# The last lines a death left (container id, the die's engine time in ns), as the alert carries them; None: none.
+LastWords = Callable[[str, int | None], Awaitable[str | None]]
 
 
 class ContainerWatch:
@@ -43,12 +45,14 @@ class ContainerWatch:
         planned: PlannedWork,
         *,
         inspect: Inspect | None = None,
+        last_words: LastWords | None = None,
         steady: float = STEADY,
     ) -> None:
         self.observer = observer
         self.keeper = keeper
         self.planned = planned
         self.inspect = inspect
+        self.last_words = last_words
         self.steady = steady
         self._deaths: dict[str, deque[float]] = {}  # unplanned deaths per container name (engine time, unix s)
         self._running_since: dict[str, float] = {}  # monotonic
@@ -124,6 +128,10 @@ class ContainerWatch:
                 )
             )
             return
+        if self.last_words is not None:
+            evidence['last_words'] = await self.last_words(
+                subject.id, time_nano if isinstance(time_nano, int) else None
+            )
         deaths = self._deaths.setdefault(name, deque())
         deaths.append(happened)
         self._forget_old_deaths(name)

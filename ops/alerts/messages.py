@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 Bucket = tuple[Change, Rule, str]
 _LISTED = 20  # a grouped message names at most this many, then says how many more
 _EVIDENCE_LINES = 12
+_BLOCK_LINES = 20
 CATCH_UP = timedelta(days=1)  # a resolution older than this that was never told stays untold
 
 
@@ -152,11 +153,20 @@ def _one_body(alert: Alert, resolved: bool) -> str:
         lines = [alert.resolution or 'The condition cleared.', f'Open for {lasted}.' if lasted else '']
         return '\n'.join(line for line in lines if line)
     lines = [alert.summary]
+    blocks = []
     for key, value in list(alert.evidence.items())[:_EVIDENCE_LINES]:
-        if value not in (None, '', [], {}):
+        if isinstance(value, str) and '\n' in value:  # a block of lines (a container's last words): kept as lines
+            blocks.append(_block(key, value))
+        elif value not in (None, '', [], {}):
             lines.append(f'{key.replace("_", " ")}: {one_line(value, 300)}')
     lines.append(f'Since {alert.opened_at:%Y-%m-%d %H:%M:%S} UTC.')
-    return '\n'.join(lines)
+    return '\n'.join([*lines, *blocks])
+
+
+def _block(key: str, text: str) -> str:
+    """A multi-line evidence value under its name, each line indented (and cut), at most _BLOCK_LINES lines."""
+    rows = text.split('\n')[-_BLOCK_LINES:]
+    return '\n'.join([f'{key.replace("_", " ").capitalize()}:', *(f'  {one_line(row, 300)}' for row in rows)])
 
 
 def dedup_key(change: Change, alerts: Sequence[Alert]) -> str:

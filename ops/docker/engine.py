@@ -322,10 +322,12 @@ class Engine:
         *,
         tail: int | None = None,
         since: float | None = None,
+        until: str | None = None,
         follow: bool = False,
         timestamps: bool = False,
     ) -> LogStream:
-        """A container's log lines (the last `tail`, from `since` on, live with `follow`); close() it when done."""
+        """A container's log lines (the last `tail`, from `since` on, up to `until` (the engine's SECONDS.NANOSECONDS),
+        live with `follow`); close() it when done."""
         with _translated(self):
             api = self.client().api
             tty = bool((api.inspect_container(container).get('Config') or {}).get('Tty'))
@@ -338,6 +340,8 @@ class Engine:
             }
             if since is not None:
                 params['since'] = int(since)
+            if until is not None:
+                params['until'] = until
             # docker-py reads a TTY stream one byte per call; the raw response lets us read whole chunks.
             response = api._get(api._url('/containers/{0}/logs', container), params=params, stream=True)
             api._raise_for_status(response)

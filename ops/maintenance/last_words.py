@@ -1,0 +1,237 @@
+"""Last words of a dead container: when one dies, the end of its log is kept (bounded) for its page and its alert.
+
+At a death the engine's log is read up to the moment of the die (`until`), so a restarted container's new lines
+never mix in. A container being removed (`docker rm -f`, `--rm`) refuses that read: its words then come from the
+LogFollower that has followed it since it started. One record per death (the observer publishes each engine event
+once); the store keeps a bounded number per container for the retention window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections import OrderedDict
+from typing import Any
+
+from ops import clock
+from ops.bus import Event
+from ops.config import MaintenanceConfig, parse_duration
+from ops.docker.containers import ContainerInfo, ContainerState
+from ops.docker.engine import Engine, EngineError
+from ops.log_text import one_line
+from ops.maintenance.last_words_store import keep_words, prune, trim
+from ops.maintenance.log_follower import LogFollower
+from ops.maintenance.log_secrets import hidden, secret_values
+from ops.maintenance.tail_ring import Words, bounded
+from ops.world.observer import ContainerChange, Observer
+
+log = logging.getLogger(__name__)
+
+FOLLOWER_END = 5.0  # seconds a removed container's follower may take to read the rest of its log
+PRUNE_EVERY = 3600.0
+ALERT_LINES = 20  # lines an alert carries
+ALERT_LINE_CHARS = 300
+_ESCAPE = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?')
+_CONTROL = re.compile(r'[\x00-\x08\x0a-\x1f\x7f]')
+_REMEMBERED = 200  # deaths whose words an alert may still ask for
+
+Death = tuple[str, int | None]  # container id, the die's engine time (ns)
+
+
+class LastWordsKeeper:
+    """Follows every running container's log and keeps the last words of each death; `kept` publishes the name of
+    each container whose words were stored."""
+
+    def __init__(self, observer: Observer, engine: Engine, settings: MaintenanceConfig) -> None:
+        self.observer = observer
+        self.engine = engine
+        self.max_lines = settings.last_words_lines
+        self.max_bytes = settings.last_words_bytes
+        self.keep = float(parse_duration(settings.last_words_keep))
+        self.kept: Event[str] = Event()
+        self._followers: dict[str, LogFollower] = {}
+        # Each die or destroy with the follower of the run that ended (looked up as the event arrives: a restart
+        # that follows at once must not hand the next run's follower to this death).
+        self._queue: asyncio.Queue[tuple[dict[str, Any], LogFollower | None]] = asyncio.Queue()
+        self._words: OrderedDict[Death, asyncio.Future[Words | None]] = OrderedDict()
+        self._stopping = asyncio.Event()
+        observer.learned.subscribe(self._heard_record)
+        observer.container_changed.subscribe(self._changed)
+        observer.reconciled.subscribe(lambda _: self._follow_running())
+
+    def _heard_record(self, record: dict[str, Any]) -> None:
+        if record.get('source') == 'engine' and record.get('action') in ('die', 'destroy'):
+            self._queue.put_nowait((record, self._followers.get(str(record.get('id') or ''))))
+
+    async def run(self) -> None:
+        """Follow the running containers and keep each death's words until stop(); prune now and then."""
+        self._follow_running()
+        next_prune = 0.0
+        try:
+            while not self._stopping.is_set():
+                if clock.monotonic() >= next_prune:
+                    await self._prune()
+                    next_prune = clock.monotonic() + PRUNE_EVERY
+                with contextlib.suppress(TimeoutError):
+                    await self.handle(*await asyncio.wait_for(self._queue.get(), 10.0))
+        finally:
+            for follower in self._followers.values():
+                follower.close()
+            self._followers.clear()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._queue.put_nowait(({}, None))  # wakes run() now
+
+    def following_of(self, container_id: str) -> bool:
+        """Whether this container's log is being followed now (its stream is open and reading)."""
+        follower = self._followers.get(container_id)
+        return follower is not None and follower.opened.is_set() and not follower.ended.is_set()
+
+    async def words_of(
+        self, container_id: str, time_nano: int | None, *, wait: float = FOLLOWER_END + 5
+    ) -> Words | None:
+        """The words kept at this death (waiting up to `wait` seconds for them), None when there are none."""
+        future = self._future((container_id, time_nano))
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), wait)
+        except TimeoutError:
+            return None
+
+    async def alert_tail(self, container_id: str, time_nano: int | None) -> str | None:
+        """The last lines of this death as its alert carries them (None: none kept in time)."""
+        if not container_id:
+            return None
+        return tail_text(await self.words_of(container_id, time_nano))
+
+    async def handle(self, record: dict[str, Any], follower: LogFollower | None = None) -> None:
+        """One die or destroy record (with the follower of the run that ended); a failure is logged, never raised."""
+        try:
+            if record.get('action') == 'die':
+                await self._died(record, follower)
+            elif record.get('action') == 'destroy':
+                self._forget(str(record.get('id') or ''))
+        except Exception:
+            log.exception('last words: failed on %r', record)
+
+    # ---- following --------------------------------------------------------------------------------
+
+    def _changed(self, change: ContainerChange) -> None:
+        if change.info is not None:
+            self._follow(change.info)
+
+    def _follow_running(self) -> None:
+        for info in list(self.observer.containers.values()):
+            self._follow(info)
+
+    def _follow(self, info: ContainerInfo) -> None:
+        """A running container gets a follower, unless one still reads or the engine refused its log."""
+        if info.state != ContainerState.RUNNING or self._stopping.is_set():
+            return
+        follower = self._followers.get(info.id)
+        if follower is not None and (not follower.ended.is_set() or follower.refused):
+            return
+        follower = LogFollower(self.engine, info.id, max_lines=self.max_lines, max_bytes=self.max_bytes)
+        self._followers[info.id] = follower
+        follower.start()
+
+    def _forget(self, container_id: str) -> None:
+        follower = self._followers.pop(container_id, None)
+        if follower is not None:
+            follower.close()
+
+    # ---- a death ------------------------------------------------------------------------------------
+
+    async def _died(self, record: dict[str, Any], follower: LogFollower | None) -> None:
+        container_id = str(record.get('id') or '')
+        name = str(record.get('name') or '')[:255]
+        if not container_id or not name:
+            return
+        time_nano = record.get('time_nano') if isinstance(record.get('time_nano'), int) else None
+        future = self._future((container_id, time_nano))
+        try:
+            words = await self._read_words(container_id, time_nano, follower)
+        except BaseException:
+            if not future.done():
+                future.set_result(None)
+            raise
+        if not future.done():
+            future.set_result(words)
+        code = record.get('exit_code')
+        ended_at = clock.utc_from_timestamp(time_nano / 1e9) if time_nano is not None else clock.utc_now()
+        await keep_words(
+            words,
+            container_id=container_id,
+            name=name,
+            stack=record.get('stack'),
+            service=record.get('service'),
+            image=record.get('image'),
+            exit_code=code if isinstance(code, int) else None,
+            ended_at=ended_at,
+        )
+        log.info('last words of %s kept: %d lines (exit code %s)', one_line(name, 100), len(words.lines), code)
+        self.kept.emit(name)
+
+    async def _read_words(self, container_id: str, time_nano: int | None, follower: LogFollower | None) -> Words:
+        """The log up to the death from the engine; from the follower when the engine is removing the container.
+        Either way the follower is done: its ring is let go (a restart starts a new one)."""
+        try:
+            texts, secrets = await asyncio.to_thread(self._engine_words, container_id, time_nano)
+            seen = None
+        except EngineError as err:  # the container is being removed (or the engine is gone): the follower's lines
+            if follower is None:
+                log.info('last words of %s: none kept (%s)', container_id[:12], one_line(err, 200))
+                return Words(lines=())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(follower.ended.wait(), FOLLOWER_END)
+            texts, seen = follower.ring.taken()
+            secrets = follower.secrets
+        finally:
+            if follower is not None:
+                follower.close()
+                if self._followers.get(container_id) is follower:
+                    del self._followers[container_id]
+                    if (info := self.observer.containers.get(container_id)) is not None:
+                        self._follow(info)  # already restarted: its new run is followed from now on
+        # Thousands of lines through the secret patterns: off the event loop.
+        return await asyncio.to_thread(self._bounded, texts, secrets, seen)
+
+    def _bounded(self, texts: list[str], secrets: tuple[str, ...], seen: int | None) -> Words:
+        return bounded(hidden(texts, secrets), max_lines=self.max_lines, max_bytes=self.max_bytes, seen=seen)
+
+    def _engine_words(self, container_id: str, time_nano: int | None) -> tuple[list[str], tuple[str, ...]]:
+        """In a worker thread: the secrets to hide and the last lines before the die (all of them, without its
+        time)."""
+        secrets = secret_values(self.engine.running_config(container_id))
+        until = clock.docker_time(time_nano) if time_nano is not None else None
+        with self.engine.logs(container_id, tail=self.max_lines, until=until) as stream:
+            return [line.text for line in stream], secrets
+
+    def _future(self, death: Death) -> asyncio.Future[Words | None]:
+        future = self._words.get(death)
+        if future is None:
+            future = self._words[death] = asyncio.get_running_loop().create_future()
+            while len(self._words) > _REMEMBERED:
+                _, old = self._words.popitem(last=False)
+                if not old.done():
+                    old.set_result(None)
+        return future
+
+    async def _prune(self) -> None:
+        try:
+            gone = await prune(self.keep) + await trim()
+        except Exception:
+            log.exception('last words: pruning failed')
+            return
+        if gone:
+            log.info('last words: %d old records deleted', gone)
+
+
+def tail_text(words: Words | None) -> str | None:
+    """The last lines an alert carries (colour codes and control characters out, each cut); None without any."""
+    if words is None or not words.lines:
+        return None
+    lines = [_CONTROL.sub('', _ESCAPE.sub('', line))[:ALERT_LINE_CHARS] for line in words.lines[-ALERT_LINES:]]
+    return '\n'.join(lines)
