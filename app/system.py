@@ -34,6 +34,8 @@ from ops.docker.loghub import LogHub
 from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
+from ops.maintenance.overrides import OVERRIDES_DIR
+from ops.maintenance.rollback_watch import RollbackWatch
 from ops.manager import Manager
 from ops.notify.sender import Sender
 from ops.runs import RunUpdate
@@ -79,11 +81,11 @@ def adapters_for(
     env: Literal['dev', 'prod'] = 'dev',
     host_root: Path = Path('/'),
 ) -> Adapters:
-    """Everything around one engine, built once: Compose for the same engine (ssh:// included), its log hub and
-    the per-stack locks."""
+    """Everything around one engine, built once: Compose for the same engine (ssh:// included, with the console's
+    override files of $DATA/overrides), its log hub and the per-stack locks."""
     return Adapters(
         engine=engine,
-        compose=Compose(docker_host=engine.base_url),
+        compose=Compose(docker_host=engine.base_url, overrides=data_dir / OVERRIDES_DIR),
         loghub=LogHub(engine),
         stack_locks=StackLocks(),
         config=config,
@@ -173,6 +175,7 @@ class System(Core):
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._supervisor: Supervisor | None = None
+        self._rollback_watch: RollbackWatch | None = None
         self.notify_sender = Sender(self.config.notify)
         self.alert_rules = RuleBook(self.config.alerts, list(self.config.notify.channels))
         self.alerts = AlertKeeper(self.alert_rules, audit=self.audit)
@@ -236,6 +239,13 @@ class System(Core):
         self.manager.run_changed.subscribe(self.run_alerts.run_changed)
         self.actions.changed.subscribe(self.action_alerts.action_changed)
         self._supervisor = Supervisor(self.adapters, self.observer, self.actions)
+        self._rollback_watch = RollbackWatch(
+            self.observer,
+            self.actions,
+            self.adapters,
+            within=float(parse_duration(self.config.maintenance.rollback_within)),
+            planned=self.container_alerts.planned,
+        )
         resume = await asyncio.to_thread(resume_point, self.settings.data_dir, self.journal.directory)
         self._checkpoints = CheckpointWriter(
             checkpoint_path(self.settings.data_dir), self.journal, start=resume.time_nano if resume else None
@@ -244,6 +254,7 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.world_file.run(), name='world-file'))
         self._tasks.append(asyncio.create_task(self.observer.run(resume), name='observer'))
         self._tasks.append(asyncio.create_task(self._supervisor.run(), name='supervisor'))
+        self._tasks.append(asyncio.create_task(self._rollback_watch.run(), name='rollback-watch'))
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
@@ -262,6 +273,8 @@ class System(Core):
     async def stop(self) -> None:
         if self._supervisor is not None:
             self._supervisor.stop()
+        if self._rollback_watch is not None:
+            self._rollback_watch.stop()
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()

@@ -20,6 +20,7 @@ class OperationGroup(StrEnum):
     STACKS = 'Stacks'
     HOST = 'Host'
     BACKUPS = 'Backups'
+    MAINTENANCE = 'Maintenance'
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
