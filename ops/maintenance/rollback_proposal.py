@@ -59,10 +59,10 @@ def rollback_proposal(
     return Proposal(
         stack=state.stack,
         service=service,
-        container=container,
+        container=container[:128],
         kind=ROLLBACK_KIND,
         key=rollback_key(state),
-        title=f'Roll back {service} to {short_digest(digest)}',
+        title=f'Roll back {service} to {short_digest(digest)}'[:255],
         detail=detail,
         operation='stack_rollback',
         params={'stack': state.stack, 'service': service, 'known_good': state.id},

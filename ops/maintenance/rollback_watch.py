@@ -9,7 +9,7 @@ import logging
 from collections import deque
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from ops.adapters import DEV_PROJECT, Adapters
 from ops.alerts.planned import PlannedWork, Subject
@@ -21,12 +21,20 @@ from ops.maintenance.pins import active_pins
 from ops.maintenance.records import KnownGood
 from ops.maintenance.rollback_proposal import rollback_key, rollback_proposal
 from ops.store.models import Action
-from ops.world.actions import ActionQueue
+from ops.world.actions import Proposal
 from ops.world.observer import ContainerChange, Observer
 
 log = logging.getLogger(__name__)
 
 CRASH_LOOP_DEATHS = 3  # deaths of the new container that make a crash loop (the crash-loop alert's default count)
+
+
+class Proposes(Protocol):
+    """Where a proposal goes (the action queue)."""
+
+    async def propose(
+        self, proposal: Proposal, *, actor: str, origin: str, audit_detail: dict[str, Any] | None = None
+    ) -> object: ...
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -46,7 +54,7 @@ class RollbackWatch:
     def __init__(
         self,
         observer: Observer,
-        queue: ActionQueue,
+        queue: Proposes,
         adapters: Adapters,
         *,
         within: float,
@@ -61,6 +69,7 @@ class RollbackWatch:
         self.deaths = deaths
         self._deaths: dict[str, deque[float]] = {}  # unplanned deaths per container id (engine time, unix s)
         self._queue: asyncio.Queue[Trouble] = asyncio.Queue()
+        self._unconsidered = 0  # troubles heard and not yet considered
         self._stopping = asyncio.Event()
         self._unsubscribe = [
             observer.container_changed.subscribe(self._changed),
@@ -77,6 +86,8 @@ class RollbackWatch:
                         await self.consider(trouble)
                     except Exception:  # the watch must outlive any surprise
                         log.exception('rollback watch failed on %r', trouble)
+                    finally:
+                        self._unconsidered -= 1
         finally:
             for unsubscribe in self._unsubscribe:
                 unsubscribe()
@@ -84,13 +95,22 @@ class RollbackWatch:
     def stop(self) -> None:
         self._stopping.set()
 
+    @property
+    def idle(self) -> bool:
+        """Every trouble heard so far has been considered."""
+        return self._unconsidered == 0
+
+    def _hear(self, trouble: Trouble) -> None:
+        self._unconsidered += 1
+        self._queue.put_nowait(trouble)
+
     def _changed(self, change: ContainerChange) -> None:
         info = change.info
         if info is None:
             self._deaths.pop(change.container_id, None)
             return
         if info.health == Health.UNHEALTHY and info.state == ContainerState.RUNNING and info.stack and info.service:
-            self._queue.put_nowait(_trouble(info, 'turned unhealthy'))
+            self._hear(_trouble(info, 'turned unhealthy'))
 
     def _heard(self, record: dict[str, Any]) -> None:
         if record.get('source') != 'engine' or record.get('action') != 'die':
@@ -105,9 +125,7 @@ class RollbackWatch:
         if len(deaths) >= self.deaths:
             why = f'died {len(deaths)} times (crash loop, last exit code {record.get("exit_code")})'
             name = str(record.get('name') or container_id[:12])
-            self._queue.put_nowait(
-                Trouble(container_id=container_id, name=name, stack=str(stack), service=str(service), why=why)
-            )
+            self._hear(Trouble(container_id=container_id, name=name, stack=str(stack), service=str(service), why=why))
 
     async def consider(self, trouble: Trouble) -> None:
         """Propose the rollback if the service was recreated within `within`, what it replaced ran well on another
