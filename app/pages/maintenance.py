@@ -5,7 +5,9 @@ from __future__ import annotations
 from nicegui import ui
 
 from app.system import System
+from components.actor import current_actor
 from components.frame import frame
+from components.rollback_pins import rollback_pins
 
 
 def register(system: System) -> None:
@@ -21,7 +23,7 @@ class MaintenancePage:
     def __init__(self, system: System) -> None:
         self.system = system
         # SECTIONS: each helper adds its section here (one line each): update candidates, rollback pins, prune.
-        ui.label('Nothing to maintain yet.').props('data-testid=maintenance-empty')
+        self.pins = rollback_pins(system.manager, actor=current_actor())
 
     async def start(self) -> None:
-        return None
+        await self.pins.load()

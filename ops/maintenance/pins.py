@@ -19,6 +19,14 @@ async def active_pins(stack: str | None = None) -> list[RollbackPin]:
     return await query.order_by('stack', 'service', '-id')
 
 
+async def pinned_services() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Per stack, its pinned services and the digest each is held on."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for pin in await active_pins():
+        found.setdefault(pin.stack, []).append((pin.service, pin.digest))
+    return {stack: tuple(pins) for stack, pins in found.items()}
+
+
 async def active_pin(stack: str, service: str) -> RollbackPin | None:
     """The service's pin, if it is pinned."""
     return await RollbackPin.filter(stack=stack, service=service, released_at__isnull=True).order_by('-id').first()
