@@ -22,10 +22,10 @@ from ops.world.desired import StackWant
 from ops.world.supervisor import StackReport
 from tests.helpers.docker_ops import BASE_IMAGE, docker_client, unique
 from tests.helpers.rig import require_engine
-from tests.helpers.waiting import wait_for_async
 
 HOSTILE = '<script>alert("x")</script><b>bold</b>'
 V1 = 'localhost:5000/homelab-dev/app@sha256:' + '1' * 64
+TITLE = 'Roll back app to localhost:5000/homelab-dev/app@sha256:111111111111'
 
 
 @pytest.fixture
@@ -83,7 +83,7 @@ async def test_the_rollback_proposal_and_the_pin_read_well_on_the_actions_page(
     async with signed_in_console(docker_host=dead_engine) as user:
         await Action.create(
             stack='homelab-dev', service='app', container='homelab-dev-app-1', kind='rollback',
-            drift_key='homelab-dev:rollback:app:kg4', title='Roll back app to localhost:5000/homelab-dev/app@sha256:111111111111',
+            drift_key='homelab-dev:rollback:app:kg4', title=TITLE,
             detail=f'homelab-dev-app-1 turned unhealthy {HOSTILE}', operation='stack_rollback',
             params={'stack': 'homelab-dev', 'service': 'app', 'known_good': 4},
             plan={'steps': ['Write the override', 'compose up -d app'], 'dry_run': [],
@@ -92,7 +92,7 @@ async def test_the_rollback_proposal_and_the_pin_read_well_on_the_actions_page(
             state='pending',
         )  # fmt: skip
         await user.open('/actions')
-        await user.should_see('Roll back app to localhost:5000/homelab-dev/app@sha256:111111111111', retries=50)
+        await user.should_see(TITLE, retries=50)
         await user.should_see(f'homelab-dev-app-1 turned unhealthy {HOSTILE}')
         await user.should_see('Override file it writes (in the data directory, never the repository)')
         (board,) = user.find(drift_board).elements
