@@ -59,7 +59,7 @@ class known_good_states(ui.card):
                 run = f' by run #{state.run_id}' if state.run_id else ''
                 ui.label(
                     f'replaced {age_text(state.recorded_at)} ago{run} · {state.image} · config {state.config_hash[:12]}'
-                ).classes('text-xs opacity-70 break-all')
+                ).classes('text-xs opacity-70 [overflow-wrap:anywhere]')
             if pinned:
                 ui.badge('pinned to this', color='deep-orange-10').props('data-testid=pinned-here')
             else:

@@ -53,10 +53,10 @@ class rollback_pins(ui.card):
                 ui.label(f'{pin.stack} / {pin.service}').classes('text-sm font-semibold font-mono break-all')
                 ui.label(f'runs {pin.digest}').classes('text-xs font-mono break-all')
                 if pin.image:
-                    ui.label(f'its files name {pin.image}').classes('text-xs opacity-70 break-all')
+                    ui.label(f'its files name {pin.image}').classes('text-xs opacity-70 [overflow-wrap:anywhere]')
                 known = f' · known-good state #{pin.known_good_id}' if pin.known_good_id else ''
                 ui.label(f'pinned by {pin.pinned_by} {age_text(pin.pinned_at)} ago{known}').classes(
-                    'text-xs opacity-70 break-all'
+                    'text-xs opacity-70 [overflow-wrap:anywhere]'
                 )
             button = ui.button('Release pin', icon='lock_open', on_click=lambda p=pin: self._release(p))
             button.props('outline no-caps dense color=warning').mark(f'release-{pin.stack}-{pin.service}')

@@ -90,7 +90,7 @@ def _pin_line(service: str, digest: str) -> None:
         kind_badge('rollback', 'pinned by rollback')
         ui.label(service).classes('text-sm font-medium break-all')
         ui.label(f'runs {digest}; its update waits until the pin is released').classes(
-            'text-sm opacity-80 break-all min-w-0'
+            'text-sm opacity-80 [overflow-wrap:anywhere] min-w-0'
         )
         ui.link('Release pin…', '/maintenance#rollback-pins').classes('text-sm')
 

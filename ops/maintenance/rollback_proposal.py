@@ -54,7 +54,8 @@ def rollback_proposal(
     run = f' by run #{state.run_id}' if state.run_id else ''
     detail = (
         f'{container} {why} within {age_text(state.recorded_at)} of being recreated{run}. Before, {service} ran '
-        f'{digest} ({"healthy" if state.healthy else "running"}), replaced at {state.recorded_at:%Y-%m-%d %H:%M} UTC.'
+        f'{short_digest(digest)} ({"healthy" if state.healthy else "running"}), replaced at '
+        f'{state.recorded_at:%Y-%m-%d %H:%M} UTC.'
     )
     return Proposal(
         stack=state.stack,
