@@ -94,27 +94,33 @@ def settings_of(details: ContainerDetails) -> dict[str, Any]:
 
 
 async def record_replaced(before: dict[str, ServiceState], up: UpResult, *, run_id: int | None) -> list[KnownGood]:
-    """A row for each service Compose recreated, from its state before the `up` (new services have none)."""
+    """A row for each service Compose recreated, from its state before the `up` (new services have none). The
+    recreate has happened whatever the store says: a row that cannot be written is logged, never raised."""
     rows: list[KnownGood] = []
     for service in sorted(up.steps):
         state = before.get(service)
         if state is None or not _RECREATED.intersection(up.steps[service]):
             continue
-        rows.append(
-            await KnownGood.create(
-                stack=state.stack,
-                service=state.service,
-                container_name=state.container_name[:255],
-                image=state.image[:512],
-                digest=state.digest[:512],
-                image_id=state.image_id[:128],
-                config_hash=state.config_hash[:64],
-                settings=state.settings,
-                healthy=state.healthy,
-                run_id=run_id,
-            )
-        )
+        try:
+            rows.append(await _store(state, run_id))
+        except Exception as err:  # no store, or a busy one: the recreate stands, only its record is lost
+            log.warning('the known-good state of %s/%s was not recorded: %s', state.stack, service, err)
     return rows
+
+
+async def _store(state: ServiceState, run_id: int | None) -> KnownGood:
+    return await KnownGood.create(
+        stack=state.stack,
+        service=state.service,
+        container_name=state.container_name[:255],
+        image=state.image[:512],
+        digest=state.digest[:512],
+        image_id=state.image_id[:128],
+        config_hash=state.config_hash[:64],
+        settings=state.settings,
+        healthy=state.healthy,
+        run_id=run_id,
+    )
 
 
 async def known_good(stack: str, service: str, *, limit: int) -> list[KnownGood]:

@@ -16,8 +16,17 @@ from ops.alerts.planned import PlannedWork
 from ops.maintenance.pins import active_pins
 from ops.maintenance.records import KnownGood
 from ops.maintenance.rollback_watch import RollbackWatch
+from ops.masking import HIDDEN
 from ops.store.models import Action
-from tests.helpers.docker_ops import APP_REPOSITORY, AppTag, docker_client, health_of, project_containers, unique
+from tests.helpers.docker_ops import (
+    APP_REPOSITORY,
+    AppTag,
+    docker_client,
+    health_of,
+    project_containers,
+    unique,
+    write_stack,
+)
 from tests.helpers.gitops import Loop, commit, gitops_loop, init_repo
 from tests.helpers.rig import require_engine
 from tests.helpers.waiting import wait_for, wait_for_async
@@ -130,3 +139,25 @@ async def test_a_failing_update_is_rolled_back_pinned_and_proposed_again_once_re
 
     again = await wait_for_async(proposed_again, timeout=60, what='the update proposed again')
     assert again.operation == 'stack_service_up'
+
+
+async def test_bringing_stacks_up_records_what_it_replaced_and_only_that(tmp_path: Path, stack_name: str) -> None:
+    repo = tmp_path / 'repo'
+    init_repo(repo)
+    write_stack(repo, {'app': {'environment': {'LEVEL': '1', 'API_TOKEN': 'hunter2'}}, 'side': {}})
+    commit(repo, 'two services')
+    async with gitops_loop(tmp_path, stack_name) as loop:
+        await loop.up()
+        before = project_containers(stack_name)['app']
+        write_stack(repo, {'app': {'environment': {'LEVEL': '2', 'API_TOKEN': 'hunter2'}}, 'side': {}, 'extra': {}})
+        commit(repo, 'app: level 2, and a new service')
+        handle = await loop.manager.submit('docker_up_all', {'stack': stack_name}, actor='tester', origin='test')
+        outcome = await handle.outcome()
+        assert outcome.succeeded, outcome.error
+        rows = await KnownGood.filter(stack=stack_name)
+        assert [(row.service, row.config_hash, row.run_id) for row in rows] == [('app', before['hash'], handle.run_id)]
+        settings = rows[0].settings
+        assert settings['environment']['LEVEL'] == '1' and settings['environment']['API_TOKEN'] == HIDDEN
+        assert 'hunter2' not in str(settings)
+        assert rows[0].digest == rows[0].image_id == before['image_id']  # an imported image: its local id
+        assert rows[0].healthy

@@ -117,3 +117,8 @@ def test_the_settings_diff_says_what_going_back_changes() -> None:
         {'setting': 'environment LEVEL', 'running': '2', 'wanted': '1'},
         {'setting': 'environment NEW', 'running': 'x', 'wanted': None},
     ]
+
+
+async def test_a_recreate_that_cannot_be_recorded_still_counts_as_done() -> None:
+    up = UpResult(project='media', ok=True, returncode=0, timed_out=False, lines=(), steps={'app': ('Recreated',)})
+    assert await record_replaced({'app': _state('app')}, up, run_id=1) == []  # no store open: logged, not raised
