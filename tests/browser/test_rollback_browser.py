@@ -136,3 +136,58 @@ def test_rollback_proposal_pictures(browser: WebDriver, configured: Console, art
         '.slice(0, 5).map(e => e.tagName + "." + e.className + ": " + (e.innerText || "").slice(0, 60))'
     )
     assert browser.execute_script('return document.documentElement.scrollWidth') <= 390, wide
+
+
+def test_pins_and_known_good_states_pictures(browser: WebDriver, configured: Console, artifacts: Path) -> None:
+    now = datetime.now(UTC)
+    states = []
+    for number, digest in enumerate((V1, V2, WEB)):
+        states.append(
+            insert(
+                configured,
+                'known_good',
+                {
+                    'recorded_at': str(now - timedelta(days=3 - number)),
+                    'stack': 'homelab-dev',
+                    'service': 'web',
+                    'container_name': 'homelab-dev-web-1',
+                    'image': 'localhost:5000/homelab-dev/web:stable',
+                    'digest': digest,
+                    'image_id': 'sha256:' + f'{number}' * 64,
+                    'config_hash': f'{number}' * 64,
+                    'settings': json.dumps({'environment': {'LEVEL': str(number)}}),
+                    'healthy': 1,
+                    'run_id': 40 + number,
+                },
+            )
+        )
+    insert(
+        configured,
+        'rollback_pins',
+        {
+            'stack': 'homelab-dev',
+            'service': 'web',
+            'image': 'localhost:5000/homelab-dev/web:stable',
+            'digest': WEB,
+            'known_good_id': states[-1],
+            'reason': 'run #43',
+            'pinned_at': str(now - timedelta(hours=1)),
+            'pinned_by': f'ui:{HOSTILE}',
+        },
+    )
+    sign_in(browser, configured)
+    wait = WebDriverWait(browser, 60, ignored_exceptions=FLAKY)
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid=pending-actions]'))
+    browser.set_window_size(1400, 900)
+    browser.get(f'{configured.url}/maintenance')
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-pin="homelab-dev/web"]'))
+    pins = browser.find_element(By.CSS_SELECTOR, '[data-testid=rollback-pins]')
+    assert f'pinned by ui:{HOSTILE}' in pins.text and not pins.find_elements(By.CSS_SELECTOR, 'img')
+    browser.save_screenshot(str(artifacts / 'rollback-pins-light.png'))
+    browser.get(f'{configured.url}/containers/homelab-dev-web-1')
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, '[data-testid=pinned-here]'))
+    known = browser.find_element(By.CSS_SELECTOR, '[data-testid=known-good]')
+    assert known.text.count('Roll back to this'.upper()) + known.text.count('Roll back to this') == 2
+    browser.execute_script('arguments[0].scrollIntoView({block: "center"})', known)
+    dark(browser, wait)
+    browser.save_screenshot(str(artifacts / 'known-good-dark.png'))
