@@ -35,6 +35,7 @@ from ops.docker.stack_locks import StackLocks
 from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.maintenance.overrides import OVERRIDES_DIR
+from ops.maintenance.pins import sync_all_overrides
 from ops.maintenance.rollback_watch import RollbackWatch
 from ops.manager import Manager
 from ops.notify.sender import Sender
@@ -233,6 +234,7 @@ class System(Core):
     async def start(self) -> None:
         log.info('config %s: %s', self.settings.config or '(none)', self.config.summary())
         await self.open()
+        await sync_all_overrides(self.adapters)
         # The journal holds what the engine did and what was done about it: runs and actions too.
         self.manager.run_changed.subscribe(lambda update: self.journal.append(run_record(update)))
         self.actions.changed.subscribe(lambda update: self.journal.append(update.as_record()))

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from ops.adapters import Adapters
 from ops.clock import utc_now
 from ops.errors import OperationFailed
 from ops.maintenance.overrides import write_override
 from ops.maintenance.records import KnownGood, RollbackPin
+
+log = logging.getLogger(__name__)
 
 
 async def active_pins(stack: str | None = None) -> list[RollbackPin]:
@@ -63,3 +66,13 @@ async def sync_override(adapters: Adapters, stack: str) -> bool:
         return await asyncio.to_thread(write_override, path, images)
     except OSError as err:
         raise OperationFailed(f'the override file {path} could not be written: {err}') from err
+
+
+async def sync_all_overrides(adapters: Adapters) -> None:
+    """At start: every configured stack's override file says what its active pins say (one restored from a backup,
+    or left by a release in another process, is put right before Compose is first called)."""
+    for stack in sorted(adapters.config.stacks):
+        try:
+            await sync_override(adapters, stack)
+        except OperationFailed as err:  # the console still starts; the stack's calls say what is wrong
+            log.warning('%s', err)

@@ -8,10 +8,13 @@ from pathlib import Path
 import pytest
 
 from app.system import adapters_for
+from ops.clock import utc_now
 from ops.config import HomelabConfig, StackConfig
 from ops.docker.compose import Compose, ComposeError
 from ops.docker.engine import Engine
 from ops.maintenance.overrides import render_override, write_override
+from ops.maintenance.pins import sync_all_overrides
+from ops.maintenance.records import RollbackPin
 from ops.world.desired import files_fingerprint
 
 DIGEST = 'localhost:5000/homelab-dev/app@sha256:' + 'ab' * 32
@@ -100,3 +103,16 @@ def test_a_pin_or_its_release_changes_the_files_fingerprint(tmp_path: Path) -> N
     assert pinned != unpinned
     write_override(tmp_path / 'data' / 'overrides' / 'media.yml', {})
     assert files_fingerprint(adapters, 'media') == unpinned
+
+
+async def test_at_start_each_stacks_override_says_what_its_active_pins_say(store: None, tmp_path: Path) -> None:
+    config = HomelabConfig(stacks={name: StackConfig(files=['compose.yml']) for name in ('media', 'tools')})
+    adapters = adapters_for(Engine('unix:///nonexistent.sock'), config, data_dir=tmp_path, repo_dir=tmp_path)
+    await RollbackPin.create(stack='media', service='app', image='app:2', digest=DIGEST, pinned_by='ui:admin')
+    await RollbackPin.create(stack='tools', service='x', image='x:2', digest=DIGEST, pinned_by='ui:admin',
+                             released_at=utc_now(), released_by='ui:admin')  # fmt: skip
+    stale = tmp_path / 'overrides' / 'tools.yml'
+    write_override(stale, {'x': DIGEST})  # left behind: its pin was released
+    await sync_all_overrides(adapters)
+    assert DIGEST in (tmp_path / 'overrides' / 'media.yml').read_text()
+    assert not stale.exists()
