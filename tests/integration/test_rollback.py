@@ -38,30 +38,43 @@ def stack_name() -> str:
     return unique()
 
 
-def write_checked_stack(repo: Path, image: str) -> None:
-    """One service from the registry whose healthcheck passes only on the image pushed as version v1."""
-    (repo / 'compose.yml').write_text(
-        'services:\n'
-        '  app:\n'
-        f'    image: {image}\n'
-        '    pull_policy: missing\n'
-        '    init: true\n'
-        '    stop_grace_period: 1s\n'
-        '    healthcheck:\n'
-        '      test: ["CMD", "grep", "-q", "v1", "/app/VERSION"]\n'
-        '      interval: 1s\n'
-        '      timeout: 2s\n'
-        '      retries: 2\n'
-    )
+# One service from the registry whose healthcheck passes only on the image pushed as version v1.
+CHECKED = """services:
+  app:
+    image: {image}
+    pull_policy: missing
+    init: true
+    stop_grace_period: 1s
+    healthcheck:
+      test: ["CMD", "grep", "-q", "v1", "/app/VERSION"]
+      interval: 1s
+      timeout: 2s
+      retries: 2
+"""
+# One service that starts only on the image pushed as version v1; on any other it exits at once, and again.
+CRASHING = """services:
+  app:
+    image: {image}
+    pull_policy: missing
+    init: true
+    restart: always
+    stop_grace_period: 1s
+    command: ["sh", "-c", "grep -q v1 /app/VERSION && exec httpd -f -p 8080 -h /app/www"]
+"""
 
 
 @pytest.fixture
-async def watched(tmp_path: Path, stack_name: str, app_tag: AppTag) -> AsyncIterator[Loop]:
+def stack_text() -> str:
+    return CHECKED
+
+
+@pytest.fixture
+async def watched(tmp_path: Path, stack_name: str, app_tag: AppTag, stack_text: str) -> AsyncIterator[Loop]:
     """The GitOps loop of a stack on app v1 (healthy), with the rollback watch running (a 2-minute window)."""
     await app_tag.push('v1')
     repo = tmp_path / 'repo'
     init_repo(repo)
-    write_checked_stack(repo, app_tag.image)
+    (repo / 'compose.yml').write_text(stack_text.format(image=app_tag.image))
     commit(repo, 'app v1 from the registry')
     async with gitops_loop(tmp_path, stack_name) as loop:
         watch = RollbackWatch(
@@ -161,3 +174,20 @@ async def test_bringing_stacks_up_records_what_it_replaced_and_only_that(tmp_pat
         assert 'hunter2' not in str(settings)
         assert rows[0].digest == rows[0].image_id == before['image_id']  # an imported image: its local id
         assert rows[0].healthy
+
+
+@pytest.mark.parametrize('stack_text', [CRASHING])
+async def test_an_update_that_crash_loops_is_proposed_a_rollback(watched: Loop, stack_name: str, app_tag: AppTag):
+    loop = watched
+    await loop.up()
+    await loop.in_line()
+    v1 = f'{APP_REPOSITORY}@{app_tag.digests[0]}'
+    await app_tag.push('v2')
+    await loop.supervisor.evaluate(refresh_images=True)
+    update = await loop.pending('image', 'app')
+    await loop.queue.approve(update.id, actor='tester', origin='test')
+    rollback = await loop.pending('rollback', 'app', timeout=90)
+    assert 'crash loop' in rollback.detail and v1[: v1.index('@') + 8 + 12] in rollback.title
+    assert (await loop.approve_and_finish(rollback)).state == 'done'
+    wait_for(lambda: _running(stack_name)['State']['Running'], timeout=30, what='app back on v1')  # type: ignore[index]
+    assert _running(stack_name)['Config']['Image'] == v1  # type: ignore[index]
