@@ -20,7 +20,7 @@ class OperationGroup(StrEnum):
     STACKS = 'Stacks'
     HOST = 'Host'
     BACKUPS = 'Backups'
-    MAINTENANCE = 'Maintenance'
+    ROLLBACK = 'Rollback'
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

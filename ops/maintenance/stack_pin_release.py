@@ -34,7 +34,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     params=Params,
     described=Description(
         'Release a rollback pin',
-        OperationGroup.MAINTENANCE,
+        OperationGroup.ROLLBACK,
         'lock_open',
         consequence=(
             'The pin of the {target} is released and its override removed: nothing is recreated now, but the '

@@ -56,7 +56,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
     params=Params,
     described=Description(
         'Roll back a service',
-        OperationGroup.MAINTENANCE,
+        OperationGroup.ROLLBACK,
         'history',
         consequence=(
             'The {target} is recreated on the image of its known-good state #{known_good} (by digest) and stays '
