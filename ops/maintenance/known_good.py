@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 # Compose's steps for a container it replaced (not one it created for the first time).
 _RECREATED = frozenset({'Recreate', 'Recreated'})
+KEEP = 50  # states kept per service (the most `maintenance.known_good` may offer); older ones are deleted
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -103,6 +104,7 @@ async def record_replaced(before: dict[str, ServiceState], up: UpResult, *, run_
             continue
         try:
             rows.append(await _store(state, run_id))
+            await _trim(state.stack, state.service)
         except Exception as err:  # no store, or a busy one: the recreate stands, only its record is lost
             log.warning('the known-good state of %s/%s was not recorded: %s', state.stack, service, err)
     return rows
@@ -121,6 +123,12 @@ async def _store(state: ServiceState, run_id: int | None) -> KnownGood:
         healthy=state.healthy,
         run_id=run_id,
     )
+
+
+async def _trim(stack: str, service: str) -> None:
+    kept = await KnownGood.filter(stack=stack, service=service).order_by('-recorded_at', '-id').offset(KEEP).limit(1000)
+    if kept:
+        await KnownGood.filter(id__in=[row.id for row in kept]).delete()
 
 
 async def known_good(stack: str, service: str, *, limit: int) -> list[KnownGood]:

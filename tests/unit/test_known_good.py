@@ -6,7 +6,15 @@ from typing import Any
 
 from ops.docker.compose import UpResult
 from ops.docker.details import ImageRef, details_from_inspect
-from ops.maintenance.known_good import ServiceState, digest_of, known_good, record_replaced, settings_diff, state_of
+from ops.maintenance.known_good import (
+    KEEP,
+    ServiceState,
+    digest_of,
+    known_good,
+    record_replaced,
+    settings_diff,
+    state_of,
+)
 from ops.maintenance.records import KnownGood
 
 REPO = 'localhost:5000/homelab-dev/app'
@@ -122,3 +130,17 @@ def test_the_settings_diff_says_what_going_back_changes() -> None:
 async def test_a_recreate_that_cannot_be_recorded_still_counts_as_done() -> None:
     up = UpResult(project='media', ok=True, returncode=0, timed_out=False, lines=(), steps={'app': ('Recreated',)})
     assert await record_replaced({'app': _state('app')}, up, run_id=1) == []  # no store open: logged, not raised
+
+
+async def test_only_the_newest_states_of_a_service_are_kept(store: None) -> None:
+    up = UpResult(project='media', ok=True, returncode=0, timed_out=False, lines=(), steps={'app': ('Recreated',)})
+    for number in range(KEEP + 3):
+        await record_replaced({'app': _state('app')}, up, run_id=number)
+    await record_replaced({'db': _state('db')}, UpResult(**{**_fields(up), 'steps': {'db': ('Recreated',)}}), run_id=0)
+    runs = await KnownGood.filter(service='app').order_by('run_id').values_list('run_id', flat=True)
+    assert runs == list(range(3, KEEP + 3))
+    assert await KnownGood.filter(service='db').count() == 1
+
+
+def _fields(up: UpResult) -> dict[str, Any]:
+    return {name: getattr(up, name) for name in ('project', 'ok', 'returncode', 'timed_out', 'lines', 'steps')}
