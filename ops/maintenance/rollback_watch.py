@@ -46,6 +46,7 @@ class Trouble:
     stack: str
     service: str
     why: str
+    died_at: float | None = None  # the last death's engine time (unix s), for a crash loop
 
 
 class RollbackWatch:
@@ -125,7 +126,11 @@ class RollbackWatch:
         if len(deaths) >= self.deaths:
             why = f'died {len(deaths)} times (crash loop, last exit code {record.get("exit_code")})'
             name = str(record.get('name') or container_id[:12])
-            self._hear(Trouble(container_id=container_id, name=name, stack=str(stack), service=str(service), why=why))
+            self._hear(
+                Trouble(
+                    container_id=container_id, name=name, stack=str(stack), service=str(service), why=why, died_at=at
+                )
+            )
 
     async def consider(self, trouble: Trouble) -> None:
         """Propose the rollback if the service was recreated within `within`, what it replaced ran well on another
@@ -138,9 +143,9 @@ class RollbackWatch:
             return
         if await Action.filter(drift_key=rollback_key(state)).exists():
             return
-        if self.planned is not None and trouble.why.startswith('died'):
+        if self.planned is not None and trouble.died_at is not None:
             subject = Subject(id=trouble.container_id, name=trouble.name, stack=trouble.stack, service=trouble.service)
-            run_id = await self.planned.run_for(subject, utc_from_timestamp(self._deaths[trouble.container_id][-1]))
+            run_id = await self.planned.run_for(subject, utc_from_timestamp(trouble.died_at))
             if run_id is not None and run_id != state.run_id:
                 return  # someone restarted or stopped it on purpose after the recreate
         running = await self._state_now(trouble)
