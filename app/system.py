@@ -36,7 +36,10 @@ from ops.host.samples import HostSampler
 from ops.host.signals import HostSignals
 from ops.maintenance.candidates import UpdateCandidates
 from ops.maintenance.last_words import LastWordsKeeper
+from ops.maintenance.overrides import OVERRIDES_DIR
+from ops.maintenance.pins import sync_all_overrides
 from ops.maintenance.policy import AutoApproval
+from ops.maintenance.rollback_watch import RollbackWatch
 from ops.maintenance.schedule_tasks import (
     candidates_check,
     engine_reachable,
@@ -91,11 +94,11 @@ def adapters_for(
     env: Literal['dev', 'prod'] = 'dev',
     host_root: Path = Path('/'),
 ) -> Adapters:
-    """Everything around one engine, built once: Compose for the same engine (ssh:// included), its log hub and
-    the per-stack locks."""
+    """Everything around one engine, built once: Compose for the same engine (ssh:// included, with the console's
+    override files of $DATA/overrides), its log hub and the per-stack locks."""
     return Adapters(
         engine=engine,
-        compose=Compose(docker_host=engine.base_url),
+        compose=Compose(docker_host=engine.base_url, overrides=data_dir / OVERRIDES_DIR),
         loghub=LogHub(engine),
         stack_locks=StackLocks(),
         config=config,
@@ -181,6 +184,7 @@ class System(Core):
         )
         self._tasks: list[asyncio.Task[None]] = []
         self._supervisor: Supervisor | None = None
+        self._rollback_watch: RollbackWatch | None = None
         self.notify_sender = Sender(self.config.notify)
         self.alert_rules = RuleBook(self.config.alerts, list(self.config.notify.channels))
         self.alerts = AlertKeeper(self.alert_rules, audit=self.audit)
@@ -258,12 +262,20 @@ class System(Core):
     async def start(self) -> None:
         log.info('config %s: %s', self.settings.config or '(none)', self.config.summary())
         await self.open()
+        await sync_all_overrides(self.adapters)
         # The journal holds what the engine did and what was done about it: runs and actions too.
         self.manager.run_changed.subscribe(lambda update: self.journal.append(run_record(update)))
         self.actions.changed.subscribe(lambda update: self.journal.append(update.as_record()))
         self.manager.run_changed.subscribe(self.run_alerts.run_changed)
         self.actions.changed.subscribe(self.action_alerts.action_changed)
         self._supervisor = Supervisor(self.adapters, self.observer, self.actions)
+        self._rollback_watch = RollbackWatch(
+            self.observer,
+            self.actions,
+            self.adapters,
+            within=float(parse_duration(self.config.maintenance.rollback_within)),
+            planned=self.container_alerts.planned,
+        )
         resume = await asyncio.to_thread(resume_point, self.settings.data_dir, self.journal.directory)
         self._checkpoints = CheckpointWriter(
             checkpoint_path(self.settings.data_dir), self.journal, start=resume.time_nano if resume else None
@@ -274,6 +286,7 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self._supervisor.run(), name='supervisor'))
         self._tasks.append(asyncio.create_task(self.window_watch.run(), name='maintenance-windows'))
         self._tasks.append(asyncio.create_task(self.scheduler.run(), name='schedules'))
+        self._tasks.append(asyncio.create_task(self._rollback_watch.run(), name='rollback-watch'))
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
         self._tasks.append(asyncio.create_task(self.host_signals.run(), name='host-signals'))
@@ -295,6 +308,8 @@ class System(Core):
             self._supervisor.stop()
         self.window_watch.stop()
         self.scheduler.stop()
+        if self._rollback_watch is not None:
+            self._rollback_watch.stop()
         self.observer.stop()
         self.sampler.stop()
         self.host_signals.stop()

@@ -42,9 +42,12 @@ class action_card(ui.card):
                 self.waits.set_visibility(False)
                 self.age = ui.label().classes('text-xs opacity-70')
                 self.state = action_state_badge(action.id, action.state)
-            ui.label(action.title).classes('text-lg font-semibold break-words').props('data-testid=action-title')
+            # A digest or an image reference is one long word: it may break anywhere, or a phone scrolls sideways.
+            ui.label(action.title).classes('text-lg font-semibold [overflow-wrap:anywhere]').props(
+                'data-testid=action-title'
+            )
             if action.detail:
-                ui.label(action.detail).classes('text-sm opacity-80 break-words whitespace-pre-wrap')
+                ui.label(action.detail).classes('text-sm opacity-80 [overflow-wrap:anywhere] whitespace-pre-wrap')
             with (
                 ui.expansion('Plan preview', value=action.state is ActionState.PENDING)
                 .classes('w-full rounded border border-gray-500/20')

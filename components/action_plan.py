@@ -23,6 +23,7 @@ class action_plan(ui.column):
         steps = [str(step) for step in plan.get('steps') or []]
         dry_run = [str(line) for line in plan.get('dry_run') or []]
         diff = [row for row in plan.get('diff') or [] if isinstance(row, dict)]
+        override = plan.get('override')
         error = plan.get('error')
         with self:
             if steps:
@@ -43,10 +44,15 @@ class action_plan(ui.column):
                 with ui.column().classes('w-full gap-1'):
                     _heading('Settings that change')
                     _diff_table(diff)
+            if override:
+                with ui.column().classes('w-full gap-1'):
+                    _heading('Override file it writes (in the data directory, never the repository)')
+                    block = ui.label(str(override)).classes(f'{_PRE} w-full p-2 rounded bg-gray-500/10 overflow-auto')
+                    block.props('data-plan=override')
             if error:
                 label = ui.label(str(error)).classes(f'text-sm {ERROR_TEXT} whitespace-pre-wrap break-words w-full')
                 label.props('data-plan=error')
-            if not (steps or dry_run or diff or error):
+            if not (steps or dry_run or diff or override or error):
                 ui.label('No preview for this action.').classes('text-sm opacity-70')
 
 

@@ -17,6 +17,7 @@ KIND_COLORS = {
     'image': 'info',
     'orphan': 'purple-6',
     'invalid': 'negative',
+    'rollback': 'deep-orange-10',
 }
 _DARK_TEXT = {'amber-8'}  # yellow needs black text to be read
 NOT_CHECKED = object()  # what a fresh drift_badges "shows", so the first show() always draws
@@ -84,11 +85,17 @@ class drift_badges(ui.row):
                     badge = ui.badge(f'{waiting[kind]} {kind_words(kind)}', color='grey-6').props('outline')
                     badge.props['data-drift'] = f'settling:{kind}:{waiting[kind]}'
                     badge.tooltip(f'Settling: {settling_text(self.settle)}')
+            for service, digest in report.pinned:
+                badge = kind_badge('rollback', f'{service} pinned by rollback')
+                badge.props['data-drift'] = f'pinned:{service}'
+                badge.tooltip(
+                    f'Held on {digest} by a rollback: no update of {service} is proposed until the pin is released'
+                )
 
 
 def drift_key(report: StackReport | None) -> object:
     """What the badges show of a report: its differences, not when it was made (each check makes a new one)."""
-    return None if report is None else (report.drifts, report.settling)
+    return None if report is None else (report.drifts, report.settling, report.pinned)
 
 
 def _first(drifts: tuple[Drift, ...], kind: str) -> str:

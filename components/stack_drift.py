@@ -53,6 +53,8 @@ class stack_drift(ui.element):
             settling = set(report.settling)
             for drift in report.drifts:
                 _drift_line(drift, settling=drift in settling, settle=self.settle)
+            for service, digest in report.pinned:
+                _pin_line(service, digest)
         self.tick()
 
     def tick(self) -> None:
@@ -81,6 +83,16 @@ def _drift_line(drift: Drift, *, settling: bool, settle: float) -> None:
         ui.label(drift.detail).classes('text-sm opacity-80 break-words min-w-0')
         if settling:
             ui.label(settling_text(settle)).classes('text-xs italic')
+
+
+def _pin_line(service: str, digest: str) -> None:
+    with ui.row().classes('w-full items-center gap-x-2 gap-y-0').props(f'data-pinned={service}'):
+        kind_badge('rollback', 'pinned by rollback')
+        ui.label(service).classes('text-sm font-medium break-all')
+        ui.label(f'runs {digest}; its update waits until the pin is released').classes(
+            'text-sm opacity-80 [overflow-wrap:anywhere] min-w-0'
+        )
+        ui.link('Release pin…', '/maintenance#rollback-pins').classes('text-sm')
 
 
 class drift_board(ui.column):

@@ -31,6 +31,7 @@ from ops.host import (  # noqa: F401
     host_reboot_required,
     host_unattended_upgrades,
 )
+from ops.maintenance import stack_pin_release, stack_rollback  # noqa: F401
 from ops.registry import CATALOG, Registry
 
 

@@ -21,6 +21,7 @@ class OperationGroup(StrEnum):
     HOST = 'Host'
     BACKUPS = 'Backups'
     HOUSEKEEPING = 'Housekeeping'
+    ROLLBACK = 'Rollback'
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -13,6 +13,7 @@ from components.container_badges import container_badges
 from components.container_history import container_history
 from components.container_summary import container_summary
 from components.frame import frame
+from components.known_good_states import known_good_states
 from components.last_words_panel import earlier_words, last_words_panel
 from components.log_pane import log_pane
 from ops.docker.details import ContainerDetails
@@ -55,6 +56,11 @@ def register(system: System) -> None:
                     where = f'stack {details.stack} / service {details.service}' if details.stack else 'not in a stack'
                     ui.label(f'{where} · id {details.id[:12]}').classes('text-sm opacity-70 break-all')
                 container_actions(system.manager, name, actor=current_actor(), on_done=refresh)
+            if details.stack in system.config.stacks and details.service:
+                limit = system.config.maintenance.known_good
+                await known_good_states(
+                    system.manager, details.stack, details.service, limit=limit, actor=current_actor()
+                ).load()
             container_history(name, system.stat_history, system.health_history)
             summary = container_summary(details)
             earlier_words(system.last_words, name)

@@ -8,6 +8,7 @@ from app.system import System
 from components.actor import current_actor
 from components.frame import frame
 from components.housekeeping import housekeeping
+from components.rollback_pins import rollback_pins
 from components.update_candidates import update_candidates
 
 
@@ -23,10 +24,11 @@ class MaintenancePage:
 
     def __init__(self, system: System) -> None:
         self.system = system
-        # SECTIONS: each helper adds its section here (one line each): update candidates, rollback pins, prune.
         self.candidates = update_candidates(system.update_candidates, current_actor())
+        self.pins = rollback_pins(system.manager, actor=current_actor())
         self.housekeeping = housekeeping(system.manager, system.adapters)
 
     async def start(self) -> None:
         await self.candidates.start()
+        await self.pins.load()
         await self.housekeeping.load()

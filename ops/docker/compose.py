@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import stat
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,9 +75,18 @@ class UpResult:
 class Compose:
     """Runs `docker compose` for one project at a time against the engine at `docker_host` (None: the local one)."""
 
-    def __init__(self, command: Sequence[str] | None = None, *, docker_host: str | None = None) -> None:
+    def __init__(
+        self, command: Sequence[str] | None = None, *, docker_host: str | None = None, overrides: Path | None = None
+    ) -> None:
         self._command = list(command) if command else None
         self.docker_host = docker_host
+        # The console's own override files ($DATA/overrides/<project>.yml, written by a rollback): not the
+        # repository's, so not subject to its checks, but only a regular file the console wrote (no symlink).
+        self.overrides = overrides
+
+    def override_path(self, project: str) -> Path | None:
+        """Where the console's override file of a project is (whether it exists or not); None without overrides."""
+        return self.overrides / f'{project}.yml' if self.overrides is not None else None
 
     async def config_hashes(
         self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60
@@ -199,8 +209,9 @@ class Compose:
         on_line: Callable[[str], object] | None = None,
     ) -> ProcResult:
         paths = await asyncio.to_thread(stack_files, files, repo_dir)
+        override = await asyncio.to_thread(console_override, self.override_path(project))
         argv = [*self.command(), *_OUTPUT_FLAGS, '--project-name', project]
-        for path in paths:
+        for path in [*paths, *([override] if override is not None else [])]:
             argv += ['--file', str(path)]
         try:
             return await run_process([*argv, *args], timeout=timeout, cwd=repo_dir, env=self._env(), on_line=on_line)
@@ -270,6 +281,22 @@ def stack_inputs(files: Sequence[str], repo_dir: Path) -> list[Path]:
         return [*paths, *compose_reads(paths, repo_dir, cached=True)]
     except OutsideRead as err:
         raise ComposeError(str(err)) from err
+
+
+def console_override(path: Path | None) -> Path | None:
+    """The console's override file when it exists as a regular file (a symlink or anything else is refused: the
+    console never wrote it), else None. Compose reads it after the stack's own files, so its settings win."""
+    if path is None:
+        return None
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise ComposeError(f'the console override {path} cannot be read: {err}') from err
+    if not stat.S_ISREG(mode):
+        raise ComposeError(f'the console override {path} is not a regular file (a symlink?): not used')
+    return path
 
 
 def _own_files(files: Sequence[str], repo_dir: Path) -> list[Path]:

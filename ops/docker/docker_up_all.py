@@ -5,6 +5,7 @@ from __future__ import annotations
 from ops.descriptions import Description, OperationGroup
 from ops.docker.calls import configured_stacks, stacks_in_scope, up_progress
 from ops.errors import OperationFailed
+from ops.maintenance.known_good import record_replaced, snapshot_stack
 from ops.params import StacksParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
@@ -46,6 +47,7 @@ async def docker_up_all(params: Params, ctx: RunContext) -> Result:
         ctx.log(f'== {stack}: compose up -d')
         # An all-stacks run and a one-stack run have different lock keys: this keeps them off the same stack.
         async with adapters.stack_locks.of(stack):
+            before = await snapshot_stack(adapters, stack)
             result = await compose.up(
                 stack,
                 adapters.config.stacks[stack].files,
@@ -54,6 +56,7 @@ async def docker_up_all(params: Params, ctx: RunContext) -> Result:
                 on_service_progress=up_progress(ctx, stack, key_prefix=f'{stack}/'),
                 timeout=UP_TIMEOUT,
             )
+        await record_replaced(before, result, run_id=ctx.run_id)
         if not result.ok:
             why = 'timed out' if result.timed_out else f'exited with {result.returncode}'
             raise OperationFailed(f'compose up of {stack} {why}:\n{result.tail()}')

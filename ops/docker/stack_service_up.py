@@ -10,6 +10,7 @@ from ops.docker.calls import up_progress
 from ops.docker.compose import ComposeError
 from ops.docker.pulling import pull_image
 from ops.errors import OperationFailed, Refused
+from ops.maintenance.known_good import record_replaced, snapshot_stack
 from ops.params import ServiceName, StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
@@ -67,6 +68,7 @@ async def stack_service_up(params: Params, ctx: RunContext) -> Result:
 
     ctx.log(f'== {params.stack}: compose up -d {params.service}')
     async with adapters.stack_locks.of(params.stack):
+        before = await snapshot_stack(adapters, params.stack)
         up = await compose.up(
             params.stack,
             adapters.config.stacks[params.stack].files,
@@ -77,6 +79,7 @@ async def stack_service_up(params: Params, ctx: RunContext) -> Result:
             services=[params.service],
             remove_orphans=False,
         )
+    await record_replaced(before, up, run_id=ctx.run_id)  # a failed `up` may have replaced some too
     if not up.ok:
         why = 'timed out' if up.timed_out else f'exited with {up.returncode}'
         raise OperationFailed(f'compose up of {params.stack}/{params.service} {why}:\n{up.tail()}')

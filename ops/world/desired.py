@@ -61,14 +61,16 @@ async def read_stack(adapters: Adapters, compose: Compose, name: str) -> StackWa
 def files_fingerprint(adapters: Adapters, name: str) -> str:
     """A cheap fingerprint of a stack's files, every file Compose reads for them and the repository's .env (size,
     mtime, inode): a change means the files must be read again. Missing files count too (the stack becomes
-    invalid), and so does a file outside the repository (the reason is part of the fingerprint)."""
+    invalid), and so does a file outside the repository (the reason is part of the fingerprint). The console's own
+    override file of the stack (a rollback pin) counts as well: a pin or its release is read at once."""
     parts: list[str] = []
     root = adapters.repo_dir
     try:
         paths = [str(p) for p in stack_inputs(adapters.config.stacks[name].files, root)]
     except ComposeError as err:
         paths = [str(err)]
-    for candidate in [*paths, str(root / '.env')]:
+    override = adapters.compose.override_path(name)
+    for candidate in [*paths, str(root / '.env'), *([str(override)] if override is not None else [])]:
         path = Path(candidate)
         try:
             stat = path.stat()

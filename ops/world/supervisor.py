@@ -15,6 +15,7 @@ from ops.adapters import DEV_PROJECT, Adapters
 from ops.bus import Event
 from ops.config import parse_duration
 from ops.log_text import one_line
+from ops.maintenance.pins import pinned_services
 from ops.world.action_states import ActionState
 from ops.world.actions import ActionQueue, ActionUpdate
 from ops.world.desired import StackWant, read_stack, repository_fingerprint
@@ -34,6 +35,7 @@ class StackReport:
     want: StackWant
     drifts: tuple[Drift, ...] = field(default_factory=tuple)
     settling: tuple[Drift, ...] = field(default_factory=tuple)
+    pinned: tuple[tuple[str, str], ...] = ()  # (service, digest) held by a rollback pin: updates of these wait
     checked_at: float = field(default=0.0, compare=False)
 
 
@@ -128,6 +130,7 @@ class Supervisor:
             settled: list[Drift] = []
             reports: dict[str, StackReport] = {}
             containers = list(self.observer.containers.values())
+            pinned = await pinned_services()
             for name in sorted(self.adapters.config.stacks):
                 want = self._wants.get(name)
                 if want is None:
@@ -151,6 +154,7 @@ class Supervisor:
                     want=want,
                     drifts=tuple(drifts),
                     settling=tuple(d for d in drifts if d not in ready),
+                    pinned=pinned.get(name, ()),
                     checked_at=time.time(),
                 )
             live = {d.key for report in reports.values() for d in report.drifts}

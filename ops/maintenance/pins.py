@@ -1,0 +1,78 @@
+"""Rollback pins: the services held on an earlier image, and the override file made from all of a stack's pins."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from ops.adapters import Adapters
+from ops.clock import utc_now
+from ops.errors import OperationFailed
+from ops.maintenance.overrides import write_override
+from ops.maintenance.records import KnownGood, RollbackPin
+
+log = logging.getLogger(__name__)
+
+
+async def active_pins(stack: str | None = None) -> list[RollbackPin]:
+    """The pins not released yet (of one stack, or all), by stack and service."""
+    query = RollbackPin.filter(released_at__isnull=True)
+    if stack is not None:
+        query = query.filter(stack=stack)
+    return await query.order_by('stack', 'service', '-id')
+
+
+async def pinned_services() -> dict[str, tuple[tuple[str, str], ...]]:
+    """Per stack, its pinned services and the digest each is held on."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    for pin in await active_pins():
+        found.setdefault(pin.stack, []).append((pin.service, pin.digest))
+    return {stack: tuple(pins) for stack, pins in found.items()}
+
+
+async def active_pin(stack: str, service: str) -> RollbackPin | None:
+    """The service's pin, if it is pinned."""
+    return await RollbackPin.filter(stack=stack, service=service, released_at__isnull=True).order_by('-id').first()
+
+
+async def pin_service(state: KnownGood, *, actor: str, reason: str, wanted: str) -> RollbackPin:
+    """Pin the service to the known-good state's digest (an earlier pin of the service is released by this one)."""
+    await release_pins(state.stack, state.service, actor=actor)
+    return await RollbackPin.create(
+        stack=state.stack,
+        service=state.service,
+        image=wanted[:512],
+        digest=state.digest,
+        known_good_id=state.id,
+        reason=reason[:2000],
+        pinned_by=actor[:128],
+    )
+
+
+async def release_pins(stack: str, service: str, *, actor: str) -> int:
+    """Mark the service's pins released; how many were active."""
+    return await RollbackPin.filter(stack=stack, service=service, released_at__isnull=True).update(
+        released_at=utc_now(), released_by=actor[:128]
+    )
+
+
+async def sync_override(adapters: Adapters, stack: str) -> bool:
+    """Rewrite the stack's override file from all its active pins (removed when none); whether one is there now."""
+    path = adapters.compose.override_path(stack)
+    if path is None:
+        raise OperationFailed('this console has no override directory: a rollback cannot be pinned')
+    images = {pin.service: pin.digest for pin in await active_pins(stack)}
+    try:
+        return await asyncio.to_thread(write_override, path, images)
+    except OSError as err:
+        raise OperationFailed(f'the override file {path} could not be written: {err}') from err
+
+
+async def sync_all_overrides(adapters: Adapters) -> None:
+    """At start: every configured stack's override file says what its active pins say (one restored from a backup,
+    or left by a release in another process, is put right before Compose is first called)."""
+    for stack in sorted(adapters.config.stacks):
+        try:
+            await sync_override(adapters, stack)
+        except OperationFailed as err:  # the console still starts; the stack's calls say what is wrong
+            log.warning('%s', err)

@@ -1,0 +1,118 @@
+"""The console's override file of a stack: what it says, how it is written, and that every Compose call reads it."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from app.system import adapters_for
+from ops.clock import utc_now
+from ops.config import HomelabConfig, StackConfig
+from ops.docker.compose import Compose, ComposeError
+from ops.docker.engine import Engine
+from ops.maintenance.overrides import render_override, write_override
+from ops.maintenance.pins import sync_all_overrides
+from ops.maintenance.records import RollbackPin
+from ops.world.desired import files_fingerprint
+
+DIGEST = 'localhost:5000/homelab-dev/app@sha256:' + 'ab' * 32
+
+
+def _repo(tmp_path: Path) -> Path:
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    (repo / 'compose.yml').write_text('services:\n  app:\n    image: localhost:5000/homelab-dev/app:stable\n')
+    return repo
+
+
+def test_the_override_names_each_pinned_service_by_digest_and_nothing_else() -> None:
+    text = render_override({'web': DIGEST, 'db': 'sha256:' + 'cd' * 32})
+    assert text.startswith('# Written by the homelab console')
+    body = [line for line in text.splitlines() if not line.startswith('#')]
+    assert body == [
+        'services:',
+        '  "db":',
+        f'    image: "sha256:{"cd" * 32}"',
+        '  "web":',
+        f'    image: "{DIGEST}"',
+    ]
+
+
+def test_the_override_is_private_replaced_whole_and_removed_with_the_last_pin(tmp_path: Path) -> None:
+    path = tmp_path / 'data' / 'overrides' / 'media.yml'
+    assert write_override(path, {'web': DIGEST})
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert DIGEST in path.read_text()
+    assert not [p for p in path.parent.iterdir() if p.name != 'media.yml']  # no temporary file left behind
+    assert not write_override(path, {})
+    assert not path.exists()
+    assert not write_override(path, {})  # nothing pinned, nothing there: fine
+
+
+def test_a_symlink_where_the_override_goes_is_replaced_never_written_through(tmp_path: Path) -> None:
+    target = tmp_path / 'elsewhere.yml'
+    target.write_text('untouched\n')
+    path = tmp_path / 'overrides' / 'media.yml'
+    path.parent.mkdir()
+    path.symlink_to(target)
+    write_override(path, {'web': DIGEST})
+    assert target.read_text() == 'untouched\n'
+    assert not path.is_symlink() and DIGEST in path.read_text()
+
+
+async def test_every_compose_call_of_the_stack_reads_its_override_last(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    overrides = tmp_path / 'overrides'
+    compose = Compose(['echo'], overrides=overrides)  # `echo` prints the arguments Compose would get
+    without = await compose.config('media', ['compose.yml'], repo)
+    assert '--file' in without and str(overrides) not in without
+
+    write_override(overrides / 'media.yml', {'app': DIGEST})
+    argv = (await compose.config('media', ['compose.yml'], repo)).split()
+    files = [argv[i + 1] for i, word in enumerate(argv) if word == '--file']
+    assert files == [str(repo / 'compose.yml'), str(overrides / 'media.yml')]
+    other = await compose.config('other', ['compose.yml'], repo)
+    assert str(overrides) not in other  # one stack's pins are not another's
+
+
+async def test_an_override_that_is_a_symlink_stops_the_stack_with_a_reason(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    overrides = tmp_path / 'overrides'
+    overrides.mkdir()
+    (tmp_path / 'planted.yml').write_text('services: {}\n')
+    (overrides / 'media.yml').symlink_to(tmp_path / 'planted.yml')
+    with pytest.raises(ComposeError, match='not a regular file'):
+        await Compose(['echo'], overrides=overrides).config('media', ['compose.yml'], repo)
+
+
+def test_the_console_builds_compose_with_the_data_directorys_overrides(tmp_path: Path) -> None:
+    adapters = adapters_for(Engine('unix:///nonexistent.sock'), HomelabConfig(), data_dir=tmp_path, repo_dir=tmp_path)
+    assert adapters.compose.override_path('media') == tmp_path / 'overrides' / 'media.yml'
+
+
+def test_a_pin_or_its_release_changes_the_files_fingerprint(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    config = HomelabConfig(stacks={'media': StackConfig(files=['compose.yml'])})
+    adapters = adapters_for(Engine('unix:///nonexistent.sock'), config, data_dir=tmp_path / 'data', repo_dir=repo)
+    unpinned = files_fingerprint(adapters, 'media')
+    write_override(tmp_path / 'data' / 'overrides' / 'media.yml', {'app': DIGEST})
+    pinned = files_fingerprint(adapters, 'media')
+    assert pinned != unpinned
+    write_override(tmp_path / 'data' / 'overrides' / 'media.yml', {})
+    assert files_fingerprint(adapters, 'media') == unpinned
+
+
+async def test_at_start_each_stacks_override_says_what_its_active_pins_say(store: None, tmp_path: Path) -> None:
+    config = HomelabConfig(stacks={name: StackConfig(files=['compose.yml']) for name in ('media', 'tools')})
+    adapters = adapters_for(Engine('unix:///nonexistent.sock'), config, data_dir=tmp_path, repo_dir=tmp_path)
+    await RollbackPin.create(stack='media', service='app', image='app:2', digest=DIGEST, pinned_by='ui:admin')
+    await RollbackPin.create(stack='tools', service='x', image='x:2', digest=DIGEST, pinned_by='ui:admin',
+                             released_at=utc_now(), released_by='ui:admin')  # fmt: skip
+    stale = tmp_path / 'overrides' / 'tools.yml'
+    write_override(stale, {'x': DIGEST})  # left behind: its pin was released
+    await sync_all_overrides(adapters)
+    assert DIGEST in (tmp_path / 'overrides' / 'media.yml').read_text()
+    assert not stale.exists()
