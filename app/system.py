@@ -237,8 +237,12 @@ class System(Core):
                 engine_known=lambda: engine_reachable(self.observer, timeout=60),
             ),
             'update_candidates': candidates_check(self.update_candidates),
-            'prune': prune_proposal(self.actions, lambda: prune_preview(self.adapters)),
+            'prune': self._scheduled_prune,
         }
+
+    async def _scheduled_prune(self, actor: str) -> dict[str, Any]:
+        # The action queue exists once the core is open (start), after the scheduler is built.
+        return await prune_proposal(self.actions, lambda: prune_preview(self.adapters))(actor)
 
     @property
     def supervisor(self) -> Supervisor:
