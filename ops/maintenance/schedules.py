@@ -1,5 +1,5 @@
 """Schedules: at each configured time a task that only proposes (the image check, update candidates, a prune plan)
-runs, audited as `schedule:<name>` with what it found."""
+runs, audited as `schedule:<name>` with what it found; a record the audit could not take is written later."""
 
 from __future__ import annotations
 
@@ -46,11 +46,17 @@ class ScheduleRan:
     due: datetime
     ok: bool
     found: dict[str, Any] = field(default_factory=dict)
+    recorded: bool = True  # False: the audit could not take it now; it is written at a later look
 
 
 class Scheduler:
     """Wakes at the next due time (at least once a `longest_sleep`, so a changed clock or a suspended host is
-    noticed) and runs each schedule that fell due since it last looked, once; `poke()` looks now."""
+    noticed) and runs each schedule that fell due since it last looked, once; `poke()` looks now.
+
+    A run the audit could not record (disk full, database locked) is not run again: its task only proposed, and
+    ran; its record is kept and written at the next look that can (marked `recorded_late`), before anything else,
+    and counts as run meanwhile. A start whose made-up check could not read the audit checks again at the next look.
+    """
 
     def __init__(
         self,
@@ -74,6 +80,8 @@ class Scheduler:
         self._times = {name: [parse_at(text) for text in config.at] for name, config in self.schedules.items()}
         self._wake = asyncio.Event()
         self._stopping = False
+        self._unrecorded: list[dict[str, Any]] = []  # audit details of runs not yet recorded, oldest first
+        self._unchecked: set[str] = set()  # schedules whose made-up check at start could not read the audit
 
     def now(self) -> datetime:
         return self.clock().astimezone(self.zone)
@@ -104,19 +112,25 @@ class Scheduler:
         """Make up what was missed within the grace, then run each schedule as it falls due, until stop()."""
         if not self.schedules:
             return
-        last = self.now()
-        await self.catch_up(last)
+        started = last = self.now()
+        await self.catch_up(started)
         while not self._stopping:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._delay(last))
             self._wake.clear()  # a poke while the tasks run makes another look
             if self._stopping:
                 break
-            now = self.now()
-            if now.astimezone(UTC) < last.astimezone(UTC):  # the clock went back: what falls due again is not run twice
-                continue
-            await self.run_due(last, now)
-            last = now
+            try:
+                await self.record_late()
+                if self._unchecked:
+                    await self.catch_up(started, names=sorted(self._unchecked))
+                now = self.now()
+                if now.astimezone(UTC) < last.astimezone(UTC):  # the clock went back: what falls due again is not run
+                    continue
+                await self.run_due(last, now)
+                last = now
+            except Exception:  # the schedules must outlive any surprise; the next look goes on
+                log.exception('schedules: a look failed')
 
     async def run_due(self, after: datetime, until: datetime) -> list[ScheduleRan]:
         """Run every schedule that fell due after `after` up to `until`, each once (for its latest time)."""
@@ -129,14 +143,24 @@ class Scheduler:
                 done.append(await self.run_one(name, due[-1]))
         return done
 
-    async def catch_up(self, now: datetime | None = None) -> list[ScheduleRan]:
+    async def catch_up(self, now: datetime | None = None, *, names: list[str] | None = None) -> list[ScheduleRan]:
         """At start: a schedule whose last time passed while the console was down runs once if that was within the
-        grace and it has not run since; an older one is skipped (logged)."""
+        grace and it has not run since; an older one is skipped (logged). One whose audit could not be read is
+        left for the next look (`names`: only these)."""
         moment = self.now() if now is None else now
         done = []
-        for name in self.schedules:
+        for name in self.schedules if names is None else names:
             past = self.due_between(name, moment - timedelta(days=8), moment)
-            if not past or await self._ran_since(name, past[-1]):
+            try:
+                ran = bool(past) and await self._ran_since(name, past[-1])
+            except Exception as err:  # the audit cannot be read now: the next look asks again
+                log.warning(
+                    'schedule %s: cannot tell whether it ran (%s); asking again later', name, one_line(str(err))
+                )
+                self._unchecked.add(name)
+                continue
+            self._unchecked.discard(name)
+            if not past or ran:
                 continue
             missed = past[-1]
             if moment.astimezone(UTC) - missed <= self.grace:
@@ -158,11 +182,32 @@ class Scheduler:
             log.warning('schedule %s (%s) failed: %s', name, task, one_line(str(err)))
             found, ok = {'error': one_line(str(err), 500)}, False
         detail = {'schedule': name, 'task': task, 'due': due.astimezone(UTC).isoformat(), 'ok': ok, 'found': found}
-        await self.audit.append(AuditKind.SCHEDULE_RAN, actor=actor, origin='schedule', detail=detail)
-        ran = ScheduleRan(name=name, task=task, due=due.astimezone(self.zone), ok=ok, found=found)
+        recorded = not self._unrecorded and await self._record(detail)  # (after the older ones, in order)
+        if not recorded:
+            self._unrecorded.append(detail)
+        ran = ScheduleRan(name=name, task=task, due=due.astimezone(self.zone), ok=ok, found=found, recorded=recorded)
         log.info('schedule %s ran %s: %s', name, task, one_line(str(found), 300))
         self.ran.emit(ran)
         return ran
+
+    async def record_late(self) -> int:
+        """Write the records the audit could not take when their runs ended (oldest first); how many were written."""
+        written = 0
+        while self._unrecorded and await self._record({**self._unrecorded[0], 'recorded_late': True}):
+            self._unrecorded.pop(0)
+            written += 1
+        return written
+
+    async def _record(self, detail: dict[str, Any]) -> bool:
+        """Audit one run; False (logged) when the audit cannot take it now."""
+        try:
+            await self.audit.append(
+                AuditKind.SCHEDULE_RAN, actor=f'schedule:{detail["schedule"]}', origin='schedule', detail=detail
+            )
+        except Exception as err:  # AuditUnavailable (disk full, database locked): kept and written at a later look
+            log.warning('schedule %s: its run could not be recorded yet: %s', detail['schedule'], one_line(str(err)))
+            return False
+        return True
 
     def _due_times(self, name: str, around: datetime) -> Iterator[datetime]:
         """`name`'s times (UTC) from eight days before `around` to eight days after it."""
@@ -174,7 +219,10 @@ class Scheduler:
                     yield local_instant(day, at, self.zone)
 
     async def _ran_since(self, name: str, due: datetime) -> bool:
-        """Whether `name` last ran for `due` or a later time (its audit says which time it ran for)."""
+        """Whether `name` last ran for `due` or a later time (its audit says which time it ran for, or its record
+        still waiting to be written)."""
+        if any(d['schedule'] == name and datetime.fromisoformat(d['due']) >= due for d in self._unrecorded):
+            return True
         last = await AuditEvent.filter(kind=AuditKind.SCHEDULE_RAN, actor=f'schedule:{name}').order_by('-id').first()
         try:
             return last is not None and datetime.fromisoformat(str(last.detail.get('due'))) >= due

@@ -17,9 +17,9 @@ from ops.catalog import catalog
 from ops.config import HomelabConfig, ScheduleConfig
 from ops.docker.engine import Engine
 from ops.maintenance.schedule_tasks import PRUNE_KEY, PrunePreview, image_check, prune_proposal
-from ops.maintenance.schedules import Scheduler
+from ops.maintenance.schedules import Scheduler, ScheduleRan
 from ops.manager import Manager
-from ops.store.audit import AuditLog
+from ops.store.audit import AuditLog, AuditUnavailable
 from ops.store.audit_kinds import AuditKind
 from ops.store.models import Action, AuditEvent, Run
 from ops.store.owners import OwnerLock
@@ -205,3 +205,84 @@ async def test_a_daily_time_in_a_changed_hour_runs_once_that_day(audit: AuditLog
     # It repeats 02:00-03:00 on 2026-10-25: 02:30 runs the first time only.
     autumn = plan.due_between('night', at('2026-10-25 00:00'), at('2026-10-25 12:00'))
     assert autumn == [datetime.fromisoformat('2026-10-25T02:30:00+02:00')]
+
+
+async def test_a_run_the_audit_cannot_take_is_recorded_later_not_run_again_and_the_schedules_go_on(
+    audit: AuditLog, tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    down = {'audit': True}
+    append = audit.append
+
+    async def flaky_append(kind: AuditKind, **fields: Any) -> AuditEvent:
+        if down['audit']:
+            raise AuditUnavailable('database or disk is full')
+        return await append(kind, **fields)
+
+    monkeypatch.setattr(audit, 'append', flaky_append)
+    clock = {'now': at('2026-12-06 03:29')}
+    plan = scheduler(audit, tasks, clock)
+    heard: list[ScheduleRan] = []
+    plan.ran.subscribe(heard.append)
+    running = asyncio.create_task(plan.run())
+    try:
+        clock['now'] = at('2026-12-06 03:30')
+        plan.poke()
+        await wait_for_async(lambda: heard or running.done(), timeout=10, what='the 03:30 image check')
+        assert not running.done(), 'the schedules stopped after one run could not be recorded'
+        assert [(r.name, r.recorded) for r in heard] == [('nightly-images', False)]
+        clock['now'] = at('2026-12-06 04:00')  # the audit is still down: the prune runs all the same
+        plan.poke()
+        await wait_for_async(lambda: len(heard) >= 2 or running.done(), timeout=10, what='the 04:00 prune')
+        assert not running.done()
+        assert await ran_events() == []
+
+        down['audit'] = False
+        plan.poke()
+
+        async def recorded() -> bool:
+            return len(await ran_events()) >= 2
+
+        await wait_for_async(recorded, timeout=10, what='the two runs recorded once the audit takes them')
+        images, prune = await ran_events()
+        assert (images.actor, images.detail['due'], images.detail['recorded_late']) == (
+            'schedule:nightly-images', '2026-12-06T02:30:00+00:00', True,
+        )  # fmt: skip
+        assert (prune.actor, prune.detail['ok'], prune.detail['recorded_late']) == (
+            'schedule:weekly-prune',
+            False,
+            True,
+        )
+        assert [name for name, _ in tasks.calls] == ['image_check', 'prune']  # each ran once, for its time
+    finally:
+        plan.stop()
+        await asyncio.wait_for(running, timeout=5)
+
+
+async def test_a_start_that_cannot_read_the_audit_makes_up_the_missed_time_at_the_next_look(
+    audit: AuditLog, tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = {'now': at('2026-12-06 03:50')}  # 20 minutes after the 03:30 image check: within the grace
+    plan = scheduler(audit, tasks, clock)
+    ran_since = plan._ran_since
+    down = {'audit': True}
+    asked: list[str] = []
+
+    async def flaky_ran_since(name: str, due: datetime) -> bool:
+        asked.append(name)
+        if down['audit']:
+            raise AuditUnavailable('database is locked')
+        return await ran_since(name, due)
+
+    monkeypatch.setattr(plan, '_ran_since', flaky_ran_since)
+    running = asyncio.create_task(plan.run())
+    try:
+        await wait_for_async(lambda: asked or running.done(), timeout=10, what='the check at start')
+        assert not running.done(), 'the schedules stopped because the audit could not be read at start'
+        assert tasks.calls == []
+        down['audit'] = False
+        plan.poke()
+        await wait_for_async(ran_events, timeout=10, what='the missed 03:30 image check, made up')
+        assert [name for name, _ in tasks.calls] == ['image_check']
+    finally:
+        plan.stop()
+        await asyncio.wait_for(running, timeout=5)
