@@ -117,7 +117,8 @@ class ActionQueue:
         """Bring the open actions of `stacks` in line with their current drifts; returns the new proposals.
 
         A stack with an action approved or running is left alone until it ends: its world is in flux. Inside a
-        maintenance window, the policy approves what waited for it (one action per stack at a time).
+        maintenance window (or at once without windows), the policy approves what waited for it; one action per
+        stack at a time: once the policy approved one in this pass, the stack is left alone too.
         """
         await self._notice_elsewhere()
         current = [d for d in drifts if d.actionable]
@@ -142,8 +143,10 @@ class ActionQueue:
                 continue
             if not self.windows.configured:
                 await self.approve(action.id, actor=POLICY_ACTOR, origin='policy')
+                busy.add(drift.stack)
             elif (opening := self.windows.inside()) is not None:
                 await self.approve(action.id, actor=POLICY_ACTOR, origin='policy', detail={'window': opening.as_json()})
+                busy.add(drift.stack)
             else:
                 following = self.windows.next_opening()
                 log.info(
@@ -212,14 +215,16 @@ class ActionQueue:
         )
 
     async def _released(self, action: Action, drift: Drift) -> bool:
-        """Approve a pending action that waited for a maintenance window, now that one is open and its drift still
-        holds; whether it was approved. Without windows the policy acted (or not) when it was proposed."""
-        if not self.windows.configured:
+        """Approve a pending action the policy covers and its drift still holds (it waited for a maintenance window),
+        now that one is open, or at once without windows (they were removed since); whether it was approved."""
+        waited: dict[str, Any] = {'waited_since': action.created_at.isoformat()}
+        if self.windows.configured:
+            opening = self.windows.inside()
+            if opening is None:
+                return False
+            waited = {'window': opening.as_json(), **waited}
+        if not await self._policy_approves(drift):
             return False
-        opening = self.windows.inside()
-        if opening is None or not await self._policy_approves(drift):
-            return False
-        waited = {'window': opening.as_json(), 'waited_since': action.created_at.isoformat()}
         try:
             await self.approve(action.id, actor=POLICY_ACTOR, origin='policy', detail=waited)
         except ActionError:  # decided by a person meanwhile

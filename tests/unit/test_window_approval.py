@@ -190,3 +190,37 @@ async def test_an_action_waiting_for_the_window_does_not_alert_as_waiting_for_an
     alerts = AlertKeeper(RuleBook(AlertsConfig(), []))
     await ActionWatch(alerts, for_window=policy.waiting).look()
     assert [alert.target for alert in alerts.open_alerts() if alert.rule is Rule.DRIFT_PENDING] == ['media/sonarr']
+
+
+async def test_a_new_drift_and_a_waiting_one_of_a_stack_are_not_approved_in_the_same_pass(
+    manager: Manager, clock: Clock
+) -> None:
+    windows = MaintenanceWindows(['Sun 03:00-05:00'], zone=BERLIN, clock=clock)
+    queue, policy = queue_for(manager, windows)
+    [waits] = await queue.sync([stopped('jellyfin')], stacks=['media'])
+
+    clock.now = datetime(2026, 12, 6, 3, 0, tzinfo=BERLIN)  # the window opens as sonarr stops too
+    await queue.sync([stopped('sonarr'), stopped('jellyfin')], stacks=['media'])
+    [approved] = await approvals()  # one action per stack at a time: the other waits for the next pass
+    assert approved.detail['action_id'] != waits.id and 'waited_since' not in approved.detail
+    assert (await Action.get(id=waits.id)).state is ActionState.PENDING
+    assert [action.id for action in await policy.waiting()] == [waits.id]
+
+
+async def test_a_waiting_action_is_approved_at_the_next_sync_once_the_windows_are_removed(
+    manager: Manager, clock: Clock
+) -> None:
+    windows = MaintenanceWindows(['Sun 03:00-05:00'], zone=BERLIN, clock=clock)
+    queue, _ = queue_for(manager, windows)
+    [action] = await queue.sync([stopped()], stacks=['media'])
+    assert await approvals() == []
+
+    # The owner removes the windows (the console restarts with the new config): the policy acts at once again.
+    queue, policy = queue_for(manager, MaintenanceWindows([], zone=BERLIN, clock=clock))
+    assert await queue.sync([stopped()], stacks=['media']) == []
+    decided = await Action.get(id=action.id)
+    assert decided.state is not ActionState.PENDING and decided.auto and decided.decided_by == POLICY_ACTOR
+    [approved] = await approvals()
+    assert approved.actor == POLICY_ACTOR and approved.detail['action_id'] == action.id
+    assert 'window' not in approved.detail and 'waited_since' in approved.detail
+    assert await policy.waiting() == []
