@@ -16,7 +16,7 @@ from ops.maintenance.prune_text import plan_lines, size_text
 from ops.maintenance.schedules import ScheduledTask
 from ops.store.models import Action
 from ops.world.action_states import OPEN
-from ops.world.actions import ActionQueue, Proposal
+from ops.world.actions import ActionQueue, Proposal, Proposer
 from ops.world.drift import Drift
 from ops.world.observer import Observer
 
@@ -31,13 +31,14 @@ def image_check(
     evaluate: Callable[..., Awaitable[list[Drift]]], *, engine_known: Callable[[], Awaitable[bool]] | None = None
 ) -> ScheduledTask:
     """Ask the registries for newer digests now (`supervisor.evaluate(refresh_images=True)`): the drift loop proposes
-    each image update as it does on its own timer. `engine_known` waits (a while) for the observer to know the
+    each image update as it does on its own timer, audited as proposed by the schedule (actor `schedule:<name>`,
+    origin 'schedule') when this check found it. `engine_known` waits (a while) for the observer to know the
     engine's world: without it nothing can be compared, and the task says so."""
 
     async def task(actor: str) -> dict[str, Any]:
         if engine_known is not None and not await engine_known():
             return {'skipped': 'the Docker engine is not reachable: nothing was compared'}
-        drifts = await evaluate(refresh_images=True)
+        drifts = await evaluate(refresh_images=True, proposer=Proposer(actor=actor, origin='schedule'))
         return {'image_updates': sorted(f'{d.stack}/{d.subject}' for d in drifts if d.kind == 'image')}
 
     return task

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -52,6 +52,17 @@ class Proposal:
     params: dict[str, Any]
     plan: dict[str, Any]
 
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Proposer:
+    """Who a drift's proposal is audited as: the supervisor, or what asked for the evaluation that found it (a
+    schedule: actor `schedule:<name>`, origin 'schedule')."""
+
+    actor: str
+    origin: str
+
+
+SUPERVISOR = Proposer(actor='supervisor', origin='supervisor')
 
 # Who approves what a stack's auto_approve policy covers (the audit's actor, the action's `decided_by`).
 POLICY_ACTOR = 'supervisor (auto-approve policy)'
@@ -113,8 +124,11 @@ class ActionQueue:
         # noticed at the next sync and published here too, so open pages follow them.
         self._known: dict[int, ActionState] = {}
 
-    async def sync(self, drifts: Iterable[Drift], *, stacks: Iterable[str]) -> list[Action]:
-        """Bring the open actions of `stacks` in line with their current drifts; returns the new proposals.
+    async def sync(
+        self, drifts: Iterable[Drift], *, stacks: Iterable[str], proposers: Mapping[str, Proposer] | None = None
+    ) -> list[Action]:
+        """Bring the open actions of `stacks` in line with their current drifts; returns the new proposals, each
+        audited as proposed by the supervisor or, for a drift key in `proposers`, by what found it (a schedule).
 
         A stack with an action approved or running is left alone until it ends: its world is in flux. Inside a
         maintenance window (or at once without windows), the policy approves what waited for it; one action per
@@ -137,7 +151,7 @@ class ActionQueue:
                 if known.state is ActionState.PENDING and await self._released(known, drift):
                     busy.add(drift.stack)  # one at a time: the stack's world is in flux until it ends
                 continue
-            action = await self._propose(drift)
+            action = await self._propose(drift, (proposers or {}).get(drift.key, SUPERVISOR))
             proposed.append(action)
             if not await self._policy_approves(drift):
                 continue
@@ -231,7 +245,7 @@ class ActionQueue:
             return False
         return True
 
-    async def _propose(self, drift: Drift) -> Action:
+    async def _propose(self, drift: Drift, proposer: Proposer) -> Action:
         operation, params, title = action_for(drift)
         plan: dict[str, Any] = {}
         if self.planner is not None:
@@ -253,8 +267,8 @@ class ActionQueue:
                 params=params,
                 plan=plan,
             ),
-            actor='supervisor',
-            origin='supervisor',
+            actor=proposer.actor,
+            origin=proposer.origin,
             audit_detail={'drift': drift.as_json()},
         )
 

@@ -17,7 +17,7 @@ from ops.config import parse_duration
 from ops.log_text import one_line
 from ops.maintenance.pins import pinned_services
 from ops.world.action_states import ActionState
-from ops.world.actions import ActionQueue, ActionUpdate
+from ops.world.actions import SUPERVISOR, ActionQueue, ActionUpdate, Proposer
 from ops.world.desired import StackWant, read_stack, repository_fingerprint
 from ops.world.drift import Drift, find_drift
 from ops.world.freshness import ImageFreshness
@@ -67,6 +67,7 @@ class Supervisor:
         self._wants: dict[str, StackWant] = {}
         self._fingerprint: str | None = None
         self._first_seen: dict[str, float] = {}
+        self._found_by: dict[str, Proposer] = {}  # image updates a schedule's image check found first: proposed as it
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._lock = asyncio.Lock()
@@ -111,8 +112,12 @@ class Supervisor:
         self._stopping.set()
         self._wake.set()
 
-    async def evaluate(self, *, refresh_images: bool = False, reread: bool = False) -> list[Drift]:
-        """Compare every configured stack now; propose/supersede actions; return the drifts."""
+    async def evaluate(
+        self, *, refresh_images: bool = False, reread: bool = False, proposer: Proposer = SUPERVISOR
+    ) -> list[Drift]:
+        """Compare every configured stack now; propose/supersede actions; return the drifts. `proposer`: who asked
+        for the image check (a schedule): the image updates this evaluation finds first are proposed as it, also when
+        they settle at a later evaluation; what the supervisor would have found anyway (a stopped container) is its."""
         async with self._lock:
             fingerprint = await repository_fingerprint(self.adapters)
             if reread or fingerprint != self._fingerprint:
@@ -146,6 +151,10 @@ class Supervisor:
                     ]
                     updates = await self.freshness.updates(pairs, refresh=refresh_images)
                 drifts = find_drift(want, containers, updates)
+                if proposer != SUPERVISOR:
+                    for drift in drifts:
+                        if drift.kind == 'image' and drift.actionable and drift.key not in self._first_seen:
+                            self._found_by.setdefault(drift.key, proposer)
                 ready = [d for d in drifts if self._settled(d, now)]
                 if self._may_change(name):
                     settled.extend(ready)
@@ -159,10 +168,12 @@ class Supervisor:
                 )
             live = {d.key for report in reports.values() for d in report.drifts}
             self._first_seen = {key: seen for key, seen in self._first_seen.items() if key in live}
+            self._found_by = {key: who for key, who in self._found_by.items() if key in live}
             changed = reports != self.reports
             log_drift_changes(self.reports, reports)
             self.reports = reports
-            await self.queue.sync(settled, stacks=list(reports))
+            for action in await self.queue.sync(settled, stacks=list(reports), proposers=self._found_by):
+                self._found_by.pop(action.drift_key, None)
             if changed:
                 self.changed.emit(None)
             return self.drifts

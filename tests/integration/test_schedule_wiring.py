@@ -1,5 +1,6 @@
 """The server's schedules reach the real tasks: a scheduled prune proposes one docker_prune action with its plan (and
-runs nothing), a scheduled update-candidates check asks the registries; both audited as schedule:<name>."""
+runs nothing), a scheduled update-candidates check asks the registries; both audited as schedule:<name>. A scheduled
+image check's update is proposed as the schedule, also when it settles at a later evaluation."""
 
 from __future__ import annotations
 
@@ -13,9 +14,11 @@ from app.settings import Settings
 from app.system import System
 from ops.clock import utc_now
 from ops.config import HomelabConfig
+from ops.maintenance.schedule_tasks import image_check
 from ops.store.models import Action, AuditEvent, Run
 from ops.world.action_states import ActionState
-from tests.helpers.docker_ops import BASE_IMAGE, docker_client, engine_url, unique
+from tests.helpers.docker_ops import BASE_IMAGE, AppTag, docker_client, engine_url, unique, write_stack
+from tests.helpers.gitops import commit, gitops_loop, init_repo
 from tests.helpers.rig import require_engine
 
 
@@ -65,3 +68,24 @@ async def test_scheduled_prune_and_candidates_only_propose_and_are_audited(tmp_p
         with contextlib.suppress(docker.errors.NotFound):
             client.api.remove_container(name, force=True)
         client.close()
+
+
+async def test_a_scheduled_image_check_proposes_the_update_as_the_schedule(tmp_path: Path, app_tag: AppTag) -> None:
+    require_engine()
+    stack_name = unique()
+    await app_tag.push('v1')
+    repo = tmp_path / 'repo'
+    init_repo(repo)
+    write_stack(repo, {'app': {'image': app_tag.image}})
+    commit(repo, 'app from the registry')
+    async with gitops_loop(tmp_path, stack_name) as loop:
+        await loop.up()
+        await loop.in_line()
+        await app_tag.push('v2')  # the registry moves on; the container still runs v1
+
+        found = await image_check(loop.supervisor.evaluate)('schedule:nightly-images')
+        assert found == {'image_updates': [f'{stack_name}/app']}
+        # Proposed once the drift settled: by the supervisor's next evaluation, on behalf of the schedule.
+        action = await loop.pending('image', 'app')
+        proposed = [e for e in await AuditEvent.filter(kind='action_proposed') if e.detail['action_id'] == action.id]
+        assert [(event.actor, event.origin) for event in proposed] == [('schedule:nightly-images', 'schedule')]

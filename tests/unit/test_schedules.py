@@ -24,7 +24,7 @@ from ops.store.audit_kinds import AuditKind
 from ops.store.models import Action, AuditEvent, Run
 from ops.store.owners import OwnerLock
 from ops.world.action_states import ActionState
-from ops.world.actions import ActionQueue
+from ops.world.actions import ActionQueue, Proposer
 from ops.world.drift import Drift
 from tests.helpers.waiting import wait_for_async
 
@@ -150,9 +150,11 @@ async def test_a_time_missed_while_down_is_made_up_only_within_the_grace(
 
 async def test_the_image_check_refreshes_images_and_reports_image_drift(tmp_path: Path) -> None:
     asked: list[dict[str, Any]] = []
+    proposers: list[Proposer] = []
 
-    async def evaluate(**kwargs: Any) -> list[Drift]:
+    async def evaluate(*, proposer: Proposer, **kwargs: Any) -> list[Drift]:
         asked.append(kwargs)
+        proposers.append(proposer)
         return [
             Drift(stack='media', kind='image', service='jellyfin', container='j', detail='newer', fingerprint='a'),
             Drift(stack='media', kind='stopped', service='sonarr', container='s', detail='exited', fingerprint='b'),
@@ -160,6 +162,8 @@ async def test_the_image_check_refreshes_images_and_reports_image_drift(tmp_path
 
     found = await image_check(evaluate)('schedule:nightly-images')
     assert asked == [{'refresh_images': True}] and found == {'image_updates': ['media/jellyfin']}
+    # What this evaluation finds first is proposed as the schedule.
+    assert proposers == [Proposer(actor='schedule:nightly-images', origin='schedule')]
 
     async def unreachable() -> bool:
         return False
@@ -286,3 +290,26 @@ async def test_a_start_that_cannot_read_the_audit_makes_up_the_missed_time_at_th
     finally:
         plan.stop()
         await asyncio.wait_for(running, timeout=5)
+
+
+async def test_a_drift_a_schedule_found_is_proposed_as_the_schedule(tmp_path: Path, audit: AuditLog) -> None:
+    adapters = adapters_for(
+        Engine(f'unix://{tmp_path}/no-engine.sock', timeout=2), HomelabConfig(), data_dir=tmp_path / 'data',
+        repo_dir=tmp_path,
+    )  # fmt: skip
+    owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
+    manager = Manager(adapters, owner=owner, registry=catalog(), audit=audit)
+    queue = ActionQueue(manager)
+    update = Drift(stack='media', kind='image', service='jellyfin', container='j', detail='newer', fingerprint='a')
+    stopped = Drift(stack='media', kind='stopped', service='sonarr', container='s', detail='exited', fingerprint='b')
+    try:
+        schedule = Proposer(actor='schedule:nightly-images', origin='schedule')
+        await queue.sync([update, stopped], stacks=['media'], proposers={update.key: schedule})
+        proposed = await AuditEvent.filter(kind=AuditKind.ACTION_PROPOSED).order_by('id')
+        assert [(event.actor, event.origin, event.detail['drift']['kind']) for event in proposed] == [
+            ('schedule:nightly-images', 'schedule', 'image'),
+            ('supervisor', 'supervisor', 'stopped'),  # what the supervisor found itself stays its own
+        ]
+    finally:
+        await manager.shutdown()
+        owner.release()
