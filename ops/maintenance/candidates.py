@@ -26,6 +26,9 @@ T = TypeVar('T')
 SHOWN = 8  # candidates kept per service (newest first); the rest are counted
 LABELLED = 5  # the newest candidates whose labels (changelog links) are read
 PARALLEL = 4  # services of a stack checked at the same time
+SERVICE_DEADLINE = 60.0  # seconds one service's registry answers may take, all together
+REFRESH_DEADLINE = 300.0  # seconds a whole check may spend asking registries; services left then say so
+ERROR_CHARS = 300  # the longest error text a row keeps
 _LINK_LABELS = (('org.opencontainers.image.source', 'source'), ('org.opencontainers.image.url', 'website'))
 
 
@@ -71,9 +74,18 @@ class _Kept:
 class UpdateCandidates:
     """The last report and its `changed` event; `refresh(actor)` checks again (the Maintenance page, schedules)."""
 
-    def __init__(self, adapters: Adapters, *, ttl: float | None = None) -> None:
+    def __init__(
+        self,
+        adapters: Adapters,
+        *,
+        ttl: float | None = None,
+        service_deadline: float = SERVICE_DEADLINE,
+        refresh_deadline: float = REFRESH_DEADLINE,
+    ) -> None:
         self.adapters = adapters
         self.ttl = float(parse_duration(adapters.config.drift.image_check)) if ttl is None else ttl
+        self.service_deadline = service_deadline
+        self.refresh_deadline = refresh_deadline
         self.report: CandidateReport | None = None
         self.changed: Event[CandidateReport] = Event()
         self.checking = False
@@ -102,10 +114,18 @@ class UpdateCandidates:
             facts = RegistryFacts()
         rows: list[ServiceCandidates] = []
         asking = asyncio.Semaphore(PARALLEL)
+        loop = asyncio.get_running_loop()
+        check_ends = loop.time() + self.refresh_deadline
 
         async def one(client: RegistryClient, stack: str, service: str, image: str | None) -> ServiceCandidates:
             async with asking:
-                return await self._service(client, stack, service, image, force=force)
+                ends = min(loop.time() + self.service_deadline, check_ends)
+                late = (
+                    f'no answers within {self.service_deadline:g} s'
+                    if ends < check_ends
+                    else f'the check ran past its {self.refresh_deadline:g} s'
+                )
+                return await self._service(client, stack, service, image, force=force, deadline=ends, late=late)
 
         async with RegistryClient(facts) as client:
             for stack in sorted(self.adapters.config.stacks):
@@ -120,8 +140,17 @@ class UpdateCandidates:
         return CandidateReport(services=tuple(rows), checked_at=time.time(), actor=actor)
 
     async def _service(
-        self, client: RegistryClient, stack: str, service: str, image: str | None, *, force: bool
+        self,
+        client: RegistryClient,
+        stack: str,
+        service: str,
+        image: str | None,
+        *,
+        force: bool,
+        deadline: float,
+        late: str,
     ) -> ServiceCandidates:
+        """The row of one service; asking its registry ends at `deadline` (loop time), the row then says `late`."""
         row = ServiceCandidates(stack=stack, service=service, image=image or '')
         if not image:
             return _with(row, note='builds its own image')
@@ -132,20 +161,30 @@ class UpdateCandidates:
         if parse_version(name.tag) is None:
             return _with(row, note=f'{name.tag} is not a version tag')
         try:
-            tags = await self._cached(('tags', name.registry, name.repository), lambda: client.tags(name), force=force)
-            newer = newer_tags(name.tag, tags, self.adapters.config.stacks[stack].updates)
-            kept = []
-            for index, tag in enumerate(newer[:SHOWN]):
-                labels = await self._labels(client, name, tag, force=force) if index < LABELLED else {}
-                change = await asyncio.to_thread(
-                    tag_change, self.adapters.repo_dir, self.adapters.config.stacks[stack].files, service, image, tag
+            async with asyncio.timeout_at(deadline):
+                tags = await self._cached(
+                    ('tags', name.registry, name.repository), lambda: client.tags(name), force=force
                 )
-                kept.append(_candidate(tag, labels, change))
+                newer = newer_tags(name.tag, tags, self.adapters.config.stacks[stack].updates)
+                kept = []
+                for index, tag in enumerate(newer[:SHOWN]):
+                    labels = await self._labels(client, name, tag, force=force) if index < LABELLED else {}
+                    change = await asyncio.to_thread(
+                        tag_change,
+                        self.adapters.repo_dir,
+                        self.adapters.config.stacks[stack].files,
+                        service,
+                        image,
+                        tag,
+                    )
+                    kept.append(_candidate(tag, labels, change))
+        except TimeoutError:
+            return _with(row, error=_bounded(f'could not ask {name.registry}: {late}'))
         except RegistryError as err:
-            return _with(row, error=f'could not ask {name.registry}: {err}')
+            return _with(row, error=_bounded(f'could not ask {name.registry}: {err}'))
         except Exception as err:  # a surprise in one service must not end the check of the others
             log.exception('update candidates of %s/%s failed', stack, service)
-            return _with(row, error=f'could not ask {name.registry}: {err}')
+            return _with(row, error=_bounded(f'could not ask {name.registry}: {err}'))
         return _with(row, candidates=tuple(kept), more=max(0, len(newer) - SHOWN))
 
     async def _labels(self, client: RegistryClient, name: ImageName, tag: str, *, force: bool) -> dict[str, str]:
@@ -180,6 +219,10 @@ def _candidate(tag: str, labels: dict[str, str], change: StackChange) -> Candida
             links.append((what, address))
     version = labels.get('org.opencontainers.image.version', '').strip()[:64]
     return Candidate(tag=tag, version=version, links=tuple(links), change=change)
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= ERROR_CHARS else f'{text[: ERROR_CHARS - 1]}…'
 
 
 def _with(row: ServiceCandidates, **changes: Any) -> ServiceCandidates:

@@ -2,14 +2,20 @@
 
 A registry that wants a token says so with a 401 and `WWW-Authenticate: Bearer realm=...,service=...,scope=...`:
 an anonymous token is fetched from the realm and the request retried with it. Plain http only for loopback
-registries and the ones the engine itself calls insecure. Every answer is read with a size bound.
+registries and the ones the engine itself calls insecure. Every answer is read with a size bound and a deadline,
+its headers with a length bound. Where a registry sends us (its token realm, its redirects) is checked first:
+https, or plain http to the registry's own host when the registry is plain http; never a local or private address
+but the registry's own host. The token service's own redirects are not followed.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import ipaddress
 import json
 import re
+import socket
 from dataclasses import dataclass
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -21,7 +27,10 @@ from ops.docker.registry_facts import HUB_INDEX, RegistryFacts
 if TYPE_CHECKING:
     import httpx
 
-TIMEOUT = 15.0
+TIMEOUT = 15.0  # each read
+ANSWER_DEADLINE = 30.0  # one whole answer, its redirects included
+MAX_HEADER = 4096  # a Link or WWW-Authenticate header longer than this is refused
+MAX_REDIRECTS = 5
 MAX_BODY = 4 * 1024 * 1024
 MAX_PAGES = 50
 MAX_TAGS = 50_000
@@ -29,8 +38,8 @@ HUB = 'docker.io'
 _HUB_NAMES = {HUB, HUB_INDEX}  # the names references use for Docker Hub
 _INDEX_TYPES = ('application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json')
 _MANIFEST_TYPES = ('application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json')
-_PARAM = re.compile(r'([A-Za-z_][A-Za-z0-9_-]*)\s*=\s*("(?:[^"\\]|\\.)*"|[^,\s]*)')
-_NEXT = re.compile(r'<([^>]*)>\s*;[^,]*rel="?next"?')
+_KEY = re.compile(r'[A-Za-z_][A-Za-z0-9_-]*')
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
 
 
 class RegistryError(Exception):
@@ -75,49 +84,134 @@ def image_name(reference: str) -> ImageName | None:
 
 
 def parse_challenge(header: str) -> Challenge | None:
-    """`Bearer realm="https://auth/token",service="registry",scope="repository:x:pull"` -> Challenge."""
+    """`Bearer realm="https://auth/token",service="registry",scope="repository:x:pull"` -> Challenge; read by hand
+    in one pass (a header longer than MAX_HEADER is refused)."""
+    _bounded(header, 'WWW-Authenticate')
     scheme, _, rest = header.strip().partition(' ')
     if not scheme:
         return None
     params = {}
-    for key, value in _PARAM.findall(rest):
-        if value.startswith('"'):
-            value = re.sub(r'\\(.)', r'\1', value[1:-1])
-        params[key.lower()] = value
+    for part in _split_outside_quotes(rest, ','):
+        key, equals, value = part.partition('=')
+        key, value = key.strip(), value.strip()
+        if equals and _KEY.fullmatch(key):
+            params[key.lower()] = (
+                _unquoted(value) if value.startswith('"') else value.split(maxsplit=1)[0] if value else ''
+            )
     return Challenge(scheme=scheme.lower(), params=params)
 
 
 def next_page(link: str, current: str) -> str | None:
-    """The `rel="next"` target of a Link header, resolved against the page it came with."""
-    found = _NEXT.search(link)
-    return urljoin(current, found[1]) if found else None
+    """The `rel="next"` target of a Link header (`<url>; rel="next"`, several links comma separated), resolved
+    against the page it came with; read by hand in one pass (a header longer than MAX_HEADER is refused)."""
+    _bounded(link, 'Link')
+    end = 0
+    while (start := link.find('<', end)) >= 0 and (end := link.find('>', start)) >= 0:
+        target = link[link.rfind('<', start, end) + 1 : end]
+        following = link.find('<', end)
+        for param in link[end + 1 : following if following >= 0 else len(link)].split(';'):
+            key, _, value = param.partition('=')
+            if key.strip().lower() == 'rel' and 'next' in value.strip().strip('",').lower().split():
+                return urljoin(current, target)
+    return None
+
+
+def _bounded(header: str, name: str) -> None:
+    if len(header) > MAX_HEADER:
+        raise RegistryError(f'its {name} header is longer than {MAX_HEADER // 1024} KiB')
+
+
+def _split_outside_quotes(text: str, separator: str) -> list[str]:
+    """`a="x,y",b=z` -> ['a="x,y"', 'b=z']: split where `separator` is not inside a quoted string."""
+    parts, start, quoted, escaped = [], 0, False, False
+    for index, char in enumerate(text):
+        if escaped:
+            escaped = False
+        elif quoted and char == '\\':
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == separator and not quoted:
+            parts.append(text[start:index])
+            start = index + 1
+    parts.append(text[start:])
+    return parts
+
+
+def _unquoted(value: str) -> str:
+    """`"a\\"b" rest` -> `a"b`: a quoted string, its escapes undone, up to its closing quote."""
+    out, escaped = [], False
+    for char in value[1:]:
+        if escaped:
+            out.append(char)
+            escaped = False
+        elif char == '\\':
+            escaped = True
+        elif char == '"':
+            break
+        else:
+            out.append(char)
+    return ''.join(out)
+
+
+async def check_target(facts: RegistryFacts, registry: str, url: str, what: str) -> None:
+    """Refuse where a registry (`host[:port]`) sends us (`what`: 'its token realm', 'its redirect'): plain http but
+    to its own host when it is plain http itself; a local or private address (loopback, link-local, private, ULA,
+    shared, ...) but its own host. Its own host is the same host name, any port: a homelab registry on the LAN or
+    loopback may keep its token service beside it."""
+    parts = urlsplit(url)
+    host = (parts.hostname or '').lower()
+    own = urlsplit(f'//{registry}').hostname or ''
+    shown = host[:100]
+    if parts.scheme not in ('http', 'https') or not host:
+        raise RegistryError(f'{what} is not a web address ({url[:100]})')
+    if host == own.lower():
+        if parts.scheme == 'http' and not facts.plain_http(registry):
+            raise RegistryError(f'{what} is plain http ({shown})')
+        return
+    if parts.scheme == 'http':
+        raise RegistryError(f'{what} is on another host over plain http ({shown})')
+    if any(not _public(address) for address in await _addresses(host, parts.port or 443, what)):
+        raise RegistryError(f'{what} is on a local or private address ({shown})')
+
+
+async def _addresses(host: str, port: int, what: str) -> list[str]:
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    try:
+        found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except OSError as err:
+        raise RegistryError(f'{what} names a host that is not found ({host[:100]})') from err
+    return [str(info[4][0]) for info in found]
+
+
+def _public(text: str) -> bool:
+    address = ipaddress.ip_address(text.split('%', 1)[0])
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_global and not address.is_multicast
 
 
 class RegistryClient:
     """One conversation with the registries (tokens kept for its length); use as `async with`."""
 
-    def __init__(self, facts: RegistryFacts, *, timeout: float = TIMEOUT) -> None:
+    def __init__(
+        self, facts: RegistryFacts, *, timeout: float = TIMEOUT, answer_deadline: float = ANSWER_DEADLINE
+    ) -> None:
         self.facts = facts
         self.timeout = timeout
+        self.answer_deadline = answer_deadline
         self._tokens: dict[tuple[str, str], str] = {}  # (registry host, scope) -> token
         self._client: httpx.AsyncClient | None = None
 
     async def __aenter__(self) -> RegistryClient:
         import httpx  # loaded with the first check, not at start
 
-        self._client = httpx.AsyncClient(
-            timeout=self.timeout,
-            follow_redirects=True,  # blobs are often served from elsewhere
-            max_redirects=5,
-            trust_env=False,
-            event_hooks={'request': [self._refuse_plain_http]},
-        )
+        # Redirects are followed by `_send`, each checked first (blobs are often served from elsewhere).
+        self._client = httpx.AsyncClient(timeout=self.timeout, follow_redirects=False, trust_env=False)
         return self
-
-    async def _refuse_plain_http(self, request: httpx.Request) -> None:
-        """No request (a redirect included) goes over plain http but to a loopback or insecure registry."""
-        if request.url.scheme != 'https' and not self.facts.plain_http(request.url.netloc.decode('ascii')):
-            raise RegistryError(f'it sent us to plain http ({request.url.host})')
 
     async def __aexit__(
         self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
@@ -140,6 +234,8 @@ class RegistryClient:
             following = next_page(headers.get('link', ''), url)
             if following is not None and urlsplit(following).netloc != urlsplit(url).netloc:
                 raise RegistryError('its next page of tags is on another host')
+            if following is not None:
+                await check_target(self.facts, urlsplit(url).netloc, following, 'its next page of tags')
             url = following
         return found[:MAX_TAGS]
 
@@ -193,13 +289,13 @@ class RegistryClient:
         scope = f'repository:{name.repository}:pull'
         host = urlsplit(url).netloc
         token = self._tokens.get((host, scope))
-        status, headers, body = await self._send(url, accept, token)
+        status, headers, body = await self._send(url, accept, token, registry=host)
         if status == 401:
             challenge = parse_challenge(headers.get('www-authenticate', ''))
             if challenge is None or challenge.scheme != 'bearer' or not challenge.params.get('realm'):
                 raise RegistryError('it asks for credentials (only anonymous access is tried)')
             token = await self._token(challenge, host, scope)
-            status, headers, body = await self._send(url, accept, token)
+            status, headers, body = await self._send(url, accept, token, registry=host)
         if status >= 400:
             raise RegistryError(f'HTTP {status}{_error_text(body)}')
         return status, headers, body
@@ -207,10 +303,7 @@ class RegistryClient:
     async def _token(self, challenge: Challenge, host: str, scope: str) -> str:
         realm = challenge.params['realm']
         parts = urlsplit(realm)
-        if parts.scheme not in ('http', 'https') or not parts.netloc:
-            raise RegistryError(f'its token realm is not a web address ({realm[:100]})')
-        if parts.scheme == 'http' and not self.facts.plain_http(host):
-            raise RegistryError('it sends for a token over plain http')
+        await check_target(self.facts, host, realm, 'its token realm')
         params = {'scope': challenge.params.get('scope') or scope}
         if service := challenge.params.get('service'):
             params['service'] = service
@@ -218,6 +311,8 @@ class RegistryClient:
 
         query = str(httpx.QueryParams(params))
         status, _, body = await self._send(f'{realm}{"&" if parts.query else "?"}{query}', 'application/json', None)
+        if status in _REDIRECTS:
+            raise RegistryError(f'its token service sent us elsewhere (HTTP {status})')
         if status >= 400:
             raise RegistryError(f'its token service answered HTTP {status}{_error_text(body)}')
         data = _json(body, 'the token answer')
@@ -227,7 +322,26 @@ class RegistryClient:
         self._tokens[(host, scope)] = token
         return token
 
-    async def _send(self, url: str, accept: str, token: str | None) -> tuple[int, dict[str, str], bytes]:
+    async def _send(
+        self, url: str, accept: str, token: str | None, *, registry: str | None = None
+    ) -> tuple[int, dict[str, str], bytes]:
+        """One answer within `answer_deadline`; redirects followed (checked first) only when asking `registry`."""
+        try:
+            async with asyncio.timeout(self.answer_deadline):
+                for _ in range(MAX_REDIRECTS + 1):
+                    status, headers, body = await self._answer(url, accept, token)
+                    if status not in _REDIRECTS or registry is None:
+                        return status, headers, body
+                    target = urljoin(url, headers.get('location', ''))
+                    await check_target(self.facts, registry, target, 'its redirect')
+                    if urlsplit(target)[:2] != urlsplit(url)[:2]:
+                        token = None  # the token is the registry's alone
+                    url = target
+        except TimeoutError as err:
+            raise RegistryError(f'no whole answer within {self.answer_deadline:g} s') from err
+        raise RegistryError(f'it sent us on more than {MAX_REDIRECTS} times')
+
+    async def _answer(self, url: str, accept: str, token: str | None) -> tuple[int, dict[str, str], bytes]:
         import httpx
 
         assert self._client is not None, 'use RegistryClient as `async with`'

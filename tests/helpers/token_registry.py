@@ -1,5 +1,6 @@
 """A real HTTP server on loopback posing as a registry that wants a bearer token: a 401 challenge naming its own
-token realm, tag lists in pages (Link headers), and one image (an index over two platforms) with OCI labels."""
+token realm (or the one a test sets), tag lists in pages (Link headers), one image (an index over two platforms)
+with OCI labels, and hostile answers: a redirected token, redirects to other hosts, a tag list trickled out."""
 
 from __future__ import annotations
 
@@ -32,6 +33,9 @@ class TokenRegistry:
     token_queries: list[dict[str, list[str]]] = field(default_factory=list)
     page_size: int = 2
     blobs: dict[str, bytes] = field(default_factory=dict)
+    realm: str = ''  # the token realm its challenge names; its own /token when empty
+    trickle_every: float = 0.1  # team/slow's tag list comes one byte each this many seconds
+    closing: threading.Event = field(default_factory=threading.Event)
 
     @property
     def host(self) -> str:
@@ -64,14 +68,20 @@ def token_registry(tags: list[str], labels: dict[str, str] | None = None) -> Ite
             if url.path == '/token':
                 registry.token_queries.append(parse_qs(url.query))
                 return self._send(200, json.dumps({'token': TOKEN}).encode())
+            if url.path == '/token-moved':  # a token service sending us on (to a token that would do)
+                return self._send(307, b'', {'Location': f'/token?{url.query}'})
             if self.headers.get('Authorization') != f'Bearer {TOKEN}':
-                challenge = (
-                    f'Bearer realm="http://{registry.host}/token",service="fake-registry",'
-                    'scope="repository:team/app:pull"'
-                )
+                realm = registry.realm or f'http://{registry.host}/token'
+                challenge = f'Bearer realm="{realm}",service="fake-registry",scope="repository:team/app:pull"'
                 return self._send(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}', {'WWW-Authenticate': challenge})
             if url.path == '/v2/team/moved/tags/list':  # off to a plain http host that is neither loopback nor ours
                 return self._send(307, b'', {'Location': 'http://192.0.2.1:5000/v2/team/moved/tags/list'})
+            if url.path == '/v2/team/away/tags/list':  # off to another name of this very loopback host
+                return self._send(307, b'', {'Location': f'http://localhost:{registry.port}/v2/team/app/tags/list'})
+            if url.path == '/v2/team/inside/tags/list':  # off to a loopback address over https
+                return self._send(307, b'', {'Location': 'https://127.0.0.2/v2/team/app/tags/list'})
+            if url.path == '/v2/team/slow/tags/list':
+                return self._trickle(json.dumps({'name': 'team/slow', 'tags': registry.tags}).encode())
             if url.path == '/v2/team/app/tags/list':
                 query = parse_qs(url.query)
                 start = int(query.get('last', ['0'])[0])
@@ -101,6 +111,22 @@ def token_registry(tags: list[str], labels: dict[str, str] | None = None) -> Ite
             self.end_headers()
             self.wfile.write(body)
 
+        def _trickle(self, body: bytes) -> None:
+            """A whole answer, one byte at a time: each read is quick, the answer is not."""
+            self.send_response(200)
+            self.send_header('Content-Type', 'application/json')
+            self.send_header('Content-Length', str(len(body)))
+            self.end_headers()
+            self.wfile.flush()
+            for index in range(len(body)):
+                if registry.closing.wait(registry.trickle_every):
+                    return
+                try:
+                    self.wfile.write(body[index : index + 1])
+                    self.wfile.flush()
+                except OSError:  # the client gave up
+                    return
+
         def log_message(self, format: str, *args: object) -> None:
             pass
 
@@ -111,6 +137,7 @@ def token_registry(tags: list[str], labels: dict[str, str] | None = None) -> Ite
     try:
         yield registry
     finally:
+        registry.closing.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)

@@ -109,3 +109,35 @@ async def test_answers_are_cached_until_checked_now_and_one_registry_failing_spa
             assert tag_lists() > asked
         finally:
             await close_adapters(adapters)
+
+
+async def test_a_registry_trickling_its_answer_ends_at_the_service_deadline_and_spares_the_rest(
+    tmp_path: Path,
+) -> None:
+    require_engine()
+    with token_registry(['1.0.0', '1.1.0']) as registry:
+        registry.trickle_every = 0.5  # each read well within httpx's timeout, the whole answer about 20 s
+        repo = tmp_path / 'repo'
+        repo.mkdir()
+        (repo / 'compose.yml').write_text(
+            'services:\n'
+            f'  app:\n    image: {registry.host}/team/app:1.0.0\n'
+            f'  slow:\n    image: {registry.host}/team/slow:1.0.0\n'
+        )
+        config = HomelabConfig(stacks={'tools': StackConfig(files=['compose.yml'])})
+        adapters = adapters_for(Engine(engine_url()), config, data_dir=tmp_path / 'data', repo_dir=repo)
+        try:
+            candidates = UpdateCandidates(adapters, service_deadline=1.0)
+            report = await candidates.refresh('ui:admin')
+            rows = {row.service: row for row in report.services}
+            assert rows['slow'].error == f'could not ask {registry.host}: no answers within 1 s'
+            assert [c.tag for c in rows['app'].candidates] == ['1.1.0']
+            assert not candidates.checking
+
+            # The whole check has its deadline too: what it leaves is said, not waited for.
+            candidates = UpdateCandidates(adapters, refresh_deadline=1.0)
+            report = await candidates.refresh('ui:admin')
+            rows = {row.service: row for row in report.services}
+            assert rows['slow'].error == f'could not ask {registry.host}: the check ran past its 1 s'
+        finally:
+            await close_adapters(adapters)

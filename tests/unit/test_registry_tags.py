@@ -5,7 +5,14 @@ from __future__ import annotations
 import pytest
 
 from ops.docker.registry_facts import RegistryFacts, registry_facts_from
-from ops.maintenance.registry_tags import RegistryClient, RegistryError, image_name, parse_challenge
+from ops.maintenance.registry_tags import (
+    RegistryClient,
+    RegistryError,
+    check_target,
+    image_name,
+    next_page,
+    parse_challenge,
+)
 from tests.helpers.loopback_servers import closed_port
 from tests.helpers.token_registry import TOKEN, token_registry
 
@@ -90,3 +97,86 @@ async def test_an_unknown_repository_or_a_silent_registry_is_a_readable_error() 
     async with RegistryClient(RegistryFacts()) as client:
         with pytest.raises(RegistryError):
             await client.tags(nobody)
+
+
+def test_hostile_headers_are_refused_by_length_and_read_in_one_pass() -> None:
+    page = 'https://reg.example/v2/a/tags/list?n=1000'
+    with pytest.raises(RegistryError, match='Link header is longer than 4 KiB'):
+        next_page('<' * 100_000, page)
+    with pytest.raises(RegistryError, match='WWW-Authenticate header is longer than 4 KiB'):
+        parse_challenge('Bearer ' + 'a' * 100_000)
+    # Within the bound, what would make a backtracking pattern stumble is read as written.
+    assert next_page('<' * 3000 + '</v2/a/tags/list?last=9>; rel="next"', page) == (
+        'https://reg.example/v2/a/tags/list?last=9'
+    )
+    assert next_page('<' * 3000, page) is None
+    assert next_page('</first>; rel="prev", </v2/a/tags/list?last=2>; title="x, y"; rel=next', page) == (
+        'https://reg.example/v2/a/tags/list?last=2'
+    )
+    challenge = parse_challenge('Bearer ' + 'a' * 3000 + ',realm="https://a.example/t?x=\\"1,2\\"",scope=pull')
+    assert challenge is not None
+    assert challenge.params == {'realm': 'https://a.example/t?x="1,2"', 'scope': 'pull'}
+
+
+async def test_a_token_realm_on_another_host_and_a_redirected_token_are_refused() -> None:
+    with token_registry(TAGS) as registry:
+        name = image_name(f'{registry.host}/team/app:1.0.0')
+        assert name is not None
+        registry.realm = f'http://localhost:{registry.port}/token'  # this same server, but not by the registry's name
+        async with RegistryClient(RegistryFacts()) as client:
+            with pytest.raises(RegistryError, match=r'token realm is on another host over plain http \(localhost\)'):
+                await client.tags(name)
+        registry.realm = f'https://127.0.0.2:{registry.port}/token'  # a loopback address the registry is not on
+        async with RegistryClient(RegistryFacts()) as client:
+            with pytest.raises(RegistryError, match=r'token realm is on a local or private address \(127\.0\.0\.2\)'):
+                await client.tags(name)
+        registry.realm = f'http://{registry.host}/token-moved'
+        async with RegistryClient(RegistryFacts()) as client:
+            with pytest.raises(RegistryError, match=r'its token service sent us elsewhere \(HTTP 307\)'):
+                await client.tags(name)
+        assert registry.token_queries == []  # no token was ever asked for
+
+
+async def test_redirects_of_the_registry_stay_on_its_host_or_go_to_public_https() -> None:
+    with token_registry(TAGS) as registry:
+        away = image_name(f'{registry.host}/team/away:1.0.0')
+        inside = image_name(f'{registry.host}/team/inside:1.0.0')
+        assert away is not None and inside is not None
+        async with RegistryClient(RegistryFacts()) as client:
+            with pytest.raises(RegistryError, match=r'its redirect is on another host over plain http \(localhost\)'):
+                await client.tags(away)
+            with pytest.raises(RegistryError, match=r'its redirect is on a local or private address \(127\.0\.0\.2\)'):
+                await client.tags(inside)
+        assert not any(path == '/v2/team/app/tags/list' for path, _ in registry.seen)
+
+
+async def test_an_answer_trickled_out_ends_at_its_deadline() -> None:
+    with token_registry(['1.0.0', '1.1.0']) as registry:
+        name = image_name(f'{registry.host}/team/slow:1.0.0')
+        assert name is not None
+        async with RegistryClient(RegistryFacts(), answer_deadline=0.5) as client:
+            with pytest.raises(RegistryError, match=r'no whole answer within 0\.5 s'):
+                await client.tags(name)
+
+
+async def test_where_a_registry_may_send_us() -> None:
+    public = RegistryFacts()
+
+    async def refusal(facts: RegistryFacts, registry: str, url: str) -> str:
+        try:
+            await check_target(facts, registry, url, 'its redirect')
+        except RegistryError as err:
+            return str(err)
+        return ''
+
+    for inside in ('10.0.0.5', '169.254.169.254', '[fd00::1]', '[::ffff:127.0.0.1]', '100.64.1.1', '127.0.0.1:8080'):
+        assert 'local or private address' in await refusal(public, 'registry.example.org', f'https://{inside}/token')
+    assert await refusal(public, 'registry.example.org', 'https://93.184.215.14/token') == ''  # public: fine
+    assert await refusal(public, 'registry.example.org', 'https://registry.example.org:8443/token') == ''  # its own
+    assert 'plain http' in await refusal(public, 'registry.example.org', 'http://registry.example.org/token')
+    assert 'not a web address' in await refusal(public, 'registry.example.org', 'file:///etc/passwd')
+    lan = RegistryFacts(insecure=frozenset({'192.168.1.2:5000', 'reg.lan:5000'}))
+    assert await refusal(lan, '192.168.1.2:5000', 'http://192.168.1.2:5001/token') == ''  # a homelab registry's own
+    assert await refusal(lan, 'reg.lan:5000', 'http://reg.lan:5001/token') == ''
+    assert 'local or private address' in await refusal(lan, '192.168.1.2:5000', 'https://192.168.1.3/token')
+    assert 'another host over plain http' in await refusal(lan, '192.168.1.2:5000', 'http://192.168.1.3/token')
