@@ -13,6 +13,7 @@ from ops.adapters import Adapters
 from ops.catalog import catalog
 from ops.docker.engine import ImageInUse
 from ops.errors import Refused
+from ops.maintenance.prune_keep import stack_needs
 from ops.maintenance.records import KnownGood, RollbackPin
 from ops.manager import Manager
 from ops.runs import RunState
@@ -158,3 +159,25 @@ async def test_an_image_is_deleted_never_forced_so_a_container_made_from_it_keep
         prod.engine.delete_image(old, tags=tags, digests=[])
         with pytest.raises(docker.errors.NotFound):
             client.api.inspect_image(old)
+
+
+async def test_what_a_stack_needs_is_read_with_every_profile_on(tmp_path: Path) -> None:
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    (repo / 'Dockerfile').write_text('FROM scratch\n')
+    (repo / 'compose.yml').write_text(
+        'services:\n'
+        '  app:\n    build: .\n'
+        f'  web:\n    image: busybox:1.36@sha256:{"ab" * 32}\n    profiles: [edge]\n    networks: [proxy]\n'
+        'networks:\n  proxy:\n    external: true\n'
+    )
+    require_engine()
+    adapters = make_adapters(tmp_path / 'data', env='prod', repo_dir=repo, stacks={'edge': ['compose.yml']})
+    try:
+        needs = await stack_needs(adapters)
+    finally:
+        await close_adapters(adapters)
+    assert needs.unreadable == []
+    assert needs.builds == {'edge-app:latest'}
+    assert f'busybox@sha256:{"ab" * 32}' in needs.images
+    assert {'proxy', 'edge_default'} <= needs.networks
