@@ -107,10 +107,14 @@ class Compose:
         return {name: str(svc['image']) for name, svc in sorted(services.items()) if svc.get('image')}
 
     async def rendered(
-        self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60
+        self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60, all_profiles: bool = False
     ) -> dict[str, Any]:
-        """The stack as Compose renders it, as a JSON document (variables interpolated, paths absolute)."""
-        result = await self._checked(project, files, repo_dir, ['config', '--format', 'json'], timeout=timeout)
+        """The stack as Compose renders it, as a JSON document (variables interpolated, paths absolute); with
+        `all_profiles` its profile-gated services (and the networks only they use) too."""
+        args = ['config', '--format', 'json']
+        result = await self._checked(
+            project, files, repo_dir, ['--profile', '*', *args] if all_profiles else args, timeout=timeout
+        )
         # Warnings (merged from stderr) may come before the JSON document; it starts on a line of its own.
         start = next((i for i, line in enumerate(result.lines) if line.startswith('{')), len(result.lines))
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from typing import Any
@@ -22,7 +22,7 @@ import urllib3.exceptions
 from ops.docker.cgroups import CgroupInfo, ContainerProcess, cgroup_info_from, process_from_inspect
 from ops.docker.chunked import ChunkedBody, ChunkError
 from ops.docker.containers import ContainerInfo, container_from_summary
-from ops.docker.details import ContainerDetails, ImageRef, details_from_inspect
+from ops.docker.details import ContainerDetails, ImageRef, details_from_inspect, repository_of
 from ops.docker.engine_ssh import SshAdapter, SshTarget, ssh_reason
 from ops.docker.layers import PullEvent, PullFailed, pull_event, pull_messages
 from ops.docker.logstream import LogDecoder, LogStream
@@ -41,6 +41,10 @@ class EngineError(Exception):
 
 class EngineUnavailable(EngineError):
     """The engine cannot be reached (socket missing, daemon down, connection cut or timed out)."""
+
+
+class ImageInUse(EngineError):
+    """The engine refused to delete an image: a container (even a stopped one) or a child image needs it."""
 
 
 class Engine:
@@ -289,11 +293,26 @@ class Engine:
             except docker.errors.NotFound:
                 return None
 
-    def delete_image(self, image_id: str, *, untag_all: bool) -> None:
-        """Delete one image by its full id; `untag_all` lets the engine drop its several tags with it (it refuses
-        an image with several tags otherwise). The engine still refuses an image a running container uses."""
+    def delete_image(self, image_id: str, *, tags: Sequence[str], digests: Sequence[str]) -> None:
+        """Delete one image by its full id, never forced, so the engine's own check has the last word (ImageInUse
+        when a container, even a stopped or just created one, uses it). Its names beyond one repository's are first
+        untagged one by one, each only while it still names this image: the engine deletes an id with names in one
+        repository only."""
+        names = [tag for tag in tags if tag != '<none>:<none>']
+        first = repository_of(names[0]) if names else repository_of(digests[0]) if digests else None
+        extra = names[1:] + [d for d in digests if '@' in d and repository_of(d) != first]
         with _translated(self):
-            self.client().api.remove_image(image_id, force=untag_all, noprune=False)
+            api = self.client().api
+            try:
+                for name in extra:
+                    with suppress(docker.errors.NotFound):  # a digest goes with its repository's last tag
+                        if api.inspect_image(name).get('Id') == image_id:
+                            api.remove_image(name, force=False, noprune=False)
+                api.remove_image(image_id, force=False, noprune=False)
+            except docker.errors.APIError as err:
+                if err.status_code == 409:
+                    raise ImageInUse(_describe(err)) from err
+                raise
 
     def delete_stopped_container(self, container_id: str) -> None:
         """Delete one stopped container by its full id; the engine refuses a running one; its volumes stay."""
@@ -305,11 +324,16 @@ class Engine:
         with _translated(self):
             self.client().api.remove_network(network_id)
 
-    def delete_build_cache(self, cache_id: str) -> int:
-        """Prune the one build cache record `cache_id` (through the build prune API); the bytes it freed."""
+    def delete_build_cache(self, cache_id: str) -> tuple[bool, int]:
+        """Prune the one build cache record `cache_id` through the build prune API, whatever its type (`all`: else
+        internal, frontend and shared records are skipped); whether the engine says it deleted it, and the bytes
+        freed. The API matches `id` as a regular expression, so the id is anchored (and must be plain)."""
+        if not _CACHE_ID.match(cache_id):
+            raise EngineError(f'{cache_id!r} is not a build cache id this console can name exactly')
         with _translated(self):
-            answer = self.client().api.prune_builds(filters={'id': [cache_id]})
-        return int((answer or {}).get('SpaceReclaimed') or 0)
+            answer = self.client().api.prune_builds(filters={'id': [f'^{cache_id}$']}, all=True) or {}
+        deleted = cache_id in (answer.get('CachesDeleted') or [])
+        return deleted, int(answer.get('SpaceReclaimed') or 0) if deleted else 0
 
     def delete_volume(self, name: str) -> None:
         """Delete one volume by name (the engine refuses a volume a container uses)."""
@@ -424,6 +448,7 @@ def _translated(engine: Engine) -> Iterator[None]:
         raise EngineUnavailable(_describe(exc)) from exc
 
 
+_CACHE_ID = re.compile(r'^[A-Za-z0-9]{1,128}$')
 _SYSTEM_TIME = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$')
 
 

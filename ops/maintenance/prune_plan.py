@@ -10,10 +10,14 @@ from typing import Any
 
 from ops.adapters import Adapters
 from ops.config import HomelabConfig, parse_duration
-from ops.docker.compose import ComposeError
+from ops.maintenance.prune_keep import STORE_ERRORS, STORE_UNREADABLE, rollback_needs, stack_needs
 from ops.maintenance.prune_rules import (
+    STACK_BUILD,
+    STACK_FILES,
+    Kept,
     PruneScope,
     container_prunable,
+    digest_reference,
     image_old_and_unnamed,
     is_dangling,
     network_prunable,
@@ -85,6 +89,7 @@ class PrunePlan:
     items: tuple[PruneItem, ...]
     notes: tuple[str, ...] = ()
     stack_images: frozenset[str] = field(default_factory=frozenset)  # image references the stacks' files name
+    kept: Kept = field(default_factory=Kept)  # what was kept though unused: the re-check keeps it too
 
     @property
     def total_bytes(self) -> int:
@@ -122,38 +127,29 @@ async def plan_prune(adapters: Adapters, options: PruneOptions, *, now: float | 
         networks=networks,
         build_cache=list(df.get('BuildCache') or []),
     )
-    # Only the unused-image rule needs the stacks' files (rendering them runs Compose once per stack).
-    stack_images: frozenset[str] = frozenset()
-    unreadable: list[str] = []
-    if PruneKind.UNUSED_IMAGE in options.kinds:
-        stack_images, unreadable = await images_of_stacks(adapters)
+    # Only the image and network rules need the stacks' files (rendering them runs Compose once per stack) and the
+    # rollback records.
+    image_kinds = bool(options.kinds & {PruneKind.DANGLING_IMAGE, PruneKind.UNUSED_IMAGE})
+    needs = await stack_needs(adapters) if image_kinds or PruneKind.UNUSED_NETWORK in options.kinds else None
+    rollbacks: tuple[tuple[str, frozenset[str]], ...] = ()
+    records_unknown = None
+    if image_kinds:
+        try:
+            rollbacks = await rollback_needs(adapters.config.maintenance.known_good)
+        except STORE_ERRORS:
+            records_unknown = STORE_UNREADABLE
+    builds = (STACK_BUILD, frozenset(needs.builds if needs else ()))
     return plan_from(
         facts,
         options,
         scope=PruneScope.of(adapters, options.label),
         configured_stacks=frozenset(adapters.config.stacks),
-        stack_images=None if unreadable else stack_images,
+        stack_images=None if needs is None or needs.unreadable else frozenset(needs.images),
         now=time.time() if now is None else now,
-        unreadable=unreadable,
+        unreadable=needs.unreadable if needs else None,
+        kept=Kept(images=(builds, *rollbacks), networks=frozenset(needs.networks if needs else ())),
+        images_unknown=records_unknown,
     )
-
-
-async def images_of_stacks(adapters: Adapters) -> tuple[frozenset[str], list[str]]:
-    """The image references the configured stacks' files name (kept even with no container), and the stacks whose
-    files could not be read."""
-    names: set[str] = set()
-    unreadable: list[str] = []
-    for stack, config in adapters.config.stacks.items():
-        try:
-            rendered = await adapters.compose.rendered(stack, config.files, adapters.repo_dir)
-        except ComposeError:
-            unreadable.append(stack)
-            continue
-        services = rendered.get('services')
-        for service in services.values() if isinstance(services, dict) else ():
-            if isinstance(service, dict) and isinstance(service.get('image'), str):
-                names.add(normal_reference(service['image']))
-    return frozenset(names), unreadable
 
 
 def plan_from(
@@ -165,9 +161,15 @@ def plan_from(
     stack_images: frozenset[str] | None,
     now: float,
     unreadable: list[str] | None = None,
+    kept: Kept | None = None,
+    images_unknown: str | None = None,
 ) -> PrunePlan:
-    """The plan, from the engine's answers alone (no I/O): what `plan_prune` and the tests compute."""
+    """The plan, from the engine's answers alone (no I/O): what `plan_prune` and the tests compute. `kept` says
+    what else is kept though unused (besides `stack_images`); with `images_unknown` (why) no image is listed."""
     notes: list[str] = []
+    # What the stacks' files name (tags and digests) is kept first; then builds, pins, known-good states.
+    named = frozenset({digest_reference(ref) or normal_reference(ref) for ref in stack_images or ()})
+    kept = Kept(images=((STACK_FILES, named), *(kept or Kept()).images), networks=(kept or Kept()).networks)
     used_images = {str(c.get('ImageID') or '') for c in facts.containers}
     used_images |= {str(i['Id']) for i in facts.images if i.get('Containers', 0) not in (0, -1, None)}
     parents = {str(i.get('ParentId') or '') for i in facts.images}
@@ -177,25 +179,23 @@ def plan_from(
         items += [container_item(c) for c in facts.containers if container_prunable(c, scope, configured_stacks, now)]
     images = [i for i in facts.images if str(i['Id']) not in used_images and str(i['Id']) not in parents]
     images = [i for i in images if scope.allows(i.get('Labels'))]
-    if PruneKind.DANGLING_IMAGE in kinds:
-        items += [image_item(i, PruneKind.DANGLING_IMAGE, now) for i in images if is_dangling(i.get('RepoTags'))]
-    if PruneKind.UNUSED_IMAGE in kinds:
-        if stack_images is None:
-            notes.append(
-                f'Unused images were left out: the files of {", ".join(unreadable or [])} could not be read, so '
-                'which images a stack needs is not known.'
-            )
+    unreadable_text = f'the files of {", ".join(unreadable or [])} could not be read'
+    if kinds & {PruneKind.DANGLING_IMAGE, PruneKind.UNUSED_IMAGE}:
+        unknown = f'{unreadable_text}, so which images a stack needs is not known' if stack_images is None else None
+        if unknown or images_unknown:
+            notes.append(f'Dangling and unused images were left out: {unknown or images_unknown}.')
         else:
-            items += [
-                image_item(i, PruneKind.UNUSED_IMAGE, now)
-                for i in images
-                if image_old_and_unnamed(
-                    i.get('RepoTags'), int(i.get('Created') or 0), options.older_than_seconds, stack_images, now
-                )
-            ]
+            found, whys = _images(images, options, kept, now)
+            items += found
+            notes += [_kept_note('image', whys)] if whys else []
     if PruneKind.UNUSED_NETWORK in kinds:
-        used_networks = networks_of(facts.containers)
-        items += [network_item(n) for n in facts.networks if network_prunable(n, used_networks, scope)]
+        if stack_images is None:
+            notes.append(f'Unused networks were left out: {unreadable_text}, so which networks a stack declares is '
+                         'not known.')  # fmt: skip
+        else:
+            found, whys = _networks(facts, kept, scope, configured_stacks)
+            items += found
+            notes += [_kept_note('network', whys)] if whys else []
     if PruneKind.BUILD_CACHE in kinds:
         if scope.attributable_only:
             notes.append(_build_cache_left_out(scope))
@@ -210,7 +210,56 @@ def plan_from(
         notes.append(SHARED_LAYERS_NOTE)
     order = list(PruneKind)
     items.sort(key=lambda item: (order.index(item.kind), -item.size, item.name))
-    return PrunePlan(items=tuple(items), notes=tuple(notes), stack_images=stack_images or frozenset())
+    return PrunePlan(items=tuple(items), notes=tuple(notes), stack_images=stack_images or frozenset(), kept=kept)
+
+
+def _images(
+    images: list[dict[str, Any]], options: PruneOptions, kept: Kept, now: float
+) -> tuple[list[PruneItem], list[str]]:
+    """The dangling and old unused images (of those no container uses) nothing else needs; why each other was kept."""
+    items: list[PruneItem] = []
+    whys: list[str] = []
+    for image in images:
+        tags = image.get('RepoTags')
+        if is_dangling(tags):
+            kind = PruneKind.DANGLING_IMAGE
+        elif image_old_and_unnamed(tags, int(image.get('Created') or 0), options.older_than_seconds, frozenset(), now):
+            kind = PruneKind.UNUSED_IMAGE
+        else:
+            continue
+        if kind not in options.kinds:
+            continue
+        why = kept.image_why(str(image['Id']), tags, image.get('RepoDigests'))
+        if why is None:
+            items.append(image_item(image, kind, now))
+        else:
+            whys.append(why)
+    return items, whys
+
+
+def _networks(
+    facts: EngineFacts, kept: Kept, scope: PruneScope, configured: frozenset[str]
+) -> tuple[list[PruneItem], list[str]]:
+    """The networks no container is attached to and no configured stack declares; why each other was kept."""
+    used = networks_of(facts.containers)
+    items: list[PruneItem] = []
+    whys: list[str] = []
+    for network in facts.networks:
+        if not network_prunable(network, used, scope):
+            continue
+        why = kept.network_why(network, configured)
+        if why is None:
+            items.append(network_item(network))
+        else:
+            whys.append(why)
+    return items, whys
+
+
+def _kept_note(noun: str, whys: list[str]) -> str:
+    """`Kept 3 images though no container uses them: 2 held by an active rollback pin, 1 ...`."""
+    counts = {why: whys.count(why) for why in dict.fromkeys(whys)}
+    reasons = ', '.join(f'{count} {why}' for why, count in counts.items())
+    return f'Kept {len(whys)} {noun}{"s" if len(whys) != 1 else ""} though no container uses them: {reasons}.'
 
 
 # ---- items -------------------------------------------------------------------------------------------------------

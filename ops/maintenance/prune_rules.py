@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from ops.adapters import DEV_PROJECT, Adapters
+from ops.docker.details import repository_of
 from ops.docker.labels import PROJECT_LABEL
+from ops.world.freshness import familiar
 
 # The networks every engine has; never removable.
 BUILT_IN_NETWORKS = frozenset({'bridge', 'host', 'none'})
@@ -64,6 +67,41 @@ def image_old_and_unnamed(
     return not any(normal_reference(tag) in stack_images for tag in tags or [])
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Kept:
+    """What a prune keeps though no container uses it now: images something may need again, in groups (why, and the
+    image ids, tags and `repository@sha256:...` references that name them), and the networks the configured stacks
+    declare (by name; one labelled with a configured stack's project is kept too)."""
+
+    images: tuple[tuple[str, frozenset[str]], ...] = ()
+    networks: frozenset[str] = frozenset()
+
+    def image_why(self, image_id: str, tags: Iterable[str] | None, digests: Iterable[str] | None) -> str | None:
+        """Why the image is kept (the first group naming it), or None."""
+        names = {image_id, *(normal_reference(tag) for tag in tags or [] if tag != '<none>:<none>')}
+        names |= {ref for ref in (digest_reference(d) for d in digests or []) if ref is not None}
+        return next((why for why, wanted in self.images if names & wanted), None)
+
+    def network_why(self, network: dict[str, Any], configured: frozenset[str]) -> str | None:
+        """Why the network is kept: a configured stack declares it, or it carries a configured stack's project."""
+        if str(network.get('Name') or '') in self.networks:
+            return STACK_NETWORK
+        if (network.get('Labels') or {}).get(PROJECT_LABEL) in configured:
+            return PROJECT_NETWORK
+        return None
+
+
+STACK_FILES = "named by a configured stack's files"
+STACK_BUILD = "built for a configured stack's service"
+ROLLBACK_PIN = 'held by an active rollback pin'
+STACK_NETWORK = "declared by a configured stack's files"
+PROJECT_NETWORK = "labelled with a configured stack's project"
+
+
+def known_good_why(count: int) -> str:
+    return f'of the last {count} known-good states of a service'
+
+
 def networks_of(containers: list[dict[str, Any]]) -> set[str]:
     """The ids and names of the networks any container (running or stopped) is attached to."""
     used: set[str] = set()
@@ -84,6 +122,15 @@ def network_prunable(network: dict[str, Any], used: set[str], scope: PruneScope)
     if network.get('Containers') or name in used or network_id in used:
         return False
     return scope.allows(network.get('Labels'))
+
+
+def digest_reference(reference: str) -> str | None:
+    """`docker.io/library/postgres:16@sha256:...` -> `postgres@sha256:...`, as the engine lists RepoDigests; None for
+    a reference without a digest."""
+    name, at, digest = reference.partition('@')
+    if not at or not digest.startswith('sha256:'):
+        return None
+    return f'{familiar(repository_of(name))}@{digest}'
 
 
 def normal_reference(reference: str) -> str:

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ops.docker.engine import Engine, EngineError
+from ops.docker.engine import Engine, EngineError, ImageInUse
 from ops.maintenance.prune_plan import PruneItem, PruneKind, PruneOptions, PrunePlan
 from ops.maintenance.prune_rules import (
+    Kept,
     PruneScope,
     container_prunable,
     image_old_and_unnamed,
@@ -55,7 +56,7 @@ async def carry_out(plan: PrunePlan, engine: Engine, recheck: Recheck, on_item: 
     outcome = PruneOutcome()
     for position, item in enumerate(plan.items, start=1):
         try:
-            reason, freed = await asyncio.to_thread(_remove_one, engine, item, recheck)
+            reason, freed = await asyncio.to_thread(_remove_one, engine, item, recheck, plan.kept)
         except EngineError as err:
             reason, freed = f'the engine refused: {err}', 0
         if reason is None:
@@ -67,16 +68,18 @@ async def carry_out(plan: PrunePlan, engine: Engine, recheck: Recheck, on_item: 
     return outcome
 
 
-def _remove_one(engine: Engine, item: PruneItem, recheck: Recheck) -> tuple[str | None, int]:
+def _remove_one(engine: Engine, item: PruneItem, recheck: Recheck, kept: Kept) -> tuple[str | None, int]:
     """Re-check one item against the engine now and remove it; (why it was skipped, or None; the bytes freed)."""
     if item.kind is PruneKind.STOPPED_CONTAINER:
         return _container(engine, item, recheck)
     if item.kind in (PruneKind.DANGLING_IMAGE, PruneKind.UNUSED_IMAGE):
-        return _image(engine, item, recheck)
+        return _image(engine, item, recheck, kept)
     if item.kind is PruneKind.UNUSED_NETWORK:
-        return _network(engine, item, recheck)
-    # The build prune API itself removes only records no build uses: that is its re-check.
-    return None, engine.delete_build_cache(item.id)
+        return _network(engine, item, recheck, kept)
+    # The build prune API itself removes only records no build uses: that is its re-check. Only what the engine
+    # says it deleted counts.
+    deleted, freed = engine.delete_build_cache(item.id)
+    return (None, freed) if deleted else ('the engine did not remove it (a build uses it, or it is gone)', 0)
 
 
 def _container(engine: Engine, item: PruneItem, recheck: Recheck) -> tuple[str | None, int]:
@@ -89,7 +92,7 @@ def _container(engine: Engine, item: PruneItem, recheck: Recheck) -> tuple[str |
     return None, item.size
 
 
-def _image(engine: Engine, item: PruneItem, recheck: Recheck) -> tuple[str | None, int]:
+def _image(engine: Engine, item: PruneItem, recheck: Recheck, kept: Kept) -> tuple[str | None, int]:
     image = engine.image(item.id)
     if image is None:
         return 'already gone', 0
@@ -107,11 +110,16 @@ def _image(engine: Engine, item: PruneItem, recheck: Recheck) -> tuple[str | Non
         tags, _created(image), recheck.options.older_than_seconds, recheck.stack_images, time.time()
     ):
         return f'its tags changed since the plan ({", ".join(tags) or "none"})', 0
-    engine.delete_image(item.id, untag_all=len(tags) > 1)
+    if why := kept.image_why(item.id, tags, image.get('RepoDigests')):
+        return f'kept: {why}', 0
+    try:
+        engine.delete_image(item.id, tags=tags, digests=list(image.get('RepoDigests') or []))
+    except ImageInUse as err:  # the engine's own check, a moment later: a container was made from it meanwhile
+        return f'in use: {err}', 0
     return None, item.size
 
 
-def _network(engine: Engine, item: PruneItem, recheck: Recheck) -> tuple[str | None, int]:
+def _network(engine: Engine, item: PruneItem, recheck: Recheck, kept: Kept) -> tuple[str | None, int]:
     network = engine.network(item.id)
     if network is None:
         return 'already gone', 0
@@ -119,6 +127,8 @@ def _network(engine: Engine, item: PruneItem, recheck: Recheck) -> tuple[str | N
         return 'no longer in scope', 0
     if not network_prunable(network, networks_of(engine.container_summaries()), recheck.scope):
         return 'now used by a container', 0
+    if why := kept.network_why(network, recheck.configured_stacks):
+        return f'kept: {why}', 0
     engine.delete_network(item.id)
     return None, 0
 

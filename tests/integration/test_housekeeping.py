@@ -11,14 +11,17 @@ import pytest
 
 from ops.adapters import Adapters
 from ops.catalog import catalog
+from ops.docker.engine import ImageInUse
 from ops.errors import Refused
+from ops.maintenance.prune_keep import stack_needs
+from ops.maintenance.records import KnownGood, RollbackPin
 from ops.manager import Manager
 from ops.runs import RunState
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent
 from ops.store.owners import OwnerLock
 from tests.helpers.docker_ops import close_adapters, docker_client, make_adapters, run_op
-from tests.helpers.leftovers import Leftovers, leftovers
+from tests.helpers.leftovers import LABEL, Leftovers, leftovers
 from tests.helpers.rig import require_engine
 
 
@@ -124,3 +127,57 @@ def still_there(made: Leftovers) -> None:
     for container_id in made.containers.values():
         client.api.inspect_container(container_id)
     client.api.inspect_network(made.networks['unused'])
+
+
+async def test_a_prune_keeps_the_images_a_rollback_needs(manager: Manager) -> None:
+    with leftovers() as made:
+        dangling, old = made.images['dangling'], made.images['old']
+        await KnownGood.create(stack='media', service='app', container_name='media-app-1', image='media-app',
+                               digest=dangling, image_id=dangling, config_hash='1')  # fmt: skip
+        await RollbackPin.create(stack='media', service='api', image=f'{made.run}/old:2', digest=old,
+                                 pinned_by='ui:owner')  # fmt: skip
+        preview = await prune_run(manager, label=made.label)
+        planned = {item['kind'] for item in preview['plan']['items']}
+        assert planned == {'stopped_container', 'unused_network'}
+        assert any('Kept 2 images' in note for note in preview['plan']['notes'])
+
+
+async def test_an_image_is_deleted_never_forced_so_a_container_made_from_it_keeps_it(prod: Adapters) -> None:
+    with leftovers() as made:
+        client = docker_client()
+        old = made.images['old']
+        client.api.tag(old, f'{made.run}/second', 'latest')
+        user = client.api.create_container(old, ['/leftover.txt'], name=f'{made.run}-user', labels={LABEL: made.run})
+        made.containers['user'] = user['Id']
+        tags = list(client.api.inspect_image(old)['RepoTags'])
+        assert len(tags) == 2
+        with pytest.raises(ImageInUse):
+            prod.engine.delete_image(old, tags=tags, digests=[])
+        assert client.api.inspect_image(old)['Id'] == old  # kept for the created (never started) container
+        client.api.remove_container(user['Id'])
+        tags = list(client.api.inspect_image(old)['RepoTags'])
+        prod.engine.delete_image(old, tags=tags, digests=[])
+        with pytest.raises(docker.errors.NotFound):
+            client.api.inspect_image(old)
+
+
+async def test_what_a_stack_needs_is_read_with_every_profile_on(tmp_path: Path) -> None:
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    (repo / 'Dockerfile').write_text('FROM scratch\n')
+    (repo / 'compose.yml').write_text(
+        'services:\n'
+        '  app:\n    build: .\n'
+        f'  web:\n    image: busybox:1.36@sha256:{"ab" * 32}\n    profiles: [edge]\n    networks: [proxy]\n'
+        'networks:\n  proxy:\n    external: true\n'
+    )
+    require_engine()
+    adapters = make_adapters(tmp_path / 'data', env='prod', repo_dir=repo, stacks={'edge': ['compose.yml']})
+    try:
+        needs = await stack_needs(adapters)
+    finally:
+        await close_adapters(adapters)
+    assert needs.unreadable == []
+    assert needs.builds == {'edge-app:latest'}
+    assert f'busybox@sha256:{"ab" * 32}' in needs.images
+    assert {'proxy', 'edge_default'} <= needs.networks

@@ -175,7 +175,7 @@ class FakeEngine:
     def network(self, network_id: str) -> dict[str, Any] | None:
         return None  # removed by someone else meanwhile
 
-    def delete_image(self, image_id: str, *, untag_all: bool) -> None:
+    def delete_image(self, image_id: str, *, tags: list[str], digests: list[str]) -> None:
         self.removed.append(image_id)
 
     def delete_stopped_container(self, container_id: str) -> None:
@@ -184,9 +184,9 @@ class FakeEngine:
     def delete_network(self, network_id: str) -> None:
         self.removed.append(network_id)
 
-    def delete_build_cache(self, cache_id: str) -> int:
+    def delete_build_cache(self, cache_id: str) -> tuple[bool, int]:
         self.removed.append(cache_id)
-        return 300
+        return True, 300
 
 
 async def test_a_prune_removes_by_full_id_what_still_qualifies_and_says_why_it_skipped_the_rest() -> None:
