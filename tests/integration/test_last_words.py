@@ -141,7 +141,9 @@ async def _count(name: str, at_least: int) -> bool:
 
 
 async def _crash_loop(name: str) -> Alert | None:
-    return await Alert.filter(rule=Rule.CRASH_LOOP, target=name).first()
+    """The crash loop alert once the last words are attached to it (they follow its opening)."""
+    alert = await Alert.filter(rule=Rule.CRASH_LOOP, target=name).first()
+    return alert if alert is not None and alert.evidence.get('last_words') else None
 
 
 async def test_a_container_run_with_rm_keeps_its_last_words_when_it_is_killed(watching: Watching) -> None:
