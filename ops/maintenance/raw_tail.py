@@ -64,15 +64,15 @@ class RawTail:
         """The first whole frame at or after `target` that starts a line (never inside a frame)."""
         buffer, size = self._buffer, len(self._buffer)
         pos, lines, ends_line, first = 0, 0, True, -1
-        first_lines = 0
+        first_lines, first_mid = 0, False
         while pos + _HEADER.size <= size:
             if pos >= target:
                 if first < 0:
-                    first, first_lines = pos, lines
+                    first, first_lines, first_mid = pos, lines, not ends_line
                 if ends_line:
                     return pos, False, lines
                 if pos - target > self.slack:  # a line without end: cut inside it
-                    return first, True, first_lines
+                    return first, first_mid, first_lines
             _, length = _HEADER.unpack_from(buffer, pos)
             end = pos + _HEADER.size + length
             if end > size:
@@ -82,5 +82,5 @@ class RawTail:
                 ends_line = buffer[end - 1] == _NEWLINE
             pos = end
         if first >= 0:
-            return first, not ends_line, first_lines
+            return first, first_mid, first_lines
         return pos, not ends_line, lines

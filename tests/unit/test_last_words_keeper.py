@@ -17,6 +17,7 @@ from ops.docker.logstream import LogDecoder, LogStream
 from ops.maintenance import last_words
 from ops.maintenance.last_words import ALERT_LINE_CHARS, ALERT_LINES, LastWordsKeeper
 from ops.maintenance.log_follower import LogFollower
+from ops.maintenance.raw_tail import RawTail
 from ops.maintenance.records import LastWords
 from ops.world.observer import ContainerChange, Observer
 from tests.helpers.waiting import wait_for_async
@@ -121,3 +122,30 @@ async def test_a_follower_is_let_go_when_its_container_is_gone_or_stopped(monkey
         keeper.observer.container_changed.emit(change)  # its die and destroy fell outside the engine's replay
         await wait_for_async(lambda: ID not in keeper._followers, timeout=5, what='its follower let go')
         assert follower.ended.is_set()
+
+
+@pytest.mark.parametrize('tty', [True, False])
+def test_the_raw_tail_keeps_whole_last_lines_however_the_chunks_fall(tty: bool) -> None:
+    texts = [f'line {i} ' + 'é' * (i % 7) for i in range(1, 20001)]
+    data = ''.join(f'{t}\n' for t in texts).encode() if tty else frames(texts)
+    tail = RawTail(tty=tty, max_lines=1000, max_bytes=1024)
+    for start in range(0, len(data), 7):  # frame headers and characters cut between two chunks
+        tail.feed(data[start : start + 7])
+    lines, seen = tail.lines()
+    assert seen == 20000
+    assert lines == texts[-len(lines) :]
+    assert 1024 <= len(''.join(f'{t}\n' for t in lines).encode()) <= 1024 + tail.slack + 64
+
+
+@pytest.mark.parametrize('tty', [True, False])
+def test_an_endless_line_is_cut_inside_and_its_rest_counted_let_go(tty: bool) -> None:
+    def raw(data: bytes) -> bytes:
+        return data if tty else struct.pack('>BxxxL', 1, len(data)) + data
+
+    tail = RawTail(tty=tty, max_lines=1000, max_bytes=1024)
+    tail.feed(raw(b'first\n'))
+    for _ in range(100):
+        tail.feed(raw(b'x' * 10_000))  # a megabyte without a newline
+    tail.feed(raw(b'\nlast\n'))
+    lines, seen = tail.lines()
+    assert (lines, seen) == (['last'], 3)
