@@ -57,8 +57,8 @@ class LastWordsKeeper:
         self.keep = float(parse_duration(settings.last_words_keep))
         self.kept: Event[str] = Event()
         self._followers: dict[str, LogFollower] = {}
-        # Each die or destroy with the follower of the run that ended (looked up as the event arrives: a restart
-        # that follows at once must not hand the next run's follower to this death).
+        # Each die or destroy with the follower of the run that ended (taken as the event arrives: a restart that
+        # follows at once must not hand the next run's follower to this death, nor this one to the next death).
         self._queue: asyncio.Queue[tuple[dict[str, Any], LogFollower | None]] = asyncio.Queue()
         self._words: OrderedDict[Death, asyncio.Future[str | None]] = OrderedDict()  # each death's alert tail
         self._stopping = asyncio.Event()
@@ -67,8 +67,12 @@ class LastWordsKeeper:
         observer.reconciled.subscribe(lambda _: self._follow_running())
 
     def _heard_record(self, record: dict[str, Any]) -> None:
-        if record.get('source') == 'engine' and record.get('action') in ('die', 'destroy'):
-            self._queue.put_nowait((record, self._followers.get(str(record.get('id') or ''))))
+        if record.get('source') != 'engine' or record.get('action') not in ('die', 'destroy'):
+            return
+        container_id = str(record.get('id') or '')
+        # A die takes its run's follower along: it serves no later death (a restart gets a follower of its own).
+        follower = self._followers.pop(container_id, None) if record['action'] == 'die' else None
+        self._queue.put_nowait((record, follower or self._followers.get(container_id)))
 
     async def run(self) -> None:
         """Follow the running containers and keep each death's words until stop(); prune now and then."""
@@ -215,8 +219,8 @@ class LastWordsKeeper:
                 follower.close()
                 if self._followers.get(container_id) is follower:
                     del self._followers[container_id]
-                    if (info := self.observer.containers.get(container_id)) is not None:
-                        self._follow(info)  # already restarted: its new run is followed from now on
+                if container_id not in self._followers and (info := self.observer.containers.get(container_id)):
+                    self._follow(info)  # already restarted: its new run is followed from now on
         # Thousands of lines through the secret patterns: off the event loop.
         return await asyncio.to_thread(self._bounded, texts, secrets, seen)
 

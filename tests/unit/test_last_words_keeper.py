@@ -149,3 +149,15 @@ def test_an_endless_line_is_cut_inside_and_its_rest_counted_let_go(tty: bool) ->
     tail.feed(raw(b'\nlast\n'))
     lines, seen = tail.lines()
     assert (lines, seen) == (['last'], 3)
+
+
+async def test_a_runs_follower_serves_its_own_death_only() -> None:
+    """Two deaths heard before the first is handled (a quick crash loop, a busy console): the second never gets the
+    first run's follower, whose lines end at the first death."""
+    keeper = keeper_of(RemovingEngine(frames(['run 1 says goodbye'])))
+    follower = await followed_to_its_end(keeper)
+    first, _ = die(keeper, follower)
+    keeper.observer.learned.emit(first)
+    keeper.observer.learned.emit({**first, 'time_nano': first['time_nano'] + 10**9})
+    heard = [keeper._queue.get_nowait() for _ in range(2)]
+    assert [taken for _, taken in heard] == [follower, None]
