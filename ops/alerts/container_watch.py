@@ -33,6 +33,7 @@ _BACK_RUNNING = (Rule.CONTAINER_EXITED, Rule.OOM_KILLED)  # a condition still wa
 Inspect = Callable[[str], ContainerDetails]
 # The last lines a death left (container id, the die's engine time in ns), as the alert carries them; None: none.
 LastWords = Callable[[str, int | None], Awaitable[str | None]]
+_WITH_WORDS = (Rule.CRASH_LOOP, Rule.CONTAINER_EXITED)
 
 
 class ContainerWatch:
@@ -56,6 +57,12 @@ class ContainerWatch:
         self.steady = steady
         self._deaths: dict[str, deque[float]] = {}  # unplanned deaths per container name (engine time, unix s)
         self._running_since: dict[str, float] = {}  # monotonic
+        # The newest last words in per container name (the number of the death they are of, the tail): a death's
+        # alert opens without waiting for its words, which are attached once they are in (and carried by the
+        # alert of a later death until its own are in).
+        self._words: dict[str, tuple[int, str]] = {}
+        self._death_number = 0
+        self._attaching: set[asyncio.Task[None]] = set()
         self._queue: asyncio.Queue[dict[str, Any] | ContainerChange] = asyncio.Queue()
         self._stopping = asyncio.Event()
         self.noted: Event[dict[str, Any]] = Event()  # each stop found planned or a finished job, for the journal
@@ -70,17 +77,21 @@ class ContainerWatch:
         for info in list(self.observer.containers.values()):
             self._note_running(info)
         reviewed = clock.monotonic()
-        while not self._stopping.is_set():
-            with contextlib.suppress(TimeoutError):
-                await self.handle(await asyncio.wait_for(self._queue.get(), REVIEW))
-            # Once a burst of events is handled (or every REVIEW seconds during a long one), not after each event:
-            # a review walks every container the observer knows.
-            if self._queue.empty() or clock.monotonic() - reviewed >= REVIEW:
-                reviewed = clock.monotonic()
-                try:
-                    await self.review()
-                except Exception:
-                    log.exception('container alert review failed')
+        try:
+            while not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await self.handle(await asyncio.wait_for(self._queue.get(), REVIEW))
+                # Once a burst of events is handled (or every REVIEW seconds during a long one), not after each
+                # event: a review walks every container the observer knows.
+                if self._queue.empty() or clock.monotonic() - reviewed >= REVIEW:
+                    reviewed = clock.monotonic()
+                    try:
+                        await self.review()
+                    except Exception:
+                        log.exception('container alert review failed')
+        finally:
+            for task in list(self._attaching):
+                task.cancel()
 
     def stop(self) -> None:
         self._stopping.set()
@@ -129,9 +140,8 @@ class ContainerWatch:
             )
             return
         if self.last_words is not None:
-            evidence['last_words'] = await self.last_words(
-                subject.id, time_nano if isinstance(time_nano, int) else None
-            )
+            evidence['last_words'] = self._words.get(name, (0, None))[1]
+            self._attach_words(self.last_words, name, subject.id, time_nano if isinstance(time_nano, int) else None)
         deaths = self._deaths.setdefault(name, deque())
         deaths.append(happened)
         self._forget_old_deaths(name)
@@ -165,6 +175,27 @@ class ContainerWatch:
                 group=group,
             )
         )
+
+    def _attach_words(self, last_words: LastWords, name: str, container_id: str, time_nano: int | None) -> None:
+        """Attach this death's last words to its container's alert once they are in, without holding up the
+        watch (the keeper may wait seconds for a removed container's log)."""
+        self._death_number += 1
+        task = asyncio.create_task(self._attach(last_words, name, container_id, time_nano, self._death_number))
+        self._attaching.add(task)
+        task.add_done_callback(self._attaching.discard)
+
+    async def _attach(
+        self, last_words: LastWords, name: str, container_id: str, time_nano: int | None, death: int
+    ) -> None:
+        try:
+            tail = await last_words(container_id, time_nano)
+            if tail is None or self._words.get(name, (0, None))[0] > death:
+                return  # none kept, or a later death's words are in already
+            self._words[name] = (death, tail)
+            for rule in _WITH_WORDS:
+                await self.keeper.add_evidence(rule, name, {'last_words': tail})
+        except Exception:
+            log.exception('the last words of %s could not be attached to its alert', one_line(name, 100))
 
     async def _finished_job(self, container_id: str, exit_code: object) -> bool:
         """A one-off job, not an outage: removed with its end (`--rm`), or ended well without a restart policy."""
@@ -243,6 +274,7 @@ class ContainerWatch:
                 )
         for name in [n for n, d in self._deaths.items() if not d]:
             del self._deaths[name]
+            self._words.pop(name, None)
             self.keeper.forget(Rule.CRASH_LOOP, name)
 
     def _forget_old_deaths(self, name: str) -> None:

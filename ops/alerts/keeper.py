@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -140,6 +140,22 @@ class AlertKeeper:
             self._waiting[subject] = (since, condition)
             if _held(condition, since, settings.after):
                 await self._open_now(subject)
+
+    async def add_evidence(self, rule: Rule, target: str, evidence: Mapping[str, Any]) -> bool:
+        """More evidence for the open alert or the condition still waiting out its hold time (never opens one, nor
+        opens one again); False when there is neither."""
+        subject = (rule, target)
+        async with self._lock:
+            if (alert := self._open.get(subject)) is not None:
+                more = {**alert.evidence, **evidence}
+                condition = Condition(rule=rule, target=target, summary=alert.summary, evidence=more, group=alert.group)
+                await self._update(alert, condition)
+                return True
+            if subject in self._waiting:
+                since, condition = self._waiting[subject]
+                self._waiting[subject] = (since, replace(condition, evidence={**condition.evidence, **evidence}))
+                return True
+        return False
 
     async def clear(self, rule: Rule, target: str, *, resolution: str = '', quiet: bool = False) -> None:
         """The condition no longer holds: forget it while waiting, or resolve its open alert (`quiet`: without a

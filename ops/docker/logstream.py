@@ -103,6 +103,11 @@ class LogDecoder:
         self._stream: Stream = 'stdout'  # the current frame's stream
         self._splitters: dict[Stream, LineSplitter] = {'stdout': LineSplitter(), 'stderr': LineSplitter()}
 
+    @property
+    def tty(self) -> bool:
+        """Plain bytes (True) or multiplexed frames with 8-byte headers."""
+        return self._tty
+
     def feed(self, chunk: bytes) -> list[LogLine]:
         """The lines completed by `chunk` (a chunk may end inside a frame header, a payload or a line)."""
         if self._tty:
@@ -180,6 +185,21 @@ class LogStream:
                 yield rest
         except Exception:
             # Reading a stream that close() shut under our feet fails in transport-specific ways: that is an end.
+            if not self.closed:
+                raise
+
+    @property
+    def tty(self) -> bool:
+        return self._decoder.tty
+
+    def raw(self) -> Iterator[bytes]:
+        """The stream's bytes as they arrive, undecoded (frame headers and all); ends as batches() does."""
+        try:
+            for chunk in self._chunks:
+                if self.closed:
+                    return
+                yield chunk
+        except Exception:
             if not self.closed:
                 raise
 

@@ -1,9 +1,12 @@
 """Last words of a dead container: when one dies, the end of its log is kept (bounded) for its page and its alert.
 
-At a death the engine's log is read up to the moment of the die (`until`), so a restarted container's new lines
-never mix in. A container being removed (`docker rm -f`, `--rm`) refuses that read: its words then come from the
-LogFollower that has followed it since it started. One record per death (the observer publishes each engine event
-once); the store keeps a bounded number per container for the retention window.
+A LogFollower follows every running container's log, keeping the raw bytes of its end (decoded only at a death).
+When its stream read the run that died to its end, its tail is those last words: a restart that follows at once
+cannot push them out. Otherwise the engine's log is read up to the moment of the die (`until`; without `tail` when
+`tail` came short, since the engine takes the tail before it drops what is after `until`). A container being removed
+(`docker rm -f`, `--rm`) refuses that read: its words then come from whatever its follower read. One record per death
+(the observer publishes each engine event once); the store keeps a bounded number per container for the retention
+window; for its alert only the tail is remembered.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from ops.log_text import one_line
 from ops.maintenance.last_words_store import keep_words, prune, trim
 from ops.maintenance.log_follower import LogFollower
 from ops.maintenance.log_secrets import hidden, secret_values
+from ops.maintenance.raw_tail import RawTail
 from ops.maintenance.tail_ring import Words, bounded
 from ops.world.observer import ContainerChange, Observer
 
@@ -35,7 +39,8 @@ ALERT_LINES = 20  # lines an alert carries
 ALERT_LINE_CHARS = 300
 _ESCAPE = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?')
 _CONTROL = re.compile(r'[\x00-\x08\x0a-\x1f\x7f]')
-_REMEMBERED = 200  # deaths whose words an alert may still ask for
+_REMEMBERED = 200  # deaths whose alert tail an alert may still ask for
+LET_GO_AFTER = 30.0  # seconds an ended follower of a stopped or gone container is kept for a die still to come
 
 Death = tuple[str, int | None]  # container id, the die's engine time (ns)
 
@@ -52,18 +57,22 @@ class LastWordsKeeper:
         self.keep = float(parse_duration(settings.last_words_keep))
         self.kept: Event[str] = Event()
         self._followers: dict[str, LogFollower] = {}
-        # Each die or destroy with the follower of the run that ended (looked up as the event arrives: a restart
-        # that follows at once must not hand the next run's follower to this death).
+        # Each die or destroy with the follower of the run that ended (taken as the event arrives: a restart that
+        # follows at once must not hand the next run's follower to this death, nor this one to the next death).
         self._queue: asyncio.Queue[tuple[dict[str, Any], LogFollower | None]] = asyncio.Queue()
-        self._words: OrderedDict[Death, asyncio.Future[Words | None]] = OrderedDict()
+        self._words: OrderedDict[Death, asyncio.Future[str | None]] = OrderedDict()  # each death's alert tail
         self._stopping = asyncio.Event()
         observer.learned.subscribe(self._heard_record)
         observer.container_changed.subscribe(self._changed)
         observer.reconciled.subscribe(lambda _: self._follow_running())
 
     def _heard_record(self, record: dict[str, Any]) -> None:
-        if record.get('source') == 'engine' and record.get('action') in ('die', 'destroy'):
-            self._queue.put_nowait((record, self._followers.get(str(record.get('id') or ''))))
+        if record.get('source') != 'engine' or record.get('action') not in ('die', 'destroy'):
+            return
+        container_id = str(record.get('id') or '')
+        # A die takes its run's follower along: it serves no later death (a restart gets a follower of its own).
+        follower = self._followers.pop(container_id, None) if record['action'] == 'die' else None
+        self._queue.put_nowait((record, follower or self._followers.get(container_id)))
 
     async def run(self) -> None:
         """Follow the running containers and keep each death's words until stop(); prune now and then."""
@@ -90,21 +99,18 @@ class LastWordsKeeper:
         follower = self._followers.get(container_id)
         return follower is not None and follower.opened.is_set() and not follower.ended.is_set()
 
-    async def words_of(
+    async def alert_tail(
         self, container_id: str, time_nano: int | None, *, wait: float = FOLLOWER_END + 5
-    ) -> Words | None:
-        """The words kept at this death (waiting up to `wait` seconds for them), None when there are none."""
+    ) -> str | None:
+        """The last lines of this death as its alert carries them (waiting up to `wait` seconds for them; None: none
+        kept in time)."""
+        if not container_id:
+            return None
         future = self._future((container_id, time_nano))
         try:
             return await asyncio.wait_for(asyncio.shield(future), wait)
         except TimeoutError:
             return None
-
-    async def alert_tail(self, container_id: str, time_nano: int | None) -> str | None:
-        """The last lines of this death as its alert carries them (None: none kept in time)."""
-        if not container_id:
-            return None
-        return tail_text(await self.words_of(container_id, time_nano))
 
     async def handle(self, record: dict[str, Any], follower: LogFollower | None = None) -> None:
         """One die or destroy record (with the follower of the run that ended); a failure is logged, never raised."""
@@ -119,8 +125,19 @@ class LastWordsKeeper:
     # ---- following --------------------------------------------------------------------------------
 
     def _changed(self, change: ContainerChange) -> None:
-        if change.info is not None:
+        if change.info is not None and change.info.state == ContainerState.RUNNING:
             self._follow(change.info)
+            return
+        follower = self._followers.get(change.container_id)
+        if follower is not None and follower.ended.is_set():
+            # Gone or stopped without a die handled here (one the engine no longer replays, say): let it go once a
+            # die still on its way has had the time to take it.
+            asyncio.get_running_loop().call_later(LET_GO_AFTER, self._let_go, change.container_id, follower)
+
+    def _let_go(self, container_id: str, follower: LogFollower) -> None:
+        info = self.observer.containers.get(container_id)
+        if self._followers.get(container_id) is follower and (info is None or info.state != ContainerState.RUNNING):
+            self._forget(container_id)
 
     def _follow_running(self) -> None:
         for info in list(self.observer.containers.values()):
@@ -158,7 +175,7 @@ class LastWordsKeeper:
                 future.set_result(None)
             raise
         if not future.done():
-            future.set_result(words)
+            future.set_result(tail_text(words))  # all an alert needs: the whole words go to the store only
         code = record.get('exit_code')
         ended_at = clock.utc_from_timestamp(time_nano / 1e9) if time_nano is not None else clock.utc_now()
         await keep_words(
@@ -175,41 +192,65 @@ class LastWordsKeeper:
         self.kept.emit(name)
 
     async def _read_words(self, container_id: str, time_nano: int | None, follower: LogFollower | None) -> Words:
-        """The log up to the death from the engine; from the follower when the engine is removing the container.
-        Either way the follower is done: its ring is let go (a restart starts a new one)."""
+        """The follower's tail when it read the run that died to its end; else the engine's log up to the death, or
+        what the follower read when the engine is removing the container. Either way the follower is done: its tail
+        is let go (a restart starts a new one)."""
+        seen: int | None
         try:
-            texts, secrets = await asyncio.to_thread(self._engine_words, container_id, time_nano)
-            seen = None
-        except EngineError as err:  # the container is being removed (or the engine is gone): the follower's lines
-            if follower is None:
-                log.info('last words of %s: none kept (%s)', container_id[:12], one_line(err, 200))
-                return Words(lines=())
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(follower.ended.wait(), FOLLOWER_END)
-            texts, seen = follower.ring.taken()
-            secrets = follower.secrets
+            if follower is not None and follower.opened_before(time_nano):
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(follower.ended.wait(), FOLLOWER_END)
+            if follower is not None and follower.read_run_to(time_nano):
+                texts, seen = await asyncio.to_thread(follower.lines)
+                secrets = follower.secrets
+            else:
+                try:
+                    texts, secrets, seen = await asyncio.to_thread(self._engine_words, container_id, time_nano)
+                except EngineError as err:  # the container is being removed (or the engine is gone)
+                    if follower is None:
+                        log.info('last words of %s: none kept (%s)', container_id[:12], one_line(err, 200))
+                        return Words(lines=())
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(follower.ended.wait(), FOLLOWER_END)
+                    texts, seen = await asyncio.to_thread(follower.lines)
+                    secrets = follower.secrets
         finally:
             if follower is not None:
                 follower.close()
                 if self._followers.get(container_id) is follower:
                     del self._followers[container_id]
-                    if (info := self.observer.containers.get(container_id)) is not None:
-                        self._follow(info)  # already restarted: its new run is followed from now on
+                if container_id not in self._followers and (info := self.observer.containers.get(container_id)):
+                    self._follow(info)  # already restarted: its new run is followed from now on
         # Thousands of lines through the secret patterns: off the event loop.
         return await asyncio.to_thread(self._bounded, texts, secrets, seen)
 
     def _bounded(self, texts: list[str], secrets: tuple[str, ...], seen: int | None) -> Words:
         return bounded(hidden(texts, secrets), max_lines=self.max_lines, max_bytes=self.max_bytes, seen=seen)
 
-    def _engine_words(self, container_id: str, time_nano: int | None) -> tuple[list[str], tuple[str, ...]]:
-        """In a worker thread: the secrets to hide and the last lines before the die (all of them, without its
-        time)."""
-        secrets = secret_values(self.engine.running_config(container_id))
-        until = clock.docker_time(time_nano) if time_nano is not None else None
-        with self.engine.logs(container_id, tail=self.max_lines, until=until) as stream:
-            return [line.text for line in stream], secrets
+    def _engine_words(self, container_id: str, time_nano: int | None) -> tuple[list[str], tuple[str, ...], int | None]:
+        """In a worker thread: the secrets to hide, the last lines before the die (all of them, without its time)
+        and how many lines were read (None: as many as kept).
 
-    def _future(self, death: Death) -> asyncio.Future[Words | None]:
+        The engine takes `tail` from the whole log before it drops the lines after `until`: after a restart the
+        next run's lines can push the dead run's out. A tail that comes short is read again without it (the
+        stream's bytes kept bounded, decoded once at the end)."""
+        secrets = secret_values(self.engine.running_config(container_id))
+        if time_nano is None:
+            with self.engine.logs(container_id, tail=self.max_lines) as stream:
+                return [line.text for line in stream], secrets, None
+        until = clock.docker_time(time_nano)
+        with self.engine.logs(container_id, tail=self.max_lines, until=until) as stream:
+            texts = [line.text for line in stream]
+        if len(texts) >= self.max_lines:
+            return texts, secrets, None
+        with self.engine.logs(container_id, until=until) as stream:
+            tail = RawTail(tty=stream.tty, max_lines=self.max_lines, max_bytes=self.max_bytes)
+            for chunk in stream.raw():
+                tail.feed(chunk)
+        texts, seen = tail.lines()
+        return texts, secrets, seen
+
+    def _future(self, death: Death) -> asyncio.Future[str | None]:
         future = self._words.get(death)
         if future is None:
             future = self._words[death] = asyncio.get_running_loop().create_future()

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import docker.errors
 import pytest
@@ -20,6 +22,7 @@ from ops.alerts.records import Alert
 from ops.alerts.rules import Rule, RuleBook
 from ops.config import AlertsConfig, MaintenanceConfig
 from ops.docker.engine import Engine
+from ops.docker.logstream import LogStream
 from ops.maintenance.last_words import LastWordsKeeper
 from ops.maintenance.last_words_store import last_words_of
 from ops.maintenance.records import LastWords
@@ -41,11 +44,27 @@ class Watching:
 @pytest.fixture
 async def watching(tmp_path: Path) -> AsyncIterator[Watching]:
     """The observer, the last words keeper and the container alerts as the server wires them."""
+    async with _watching(tmp_path, Engine(engine_url())) as parts:
+        yield parts
+
+
+class BusyEngine(Engine):
+    """The engine as a busy console reaches it: a log read up to a moment (not a follow) comes a second and a half
+    late."""
+
+    def logs(self, container: str, **options: Any) -> LogStream:
+        if not options.get('follow'):
+            time.sleep(1.5)
+        return super().logs(container, **options)
+
+
+@contextlib.asynccontextmanager
+async def _watching(tmp_path: Path, keeper_engine: Engine) -> AsyncIterator[Watching]:
     require_engine()
     await open_store(tmp_path / 'h.sqlite3')
     engine = Engine(engine_url())
     observer = Observer(engine)
-    keeper = LastWordsKeeper(observer, engine, MaintenanceConfig())
+    keeper = LastWordsKeeper(observer, keeper_engine, MaintenanceConfig())
     alerts = AlertKeeper(RuleBook(AlertsConfig(), []))
     watch = ContainerWatch(
         observer, alerts, PlannedWork(changing_operations()), inspect=engine.inspect, last_words=keeper.alert_tail
@@ -122,7 +141,9 @@ async def _count(name: str, at_least: int) -> bool:
 
 
 async def _crash_loop(name: str) -> Alert | None:
-    return await Alert.filter(rule=Rule.CRASH_LOOP, target=name).first()
+    """The crash loop alert once the last words are attached to it (they follow its opening)."""
+    alert = await Alert.filter(rule=Rule.CRASH_LOOP, target=name).first()
+    return alert if alert is not None and alert.evidence.get('last_words') else None
 
 
 async def test_a_container_run_with_rm_keeps_its_last_words_when_it_is_killed(watching: Watching) -> None:
@@ -165,3 +186,36 @@ def _gone(container_id: str) -> bool:
     finally:
         client.close()
     return False
+
+
+# Each run prints a burst of 1,500 lines as it starts, works a while, says goodbye and crashes.
+BURST_THEN_CRASH = (
+    'i=1; while [ $i -le 1500 ]; do echo "burst line $i"; i=$((i+1)); done; sleep 3; echo "dying now" >&2; exit 3'
+)
+
+
+async def test_a_quick_restart_does_not_push_out_the_last_words_of_the_run_that_died(tmp_path: Path) -> None:
+    """`restart: always`: the next run's burst is printed before a busy console reads the log up to the die; the
+    engine takes its tail before it drops what came after the die, so that read alone finds nothing of the death."""
+    async with _watching(tmp_path, BusyEngine(engine_url())):
+        client = docker_client()
+        name = unique('hl-restarting')
+        container = client.containers.run(
+            BASE_IMAGE,
+            ['sh', '-c', BURST_THEN_CRASH],
+            name=name,
+            detach=True,
+            restart_policy={'Name': 'always'},
+            labels={'homelab.test': 'true'},
+        )
+        try:
+            await wait_for_async(lambda: _count(name, 2), timeout=60, what='two deaths kept')
+        finally:
+            with contextlib.suppress(docker.errors.NotFound):
+                container.remove(force=True)
+            client.close()
+        rows = (await LastWords.filter(name=name).order_by('ended_at'))[:2]
+    for row in rows:
+        lines = row.lines.split('\n')
+        assert (row.exit_code, row.line_count, lines[-1]) == (3, 1000, 'dying now')
+        assert lines[-2] == 'burst line 1500'
