@@ -49,6 +49,13 @@ async def pin_service(state: KnownGood, *, actor: str, reason: str, wanted: str)
     )
 
 
+async def restore_pins(stack: str, service: str, earlier: list[int], *, actor: str) -> None:
+    """Put the service's pins back as they were: the active ones now released, the `earlier` ones active again."""
+    await release_pins(stack, service, actor=actor)
+    if earlier:
+        await RollbackPin.filter(id__in=earlier).update(released_at=None, released_by=None)
+
+
 async def release_pins(stack: str, service: str, *, actor: str) -> int:
     """Mark the service's pins released; how many were active."""
     return await RollbackPin.filter(stack=stack, service=service, released_at__isnull=True).update(
