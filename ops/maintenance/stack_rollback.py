@@ -4,6 +4,7 @@ console's override file until the pin is released."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 
 from pydantic import PositiveInt
@@ -105,6 +106,9 @@ async def stack_rollback(params: Params, ctx: RunContext) -> Result:
         except BaseException:  # failed, refused, cancelled: the service is pinned as it was before the run
             await _put_back(adapters, params.stack, params.service, earlier, actor=f'{actor} (the rollback failed)')
             raise
+    # What a rollback replaces is what went wrong: never offered back as known good, whatever it looked like.
+    if params.service in before:
+        before[params.service] = dataclasses.replace(before[params.service], healthy=False)
     await record_replaced(before, up, run_id=ctx.run_id)
     ctx.log(f'== {params.stack}: {params.service} runs {state.digest}; pinned until someone releases it')
     return {

@@ -18,6 +18,7 @@ from ops.docker.compose import ComposeError, UpResult
 from ops.docker.engine import Engine
 from ops.errors import OperationFailed
 from ops.maintenance import stack_rollback
+from ops.maintenance.known_good import ServiceState, known_good
 from ops.maintenance.pins import active_pins, sync_override
 from ops.maintenance.records import KnownGood, RollbackPin
 from ops.run_context import RunContext
@@ -131,3 +132,28 @@ def test_compose_gives_up_well_before_the_run_is_cancelled() -> None:
 
 async def await_task(task: asyncio.Task[Any]) -> Any:
     return await asyncio.wait_for(task, timeout=30)
+
+
+async def test_what_a_rollback_replaces_is_never_offered_back_as_known_good(
+    store: None, adapters: Adapters, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, state = await _pinned_to_a_and_state_b(adapters)
+    failing = ServiceState(
+        stack='media', service='app', container_name='media-app-1', image='app:2', digest=A, image_id='sha256:a',
+        config_hash='e' * 64, settings={}, healthy=True,  # between two deaths it looked fine
+    )  # fmt: skip
+
+    async def snapshot(adapters: Adapters, stack: str) -> dict[str, ServiceState]:
+        return {'app': failing}
+
+    async def up(project: str, *args: Any, **kwargs: Any) -> UpResult:
+        return UpResult(
+            project=project, ok=True, returncode=0, timed_out=False, lines=(), steps={'app': ('Recreated',)}
+        )
+
+    monkeypatch.setattr(stack_rollback, 'snapshot_stack', snapshot)
+    result = await await_task(await _run(adapters, state, up))
+    assert result['digest'] == B
+    replaced = await KnownGood.get(stack='media', service='app', digest=A)
+    assert not replaced.healthy and replaced.run_id == 7
+    assert [row.id for row in await known_good('media', 'app', limit=5)] == [state.id]
