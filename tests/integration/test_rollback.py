@@ -17,7 +17,7 @@ from ops.alerts.planned import PlannedWork
 from ops.clock import utc_now
 from ops.maintenance import known_good
 from ops.maintenance.known_good import engine_time
-from ops.maintenance.pins import active_pins
+from ops.maintenance.pins import active_pins, stale_pins
 from ops.maintenance.records import KnownGood
 from ops.maintenance.rollback_watch import RollbackWatch
 from ops.masking import HIDDEN
@@ -247,3 +247,36 @@ async def test_a_rollback_to_a_local_image_id_runs_and_is_never_pulled(tmp_path:
         result = await run('stack_service_up', pull=True)
         assert 'pull' not in result
         assert _running(stack_name)['Image'] == image_id  # type: ignore[index]
+
+
+async def test_a_pinned_service_removed_from_the_files_is_not_brought_back(tmp_path: Path, stack_name: str) -> None:
+    repo = tmp_path / 'repo'
+    init_repo(repo)
+    write_stack(repo, {'app': {'environment': {'LEVEL': '1'}}, 'side': {}})
+    commit(repo, 'app and side')
+    async with gitops_loop(tmp_path, stack_name) as loop:
+        await loop.up()
+        _up_long_enough(stack_name)
+        write_stack(repo, {'app': {'environment': {'LEVEL': '2'}}, 'side': {}})
+        commit(repo, 'app level 2')
+
+        async def run(operation: str, **params: object) -> None:
+            handle = await loop.manager.submit(
+                operation, {'stack': stack_name, **params}, actor='tester', origin='test'
+            )
+            outcome = await handle.outcome()
+            assert outcome.succeeded, outcome.error
+
+        await run('docker_up_all')
+        state = await KnownGood.get(stack=stack_name, service='app')
+        await run('stack_rollback', service='app', known_good=state.id)
+        assert [pin.service for pin in await active_pins(stack_name)] == ['app']
+
+        # The owner removes `app` from the repository; bringing the stack up must not make a bare `app` again.
+        write_stack(repo, {'side': {}})
+        commit(repo, 'app is gone')
+        await run('docker_up_all')
+        assert sorted(project_containers(stack_name)) == ['side']
+        assert await stale_pins(loop.adapters, await active_pins(stack_name)) == {(stack_name, 'app')}
+        await run('stack_pin_release', service='app')
+        assert await active_pins(stack_name) == []
