@@ -7,7 +7,7 @@ from nicegui import ui
 from components.listen import listen
 from components.maintenance_run import confirm_and_run
 from ops.clock import age_text
-from ops.maintenance.pins import active_pins
+from ops.maintenance.pins import active_pins, stale_pins
 from ops.maintenance.records import RollbackPin
 from ops.manager import Manager
 from ops.runs import RunUpdate
@@ -38,6 +38,7 @@ class rollback_pins(ui.card):
     async def load(self) -> None:
         """Read the active pins and draw them."""
         pins = await active_pins()
+        stale = await stale_pins(self.manager.adapters, pins)
         if self.is_deleted:
             return
         self.rows.clear()
@@ -45,14 +46,18 @@ class rollback_pins(ui.card):
             if not pins:
                 ui.label('Nothing is pinned.').classes('text-sm opacity-70').props('data-testid=no-pins')
             for pin in pins:
-                self._row(pin)
+                self._row(pin, stale=(pin.stack, pin.service) in stale)
 
-    def _row(self, pin: RollbackPin) -> None:
+    def _row(self, pin: RollbackPin, *, stale: bool) -> None:
         with ui.row().classes('w-full items-center gap-x-3 gap-y-1 py-2 border-t border-gray-500/20 no-wrap'):
             with ui.column().classes('gap-0 grow min-w-0').props(f'data-pin={pin.stack}/{pin.service}'):
                 ui.label(f'{pin.stack} / {pin.service}').classes('text-sm font-semibold font-mono break-all')
                 ui.label(f'runs {pin.digest}').classes('text-xs font-mono break-all')
-                if pin.image:
+                if stale:
+                    ui.label('its service is no longer in the files: the pin is left out of the override').classes(
+                        'text-xs text-warning [overflow-wrap:anywhere]'
+                    ).props(f'data-testid=stale-pin-{pin.stack}-{pin.service}')
+                elif pin.image:
                     ui.label(f'its files name {pin.image}').classes('text-xs opacity-70 [overflow-wrap:anywhere]')
                 known = f' · known-good state #{pin.known_good_id}' if pin.known_good_id else ''
                 ui.label(f'pinned by {pin.pinned_by} {age_text(pin.pinned_at)} ago{known}').classes(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ops.docker.compose_reads import OutsideRead, compose_reads
+from ops.docker.compose_yaml import NotYaml, load_documents
 from ops.proc import ProcError, ProcResult, run_process
 
 # Global flags of every call: no colour codes in the captured output, one plain line per step.
@@ -107,13 +108,26 @@ class Compose:
         return {name: str(svc['image']) for name, svc in sorted(services.items()) if svc.get('image')}
 
     async def rendered(
-        self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60, all_profiles: bool = False
+        self,
+        project: str,
+        files: Sequence[str],
+        repo_dir: Path,
+        *,
+        timeout: float = 60,
+        all_profiles: bool = False,
+        own_files: bool = False,
     ) -> dict[str, Any]:
         """The stack as Compose renders it, as a JSON document (variables interpolated, paths absolute); with
-        `all_profiles` its profile-gated services (and the networks only they use) too."""
+        `all_profiles` its profile-gated services (and the networks only they use) too; with `own_files`, from the
+        stack's files alone (without the console's override)."""
         args = ['config', '--format', 'json']
         result = await self._checked(
-            project, files, repo_dir, ['--profile', '*', *args] if all_profiles else args, timeout=timeout
+            project,
+            files,
+            repo_dir,
+            ['--profile', '*', *args] if all_profiles else args,
+            timeout=timeout,
+            own_files=own_files,
         )
         # Warnings (merged from stderr) may come before the JSON document; it starts on a line of its own.
         start = next((i for i, line in enumerate(result.lines) if line.startswith('{')), len(result.lines))
@@ -124,6 +138,14 @@ class Compose:
         if not isinstance(rendered, dict):
             raise ComposeError(f'compose config of {project} did not print a JSON object')
         return rendered
+
+    async def declared_services(
+        self, project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60
+    ) -> frozenset[str]:
+        """The services the stack's own files declare (the console's override is not read: a service only it names
+        is not one of the stack's)."""
+        services = (await self.rendered(project, files, repo_dir, timeout=timeout, own_files=True)).get('services')
+        return frozenset(services) if isinstance(services, dict) else frozenset()
 
     async def plan(
         self,
@@ -193,9 +215,16 @@ class Compose:
         return self._command
 
     async def _checked(
-        self, project: str, files: Sequence[str], repo_dir: Path, args: list[str], *, timeout: float
+        self,
+        project: str,
+        files: Sequence[str],
+        repo_dir: Path,
+        args: list[str],
+        *,
+        timeout: float,
+        own_files: bool = False,
     ) -> ProcResult:
-        result = await self._run(project, files, repo_dir, args, timeout=timeout)
+        result = await self._run(project, files, repo_dir, args, timeout=timeout, own_files=own_files)
         if not result.ok:
             why = f'timed out after {timeout:.0f} s' if result.timed_out else f'exited with {result.returncode}'
             tail = '\n'.join(result.lines[-20:])
@@ -211,16 +240,43 @@ class Compose:
         *,
         timeout: float,
         on_line: Callable[[str], object] | None = None,
+        own_files: bool = False,
     ) -> ProcResult:
         paths = await asyncio.to_thread(stack_files, files, repo_dir)
-        override = await asyncio.to_thread(console_override, self.override_path(project))
+        override = None if own_files else await asyncio.to_thread(console_override, self.override_path(project))
         argv = [*self.command(), *_OUTPUT_FLAGS, '--project-name', project]
-        for path in [*paths, *([override] if override is not None else [])]:
+        for path in paths:
             argv += ['--file', str(path)]
+        stdin: bytes | None = None
+        if override is not None:
+            kept = await self._override_kept(project, files, repo_dir, override, timeout=timeout)
+            if kept is None:
+                argv += ['--file', str(override)]
+            elif kept:
+                argv += ['--file', '-']  # the override without the services the files no longer declare
+                stdin = kept
         try:
-            return await run_process([*argv, *args], timeout=timeout, cwd=repo_dir, env=self._env(), on_line=on_line)
+            return await run_process(
+                [*argv, *args], timeout=timeout, cwd=repo_dir, env=self._env(), on_line=on_line, stdin=stdin
+            )
         except ProcError as err:
             raise ComposeError(str(err)) from err
+
+    async def _override_kept(
+        self, project: str, files: Sequence[str], repo_dir: Path, override: Path, *, timeout: float
+    ) -> bytes | None:
+        """None when the override pins only services the stack's files declare (the file is read as it is), else
+        the override without the others (b'' when none is left). Compose would take a service only the override
+        names for a whole service: a pinned service removed from the files would come back, image alone."""
+        try:
+            pinned = await asyncio.to_thread(override_services, override)
+            declared = await self.declared_services(project, files, repo_dir, timeout=timeout)
+        except ComposeError:
+            return None  # files Compose refuses: the call itself says why
+        if set(pinned) <= declared:
+            return None
+        kept = {service: spec for service, spec in pinned.items() if service in declared}
+        return json.dumps({'services': kept}).encode() if kept else b''
 
     def _env(self) -> dict[str, str]:
         return compose_environment(os.environ, docker_host=self.docker_host)
@@ -285,6 +341,17 @@ def stack_inputs(files: Sequence[str], repo_dir: Path) -> list[Path]:
         return [*paths, *compose_reads(paths, repo_dir, cached=True)]
     except OutsideRead as err:
         raise ComposeError(str(err)) from err
+
+
+def override_services(path: Path) -> dict[str, Any]:
+    """The services the console's override file names, with what it sets for each (ComposeError if unreadable)."""
+    try:
+        with path.open('rb') as handle:
+            documents = load_documents(handle)
+    except (OSError, NotYaml) as err:
+        raise ComposeError(f'the console override {path} cannot be read: {err}') from err
+    services = documents[0].get('services') if documents and isinstance(documents[0], dict) else None
+    return {str(name): spec for name, spec in services.items()} if isinstance(services, dict) else {}
 
 
 def console_override(path: Path | None) -> Path | None:

@@ -64,7 +64,12 @@ async def stack_service_up(params: Params, ctx: RunContext) -> Result:
         image = await service_image(adapters, params.stack, params.service)
         if image is None:
             raise OperationFailed(f'{params.stack}/{params.service} builds its image: there is nothing to pull')
-        result['pull'] = (await pull_image(ctx, image, key_prefix='pull/')).as_result()
+        if image.startswith('sha256:'):
+            # A local image id (a rollback pin to an image built or imported here): the engine would read it as
+            # an image named `sha256` of the default registry and ask that registry for it.
+            ctx.log(f'{params.service} runs the local image {image[:19]}…, which no registry has: not pulled')
+        else:
+            result['pull'] = (await pull_image(ctx, image, key_prefix='pull/')).as_result()
 
     ctx.log(f'== {params.stack}: compose up -d {params.service}')
     async with adapters.stack_locks.of(params.stack):

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from ops.adapters import Adapters
+from ops.clock import utc_now
 from ops.docker.compose import UpResult
 from ops.docker.details import ContainerDetails, ImageRef, repository_of
 from ops.docker.engine import EngineError
@@ -21,6 +24,10 @@ log = logging.getLogger(__name__)
 # Compose's steps for a container it replaced (not one it created for the first time).
 _RECREATED = frozenset({'Recreate', 'Recreated'})
 KEEP = 50  # states kept per service (the most `maintenance.known_good` may offer); older ones are deleted
+# How long a container must have run, without a restart, to count as having run well (a restart-always crash
+# loop is `running` between its deaths: its restart count and a short uptime give it away).
+MIN_UPTIME = timedelta(seconds=30)
+_ENGINE_TIME = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)$')
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -59,7 +66,9 @@ def _snapshot(adapters: Adapters, stack: str) -> dict[str, ServiceState]:
     return found
 
 
-def state_of(stack: str, service: str, details: ContainerDetails, image: ImageRef | None) -> ServiceState:
+def state_of(
+    stack: str, service: str, details: ContainerDetails, image: ImageRef | None, *, now: datetime | None = None
+) -> ServiceState:
     """A container's state as a known-good row keeps it (the settings already masked by the inspect)."""
     return ServiceState(
         stack=stack,
@@ -70,8 +79,29 @@ def state_of(stack: str, service: str, details: ContainerDetails, image: ImageRe
         image_id=details.image_id,
         config_hash=details.config_hash or '',
         settings=settings_of(details),
-        healthy=details.state == 'running' and details.health.status in ('none', 'healthy'),
+        healthy=ran_well(details, now or utc_now()),
     )
+
+
+def ran_well(details: ContainerDetails, now: datetime) -> bool:
+    """Running, healthy when it has a healthcheck, never restarted by the engine, and up for MIN_UPTIME at least."""
+    started = engine_time(details.started_at)
+    return (
+        details.state == 'running'
+        and details.health.status in ('none', 'healthy')
+        and details.restart_count == 0
+        and started is not None
+        and now - started >= MIN_UPTIME
+    )
+
+
+def engine_time(value: str | None) -> datetime | None:
+    """An engine time (RFC 3339 with nanoseconds, like StartedAt) as an aware datetime; None when unknown."""
+    match = _ENGINE_TIME.match(value.strip()) if value else None
+    if match is None:
+        return None
+    whole, zone = match.groups()
+    return datetime.fromisoformat(whole + ('+00:00' if zone == 'Z' else zone))
 
 
 def digest_of(reference: str, repo_digests: Iterable[str], image_id: str) -> str:

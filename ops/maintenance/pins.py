@@ -7,6 +7,7 @@ import logging
 
 from ops.adapters import Adapters
 from ops.clock import utc_now
+from ops.docker.compose import ComposeError
 from ops.errors import OperationFailed
 from ops.maintenance.overrides import write_override
 from ops.maintenance.records import KnownGood, RollbackPin
@@ -49,6 +50,13 @@ async def pin_service(state: KnownGood, *, actor: str, reason: str, wanted: str)
     )
 
 
+async def restore_pins(stack: str, service: str, earlier: list[int], *, actor: str) -> None:
+    """Put the service's pins back as they were: the active ones now released, the `earlier` ones active again."""
+    await release_pins(stack, service, actor=actor)
+    if earlier:
+        await RollbackPin.filter(id__in=earlier).update(released_at=None, released_by=None)
+
+
 async def release_pins(stack: str, service: str, *, actor: str) -> int:
     """Mark the service's pins released; how many were active."""
     return await RollbackPin.filter(stack=stack, service=service, released_at__isnull=True).update(
@@ -57,15 +65,43 @@ async def release_pins(stack: str, service: str, *, actor: str) -> int:
 
 
 async def sync_override(adapters: Adapters, stack: str) -> bool:
-    """Rewrite the stack's override file from all its active pins (removed when none); whether one is there now."""
+    """Rewrite the stack's override file from its active pins of services its files still declare (removed when
+    none); whether one is there now. A pin of a service gone from the files stays active (shown, to be released) but
+    is left out: Compose would otherwise bring the service back as a bare container of the pinned image."""
     path = adapters.compose.override_path(stack)
     if path is None:
         raise OperationFailed('this console has no override directory: a rollback cannot be pinned')
-    images = {pin.service: pin.digest for pin in await active_pins(stack)}
+    declared = await declared_services(adapters, stack)
+    images = {
+        pin.service: pin.digest for pin in await active_pins(stack) if declared is None or pin.service in declared
+    }
     try:
         return await asyncio.to_thread(write_override, path, images)
     except OSError as err:
         raise OperationFailed(f'the override file {path} could not be written: {err}') from err
+
+
+async def declared_services(adapters: Adapters, stack: str) -> frozenset[str] | None:
+    """The services the stack's own files declare (without the override); None when Compose cannot read them (then
+    every call of the stack fails anyway, whatever the override says)."""
+    config = adapters.config.stacks.get(stack)
+    if config is None:
+        return None
+    try:
+        return await adapters.compose.declared_services(stack, config.files, adapters.repo_dir)
+    except ComposeError as err:
+        log.info('the files of %s cannot be read to check its pins: %s', stack, err)
+        return None
+
+
+async def stale_pins(adapters: Adapters, pins: list[RollbackPin]) -> set[tuple[str, str]]:
+    """The (stack, service) of the pins whose service the stack's files no longer declare."""
+    stale: set[tuple[str, str]] = set()
+    for stack in sorted({pin.stack for pin in pins}):
+        declared = await declared_services(adapters, stack)
+        if declared is not None:
+            stale |= {(stack, pin.service) for pin in pins if pin.stack == stack and pin.service not in declared}
+    return stale
 
 
 async def sync_all_overrides(adapters: Adapters) -> None:

@@ -4,6 +4,8 @@ console's override file until the pin is released."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import logging
 
 from pydantic import PositiveInt
 
@@ -14,14 +16,19 @@ from ops.docker.calls import up_progress
 from ops.docker.stack_service_up import service_image
 from ops.errors import OperationFailed, Refused
 from ops.maintenance.known_good import record_replaced, snapshot_stack
-from ops.maintenance.pins import pin_service, release_pins, sync_override
+from ops.maintenance.pins import active_pins, pin_service, restore_pins, sync_override
 from ops.maintenance.records import KnownGood
 from ops.params import ServiceName, StackName, StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
 from ops.supervision import one_change_per_stack
 
-UP_TIMEOUT = 900
+log = logging.getLogger(__name__)
+
+# Compose's own deadline is well inside the run's: a timed-out `up` still puts the earlier pins back before the
+# manager would cancel the run.
+UP_TIMEOUT = 600
+RUN_TIMEOUT = 900
 
 
 class Params(StrictParams):
@@ -63,36 +70,45 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
             'pinned there by an override file in the data directory until the pin is released.'
         ),
     ),
-    supervised=one_change_per_stack(timeout=UP_TIMEOUT),
+    supervised=one_change_per_stack(timeout=RUN_TIMEOUT),
     check=check,
 )
 async def stack_rollback(params: Params, ctx: RunContext) -> Result:
-    """Pin, write the override, `compose up -d SERVICE`; a failed `up` takes the pin back."""
+    """Pin, write the override, `compose up -d SERVICE`; a failed, refused or cancelled run puts the service's
+    earlier pins and the override back as they were."""
     adapters = ctx.adapters
     state = await known_state(params)
     wanted = await service_image(adapters, params.stack, params.service) or ''
     actor = ctx.actor or 'unknown'
     async with adapters.stack_locks.of(params.stack):
         before = await snapshot_stack(adapters, params.stack)
-        pin = await pin_service(state, actor=actor, reason=f'run #{ctx.run_id}', wanted=wanted)
-        await sync_override(adapters, params.stack)
-        ctx.log(f'== {params.stack}: {params.service} pinned to {state.digest} (known-good state #{state.id})')
-        ctx.log(f'== {params.stack}: compose up -d {params.service}')
-        up = await adapters.compose.up(
-            params.stack,
-            adapters.config.stacks[params.stack].files,
-            adapters.repo_dir,
-            on_line=ctx.log,
-            on_service_progress=up_progress(ctx, params.stack, key_prefix='up/'),
-            timeout=UP_TIMEOUT,
-            services=[params.service],
-            remove_orphans=False,
-        )
-        if not up.ok:
-            await release_pins(params.stack, params.service, actor=f'{actor} (the rollback failed)')
+        earlier = [pin.id for pin in await active_pins(params.stack) if pin.service == params.service]
+        try:
+            pin = await pin_service(state, actor=actor, reason=f'run #{ctx.run_id}', wanted=wanted)
             await sync_override(adapters, params.stack)
-            why = 'timed out' if up.timed_out else f'exited with {up.returncode}'
-            raise OperationFailed(f'compose up of {params.stack}/{params.service} {why}, not pinned:\n{up.tail()}')
+            ctx.log(f'== {params.stack}: {params.service} pinned to {state.digest} (known-good state #{state.id})')
+            ctx.log(f'== {params.stack}: compose up -d {params.service}')
+            up = await adapters.compose.up(
+                params.stack,
+                adapters.config.stacks[params.stack].files,
+                adapters.repo_dir,
+                on_line=ctx.log,
+                on_service_progress=up_progress(ctx, params.stack, key_prefix='up/'),
+                timeout=UP_TIMEOUT,
+                services=[params.service],
+                remove_orphans=False,
+            )
+            if not up.ok:
+                why = 'timed out' if up.timed_out else f'exited with {up.returncode}'
+                raise OperationFailed(
+                    f'compose up of {params.stack}/{params.service} {why}, its earlier pin is back:\n{up.tail()}'
+                )
+        except BaseException:  # failed, refused, cancelled: the service is pinned as it was before the run
+            await _put_back(adapters, params.stack, params.service, earlier, actor=f'{actor} (the rollback failed)')
+            raise
+    # What a rollback replaces is what went wrong: never offered back as known good, whatever it looked like.
+    if params.service in before:
+        before[params.service] = dataclasses.replace(before[params.service], healthy=False)
     await record_replaced(before, up, run_id=ctx.run_id)
     ctx.log(f'== {params.stack}: {params.service} runs {state.digest}; pinned until someone releases it')
     return {
@@ -104,3 +120,17 @@ async def stack_rollback(params: Params, ctx: RunContext) -> Result:
         'changed': up.changed,
         'steps': {service: list(steps) for service, steps in sorted(up.steps.items())},
     }
+
+
+async def _put_back(adapters: Adapters, stack: str, service: str, earlier: list[int], *, actor: str) -> None:
+    """The service's pins as they were before the run, and the override made from them (shielded: a cancelled run
+    still gets here; a failure here is logged, the run's own error is the one raised)."""
+
+    async def put_back() -> None:
+        await restore_pins(stack, service, earlier, actor=actor)
+        await sync_override(adapters, stack)
+
+    try:
+        await asyncio.shield(put_back())
+    except (Exception, asyncio.CancelledError) as err:
+        log.error('the pins of %s/%s could not be put back after a failed rollback: %s', stack, service, err)

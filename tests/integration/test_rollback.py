@@ -7,13 +7,17 @@ from __future__ import annotations
 import asyncio
 import stat
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from app.system import changing_operations
 from ops.alerts.planned import PlannedWork
-from ops.maintenance.pins import active_pins
+from ops.clock import utc_now
+from ops.maintenance import known_good
+from ops.maintenance.known_good import engine_time
+from ops.maintenance.pins import active_pins, stale_pins
 from ops.maintenance.records import KnownGood
 from ops.maintenance.rollback_watch import RollbackWatch
 from ops.masking import HIDDEN
@@ -36,6 +40,23 @@ from tests.helpers.waiting import wait_for, wait_for_async
 def stack_name() -> str:
     require_engine()
     return unique()
+
+
+UPTIME = timedelta(seconds=3)
+
+
+@pytest.fixture(autouse=True)
+def short_uptime(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A container counts as having run well after 3 s up here (30 s in the console), so the tests stay short."""
+    monkeypatch.setattr(known_good, 'MIN_UPTIME', UPTIME)
+
+
+def _up_long_enough(stack: str) -> None:
+    def long_enough() -> bool:
+        started = engine_time(_running(stack)['State']['StartedAt'])  # type: ignore[index]
+        return started is not None and utc_now() - started >= UPTIME
+
+    wait_for(long_enough, timeout=30, what=f'{stack} app up {UPTIME.seconds} s')
 
 
 # One service from the registry whose healthcheck passes only on the image pushed as version v1.
@@ -99,6 +120,7 @@ async def test_a_failing_update_is_rolled_back_pinned_and_proposed_again_once_re
     loop = watched
     await loop.up()
     wait_for(lambda: health_of(f'{stack_name}-app-1') == 'healthy', timeout=60, what='app v1 healthy')
+    _up_long_enough(stack_name)
     await loop.in_line()
     v1 = f'{APP_REPOSITORY}@{app_tag.digests[0]}'
 
@@ -161,6 +183,7 @@ async def test_bringing_stacks_up_records_what_it_replaced_and_only_that(tmp_pat
     commit(repo, 'two services')
     async with gitops_loop(tmp_path, stack_name) as loop:
         await loop.up()
+        _up_long_enough(stack_name)
         before = project_containers(stack_name)['app']
         write_stack(repo, {'app': {'environment': {'LEVEL': '2', 'API_TOKEN': 'hunter2'}}, 'side': {}, 'extra': {}})
         commit(repo, 'app: level 2, and a new service')
@@ -180,6 +203,7 @@ async def test_bringing_stacks_up_records_what_it_replaced_and_only_that(tmp_pat
 async def test_an_update_that_crash_loops_is_proposed_a_rollback(watched: Loop, stack_name: str, app_tag: AppTag):
     loop = watched
     await loop.up()
+    _up_long_enough(stack_name)
     await loop.in_line()
     v1 = f'{APP_REPOSITORY}@{app_tag.digests[0]}'
     await app_tag.push('v2')
@@ -191,3 +215,68 @@ async def test_an_update_that_crash_loops_is_proposed_a_rollback(watched: Loop, 
     assert (await loop.approve_and_finish(rollback)).state == 'done'
     wait_for(lambda: _running(stack_name)['State']['Running'], timeout=30, what='app back on v1')  # type: ignore[index]
     assert _running(stack_name)['Config']['Image'] == v1  # type: ignore[index]
+
+
+async def test_a_rollback_to_a_local_image_id_runs_and_is_never_pulled(tmp_path: Path, stack_name: str) -> None:
+    repo = tmp_path / 'repo'
+    init_repo(repo)
+    write_stack(repo, {'app': {'environment': {'LEVEL': '1'}}})  # an image imported here: no registry has it
+    commit(repo, 'app level 1')
+    async with gitops_loop(tmp_path, stack_name) as loop:
+        await loop.up()
+        _up_long_enough(stack_name)
+        image_id = project_containers(stack_name)['app']['image_id']
+        write_stack(repo, {'app': {'environment': {'LEVEL': '2'}}})
+        commit(repo, 'app level 2')
+        handle = await loop.manager.submit('docker_up_all', {'stack': stack_name}, actor='tester', origin='test')
+        assert (await handle.outcome()).succeeded
+        state = await KnownGood.get(stack=stack_name, service='app')
+        assert state.digest == image_id and state.healthy
+
+        async def run(operation: str, **params: object) -> dict[str, object]:
+            handle = await loop.manager.submit(operation, {'stack': stack_name, 'service': 'app', **params},
+                                               actor='tester', origin='test')  # fmt: skip
+            outcome = await handle.outcome()
+            assert outcome.succeeded, outcome.error
+            return outcome.result or {}
+
+        await run('stack_rollback', known_good=state.id)
+        running = _running(stack_name)
+        assert running['Config']['Image'] == image_id and running['Image'] == image_id  # type: ignore[index]
+        # Bringing the pinned service up "with a pull" must not send the engine to a registry for `sha256:…`.
+        result = await run('stack_service_up', pull=True)
+        assert 'pull' not in result
+        assert _running(stack_name)['Image'] == image_id  # type: ignore[index]
+
+
+async def test_a_pinned_service_removed_from_the_files_is_not_brought_back(tmp_path: Path, stack_name: str) -> None:
+    repo = tmp_path / 'repo'
+    init_repo(repo)
+    write_stack(repo, {'app': {'environment': {'LEVEL': '1'}}, 'side': {}})
+    commit(repo, 'app and side')
+    async with gitops_loop(tmp_path, stack_name) as loop:
+        await loop.up()
+        _up_long_enough(stack_name)
+        write_stack(repo, {'app': {'environment': {'LEVEL': '2'}}, 'side': {}})
+        commit(repo, 'app level 2')
+
+        async def run(operation: str, **params: object) -> None:
+            handle = await loop.manager.submit(
+                operation, {'stack': stack_name, **params}, actor='tester', origin='test'
+            )
+            outcome = await handle.outcome()
+            assert outcome.succeeded, outcome.error
+
+        await run('docker_up_all')
+        state = await KnownGood.get(stack=stack_name, service='app')
+        await run('stack_rollback', service='app', known_good=state.id)
+        assert [pin.service for pin in await active_pins(stack_name)] == ['app']
+
+        # The owner removes `app` from the repository; bringing the stack up must not make a bare `app` again.
+        write_stack(repo, {'side': {}})
+        commit(repo, 'app is gone')
+        await run('docker_up_all')
+        assert sorted(project_containers(stack_name)) == ['side']
+        assert await stale_pins(loop.adapters, await active_pins(stack_name)) == {(stack_name, 'app')}
+        await run('stack_pin_release', service='app')
+        assert await active_pins(stack_name) == []

@@ -65,6 +65,21 @@ async def test_a_pin_is_listed_and_released_by_the_signed_in_user(signed_in_cons
         assert run.actor == 'ui:admin' and run.origin == 'ui' and run.state == 'succeeded'
 
 
+async def test_a_pin_of_a_service_gone_from_the_files_is_shown_stale_and_released(
+    signed_in_console, dead_engine, dev_stack_config
+):
+    async with signed_in_console(docker_host=dead_engine) as user:
+        await RollbackPin.create(stack='homelab-dev', service='old', image='x', digest=V1, pinned_by='ui:admin')
+        await user.open('/maintenance')
+        await user.should_see('homelab-dev / old')
+        await user.should_see('its service is no longer in the files', retries=20)
+        user.find(marker='release-homelab-dev-old').click()
+        await user.should_see('Release the pin of homelab-dev / old?')
+        user.find(marker='confirm-yes').click()
+        await user.should_see('Nothing is pinned.', retries=100)
+        assert not await RollbackPin.filter(released_at__isnull=True).exists()
+
+
 async def test_cancel_releases_nothing(signed_in_console, dead_engine, dev_stack_config):
     async with signed_in_console(docker_host=dead_engine) as user:
         await RollbackPin.create(stack='homelab-dev', service='app', image='x', digest=V1, pinned_by='ui:admin')

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from ops.docker.compose import UpResult
@@ -22,8 +23,15 @@ V1 = f'{REPO}@sha256:' + '11' * 32
 IMAGE_ID = 'sha256:' + 'aa' * 32
 
 
-def _inspect(*, env: list[str], status: str = 'running', health: str | None = 'healthy') -> dict[str, Any]:
-    state: dict[str, Any] = {'Status': status, 'ExitCode': 0}
+def _inspect(
+    *,
+    env: list[str],
+    status: str = 'running',
+    health: str | None = 'healthy',
+    started: str = '2026-01-01T00:00:00.123456789Z',
+    restarts: int = 0,
+) -> dict[str, Any]:
+    state: dict[str, Any] = {'Status': status, 'ExitCode': 0, 'StartedAt': started}
     if health:
         state['Health'] = {'Status': health, 'FailingStreak': 0, 'Log': []}
     return {
@@ -40,6 +48,7 @@ def _inspect(*, env: list[str], status: str = 'running', health: str | None = 'h
             },
         },
         'State': state,
+        'RestartCount': restarts,
         'HostConfig': {'RestartPolicy': {'Name': 'unless-stopped'}},
     }
 
@@ -82,6 +91,22 @@ def test_a_state_keeps_settings_masked_and_says_whether_it_ran_well() -> None:
     assert not state_of('media', 'app', exited, None).healthy
     no_check = details_from_inspect(_inspect(env=[], health=None), None)
     assert state_of('media', 'app', no_check, None).healthy  # running, and nothing says otherwise
+
+
+def test_a_crash_looping_or_just_started_container_did_not_run_well() -> None:
+    now = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    long_ago = '2026-06-01T11:00:00.5Z'
+
+    def healthy(**kwargs: Any) -> bool:
+        return state_of('media', 'app', details_from_inspect(_inspect(env=[], **kwargs), None), None, now=now).healthy
+
+    assert healthy(started=long_ago)
+    assert healthy(started='2026-06-01T11:59:30Z', health=None)  # up 30 s: long enough
+    # restart: always, between two deaths: running, no failing healthcheck, but restarted by the engine
+    assert not healthy(started=long_ago, health=None, restarts=3)
+    assert not healthy(started='2026-06-01T11:59:55.000000001Z', health=None)  # up 5 s: too soon to say
+    assert not healthy(started='0001-01-01T00:00:00Z', health=None)  # never started, as the engine says it
+    assert not healthy(started=long_ago, health='starting')
 
 
 async def test_only_the_services_compose_recreated_are_recorded(store: None) -> None:

@@ -13,7 +13,7 @@ from ops.config import HomelabConfig, StackConfig
 from ops.docker.compose import Compose, ComposeError
 from ops.docker.engine import Engine
 from ops.maintenance.overrides import render_override, write_override
-from ops.maintenance.pins import sync_all_overrides
+from ops.maintenance.pins import active_pins, stale_pins, sync_all_overrides, sync_override
 from ops.maintenance.records import RollbackPin
 from ops.world.desired import files_fingerprint
 
@@ -116,3 +116,36 @@ async def test_at_start_each_stacks_override_says_what_its_active_pins_say(store
     await sync_all_overrides(adapters)
     assert DIGEST in (tmp_path / 'overrides' / 'media.yml').read_text()
     assert not stale.exists()
+
+
+async def test_a_pinned_service_gone_from_the_files_never_comes_back_from_the_override(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    config = HomelabConfig(stacks={'media': StackConfig(files=['compose.yml'])})
+    adapters = adapters_for(Engine('unix:///nonexistent.sock'), config, data_dir=tmp_path, repo_dir=repo)
+    path = tmp_path / 'overrides' / 'media.yml'
+    write_override(path, {'app': DIGEST, 'gone': DIGEST})  # written while the files still declared `gone`
+    compose, files = adapters.compose, ['compose.yml']
+    rendered = (await compose.rendered('media', files, repo))['services']
+    assert sorted(rendered) == ['app'] and rendered['app']['image'] == DIGEST  # the pin of `app` still holds
+    assert sorted(await compose.config_hashes('media', files, repo)) == ['app']
+    write_override(path, {'gone': DIGEST})  # nothing left that the files declare: no override at all
+    assert sorted((await compose.rendered('media', files, repo))['services']) == ['app']
+    assert await compose.declared_services('media', files, repo) == {'app'}
+
+
+async def test_the_override_is_written_for_declared_services_and_a_stale_pin_is_shown(
+    store: None, tmp_path: Path
+) -> None:
+    repo = _repo(tmp_path)
+    config = HomelabConfig(stacks={'media': StackConfig(files=['compose.yml'])})
+    adapters = adapters_for(Engine('unix:///nonexistent.sock'), config, data_dir=tmp_path, repo_dir=repo)
+    path = tmp_path / 'overrides' / 'media.yml'
+    for service in ('app', 'gone'):
+        await RollbackPin.create(stack='media', service=service, image='x', digest=DIGEST, pinned_by='ui:admin')
+    assert await sync_override(adapters, 'media')
+    assert '"gone"' not in path.read_text() and '"app"' in path.read_text()
+    assert await stale_pins(adapters, await active_pins('media')) == {('media', 'gone')}  # shown, to be released
+
+    await RollbackPin.filter(service='app').update(released_at=utc_now(), released_by='ui:admin')
+    assert not await sync_override(adapters, 'media')  # only the stale pin is left: no override at all
+    assert not path.exists()
