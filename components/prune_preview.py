@@ -86,11 +86,16 @@ class prune_preview(ui.column):
         self._show_plan(self.preview)
 
     async def prune(self) -> None:
-        if self.preview is None or not await self._confirm(self.preview):
+        if self.preview is None:
             return
-        previewed = {item['id'] for item in self.preview['items'][:MAX_APPROVED]}
-        only = [item['id'] for item in self.preview['items'][:MAX_APPROVED]]
+        # Exactly the previewed items (at most MAX_APPROVED at once: the rest at the next prune).
+        items = self.preview['items'][:MAX_APPROVED]
+        shown = {**self.preview, 'items': items, 'total_bytes': sum(item['size'] for item in items)}
+        if not await self._confirm(shown):
+            return
+        only = [item['id'] for item in items]
         outcome = await self._run({**self.values(dry_run=False), 'only': only}, follow=True)
+        previewed = set(only)
         self.preview = None
         self.prune_button.disable()
         if outcome is not None and outcome.result:
