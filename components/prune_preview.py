@@ -11,6 +11,7 @@ from nicegui import ui
 from components.actor import current_actor
 from components.run_view import run_view
 from ops.maintenance.prune_plan import KIND_LABELS, PruneKind
+from ops.maintenance.prune_run import MAX_APPROVED
 from ops.maintenance.prune_text import size_text
 from ops.manager import Manager
 from ops.runs import RunOutcome, RunState
@@ -34,7 +35,8 @@ COLUMNS = [
 
 class prune_preview(ui.column):
     """Preview runs docker_prune as a dry run; "Prune these" (confirmed, restating the total) runs it for real with
-    the same choices. Both go through the manager, so both are audited."""
+    the same choices and `only` the previewed items' ids, so nothing the preview did not show is removed. Both go
+    through the manager, so both are audited."""
 
     def __init__(self, manager: Manager, *, default_age: str, on_pruned: Callable[[], Awaitable[None]]) -> None:
         super().__init__()
@@ -84,10 +86,16 @@ class prune_preview(ui.column):
         self._show_plan(self.preview)
 
     async def prune(self) -> None:
-        if self.preview is None or not await self._confirm(self.preview):
+        if self.preview is None:
             return
-        previewed = {item['id'] for item in self.preview['items']}
-        outcome = await self._run(self.values(dry_run=False), follow=True)
+        # Exactly the previewed items (at most MAX_APPROVED at once: the rest at the next prune).
+        items = self.preview['items'][:MAX_APPROVED]
+        shown = {**self.preview, 'items': items, 'total_bytes': sum(item['size'] for item in items)}
+        if not await self._confirm(shown):
+            return
+        only = [item['id'] for item in items]
+        outcome = await self._run({**self.values(dry_run=False), 'only': only}, follow=True)
+        previewed = set(only)
         self.preview = None
         self.prune_button.disable()
         if outcome is not None and outcome.result:
@@ -136,9 +144,9 @@ class prune_preview(ui.column):
         self.notes.clear()
         with self.notes:
             if planned != previewed:
-                ui.label(f'The engine changed since the preview: the prune planned {len(planned - previewed)} new '
-                         f'item(s) and {len(previewed - planned)} previewed item(s) no longer qualified.').classes(
-                    'text-sm text-warning')  # fmt: skip
+                ui.label(f'The engine changed since the preview: {len(planned - previewed)} new item(s) qualify now '
+                         f'(left: not in the preview) and {len(previewed - planned)} previewed item(s) no longer '
+                         'qualified.').classes('text-sm text-warning')  # fmt: skip
             for item in skipped:
                 ui.label(f'Skipped {item["name"]}: {item["reason"]}').classes('text-sm text-warning break-all')
 
@@ -148,9 +156,9 @@ class prune_preview(ui.column):
             with ui.row().classes('items-center gap-2 no-wrap'):
                 ui.icon('warning', color='warning', size='md')
                 ui.label(f'Prune {count} item(s), freeing at least {total}?').classes('text-lg font-semibold')
-            ui.label('A plan is computed again now with the same choices, and exactly its items are removed, each '
-                     're-checked just before (still stopped, still unused). Volumes are never touched.').classes(
-                'text-sm')  # fmt: skip
+            ui.label('Exactly the previewed items are removed, each re-checked just before (still stopped, still '
+                     'unused); anything that qualifies only since the preview is left. Volumes are never '
+                     'touched.').classes('text-sm')  # fmt: skip
             ui.label(f'It runs as {current_actor()} and is recorded in the audit trail.').classes('text-sm opacity-70')
             with ui.row().classes('w-full justify-end gap-2'):
                 ui.button('Cancel', on_click=lambda: dialog.submit(False)).props('flat no-caps')

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,11 @@ from ops.maintenance.prune_rules import (
     network_prunable,
     networks_of,
 )
+
+# Why an item a plan lists now was left: the approved preview did not show it (it qualifies only since).
+NOT_APPROVED = 'not in the approved plan'
+# The most items one approved prune names (docker_prune's `only`); a longer plan is approved in parts.
+MAX_APPROVED = 1000
 
 
 @dataclass(kw_only=True)
@@ -49,6 +54,19 @@ class Recheck:
 
 
 OnItem = Callable[[int, PruneItem, str | None], object]  # (position, item, why it was skipped or None)
+
+
+def approved_part(plan: PrunePlan, only: tuple[str, ...] | None) -> tuple[PrunePlan, list[PruneItem], list[str]]:
+    """The part of a fresh plan a prune may remove: with `only` (the ids of the items the approved preview showed),
+    just those; also the items left (not approved) and the approved ids the plan no longer lists."""
+    if only is None:
+        return plan, [], []
+    wanted = set(only)
+    approved = [item for item in plan.items if item.id in wanted]
+    left = [item for item in plan.items if item.id not in wanted]
+    planned = {item.id for item in plan.items}
+    vanished = [item_id for item_id in dict.fromkeys(only) if item_id not in planned]
+    return replace(plan, items=tuple(approved)), left, vanished
 
 
 async def carry_out(plan: PrunePlan, engine: Engine, recheck: Recheck, on_item: OnItem) -> PruneOutcome:

@@ -6,16 +6,19 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from ops.adapters import Adapters
+from ops.clock import utc_now
 from ops.maintenance.candidates import UpdateCandidates
 from ops.maintenance.prune_plan import PruneOptions, plan_prune
+from ops.maintenance.prune_run import MAX_APPROVED
 from ops.maintenance.prune_text import plan_lines, size_text
 from ops.maintenance.schedules import ScheduledTask
 from ops.store.models import Action
-from ops.world.action_states import OPEN
+from ops.world.action_states import OPEN, ActionState
 from ops.world.actions import ActionQueue, Proposal, Proposer
 from ops.world.drift import Drift
 from ops.world.observer import Observer
@@ -25,6 +28,9 @@ log = logging.getLogger(__name__)
 # The subject and key of the one prune action that may be open at a time (not a stack's: a host's housekeeping).
 PRUNE_STACK = 'host'
 PRUNE_KEY = 'host:prune'
+# A prune proposal left pending this long is replaced by the next scheduled run's, with a fresh plan: what it lists
+# is what the engine held then, and the approver should decide on what is there now.
+PRUNE_STALE_AFTER = timedelta(days=1)
 
 
 def image_check(
@@ -90,27 +96,42 @@ class PrunePreview:
 
 async def prune_preview(adapters: Adapters) -> PrunePreview:
     """A fresh dry-run plan with the configured choices, as a scheduled prune proposes it: approving the action runs
-    `docker_prune` with the same choices, which plans again and removes exactly what is still unused then."""
-    plan = await plan_prune(adapters, PruneOptions.from_config(adapters.config))
+    `docker_prune` with the same choices and `only` the ids of the items shown, so it removes those of them still
+    unused then, and nothing that qualifies only since. A plan longer than one prune may name is proposed in parts."""
+    full = await plan_prune(adapters, PruneOptions.from_config(adapters.config))
+    plan = replace(full, items=full.items[:MAX_APPROVED])
+    steps = plan_lines(plan)
+    if len(full.items) > len(plan.items):
+        steps.append(f'note: the first {len(plan.items)} of {len(full.items)} items; the rest at a later run')
     return PrunePreview(
-        params={'dry_run': False},
-        plan={'steps': plan_lines(plan), 'dry_run': [], 'diff': [], 'error': None},
+        params={'dry_run': False, 'only': [item.id for item in plan.items]},
+        plan={'steps': steps, 'dry_run': [], 'diff': [], 'error': None},
         items=len(plan.items),
         frees=plan.total_bytes,
     )
 
 
-def prune_proposal(queue: ActionQueue, preview: Callable[[], Awaitable[PrunePreview]]) -> ScheduledTask:
+def prune_proposal(
+    queue: ActionQueue,
+    preview: Callable[[], Awaitable[PrunePreview]],
+    *,
+    now: Callable[[], datetime] = utc_now,
+) -> ScheduledTask:
     """Propose one `docker_prune` action from a fresh plan (unless one is open already, or there is nothing to
-    prune); approving it is a person's decision like any other."""
+    prune); approving it is a person's decision like any other. A proposal pending longer than PRUNE_STALE_AFTER
+    is superseded by a fresh one."""
 
     async def task(actor: str) -> dict[str, Any]:
+        superseded: dict[str, Any] = {}
         open_one = await Action.filter(drift_key=PRUNE_KEY, state__in=OPEN).first()
         if open_one is not None:
-            return {'prune': 'already proposed', 'action_id': open_one.id}
+            stale = open_one.state is ActionState.PENDING and now() - open_one.created_at >= PRUNE_STALE_AFTER
+            if not stale or not await queue.supersede(open_one, actor=actor):
+                return {'prune': 'already proposed', 'action_id': open_one.id}
+            superseded = {'superseded': open_one.id}
         plan = await preview()
         if not plan.items:
-            return {'prune': 'nothing to prune'}
+            return {'prune': 'nothing to prune', **superseded}
         title = f'Prune {plan.items} unused item{"s" if plan.items != 1 else ""} ({size_text(plan.frees)})'
         action = await queue.propose(
             Proposal(
@@ -128,6 +149,6 @@ def prune_proposal(queue: ActionQueue, preview: Callable[[], Awaitable[PrunePrev
             actor=actor,
             origin='schedule',
         )
-        return {'prune': 'proposed', 'action_id': action.id, 'items': plan.items, 'frees': plan.frees}
+        return {'prune': 'proposed', 'action_id': action.id, 'items': plan.items, 'frees': plan.frees, **superseded}
 
     return task

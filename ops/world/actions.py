@@ -300,6 +300,12 @@ class ActionQueue:
         self._publish(action, actor=actor)
         return action
 
+    async def supersede(self, action: Action, *, actor: str) -> bool:
+        """Pending -> superseded (a maintenance proposal replaced by a fresher one); False when it was decided
+        meanwhile."""
+        await self._move(action, ActionState.PENDING, ActionState.SUPERSEDED, actor=actor)
+        return action.state is ActionState.SUPERSEDED
+
     async def _decide(
         self,
         action_id: int,

@@ -20,7 +20,7 @@ from ops.runs import RunState
 from ops.store.db import close_store, open_store
 from ops.store.models import AuditEvent
 from ops.store.owners import OwnerLock
-from tests.helpers.docker_ops import close_adapters, docker_client, make_adapters, run_op
+from tests.helpers.docker_ops import BASE_IMAGE, close_adapters, docker_client, make_adapters, run_op
 from tests.helpers.leftovers import LABEL, Leftovers, leftovers
 from tests.helpers.rig import require_engine
 
@@ -90,6 +90,35 @@ async def test_the_preview_lists_exactly_what_the_prune_removes_and_volumes_surv
         assert client.api.inspect_volume(made.volumes['free'])['Name'] == made.volumes['free']
         assert client.api.inspect_volume(made.volumes['held'])['Name'] == made.volumes['held']
         assert client.api.inspect_container(made.containers['holder'])['Id'] == made.containers['holder']
+
+
+async def test_an_approved_prune_removes_only_what_its_preview_showed(manager: Manager) -> None:
+    with leftovers() as made:
+        preview = await prune_run(manager, label=made.label)
+        shown = [item['id'] for item in preview['plan']['items']]
+        assert len(shown) == 4
+        # After the preview, the owner stops a hand-run container to debug it: it qualifies now, but nobody saw it.
+        client = docker_client()
+        since = client.api.create_container(BASE_IMAGE, ['true'], name=f'{made.run}-debug', labels={LABEL: made.run})
+        made.containers['since'] = since['Id']
+        client.api.start(since['Id'])
+        client.api.wait(since['Id'], timeout=30)
+
+        pruned = await prune_run(manager, dry_run=False, label=made.label, only=shown)
+        assert sorted(item['id'] for item in pruned['removed']) == sorted(shown)
+        assert [(item['id'], item['reason']) for item in pruned['skipped']] == [
+            (since['Id'], 'not in the approved plan')
+        ]
+        assert pruned['approved_not_planned'] == []
+        assert client.api.inspect_container(since['Id'])['State']['Status'] == 'exited'  # still there
+        with pytest.raises(docker.errors.NotFound):
+            client.api.inspect_container(made.containers['stopped'])
+        for image_id in made.images.values():
+            with pytest.raises(docker.errors.NotFound):
+                client.api.inspect_image(image_id)
+        # The audit holds the approved list: what was asked for is on record with the run.
+        requested = await AuditEvent.filter(operation='docker_prune', kind='requested').order_by('-id').first()
+        assert requested is not None and requested.detail['params']['only'] == shown, requested.detail
 
 
 async def test_volume_remove_removes_one_free_volume_and_refuses_one_in_use(prod: Adapters) -> None:

@@ -46,7 +46,12 @@ async def test_scheduled_prune_and_candidates_only_propose_and_are_audited(tmp_p
         assert ran.ok and ran.found['prune'] == 'proposed', ran.found
         action = await Action.get(id=ran.found['action_id'])
         assert action.operation == 'docker_prune' and action.kind == 'prune'
-        assert action.state is ActionState.PENDING and action.params == {'dry_run': False}
+        # Approving runs docker_prune with `only` the ids of the items the card lists, nothing found later.
+        shown = {k: v for k, v in action.params.items() if k != 'only'}
+        assert action.state is ActionState.PENDING and shown == {'dry_run': False}
+        stopped = client.api.inspect_container(name)['Id']
+        assert stopped in action.params['only'], action.params
+        assert all(any(item_id[:19] in step for step in action.plan['steps']) for item_id in action.params['only'])
         assert any(name in step for step in action.plan['steps']), action.plan
         again = await system.scheduler.run_one('housekeeping', utc_now())  # one open prune proposal at a time
         assert again.found == {'prune': 'already proposed', 'action_id': action.id}

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
 from ops.config import HomelabConfig, MaintenanceConfig
-from ops.docker.docker_prune import Params, options_of
+from ops.docker.docker_prune import Params, docker_prune, options_of
 from ops.maintenance.prune_plan import (
     EngineFacts,
     PruneKind,
@@ -14,8 +18,9 @@ from ops.maintenance.prune_plan import (
     plan_from,
 )
 from ops.maintenance.prune_rules import PruneScope
-from ops.maintenance.prune_run import Recheck, carry_out
+from ops.maintenance.prune_run import MAX_APPROVED, NOT_APPROVED, Recheck, carry_out
 from ops.maintenance.volumes import volumes_from
+from ops.run_context import RunContext
 
 NOW = 2_000_000_000.0
 DAY = 86400
@@ -229,3 +234,76 @@ def test_the_operation_arguments_become_plan_options_with_the_configured_age() -
     assert options.kinds == {PruneKind.STOPPED_CONTAINER, PruneKind.DANGLING_IMAGE, PruneKind.UNUSED_IMAGE}
     assert options_of(Params(older_than='12h', label='a.b=c'), config).older_than_seconds == 12 * 3600
     assert Params().dry_run is True  # a bare request only previews
+
+
+HEX = {name: char * 64 for name, char in (('stopped', 'c'), ('since', 'b'), ('net', 'a'), ('gone', 'f'))}
+HEX_IMAGES = {'dangling': 'sha256:' + 'd' * 64, 'old': 'sha256:' + 'e' * 64}
+YEAR_2020 = 1_577_836_800  # the plan runs on today's clock
+
+
+class ApprovedEngine:
+    """The engine on the day an approved prune runs: what the preview showed still qualifies, and a container
+    stopped since (to debug it) qualifies too."""
+
+    def __init__(self) -> None:
+        self.removed: list[str] = []
+        stopped = {'Names': ['/loner'], 'State': 'exited', 'ImageID': 'sha256:' + '0' * 64, 'Created': 0}
+        self.containers = [{**stopped, 'Id': HEX['stopped']}, {**stopped, 'Id': HEX['since'], 'Names': ['/debug-me']}]
+        self.images = [
+            {'Id': HEX_IMAGES['dangling'], 'RepoTags': [], 'Created': YEAR_2020, 'Size': 500},
+            {'Id': HEX_IMAGES['old'], 'RepoTags': ['tools/old:1'], 'Created': YEAR_2020, 'Size': 500},
+        ]
+        self.nets = [{'Name': 'old-net', 'Id': HEX['net'], 'Driver': 'bridge', 'Scope': 'local'}]
+
+    def disk_usage(self) -> dict[str, Any]:
+        return {'Images': self.images, 'Containers': self.containers, 'BuildCache': []}
+
+    def networks(self) -> list[dict[str, Any]]:
+        return self.nets
+
+    def container_summaries(self) -> list[dict[str, Any]]:
+        return self.containers
+
+    def image(self, image_id: str) -> dict[str, Any] | None:
+        return next(({**i, 'Created': '2020-01-01T00:00:00Z'} for i in self.images if i['Id'] == image_id), None)
+
+    def network(self, network_id: str) -> dict[str, Any] | None:
+        return next((n for n in self.nets if n['Id'] == network_id), None)
+
+    def delete_image(self, image_id: str, *, untag_all: bool) -> None:
+        self.removed.append(image_id)
+
+    def delete_stopped_container(self, container_id: str) -> None:
+        self.removed.append(container_id)
+
+    def delete_network(self, network_id: str) -> None:
+        self.removed.append(network_id)
+
+
+async def test_a_prune_with_only_removes_just_the_approved_items_and_leaves_what_qualifies_since() -> None:
+    engine = ApprovedEngine()
+    adapters = SimpleNamespace(engine=engine, config=HomelabConfig(), env='prod', repo_dir='.')
+    # Approved: the stopped container, the dangling image, the network, and one removed by someone meanwhile.
+    only = (HEX['stopped'], HEX_IMAGES['dangling'], HEX['net'], HEX['gone'])
+    ctx = RunContext(run_id=1, adapters=adapters)  # type: ignore[arg-type]
+    result = await docker_prune(Params(dry_run=False, only=only), ctx)
+    assert engine.removed == [HEX['stopped'], HEX_IMAGES['dangling'], HEX['net']]
+    assert [item['id'] for item in result['removed']] == engine.removed
+    # Today's plan lists more (the container stopped since, the old image): not approved, so they stay.
+    assert [(item['name'], item['reason']) for item in result['skipped']] == [
+        ('debug-me', NOT_APPROVED),
+        ('tools/old:1', NOT_APPROVED),
+    ]
+    assert result['approved_not_planned'] == [HEX['gone']]
+    assert any(line == 'left stopped_container debug-me: not in the approved plan' for line in ctx.lines)
+
+
+def test_only_takes_full_planned_ids_and_refuses_anything_else_with_a_clear_message() -> None:
+    ids = (HEX_IMAGES['dangling'], 'a' * 64, 'ndlpt0hhvkqcdfkputsk4cq9c')  # image, container or network, build cache
+    assert Params(only=ids).only == ids
+    assert Params().only is None  # without it a prune removes what its plan lists, as before
+    for junk in ('sha256:abc', 'stopped-loner', 'A' * 64, '../../etc', 'sha256:' + 'g' * 64, '', 'a' * 65):
+        with pytest.raises(ValidationError, match="not a planned item's full id"):
+            Params(only=(junk,))
+    with pytest.raises(ValidationError, match=f'at most {MAX_APPROVED} items'):
+        Params(only=tuple(f'{n:064x}' for n in range(MAX_APPROVED + 1)))

@@ -5,7 +5,7 @@ scheduled tasks only propose. The clock is the test's; nothing sleeps until a ti
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -196,6 +196,45 @@ async def test_a_scheduled_prune_only_proposes(tmp_path: Path, audit: AuditLog) 
         assert proposed.actor == 'schedule:weekly-prune' and proposed.origin == 'schedule'
         assert await task('schedule:weekly-prune') == {'prune': 'already proposed', 'action_id': action.id}
         assert await Run.all().count() == 0  # nothing ran: a person approves it, like any action
+    finally:
+        await manager.shutdown()
+        owner.release()
+
+
+async def test_a_scheduled_prune_left_pending_a_day_is_proposed_again_with_a_fresh_plan(
+    tmp_path: Path, audit: AuditLog
+) -> None:
+    adapters = adapters_for(
+        Engine(f'unix://{tmp_path}/no-engine.sock', timeout=2), HomelabConfig(), data_dir=tmp_path / 'data',
+        repo_dir=tmp_path,
+    )  # fmt: skip
+    owner = OwnerLock(tmp_path / 'data' / 'state' / 'owners')
+    manager = Manager(adapters, owner=owner, registry=catalog(), audit=audit)
+    queue = ActionQueue(manager)
+    sunday, wednesday = ['sha256:' + '1' * 64], ['sha256:' + '1' * 64, 'a' * 64]  # a container stopped since
+    plans = [wednesday, sunday]
+    clock = [datetime.now(tz=UTC)]
+
+    async def preview() -> PrunePreview:
+        ids = plans.pop()
+        return PrunePreview(params={'dry_run': False, 'only': ids}, plan={'steps': ids}, items=len(ids), frees=1)
+
+    try:
+        task = prune_proposal(queue, preview, now=lambda: clock[0])
+        first = await task('schedule:weekly-prune')
+        clock[0] += timedelta(hours=23)
+        assert await task('schedule:weekly-prune') == {'prune': 'already proposed', 'action_id': first['action_id']}
+        clock[0] += timedelta(hours=2)  # pending for more than a day: what it lists may no longer be what is there
+        found = await task('schedule:weekly-prune')
+        assert found['prune'] == 'proposed' and found['superseded'] == first['action_id'], found
+        old, new = await Action.get(id=first['action_id']), await Action.get(id=found['action_id'])
+        assert old.state is ActionState.SUPERSEDED and new.state is ActionState.PENDING
+        assert old.params == {'dry_run': False, 'only': sunday} and new.params == {'dry_run': False, 'only': wednesday}
+        assert await Action.filter(drift_key=PRUNE_KEY, state=ActionState.PENDING).count() == 1
+        # An approved (running) proposal is never replaced, however old.
+        await Action.filter(id=new.id).update(state=ActionState.RUNNING)
+        clock[0] += timedelta(days=3)
+        assert await task('schedule:weekly-prune') == {'prune': 'already proposed', 'action_id': new.id}
     finally:
         await manager.shutdown()
         owner.release()
