@@ -288,8 +288,11 @@ class System(Core):
         self._tasks.append(asyncio.create_task(self.world_file.run(), name='world-file'))
         self._tasks.append(asyncio.create_task(self.observer.run(resume), name='observer'))
         self._tasks.append(asyncio.create_task(self._supervisor.run(), name='supervisor'))
-        self._tasks.append(asyncio.create_task(self.window_watch.run(), name='maintenance-windows'))
-        self._tasks.append(asyncio.create_task(self.scheduler.run(), name='schedules'))
+        # Without windows or schedules there is nothing to wake for: no task (every task started runs until stop).
+        if self.windows.configured:
+            self._tasks.append(asyncio.create_task(self.window_watch.run(), name='maintenance-windows'))
+        if self.config.schedules:
+            self._tasks.append(asyncio.create_task(self.scheduler.run(), name='schedules'))
         self._tasks.append(asyncio.create_task(self._rollback_watch.run(), name='rollback-watch'))
         self._tasks.append(asyncio.create_task(self.container_facts.run(), name='container-facts'))
         self._tasks.append(asyncio.create_task(self.sampler.run(), name='host-sampler'))
