@@ -144,7 +144,9 @@ class Compose:
     ) -> frozenset[str]:
         """The services the stack's own files declare (the console's override is not read: a service only it names
         is not one of the stack's)."""
-        services = (await self.rendered(project, files, repo_dir, timeout=timeout, own_files=True)).get('services')
+        # Every profile: a profile-gated service (started by name) is one of the stack's too.
+        rendered = await self.rendered(project, files, repo_dir, timeout=timeout, own_files=True, all_profiles=True)
+        services = rendered.get('services')
         return frozenset(services) if isinstance(services, dict) else frozenset()
 
     async def plan(

@@ -27,6 +27,10 @@ KEEP = 50  # states kept per service (the most `maintenance.known_good` may offe
 # How long a container must have run, without a restart, to count as having run well (a restart-always crash
 # loop is `running` between its deaths: its restart count and a short uptime give it away).
 MIN_UPTIME = timedelta(seconds=30)
+# A container the engine has restarted counts again once it has stayed up this long since its last start: the engine's
+# restart back-off tops out at a minute, so a crash loop never gets this far, while a crash weeks ago does not
+# disqualify a service that has run well since (RestartCount is never reset while the container lives).
+SETTLED_AFTER_RESTARTS = timedelta(minutes=10)
 _ENGINE_TIME = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.\d+)?(Z|[+-]\d\d:\d\d)$')
 
 
@@ -84,14 +88,15 @@ def state_of(
 
 
 def ran_well(details: ContainerDetails, now: datetime) -> bool:
-    """Running, healthy when it has a healthcheck, never restarted by the engine, and up for MIN_UPTIME at least."""
+    """Running, healthy when it has a healthcheck, and up for MIN_UPTIME at least (SETTLED_AFTER_RESTARTS when the
+    engine has restarted it: a crash loop caught between two deaths does not count)."""
     started = engine_time(details.started_at)
+    settled = MIN_UPTIME if details.restart_count == 0 else max(MIN_UPTIME, SETTLED_AFTER_RESTARTS)
     return (
         details.state == 'running'
         and details.health.status in ('none', 'healthy')
-        and details.restart_count == 0
         and started is not None
-        and now - started >= MIN_UPTIME
+        and now - started >= settled
     )
 
 

@@ -102,8 +102,10 @@ def test_a_crash_looping_or_just_started_container_did_not_run_well() -> None:
 
     assert healthy(started=long_ago)
     assert healthy(started='2026-06-01T11:59:30Z', health=None)  # up 30 s: long enough
-    # restart: always, between two deaths: running, no failing healthcheck, but restarted by the engine
-    assert not healthy(started=long_ago, health=None, restarts=3)
+    # restart: always, between two deaths: running, no failing healthcheck, restarted by the engine, up briefly
+    assert not healthy(started='2026-06-01T11:58:00Z', health=None, restarts=3)
+    # restarted by the engine once, long ago, and running well for an hour since: a good state to go back to
+    assert healthy(started=long_ago, health=None, restarts=3)
     assert not healthy(started='2026-06-01T11:59:55.000000001Z', health=None)  # up 5 s: too soon to say
     assert not healthy(started='0001-01-01T00:00:00Z', health=None)  # never started, as the engine says it
     assert not healthy(started=long_ago, health='starting')

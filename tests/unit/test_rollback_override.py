@@ -149,3 +149,22 @@ async def test_the_override_is_written_for_declared_services_and_a_stale_pin_is_
     await RollbackPin.filter(service='app').update(released_at=utc_now(), released_by='ui:admin')
     assert not await sync_override(adapters, 'media')  # only the stale pin is left: no override at all
     assert not path.exists()
+
+
+async def test_the_pin_of_a_profile_gated_service_holds(tmp_path: Path) -> None:
+    # A service behind a profile is started by name (Compose turns its profile on): it is the stack's, and its pin
+    # must reach Compose like any other, or `compose up -d extra` recreates it on the image that failed.
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    (repo / 'compose.yml').write_text(
+        'services:\n'
+        '  app:\n    image: localhost:5000/homelab-dev/app:stable\n'
+        '  extra:\n    image: localhost:5000/homelab-dev/extra:2\n    profiles: [tools]\n'
+    )
+    config = HomelabConfig(stacks={'media': StackConfig(files=['compose.yml'])})
+    adapters = adapters_for(Engine('unix:///nonexistent.sock'), config, data_dir=tmp_path, repo_dir=repo)
+    compose, files = adapters.compose, ['compose.yml']
+    assert await compose.declared_services('media', files, repo) == {'app', 'extra'}
+    write_override(tmp_path / 'overrides' / 'media.yml', {'extra': DIGEST})
+    rendered = (await compose.rendered('media', files, repo, all_profiles=True))['services']
+    assert rendered['extra']['image'] == DIGEST
