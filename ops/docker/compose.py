@@ -38,6 +38,11 @@ COMPOSE_ENVIRONMENT = (
 )
 
 
+# At most this much of a call's time goes to reading which services the stack's files declare, before the console's
+# override is applied (the rest of the call's time is left for the call itself).
+OVERRIDE_READ_TIMEOUT = 60.0
+
+
 class ComposeError(Exception):
     """Compose could not be run, refused the stack's files, or failed (the message ends with its output)."""
 
@@ -251,7 +256,9 @@ class Compose:
             argv += ['--file', str(path)]
         stdin: bytes | None = None
         if override is not None:
+            started = asyncio.get_running_loop().time()
             kept = await self._override_kept(project, files, repo_dir, override, timeout=timeout)
+            timeout = max(timeout - (asyncio.get_running_loop().time() - started), 1.0)  # one budget for both
             if kept is None:
                 argv += ['--file', str(override)]
             elif kept:
@@ -269,12 +276,22 @@ class Compose:
     ) -> bytes | None:
         """None when the override pins only services the stack's files declare (the file is read as it is), else
         the override without the others (b'' when none is left). Compose would take a service only the override
-        names for a whole service: a pinned service removed from the files would come back, image alone."""
+        names for a whole service: a pinned service removed from the files would come back, image alone.
+
+        What the files declare is read within a short part of the call's `timeout` (the caller takes it out of the
+        rest). When it cannot be read (Compose refuses the files, times out), the call is refused (ComposeError):
+        without the override a pinned service would silently run the image it was rolled back from; with all of it
+        a service gone from the files could come back. Files Compose refuses would fail the call anyway."""
+        pinned = await asyncio.to_thread(override_services, override)
         try:
-            pinned = await asyncio.to_thread(override_services, override)
-            declared = await self.declared_services(project, files, repo_dir, timeout=timeout)
-        except ComposeError:
-            return None  # files Compose refuses: the call itself says why
+            declared = await self.declared_services(
+                project, files, repo_dir, timeout=min(OVERRIDE_READ_TIMEOUT, timeout / 2)
+            )
+        except ComposeError as err:
+            raise ComposeError(
+                f'the services the files of {project} declare could not be read, so its rollback pins cannot be '
+                f'applied safely: not run. {err}'
+            ) from err
         if set(pinned) <= declared:
             return None
         kept = {service: spec for service, spec in pinned.items() if service in declared}

@@ -295,24 +295,37 @@ class Engine:
 
     def delete_image(self, image_id: str, *, tags: Sequence[str], digests: Sequence[str]) -> None:
         """Delete one image by its full id, never forced, so the engine's own check has the last word (ImageInUse
-        when a container, even a stopped or just created one, uses it). Its names beyond one repository's are first
-        untagged one by one, each only while it still names this image: the engine deletes an id with names in one
-        repository only."""
+        when a container, even a stopped or just created one, or a child image needs it). The engine deletes an id
+        with names in one repository only: when it answers that the image is referenced in several, the names beyond
+        the first repository's are untagged one by one (each only while it still names this image) and the id is
+        deleted again; should that still be refused (a container made meanwhile), the untagged names are given back,
+        so the image stays with all its tags (a digest name cannot be given back: the image keeps its tags)."""
         names = [tag for tag in tags if tag != '<none>:<none>']
         first = repository_of(names[0]) if names else repository_of(digests[0]) if digests else None
         extra = names[1:] + [d for d in digests if '@' in d and repository_of(d) != first]
         with _translated(self):
             api = self.client().api
             try:
+                api.remove_image(image_id, force=False, noprune=False)
+                return
+            except docker.errors.APIError as err:
+                if err.status_code != 409:
+                    raise
+                if not extra or _MANY_REPOSITORIES not in _describe(err):
+                    raise ImageInUse(_describe(err)) from err
+            untagged: list[str] = []
+            try:
                 for name in extra:
                     with suppress(docker.errors.NotFound):  # a digest goes with its repository's last tag
                         if api.inspect_image(name).get('Id') == image_id:
                             api.remove_image(name, force=False, noprune=False)
+                            untagged.append(name)
                 api.remove_image(image_id, force=False, noprune=False)
             except docker.errors.APIError as err:
+                lost = _tag_again(api, image_id, untagged)
                 if err.status_code == 409:
-                    raise ImageInUse(_describe(err)) from err
-                raise
+                    raise ImageInUse(_describe(err) + lost) from err
+                raise EngineError(_describe(err) + lost) from err
 
     def delete_stopped_container(self, container_id: str) -> None:
         """Delete one stopped container by its full id; the engine refuses a running one; its volumes stay."""
@@ -448,6 +461,7 @@ def _translated(engine: Engine) -> Iterator[None]:
         raise EngineUnavailable(_describe(exc)) from exc
 
 
+_MANY_REPOSITORIES = 'referenced in multiple repositories'  # the engine's refusal to delete a many-named id
 _CACHE_ID = re.compile(r'^[A-Za-z0-9]{1,128}$')
 _SYSTEM_TIME = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:\d\d)$')
 
@@ -520,6 +534,21 @@ def _unread_chunked_body(response: requests.Response) -> Any:
     ):
         return None
     return sock_file
+
+
+def _tag_again(api: Any, image_id: str, names: Sequence[str]) -> str:
+    """Give the image back the tags `names` taken off it; '' or what could not be given back, to add to a message."""
+    failed = []
+    for name in names:
+        repository, tag = docker.utils.parse_repository_tag(name)
+        if tag is None or tag.startswith('sha256:'):
+            failed.append(name)  # a digest name is the engine's record of a pull, not a tag to set
+            continue
+        try:
+            api.tag(image_id, repository, tag)
+        except docker.errors.APIError:
+            failed.append(name)
+    return f' (could not give back {", ".join(failed)})' if failed else ''
 
 
 def _describe(err: BaseException) -> str:

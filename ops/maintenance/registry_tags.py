@@ -187,10 +187,29 @@ async def _addresses(host: str, port: int, what: str) -> list[str]:
     return [str(info[4][0]) for info in found]
 
 
+# IPv6 forms that carry an IPv4 address to a gateway or tunnel; each is judged by the IPv4 address it carries (a
+# DNS64/NAT64 network names public IPv4 hosts as 64:ff9b::a.b.c.d) or, where that cannot be read plainly, refused.
+_NAT64 = ipaddress.IPv6Network('64:ff9b::/96')  # the well-known NAT64 prefix: the IPv4 address is the last 32 bits
+_SIX_TO_FOUR = ipaddress.IPv6Network('2002::/16')  # 6to4: the IPv4 address is bits 16-47
+_REFUSED = (
+    ipaddress.IPv6Network('64:ff9b:1::/48'),  # local-use NAT64: a site's own translator
+    ipaddress.IPv6Network('2001::/32'),  # Teredo: the client's IPv4 address is obscured
+    ipaddress.IPv6Network('::/96'),  # IPv4-compatible (deprecated), and the unspecified address
+    ipaddress.IPv6Network('::ffff:0:0:0/96'),  # IPv4-translated (SIIT)
+)
+
+
 def _public(text: str) -> bool:
-    address = ipaddress.ip_address(text.split('%', 1)[0])
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(text.split('%', 1)[0])
+    if isinstance(address, ipaddress.IPv6Address):
+        if any(address in network for network in _REFUSED):
+            return False
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address in _NAT64:
+            address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+        elif address.sixtofour is not None:
+            address = address.sixtofour
     return address.is_global and not address.is_multicast
 
 

@@ -123,7 +123,7 @@ class Scheduler:
             try:
                 await self.record_late()
                 if self._unchecked:
-                    await self.catch_up(started, names=sorted(self._unchecked))
+                    await self.catch_up(self.now(), names=sorted(self._unchecked), missed_by=started)
                 now = self.now()
                 if now.astimezone(UTC) < last.astimezone(UTC):  # the clock went back: what falls due again is not run
                     continue
@@ -143,14 +143,18 @@ class Scheduler:
                 done.append(await self.run_one(name, due[-1]))
         return done
 
-    async def catch_up(self, now: datetime | None = None, *, names: list[str] | None = None) -> list[ScheduleRan]:
+    async def catch_up(
+        self, now: datetime | None = None, *, names: list[str] | None = None, missed_by: datetime | None = None
+    ) -> list[ScheduleRan]:
         """At start: a schedule whose last time passed while the console was down runs once if that was within the
-        grace and it has not run since; an older one is skipped (logged). One whose audit could not be read is
-        left for the next look (`names`: only these)."""
+        grace (of `now`) and it has not run since; an older one is skipped (logged). One whose audit could not be
+        read is left for the next look (`names`: only these; `missed_by`: the start, as only a time before it was
+        missed: a later one is run_due's)."""
         moment = self.now() if now is None else now
+        until = moment if missed_by is None else min(moment, missed_by, key=lambda when: when.astimezone(UTC))
         done = []
         for name in self.schedules if names is None else names:
-            past = self.due_between(name, moment - timedelta(days=8), moment)
+            past = self.due_between(name, until - timedelta(days=8), until)
             try:
                 ran = bool(past) and await self._ran_since(name, past[-1])
             except Exception as err:  # the audit cannot be read now: the next look asks again

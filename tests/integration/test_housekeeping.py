@@ -183,6 +183,7 @@ async def test_an_image_is_deleted_never_forced_so_a_container_made_from_it_keep
         with pytest.raises(ImageInUse):
             prod.engine.delete_image(old, tags=tags, digests=[])
         assert client.api.inspect_image(old)['Id'] == old  # kept for the created (never started) container
+        assert sorted(client.api.inspect_image(old)['RepoTags']) == sorted(tags)  # with every name it had
         client.api.remove_container(user['Id'])
         tags = list(client.api.inspect_image(old)['RepoTags'])
         prod.engine.delete_image(old, tags=tags, digests=[])

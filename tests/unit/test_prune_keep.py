@@ -197,14 +197,18 @@ class FakeApi:
         if name != iid and len(refs) > 1:
             data['RepoTags'] = [t for t in data['RepoTags'] if t != name]
             return [{'Untagged': name}]
+        if iid in self.users and not force:  # the engine finds a container's use before the several repositories
+            raise conflict(f'conflict: unable to delete {iid[7:19]} (must be forced) - image is being used by '
+                           'stopped container 0123456789ab')  # fmt: skip
         if name == iid and len(refs) > 1 and not force:
             raise conflict(f'conflict: unable to delete {iid[7:19]} (must be forced) - image is referenced in '
                            'multiple repositories')  # fmt: skip
-        if iid in self.users and not force:
-            raise conflict(f'conflict: unable to delete {iid[7:19]} (must be forced) - image is being used by '
-                           'stopped container 0123456789ab')  # fmt: skip
         del self.images[iid]
         return [{'Deleted': iid}]
+
+    def tag(self, image: str, repository: str, tag: str | None = None, force: bool = False) -> bool:
+        self.images[image]['RepoTags'].append(f'{repository}:{tag}')
+        return True
 
     def prune_builds(self, filters: dict[str, list[str]] | None = None, keep_storage: Any = None,
                      all: bool | None = None) -> dict[str, Any]:  # fmt: skip
@@ -253,7 +257,7 @@ async def test_an_image_nobody_uses_loses_its_names_one_by_one_and_is_deleted_by
     item = PruneItem(kind=PruneKind.UNUSED_IMAGE, id=image_id('twotags'), name='tools/a:1, tools/b:1', size=500)
     outcome = await carry_out(PrunePlan(items=(item,)), engine_on(api), RECHECK, lambda *_: None)
     assert outcome.removed == [item] and api.images == {}
-    assert api.calls == [('tools/b:1', False), (image_id('twotags'), False)]
+    assert api.calls == [(image_id('twotags'), False), ('tools/b:1', False), (image_id('twotags'), False)]
 
 
 async def test_a_build_cache_record_is_removed_by_its_exact_id_and_counted_only_when_the_engine_removed_it() -> None:

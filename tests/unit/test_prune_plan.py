@@ -270,7 +270,7 @@ class ApprovedEngine:
     def network(self, network_id: str) -> dict[str, Any] | None:
         return next((n for n in self.nets if n['Id'] == network_id), None)
 
-    def delete_image(self, image_id: str, *, untag_all: bool) -> None:
+    def delete_image(self, image_id: str, *, tags: list[str], digests: list[str]) -> None:
         self.removed.append(image_id)
 
     def delete_stopped_container(self, container_id: str) -> None:
@@ -280,7 +280,7 @@ class ApprovedEngine:
         self.removed.append(network_id)
 
 
-async def test_a_prune_with_only_removes_just_the_approved_items_and_leaves_what_qualifies_since() -> None:
+async def test_a_prune_with_only_removes_just_the_approved_items_and_leaves_what_qualifies_since(store: None) -> None:
     engine = ApprovedEngine()
     adapters = SimpleNamespace(engine=engine, config=HomelabConfig(), env='prod', repo_dir='.')
     # Approved: the stopped container, the dangling image, the network, and one removed by someone meanwhile.

@@ -180,3 +180,24 @@ async def test_where_a_registry_may_send_us() -> None:
     assert await refusal(lan, 'reg.lan:5000', 'http://reg.lan:5001/token') == ''
     assert 'local or private address' in await refusal(lan, '192.168.1.2:5000', 'https://192.168.1.3/token')
     assert 'another host over plain http' in await refusal(lan, '192.168.1.2:5000', 'http://192.168.1.3/token')
+
+
+async def test_an_ipv4_address_wrapped_in_ipv6_is_judged_by_what_it_reaches() -> None:
+    public = RegistryFacts()
+    wrapped = (
+        '64:ff9b::a9fe:a9fe',  # NAT64 of 169.254.169.254 (the cloud metadata service)
+        '64:ff9b::7f00:1',  # NAT64 of 127.0.0.1
+        '64:ff9b:1::a00:1',  # local-use NAT64
+        '2002:7f00:1::1',  # 6to4 of 127.0.0.1
+        '2002:a00:1::1',  # 6to4 of 10.0.0.1
+        '::127.0.0.1',  # IPv4-compatible
+        '::8.8.8.8',  # IPv4-compatible, deprecated whatever it carries
+        '::ffff:0:a00:1',  # IPv4-translated
+        '2001:0:4136:e378:8000:63bf:3fff:fdd2',  # Teredo
+    )
+    for inside in wrapped:
+        with pytest.raises(RegistryError, match='local or private address'):
+            await check_target(public, 'registry.example.org', f'https://[{inside}]/token', 'its token realm')
+    # A DNS64 network names a public IPv4 host by the NAT64 prefix; 6to4 of a public address is public too.
+    for outside in ('64:ff9b::5db8:d70e', '2002:5db8:d70e::1', '2606:4700::1111'):
+        await check_target(public, 'registry.example.org', f'https://[{outside}]/token', 'its token realm')

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import stat
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -15,6 +18,7 @@ from ops.docker.engine import Engine
 from ops.maintenance.overrides import render_override, write_override
 from ops.maintenance.pins import active_pins, stale_pins, sync_all_overrides, sync_override
 from ops.maintenance.records import RollbackPin
+from ops.proc import ProcResult
 from ops.world.desired import files_fingerprint
 
 DIGEST = 'localhost:5000/homelab-dev/app@sha256:' + 'ab' * 32
@@ -63,10 +67,15 @@ def test_a_symlink_where_the_override_goes_is_replaced_never_written_through(tmp
     assert not path.is_symlink() and DIGEST in path.read_text()
 
 
+async def declares_app(project: str, files: Sequence[str], repo_dir: Path, *, timeout: float = 60) -> frozenset[str]:
+    return frozenset({'app'})
+
+
 async def test_every_compose_call_of_the_stack_reads_its_override_last(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     overrides = tmp_path / 'overrides'
     compose = Compose(['echo'], overrides=overrides)  # `echo` prints the arguments Compose would get
+    compose.declared_services = declares_app  # type: ignore[method-assign]  # what Compose would read in the files
     without = await compose.config('media', ['compose.yml'], repo)
     assert '--file' in without and str(overrides) not in without
 
@@ -168,3 +177,60 @@ async def test_the_pin_of_a_profile_gated_service_holds(tmp_path: Path) -> None:
     write_override(tmp_path / 'overrides' / 'media.yml', {'extra': DIGEST})
     rendered = (await compose.rendered('media', files, repo, all_profiles=True))['services']
     assert rendered['extra']['image'] == DIGEST
+
+
+class FakeRuns:
+    """Stands in for run_process: `compose config --format json` (what the files declare) answers `declared` after
+    `config_seconds`, or times out / fails as told; every other call succeeds. Each call's timeout is kept."""
+
+    def __init__(self, declared: str = '{"services": {"app": {}}}', config_seconds: float = 0.0) -> None:
+        self.declared = declared
+        self.config_seconds = config_seconds
+        self.config_fails: Literal['', 'timeout', 'exit'] = ''
+        self.calls: list[tuple[str, float]] = []
+
+    async def __call__(self, argv: Sequence[str], *, timeout: float, **_: object) -> ProcResult:
+        reading = '--format' in argv and 'json' in argv
+        self.calls.append(('declared' if reading else argv[-1], timeout))
+        if not reading:
+            return ProcResult(argv=tuple(argv), returncode=0, lines=('done',), dropped=0, timed_out=False)
+        await asyncio.sleep(self.config_seconds)  # how long Compose took to read the files
+        if self.config_fails == 'timeout':
+            return ProcResult(argv=tuple(argv), returncode=None, lines=(), dropped=0, timed_out=True)
+        if self.config_fails == 'exit':
+            lines: tuple[str, ...] = ('service "app" refers to undefined network nowhere',)
+            return ProcResult(argv=tuple(argv), returncode=1, lines=lines, dropped=0, timed_out=False)
+        return ProcResult(argv=tuple(argv), returncode=0, lines=(self.declared,), dropped=0, timed_out=False)
+
+
+def pinned_stack(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, runs: FakeRuns) -> tuple[Compose, Path]:
+    repo = _repo(tmp_path)
+    overrides = tmp_path / 'overrides'
+    write_override(overrides / 'media.yml', {'app': DIGEST, 'gone': DIGEST})
+    monkeypatch.setattr('ops.docker.compose.run_process', runs)
+    return Compose(['compose'], overrides=overrides), repo
+
+
+async def test_reading_what_the_files_declare_comes_out_of_the_calls_own_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runs = FakeRuns(config_seconds=0.2)
+    compose, repo = pinned_stack(tmp_path, monkeypatch, runs)
+    result = await compose.up('media', ['compose.yml'], repo, timeout=600)
+    assert result.ok
+    [(first, read_timeout), (second, up_timeout)] = runs.calls
+    assert (first, second) == ('declared', '--remove-orphans')  # the last word of `up`
+    assert read_timeout <= 60  # a short read, not the whole 600 s again
+    assert up_timeout <= 600 - 0.2  # what the read took is not given to `up` a second time
+
+
+@pytest.mark.parametrize('failure', ['timeout', 'exit'])
+async def test_a_pinned_stack_whose_files_cannot_be_read_is_not_run_without_its_pins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: Literal['timeout', 'exit']
+) -> None:
+    runs = FakeRuns()
+    runs.config_fails = failure
+    compose, repo = pinned_stack(tmp_path, monkeypatch, runs)
+    with pytest.raises(ComposeError, match='rollback pins cannot be applied safely: not run'):
+        await compose.up('media', ['compose.yml'], repo, timeout=600)
+    assert [what for what, _ in runs.calls] == ['declared']  # `up` never ran, with or without the override

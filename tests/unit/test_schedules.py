@@ -331,6 +331,60 @@ async def test_a_start_that_cannot_read_the_audit_makes_up_the_missed_time_at_th
         await asyncio.wait_for(running, timeout=5)
 
 
+async def look_with_the_audit_back_at(
+    plan: Scheduler, clock: dict[str, datetime], back: str, monkeypatch: pytest.MonkeyPatch
+) -> list[ScheduleRan]:
+    """Start `plan` with the audit unreadable, make it readable at `back`, and return what ran by its first look
+    then (a look ends with its runs; the 05:00 look runs the 04:00 prune, which marks the look's end)."""
+    ran_since = plan._ran_since
+    down = {'audit': True}
+    heard: list[ScheduleRan] = []
+    plan.ran.subscribe(heard.append)
+
+    async def flaky_ran_since(name: str, due: datetime) -> bool:
+        if down['audit']:
+            raise AuditUnavailable('database is locked')
+        return await ran_since(name, due)
+
+    monkeypatch.setattr(plan, '_ran_since', flaky_ran_since)
+    running = asyncio.create_task(plan.run())
+    try:
+        await wait_for_async(lambda: len(plan._unchecked) == 2 or running.done(), timeout=10, what='the start')
+        assert not running.done()
+        down['audit'] = False
+        clock['now'] = at(back)
+        plan.poke()
+        await wait_for_async(
+            lambda: any(r.name == 'weekly-prune' for r in heard) or running.done(), timeout=10, what='the look'
+        )
+        assert not running.done()
+        assert not plan._unchecked
+        return heard
+    finally:
+        plan.stop()
+        await asyncio.wait_for(running, timeout=5)
+
+
+async def test_a_missed_time_made_up_late_is_measured_against_the_grace_when_it_is_made_up(
+    audit: AuditLog, tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = {'now': at('2026-12-06 03:50')}  # 20 minutes after the 03:30 image check: within the grace then
+    heard = await look_with_the_audit_back_at(scheduler(audit, tasks, clock), clock, '2026-12-06 05:00', monkeypatch)
+    # By 05:00 the 03:30 check is 90 minutes old, past the hour's grace: skipped. The 04:00 prune fell due while
+    # the console ran: run_due runs it.
+    assert [name for name, _ in tasks.calls] == ['prune']
+    assert [r.name for r in heard] == ['weekly-prune']
+
+
+async def test_a_time_that_fell_due_after_the_start_is_not_also_made_up(
+    audit: AuditLog, tasks: Tasks, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = {'now': at('2026-12-06 03:50')}
+    heard = await look_with_the_audit_back_at(scheduler(audit, tasks, clock), clock, '2026-12-06 04:00', monkeypatch)
+    assert [name for name, _ in tasks.calls] == ['image_check', 'prune']  # the 04:00 prune once, not twice
+    assert [r.name for r in heard] == ['nightly-images', 'weekly-prune']
+
+
 async def test_a_drift_a_schedule_found_is_proposed_as_the_schedule(tmp_path: Path, audit: AuditLog) -> None:
     adapters = adapters_for(
         Engine(f'unix://{tmp_path}/no-engine.sock', timeout=2), HomelabConfig(), data_dir=tmp_path / 'data',
