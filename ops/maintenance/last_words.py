@@ -3,8 +3,8 @@
 A LogFollower follows every running container's log, keeping the raw bytes of its end (decoded only at a death).
 When its stream read the run that died to its end, its tail is those last words: a restart that follows at once
 cannot push them out. Otherwise the engine's log is read up to the moment of the die (`until`; without `tail` when
-`tail` came short, since the engine takes the tail before it drops what is after `until`: then only from the start of
-the run that died on, and for at most REREAD_LIMIT seconds). A container being removed
+`tail` came short, since the engine takes the tail before it drops what is after `until`: first from the start of the
+run that died, then from the log's start, REREAD_LIMIT seconds at most in all). A container being removed
 (`docker rm -f`, `--rm`) refuses that read: its words then come from whatever its follower read. One record per death
 (the observer publishes each engine event once); the store keeps a bounded number per container for the retention
 window; for its alert only the tail is remembered.
@@ -43,7 +43,7 @@ _ESCAPE = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?
 _CONTROL = re.compile(r'[\x00-\x08\x0a-\x1f\x7f]')
 _REMEMBERED = 200  # deaths whose alert tail an alert may still ask for
 LET_GO_AFTER = 30.0  # seconds an ended follower of a stopped or gone container is kept for a die still to come
-REREAD_LIMIT = 10.0  # seconds the read of a dead run's whole log (its tail came short) may take: then the tail is kept
+REREAD_LIMIT = 10.0  # seconds the reads of a dead run's log (its tail came short) may take in all
 
 Death = tuple[str, int | None]  # container id, the die's engine time (ns)
 
@@ -247,9 +247,10 @@ class LastWordsKeeper:
         before this one, if known.
 
         The engine takes `tail` from the whole log before it drops the lines after `until`: after a restart the
-        next run's lines can push the dead run's out. A tail that comes short is read again without it, from the
-        start of the run that died (the stream's bytes kept bounded, decoded once at the end); a read that takes
-        longer than REREAD_LIMIT (a huge log without a known start) is given up for the short tail."""
+        next run's lines can push the dead run's out. A tail that comes short is read again without it: from the
+        start of the run that died, then (when the run alone comes short too) the whole log before it; the stream's
+        bytes kept bounded, decoded once at the end. Reads that take longer than REREAD_LIMIT in all (a huge log)
+        are given up for what was read whole before."""
         secrets = secret_values(self.engine.running_config(container_id))
         if time_nano is None:
             with self.engine.logs(container_id, tail=self.max_lines) as stream:
@@ -259,7 +260,28 @@ class LastWordsKeeper:
             texts = [line.text for line in stream]
         if len(texts) >= self.max_lines:
             return texts, secrets, None
+        deadline = clock.monotonic() + REREAD_LIMIT
+        run = None
         since = self._run_start(container_id, time_nano, previous)
+        if since is not None:
+            run = self._read_since(container_id, since, until, deadline)
+            if run is not None and len(run[0]) >= self.max_lines:
+                return run[0], secrets, run[1]
+        # The run alone came short too (or its start is not known): the whole log before it, while time is left.
+        whole = self._read_since(container_id, None, until, deadline)
+        if whole is None:
+            log.info('last words of %s: the log took too long to read, the end read is kept', container_id[:12])
+            whole = run or (texts, None)
+        return whole[0], secrets, whole[1]
+
+    def _read_since(
+        self, container_id: str, since: float | None, until: str, deadline: float
+    ) -> tuple[list[str], int | None] | None:
+        """The log's bounded end from `since` (unix s; None: its start) up to `until`, and how many lines were read;
+        None when the read was not done by `deadline` (monotonic)."""
+        left = deadline - clock.monotonic()
+        if left <= 0:
+            return None
         gave_up = threading.Event()
         with self.engine.logs(container_id, since=since, until=until) as stream:
 
@@ -267,7 +289,7 @@ class LastWordsKeeper:
                 gave_up.set()
                 stream.close()
 
-            timer = threading.Timer(REREAD_LIMIT, give_up)
+            timer = threading.Timer(left, give_up)
             timer.daemon = True
             timer.start()
             try:
@@ -276,11 +298,7 @@ class LastWordsKeeper:
                     tail.feed(chunk)
             finally:
                 timer.cancel()
-        if gave_up.is_set():
-            log.info('last words of %s: the whole run took too long to read, its tail is kept', container_id[:12])
-            return texts, secrets, None
-        whole, seen = tail.lines()
-        return whole, secrets, seen
+        return None if gave_up.is_set() else tail.lines()
 
     def _run_start(self, container_id: str, time_nano: int, previous: int | None) -> float | None:
         """When the run that died at `time_nano` started (unix s), as far as is known: its start as the engine tells

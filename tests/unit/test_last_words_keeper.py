@@ -208,6 +208,7 @@ async def test_a_short_tail_is_read_again_only_from_the_start_of_the_run_that_di
     engine.reads.clear()
     await asyncio.to_thread(keeper_of(engine)._engine_words, ID, DIED + 60 * 10**9, None)
     assert engine.reads[1].get('tail') is None and engine.reads[1].get('since') == 1_800_000_000.5
+    assert engine.reads[2].get('since') is None  # the run alone came short too: the log before it, within the time
     engine.reads.clear()
     # Restarted already (the engine tells the new run's start): the run began after the container's die before.
     await asyncio.to_thread(keeper_of(engine)._engine_words, ID, DIED - 10**9, DIED - 20 * 10**9)
