@@ -215,10 +215,14 @@ class ContainerWatch:
             if tail is None or self._words.get(name, (0, None))[0] > death:
                 return  # none kept, or a later death's words are in already
             self._words[name] = (death, tail)
-            # A later death's alert shows them as an earlier death's until its own are in.
-            evidence = self._words_evidence(name, self._newest_death.get(name, death))
-            for rule in _WITH_WORDS:
-                await self.keeper.add_evidence(rule, name, evidence)
+            # A later death's alert shows them as an earlier death's until its own are in. Again if a later death
+            # came (or its words) while they were being attached: its hold may have gone in between.
+            applied = None
+            while (now := (self._newest_death.get(name, death), self._words.get(name))) != applied:
+                applied = now
+                evidence = self._words_evidence(name, now[0])
+                for rule in _WITH_WORDS:
+                    await self.keeper.add_evidence(rule, name, evidence)
         except Exception:
             log.exception('the last words of %s could not be attached to its alert', one_line(name, 100))
 

@@ -4,7 +4,8 @@ attached to it when they are in (two deaths in a row are not held up one after t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 import pytest
 
@@ -176,3 +177,43 @@ async def test_the_crash_loop_carries_the_newest_deaths_words_though_they_came_w
     loop = await Alert.get(id=loop.id)
     assert loop.evidence['last_words'] == 'second: the config is broken'
     assert not loop.evidence.get(EARLIER_WORDS)
+
+
+class GatedEvidence(AlertKeeper):
+    """A keeper that holds each piece of evidence at a gate (a busy store) until the test opens it."""
+
+    gate: asyncio.Event
+    held = 0
+
+    async def add_evidence(self, rule: Rule, target: str, evidence: Mapping[str, Any]) -> bool:
+        self.held += 1
+        await self.gate.wait()
+        return await super().add_evidence(rule, target, evidence)
+
+
+@pytest.mark.parametrize('dying', [10], indirect=True)
+async def test_words_attached_while_a_later_death_opens_its_alert_show_as_an_earlier_deaths(
+    dying: tuple[Observer, ContainerWatch],
+) -> None:
+    observer, watch = dying
+    keeper = GatedEvidence(watch.keeper.rules, audit=AuditLog())
+    keeper.gate = asyncio.Event()
+    watch.keeper = keeper
+    first = SlowWords()
+    words = iter([first, WordsOfEachDeath(None)])
+    watch.last_words = lambda container_id, time_nano: next(words)(container_id, time_nano)
+    died(observer)
+    await wait_for_async(lambda: _alert(Rule.CONTAINER_EXITED, lambda a: True), timeout=5, what='the first alert')
+    first.released.set()  # its words are in: their attaching waits at the gate
+    await wait_for_async(lambda: keeper.held, timeout=5, what='the first words waiting to be attached')
+    died(observer)
+    await wait_for_async(
+        lambda: _alert(Rule.CONTAINER_EXITED, lambda a: '(2 times)' in a.summary),
+        timeout=5,
+        what='the alert told of the second death',
+    )
+    keeper.gate.set()
+    await wait_for_async(lambda: not watch._attaching, timeout=5, what='the first words attached')
+    alert = await Alert.filter(rule=Rule.CONTAINER_EXITED, target='web').first()
+    assert alert is not None and alert.evidence.get('last_words') is None
+    assert alert.evidence[EARLIER_WORDS] == 'w: fatal: the config is broken'
