@@ -34,6 +34,8 @@ Inspect = Callable[[str], ContainerDetails]
 # The last lines a death left (container id, the die's engine time in ns), as the alert carries them; None: none.
 LastWords = Callable[[str, int | None], Awaitable[str | None]]
 _WITH_WORDS = (Rule.CRASH_LOOP, Rule.CONTAINER_EXITED)
+# The evidence key of the words an earlier death left, shown while the newest death's own are not in (or never come).
+EARLIER_WORDS = 'last_words_of_an_earlier_death'
 
 
 class ContainerWatch:
@@ -58,9 +60,10 @@ class ContainerWatch:
         self._deaths: dict[str, deque[float]] = {}  # unplanned deaths per container name (engine time, unix s)
         self._running_since: dict[str, float] = {}  # monotonic
         # The newest last words in per container name (the number of the death they are of, the tail): a death's
-        # alert opens without waiting for its words, which are attached once they are in (and carried by the
-        # alert of a later death until its own are in).
+        # alert opens without waiting for its words, which are attached once they are in (a later death's alert
+        # shows them as an earlier death's until its own are in).
         self._words: dict[str, tuple[int, str]] = {}
+        self._newest_death: dict[str, int] = {}  # per container name: the number of its newest death
         self._death_number = 0
         self._attaching: set[asyncio.Task[None]] = set()
         self._queue: asyncio.Queue[dict[str, Any] | ContainerChange] = asyncio.Queue()
@@ -139,9 +142,12 @@ class ContainerWatch:
                 )
             )
             return
+        death = 0
         if self.last_words is not None:
-            evidence['last_words'] = self._words.get(name, (0, None))[1]
-            self._attach_words(self.last_words, name, subject.id, time_nano if isinstance(time_nano, int) else None)
+            death = self._attach_words(
+                self.last_words, name, subject.id, time_nano if isinstance(time_nano, int) else None
+            )
+            evidence.update(self._words_evidence(name, death))
         deaths = self._deaths.setdefault(name, deque())
         deaths.append(happened)
         self._forget_old_deaths(name)
@@ -162,6 +168,7 @@ class ContainerWatch:
                     group=group,
                 )
             )
+            await self._words_since(Rule.CRASH_LOOP, name, death)
             return
         if self.keeper.is_open(Rule.CRASH_LOOP, name):
             return
@@ -175,14 +182,30 @@ class ContainerWatch:
                 group=group,
             )
         )
+        await self._words_since(Rule.CONTAINER_EXITED, name, death)
 
-    def _attach_words(self, last_words: LastWords, name: str, container_id: str, time_nano: int | None) -> None:
+    def _words_evidence(self, name: str, death: int) -> dict[str, str | None]:
+        """The words an alert about this death carries now: its own once in, else an earlier death's, labelled so."""
+        number, tail = self._words.get(name, (0, None))
+        if number == death:
+            return {'last_words': tail, EARLIER_WORDS: None}
+        return {'last_words': None, EARLIER_WORDS: tail} if tail is not None else {'last_words': None}
+
+    async def _words_since(self, rule: Rule, name: str, death: int) -> None:
+        """The death's own words, when they came in while its alert was being held (its hold replaced the evidence
+        after they were attached, or they found no alert to attach to)."""
+        if death and self._words.get(name, (0, None))[0] == death:
+            await self.keeper.add_evidence(rule, name, self._words_evidence(name, death))
+
+    def _attach_words(self, last_words: LastWords, name: str, container_id: str, time_nano: int | None) -> int:
         """Attach this death's last words to its container's alert once they are in, without holding up the
-        watch (the keeper may wait seconds for a removed container's log)."""
+        watch (the keeper may wait seconds for a removed container's log); the death's number."""
         self._death_number += 1
-        task = asyncio.create_task(self._attach(last_words, name, container_id, time_nano, self._death_number))
+        self._newest_death[name] = death = self._death_number
+        task = asyncio.create_task(self._attach(last_words, name, container_id, time_nano, death))
         self._attaching.add(task)
         task.add_done_callback(self._attaching.discard)
+        return death
 
     async def _attach(
         self, last_words: LastWords, name: str, container_id: str, time_nano: int | None, death: int
@@ -192,8 +215,14 @@ class ContainerWatch:
             if tail is None or self._words.get(name, (0, None))[0] > death:
                 return  # none kept, or a later death's words are in already
             self._words[name] = (death, tail)
-            for rule in _WITH_WORDS:
-                await self.keeper.add_evidence(rule, name, {'last_words': tail})
+            # A later death's alert shows them as an earlier death's until its own are in. Again if a later death
+            # came (or its words) while they were being attached: its hold may have gone in between.
+            applied = None
+            while (now := (self._newest_death.get(name, death), self._words.get(name))) != applied:
+                applied = now
+                evidence = self._words_evidence(name, now[0])
+                for rule in _WITH_WORDS:
+                    await self.keeper.add_evidence(rule, name, evidence)
         except Exception:
             log.exception('the last words of %s could not be attached to its alert', one_line(name, 100))
 
@@ -275,6 +304,7 @@ class ContainerWatch:
         for name in [n for n, d in self._deaths.items() if not d]:
             del self._deaths[name]
             self._words.pop(name, None)
+            self._newest_death.pop(name, None)
             self.keeper.forget(Rule.CRASH_LOOP, name)
 
     def _forget_old_deaths(self, name: str) -> None:

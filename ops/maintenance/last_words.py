@@ -3,7 +3,8 @@
 A LogFollower follows every running container's log, keeping the raw bytes of its end (decoded only at a death).
 When its stream read the run that died to its end, its tail is those last words: a restart that follows at once
 cannot push them out. Otherwise the engine's log is read up to the moment of the die (`until`; without `tail` when
-`tail` came short, since the engine takes the tail before it drops what is after `until`). A container being removed
+`tail` came short, since the engine takes the tail before it drops what is after `until`: first from the start of the
+run that died, then from the log's start, REREAD_LIMIT seconds at most in all). A container being removed
 (`docker rm -f`, `--rm`) refuses that read: its words then come from whatever its follower read. One record per death
 (the observer publishes each engine event once); the store keeps a bounded number per container for the retention
 window; for its alert only the tail is remembered.
@@ -15,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -22,7 +24,7 @@ from ops import clock
 from ops.bus import Event
 from ops.config import MaintenanceConfig, parse_duration
 from ops.docker.containers import ContainerInfo, ContainerState
-from ops.docker.engine import Engine, EngineError
+from ops.docker.engine import Engine, EngineError, engine_clock
 from ops.log_text import one_line
 from ops.maintenance.last_words_store import keep_words, prune, trim
 from ops.maintenance.log_follower import LogFollower
@@ -41,6 +43,7 @@ _ESCAPE = re.compile(r'\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?
 _CONTROL = re.compile(r'[\x00-\x08\x0a-\x1f\x7f]')
 _REMEMBERED = 200  # deaths whose alert tail an alert may still ask for
 LET_GO_AFTER = 30.0  # seconds an ended follower of a stopped or gone container is kept for a die still to come
+REREAD_LIMIT = 10.0  # seconds the reads of a dead run's log (its tail came short) may take in all
 
 Death = tuple[str, int | None]  # container id, the die's engine time (ns)
 
@@ -61,6 +64,7 @@ class LastWordsKeeper:
         # follows at once must not hand the next run's follower to this death, nor this one to the next death).
         self._queue: asyncio.Queue[tuple[dict[str, Any], LogFollower | None]] = asyncio.Queue()
         self._words: OrderedDict[Death, asyncio.Future[str | None]] = OrderedDict()  # each death's alert tail
+        self._died_at: dict[str, int] = {}  # per container id: the engine time (ns) of its last die handled
         self._stopping = asyncio.Event()
         observer.learned.subscribe(self._heard_record)
         observer.container_changed.subscribe(self._changed)
@@ -119,6 +123,7 @@ class LastWordsKeeper:
                 await self._died(record, follower)
             elif record.get('action') == 'destroy':
                 self._forget(str(record.get('id') or ''))
+                self._died_at.pop(str(record.get('id') or ''), None)
         except Exception:
             log.exception('last words: failed on %r', record)
 
@@ -168,8 +173,11 @@ class LastWordsKeeper:
             return
         time_nano = record.get('time_nano') if isinstance(record.get('time_nano'), int) else None
         future = self._future((container_id, time_nano))
+        previous = self._died_at.get(container_id)  # the run that died started after it
+        if time_nano is not None:
+            self._died_at[container_id] = time_nano
         try:
-            words = await self._read_words(container_id, time_nano, follower)
+            words = await self._read_words(container_id, time_nano, follower, previous)
         except BaseException:
             if not future.done():
                 future.set_result(None)
@@ -191,7 +199,9 @@ class LastWordsKeeper:
         log.info('last words of %s kept: %d lines (exit code %s)', one_line(name, 100), len(words.lines), code)
         self.kept.emit(name)
 
-    async def _read_words(self, container_id: str, time_nano: int | None, follower: LogFollower | None) -> Words:
+    async def _read_words(
+        self, container_id: str, time_nano: int | None, follower: LogFollower | None, previous: int | None = None
+    ) -> Words:
         """The follower's tail when it read the run that died to its end; else the engine's log up to the death, or
         what the follower read when the engine is removing the container. Either way the follower is done: its tail
         is let go (a restart starts a new one)."""
@@ -205,7 +215,9 @@ class LastWordsKeeper:
                 secrets = follower.secrets
             else:
                 try:
-                    texts, secrets, seen = await asyncio.to_thread(self._engine_words, container_id, time_nano)
+                    texts, secrets, seen = await asyncio.to_thread(
+                        self._engine_words, container_id, time_nano, previous
+                    )
                 except EngineError as err:  # the container is being removed (or the engine is gone)
                     if follower is None:
                         log.info('last words of %s: none kept (%s)', container_id[:12], one_line(err, 200))
@@ -227,13 +239,18 @@ class LastWordsKeeper:
     def _bounded(self, texts: list[str], secrets: tuple[str, ...], seen: int | None) -> Words:
         return bounded(hidden(texts, secrets), max_lines=self.max_lines, max_bytes=self.max_bytes, seen=seen)
 
-    def _engine_words(self, container_id: str, time_nano: int | None) -> tuple[list[str], tuple[str, ...], int | None]:
+    def _engine_words(
+        self, container_id: str, time_nano: int | None, previous: int | None = None
+    ) -> tuple[list[str], tuple[str, ...], int | None]:
         """In a worker thread: the secrets to hide, the last lines before the die (all of them, without its time)
-        and how many lines were read (None: as many as kept).
+        and how many lines were read (None: as many as kept). `previous`: the engine time of the container's die
+        before this one, if known.
 
         The engine takes `tail` from the whole log before it drops the lines after `until`: after a restart the
-        next run's lines can push the dead run's out. A tail that comes short is read again without it (the
-        stream's bytes kept bounded, decoded once at the end)."""
+        next run's lines can push the dead run's out. A tail that comes short is read again without it: from the
+        start of the run that died, then (when the run alone comes short too) the whole log before it; the stream's
+        bytes kept bounded, decoded once at the end. Reads that take longer than REREAD_LIMIT in all (a huge log)
+        are given up for what was read whole before."""
         secrets = secret_values(self.engine.running_config(container_id))
         if time_nano is None:
             with self.engine.logs(container_id, tail=self.max_lines) as stream:
@@ -243,12 +260,54 @@ class LastWordsKeeper:
             texts = [line.text for line in stream]
         if len(texts) >= self.max_lines:
             return texts, secrets, None
-        with self.engine.logs(container_id, until=until) as stream:
-            tail = RawTail(tty=stream.tty, max_lines=self.max_lines, max_bytes=self.max_bytes)
-            for chunk in stream.raw():
-                tail.feed(chunk)
-        texts, seen = tail.lines()
-        return texts, secrets, seen
+        deadline = clock.monotonic() + REREAD_LIMIT
+        run = None
+        since = self._run_start(container_id, time_nano, previous)
+        if since is not None:
+            run = self._read_since(container_id, since, until, deadline)
+            if run is not None and len(run[0]) >= self.max_lines:
+                return run[0], secrets, run[1]
+        # The run alone came short too (or its start is not known): the whole log before it, while time is left.
+        whole = self._read_since(container_id, None, until, deadline)
+        if whole is None:
+            log.info('last words of %s: the log took too long to read, the end read is kept', container_id[:12])
+            whole = run or (texts, None)
+        return whole[0], secrets, whole[1]
+
+    def _read_since(
+        self, container_id: str, since: float | None, until: str, deadline: float
+    ) -> tuple[list[str], int | None] | None:
+        """The log's bounded end from `since` (unix s; None: its start) up to `until`, and how many lines were read;
+        None when the read was not done by `deadline` (monotonic)."""
+        left = deadline - clock.monotonic()
+        if left <= 0:
+            return None
+        gave_up = threading.Event()
+        with self.engine.logs(container_id, since=since, until=until) as stream:
+
+            def give_up() -> None:
+                gave_up.set()
+                stream.close()
+
+            timer = threading.Timer(left, give_up)
+            timer.daemon = True
+            timer.start()
+            try:
+                tail = RawTail(tty=stream.tty, max_lines=self.max_lines, max_bytes=self.max_bytes)
+                for chunk in stream.raw():
+                    tail.feed(chunk)
+            finally:
+                timer.cancel()
+        return None if gave_up.is_set() else tail.lines()
+
+    def _run_start(self, container_id: str, time_nano: int, previous: int | None) -> float | None:
+        """When the run that died at `time_nano` started (unix s), as far as is known: its start as the engine tells
+        it (unless a restart followed already), else the container's die before it; None: not known."""
+        starts = [previous]
+        with contextlib.suppress(EngineError):
+            starts.append(engine_clock(self.engine.inspect(container_id).started_at or ''))
+        known = [start for start in starts if start is not None and start < time_nano]
+        return max(known) / 1e9 if known else None
 
     def _future(self, death: Death) -> asyncio.Future[str | None]:
         future = self._words.get(death)

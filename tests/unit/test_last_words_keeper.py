@@ -3,8 +3,11 @@ remembered for its alert only as the alert's tail, and a follower of a container
 
 from __future__ import annotations
 
+import asyncio
 import struct
+import time
 from collections.abc import Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -161,3 +164,65 @@ async def test_a_runs_follower_serves_its_own_death_only() -> None:
     keeper.observer.learned.emit({**first, 'time_nano': first['time_nano'] + 10**9})
     heard = [keeper._queue.get_nowait() for _ in range(2)]
     assert [taken for _, taken in heard] == [follower, None]
+
+
+class RestartedEngine:
+    """A container that died and ran again (started at `started_at`): a read with `tail` ends in its new run, so the
+    dead run's tail comes short; a read of the dead run without `tail` streams `chunks` of its old lines, each
+    `pause` seconds apart (a multi-gigabyte log takes that long)."""
+
+    def __init__(self, started_at: str, *, chunks: int, pause: float = 0.0) -> None:
+        self.started_at = started_at
+        self.chunks = chunks
+        self.pause = pause
+        self.reads: list[dict[str, Any]] = []
+
+    def running_config(self, container_id: str) -> dict[str, Any]:
+        return {'Config': {'Env': []}}
+
+    def inspect(self, container_id: str) -> SimpleNamespace:
+        return SimpleNamespace(started_at=self.started_at)
+
+    def logs(self, container_id: str, **options: Any) -> LogStream:
+        self.reads.append(options)
+        if options.get('tail') is not None:
+            chunks: Iterator[bytes] = iter([frames(['run 2 is dying too'])])
+        else:
+            chunks = self._whole_run()
+        return LogStream(chunks, LogDecoder(tty=False, timestamps=False), lambda: None)
+
+    def _whole_run(self) -> Iterator[bytes]:
+        for number in range(self.chunks):
+            time.sleep(self.pause)
+            yield frames([f'run 2 line {number}'])
+
+
+DIED = 1_800_000_000 * 10**9  # the die's engine time (ns)
+
+
+async def test_a_short_tail_is_read_again_only_from_the_start_of_the_run_that_died() -> None:
+    engine = RestartedEngine('2027-01-15T08:00:00.5Z', chunks=3)  # 2027-01-15T08:00:00.5Z: 1_800_000_000.5
+    texts, _, seen = await asyncio.to_thread(keeper_of(engine)._engine_words, ID, DIED - 10**9, None)
+    assert texts == ['run 2 line 0', 'run 2 line 1', 'run 2 line 2'] and seen == 3
+    assert engine.reads[1].get('since') is None  # the run the engine tells of started after this die: not known
+    engine.reads.clear()
+    await asyncio.to_thread(keeper_of(engine)._engine_words, ID, DIED + 60 * 10**9, None)
+    assert engine.reads[1].get('tail') is None and engine.reads[1].get('since') == 1_800_000_000.5
+    assert engine.reads[2].get('since') is None  # the run alone came short too: the log before it, within the time
+    engine.reads.clear()
+    # Restarted already (the engine tells the new run's start): the run began after the container's die before.
+    await asyncio.to_thread(keeper_of(engine)._engine_words, ID, DIED - 10**9, DIED - 20 * 10**9)
+    assert engine.reads[1].get('since') == 1_799_999_980
+
+
+async def test_reading_a_huge_log_again_is_given_up_after_a_time_for_the_short_tail(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(last_words, 'REREAD_LIMIT', 0.5)
+    engine = RestartedEngine('2027-01-15T08:00:00.5Z', chunks=200, pause=0.05)  # 10 s of reading
+    started = time.monotonic()
+    texts, _, seen = await asyncio.wait_for(
+        asyncio.to_thread(keeper_of(engine)._engine_words, ID, DIED + 60 * 10**9, None), 5
+    )
+    assert (texts, seen) == (['run 2 is dying too'], None)
+    assert time.monotonic() - started < 3
