@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from ops.docker.compose_reads import OutsideRead, compose_reads
-from ops.docker.compose_yaml import NotYaml, load_documents
 from ops.proc import ProcError, ProcResult, run_process
 
 # Global flags of every call: no colour codes in the captured output, one plain line per step.
@@ -364,6 +363,8 @@ def stack_inputs(files: Sequence[str], repo_dir: Path) -> list[Path]:
 
 def override_services(path: Path) -> dict[str, Any]:
     """The services the console's override file names, with what it sets for each (ComposeError if unreadable)."""
+    from ops.docker.compose_yaml import NotYaml, load_documents  # YAML loads at first use, not at start
+
     try:
         with path.open('rb') as handle:
             documents = load_documents(handle)
