@@ -46,6 +46,10 @@ class ComposeError(Exception):
     """Compose could not be run, refused the stack's files, or failed (the message ends with its output)."""
 
 
+class ComposeTimedOut(ComposeError):
+    """Compose did not finish within its time."""
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class ServiceProgress:
     """One step Compose reported for a service: Recreate, Created, Starting, Started, Running, Pulling..."""
@@ -149,9 +153,18 @@ class Compose:
         """The services the stack's own files declare (the console's override is not read: a service only it names
         is not one of the stack's)."""
         # Every profile: a profile-gated service (started by name) is one of the stack's too.
-        rendered = await self.rendered(project, files, repo_dir, timeout=timeout, own_files=True, all_profiles=True)
-        services = rendered.get('services')
-        return frozenset(services) if isinstance(services, dict) else frozenset()
+        try:
+            rendered = await self.rendered(project, files, repo_dir, timeout=timeout, own_files=True, all_profiles=True)
+            return _service_names(rendered)
+        except ComposeTimedOut:
+            raise  # no second read: the time is the caller's
+        except ComposeError:
+            # With every profile on, Compose also reads what only profile-gated services name (an env_file left out
+            # of the repository, say) and may refuse what a normal call takes: read the stack as a normal call does,
+            # plus the service names its files list themselves.
+            rendered = await self.rendered(project, files, repo_dir, timeout=timeout, own_files=True)
+            listed = await asyncio.to_thread(listed_services, files, repo_dir)
+            return _service_names(rendered) | listed
 
     async def plan(
         self,
@@ -234,7 +247,8 @@ class Compose:
         if not result.ok:
             why = f'timed out after {timeout:.0f} s' if result.timed_out else f'exited with {result.returncode}'
             tail = '\n'.join(result.lines[-20:])
-            raise ComposeError(f'compose {args[0]} of {project} {why}:\n{tail}')
+            failed = ComposeTimedOut if result.timed_out else ComposeError
+            raise failed(f'compose {args[0]} of {project} {why}:\n{tail}')
         return result
 
     async def _run(
@@ -359,6 +373,30 @@ def stack_inputs(files: Sequence[str], repo_dir: Path) -> list[Path]:
         return [*paths, *compose_reads(paths, repo_dir, cached=True)]
     except OutsideRead as err:
         raise ComposeError(str(err)) from err
+
+
+def _service_names(rendered: dict[str, Any]) -> frozenset[str]:
+    services = rendered.get('services')
+    return frozenset(services) if isinstance(services, dict) else frozenset()
+
+
+def listed_services(files: Sequence[str], repo_dir: Path) -> frozenset[str]:
+    """The service names the stack's own files list under `services:` (as written, profiles and all; files they
+    include are not followed). A file that cannot be read lists none."""
+    from ops.docker.compose_yaml import NotYaml, load_documents  # YAML loads at first use, not at start
+
+    names: set[str] = set()
+    for path in _own_files(files, repo_dir):
+        try:
+            with path.open('rb') as handle:
+                documents = load_documents(handle)
+        except (OSError, NotYaml):
+            continue
+        for document in documents:
+            services = document.get('services') if isinstance(document, dict) else None
+            if isinstance(services, dict):
+                names.update(str(name) for name in services)
+    return frozenset(names)
 
 
 def override_services(path: Path) -> dict[str, Any]:

@@ -265,7 +265,9 @@ class LastWordsKeeper:
         since = self._run_start(container_id, time_nano, previous)
         if since is not None:
             run = self._read_since(container_id, since, until, deadline)
-            if run is not None and len(run[0]) >= self.max_lines:
+            # Enough when it filled the line bound, or the byte bound let lines go (long lines): an earlier run
+            # would not add to what is kept.
+            if run is not None and (len(run[0]) >= self.max_lines or (run[1] or 0) > len(run[0])):
                 return run[0], secrets, run[1]
         # The run alone came short too (or its start is not known): the whole log before it, while time is left.
         whole = self._read_since(container_id, None, until, deadline)

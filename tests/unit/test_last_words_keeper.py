@@ -226,3 +226,14 @@ async def test_reading_a_huge_log_again_is_given_up_after_a_time_for_the_short_t
     )
     assert (texts, seen) == (['run 2 is dying too'], None)
     assert time.monotonic() - started < 3
+
+
+async def test_a_run_whose_long_lines_filled_the_byte_bound_is_not_read_again_from_the_log_start() -> None:
+    # The dead run alone had more than the bytes keep (long lines): what is kept is its end either way, so the whole
+    # log before it is not read as well (on a huge log that read costs up to REREAD_LIMIT at every death).
+    engine = RestartedEngine('2027-01-15T08:00:00.5Z', chunks=0)  # 400 lines of about 1 KiB each
+    engine._whole_run = lambda: iter([frames([f'run 2 line {n} ' + 'x' * 1024 for n in range(400)])])  # type: ignore[method-assign]
+    keeper = keeper_of(engine, last_words_bytes=8 * 1024)
+    texts, _, seen = await asyncio.to_thread(keeper._engine_words, ID, DIED + 60 * 10**9, None)
+    assert len(texts) < 400 and seen == 400 and texts[-1].startswith('run 2 line 399 ')
+    assert [read.get('since') for read in engine.reads[1:]] == [1_800_000_000.5]  # the run, not the log before it

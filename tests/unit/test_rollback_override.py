@@ -233,4 +233,25 @@ async def test_a_pinned_stack_whose_files_cannot_be_read_is_not_run_without_its_
     compose, repo = pinned_stack(tmp_path, monkeypatch, runs)
     with pytest.raises(ComposeError, match='rollback pins cannot be applied safely: not run'):
         await compose.up('media', ['compose.yml'], repo, timeout=600)
-    assert [what for what, _ in runs.calls] == ['declared']  # `up` never ran, with or without the override
+    # `up` never ran, with or without the override (a refusal, unlike a time-out, is read once more without profiles)
+    reads = ['declared'] if failure == 'timeout' else ['declared', 'declared']
+    assert [what for what, _ in runs.calls] == reads
+
+
+async def test_a_profile_only_file_left_out_of_the_repository_does_not_refuse_a_pinned_stack(tmp_path: Path) -> None:
+    # With every profile on Compose also wants a profile-gated service's env_file (often git-ignored); a normal call
+    # does not. Reading what the files declare must not turn that into "pins cannot be applied": the stack runs.
+    repo = tmp_path / 'repo'
+    repo.mkdir()
+    (repo / 'compose.yml').write_text(
+        'services:\n'
+        '  app:\n    image: localhost:5000/homelab-dev/app:stable\n'
+        '  debug:\n    image: localhost:5000/homelab-dev/debug:1\n    profiles: [debug]\n    env_file: .env.debug\n'
+    )
+    config = HomelabConfig(stacks={'media': StackConfig(files=['compose.yml'])})
+    adapters = adapters_for(Engine('unix:///nonexistent.sock'), config, data_dir=tmp_path, repo_dir=repo)
+    compose, files = adapters.compose, ['compose.yml']
+    write_override(tmp_path / 'overrides' / 'media.yml', {'app': DIGEST, 'debug': DIGEST})
+    assert await compose.declared_services('media', files, repo) == {'app', 'debug'}
+    rendered = (await compose.rendered('media', files, repo))['services']
+    assert sorted(rendered) == ['app'] and rendered['app']['image'] == DIGEST
