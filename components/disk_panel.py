@@ -6,6 +6,7 @@ from nicegui import ui
 
 from ops.host.disk import DockerDiskUsage, FilesystemUsage
 from ops.host.host_report import DISK_BAD, DISK_WARN
+from ops.sizes import size_text
 
 
 class disk_panel(ui.column):
@@ -66,13 +67,3 @@ class disk_panel(ui.column):
                     ui.label(f'{label} ({part.count})').classes('w-32')
                     ui.label(size_text(part.size_bytes)).classes('font-semibold')
                     ui.label(f'{size_text(part.reclaimable_bytes)} reclaimable').classes('opacity-70')
-
-
-def size_text(size: int) -> str:
-    """Bytes as an operator reads them: 512 B, 1.5 KiB, 20.3 GiB."""
-    value = float(size)
-    for unit in ('B', 'KiB', 'MiB', 'GiB', 'TiB'):
-        if value < 1024 or unit == 'TiB':
-            return f'{value:.0f} {unit}' if unit == 'B' else f'{value:.1f} {unit}'
-        value /= 1024
-    return f'{value:.1f} TiB'

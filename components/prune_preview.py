@@ -12,9 +12,9 @@ from components.actor import current_actor
 from components.run_view import run_view
 from ops.maintenance.prune_plan import KIND_LABELS, PruneKind
 from ops.maintenance.prune_run import MAX_APPROVED
-from ops.maintenance.prune_text import size_text
 from ops.manager import Manager
 from ops.runs import RunOutcome, RunState
+from ops.sizes import size_text
 
 OPERATION = 'docker_prune'
 CHOICES = (

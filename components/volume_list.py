@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from components.actor import current_actor
-from ops.maintenance.prune_text import size_text
 from ops.maintenance.volumes import VolumeFacts
 from ops.manager import Manager
 from ops.runs import RunState
+from ops.sizes import size_text
 
 OPERATION = 'volume_remove'
 

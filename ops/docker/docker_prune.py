@@ -13,10 +13,11 @@ from ops.descriptions import Description, OperationGroup
 from ops.maintenance.prune_plan import PruneItem, PruneKind, PruneOptions, PrunePlan, plan_prune
 from ops.maintenance.prune_rules import PruneScope
 from ops.maintenance.prune_run import MAX_APPROVED, NOT_APPROVED, Recheck, approved_part, carry_out
-from ops.maintenance.prune_text import plan_lines, size_text
+from ops.maintenance.prune_text import plan_lines
 from ops.params import StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.sizes import size_text
 from ops.supervision import Supervision
 
 PRUNE_TIMEOUT = 900

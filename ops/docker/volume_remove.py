@@ -10,11 +10,11 @@ from ops.adapters import DEV_PROJECT, Adapters
 from ops.descriptions import Description, OperationGroup
 from ops.docker.calls import blocking
 from ops.errors import Refused
-from ops.maintenance.prune_text import size_text
 from ops.maintenance.volumes import VolumeFacts, volume_facts, volume_in_scope
 from ops.params import StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
+from ops.sizes import size_text
 from ops.supervision import Supervision
 
 REMOVE_TIMEOUT = 120

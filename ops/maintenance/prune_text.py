@@ -1,8 +1,9 @@
-"""A prune plan in words: the lines a run's output shows, and sizes as an operator reads them."""
+"""A prune plan in words: the lines a run's output shows."""
 
 from __future__ import annotations
 
 from ops.maintenance.prune_plan import KIND_LABELS, PruneKind, PrunePlan
+from ops.sizes import size_text
 
 
 def plan_lines(plan: PrunePlan) -> list[str]:
@@ -17,13 +18,3 @@ def plan_lines(plan: PrunePlan) -> list[str]:
         f'at least {size_text(plan.total_bytes)} freed'
     )
     return lines + [f'note: {note}' for note in plan.notes]
-
-
-def size_text(size: int) -> str:
-    """Bytes as an operator reads them: 512 B, 1.5 KiB, 20.3 GiB."""
-    value = float(size)
-    for unit in ('B', 'KiB', 'MiB', 'GiB'):
-        if value < 1024:
-            return f'{value:.0f} {unit}' if unit == 'B' else f'{value:.1f} {unit}'
-        value /= 1024
-    return f'{value:.1f} TiB'

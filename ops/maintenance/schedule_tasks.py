@@ -15,8 +15,9 @@ from ops.clock import utc_now
 from ops.maintenance.candidates import UpdateCandidates
 from ops.maintenance.prune_plan import PruneOptions, plan_prune
 from ops.maintenance.prune_run import MAX_APPROVED
-from ops.maintenance.prune_text import plan_lines, size_text
+from ops.maintenance.prune_text import plan_lines
 from ops.maintenance.schedules import ScheduledTask
+from ops.sizes import size_text
 from ops.store.models import Action
 from ops.world.action_states import OPEN, ActionState
 from ops.world.actions import ActionQueue, Proposal, Proposer
