@@ -225,8 +225,8 @@ class System(Core):
         self.stats.sampled.subscribe(self.memory_alerts.heard)
         self.health_history = HealthHistory(self.observer, keep=parse_duration(self.config.stats.keep_quarters))
         self.update_candidates = UpdateCandidates(self.adapters)  # refreshed by the Maintenance page and schedules
-        # At a window's opening the supervisor evaluates at once: its sync approves what waited for the window.
-        self.window_watch = WindowWatch(self.windows, opened=lambda opening: self.supervisor.evaluate())
+        # At a window's opening the supervisor is woken: its next sync approves what waited for the window.
+        self.window_watch = WindowWatch(self.windows, opened=self._window_opened)
         self.scheduler = Scheduler(self.config.schedules, self._scheduled_tasks(), audit=self.audit)
 
     def _scheduled_tasks(self) -> dict[ScheduleTask, ScheduledTask]:
@@ -239,6 +239,10 @@ class System(Core):
             'update_candidates': candidates_check(self.update_candidates),
             'prune': self._scheduled_prune,
         }
+
+    async def _window_opened(self, opening: object) -> None:
+        # A wake-up, not an evaluation of its own beside the supervisor's loop (which would wait on its lock).
+        self.supervisor.poke()
 
     async def _scheduled_prune(self, actor: str) -> dict[str, Any]:
         # The action queue exists once the core is open (start), after the scheduler is built.

@@ -14,7 +14,7 @@ from typing import Literal
 MAX_LINE = 4096
 # A UTF-8 character is at most 4 bytes: keeping this many bytes of an endless line is enough for MAX_LINE.
 _MAX_LINE_BYTES = 4 * MAX_LINE
-_FRAME_HEADER = struct.Struct('>BxxxL')
+FRAME_HEADER = struct.Struct('>BxxxL')  # a multiplexed frame's header: stream, payload length (big-endian)
 _STREAMS: dict[int, Stream] = {0: 'stdout', 1: 'stdout', 2: 'stderr'}
 
 Stream = Literal['stdout', 'stderr', 'marker']
@@ -119,11 +119,11 @@ class LogDecoder:
         pos, size = 0, len(data)
         while pos < size:
             if not self._left:
-                if size - pos < _FRAME_HEADER.size:
+                if size - pos < FRAME_HEADER.size:
                     self._header = data[pos:]
                     break
-                kind, length = _FRAME_HEADER.unpack_from(data, pos)
-                pos += _FRAME_HEADER.size
+                kind, length = FRAME_HEADER.unpack_from(data, pos)
+                pos += FRAME_HEADER.size
                 stream = _STREAMS.get(kind, 'stdout')
                 if stream != self._stream and run:
                     lines += self._lines(self._stream, b''.join(run))

@@ -51,8 +51,8 @@ async def trim() -> int:
         if position < KEEP_NEWEST or name not in names:
             keep.add(int(row_id))
         names.add(str(name))
-    ordered = [int(row_id) for row_id, _ in rows if int(row_id) in keep][:MOST_ROWS]
-    gone = [int(row_id) for row_id, _ in rows if int(row_id) not in set(ordered)]
+    ordered = set([int(row_id) for row_id, _ in rows if int(row_id) in keep][:MOST_ROWS])
+    gone = [int(row_id) for row_id, _ in rows if int(row_id) not in ordered]
     if not gone:
         return 0
     return int(await LastWords.filter(id__in=gone).delete())

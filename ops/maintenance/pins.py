@@ -71,10 +71,9 @@ async def sync_override(adapters: Adapters, stack: str) -> bool:
     path = adapters.compose.override_path(stack)
     if path is None:
         raise OperationFailed('this console has no override directory: a rollback cannot be pinned')
-    declared = await declared_services(adapters, stack)
-    images = {
-        pin.service: pin.digest for pin in await active_pins(stack) if declared is None or pin.service in declared
-    }
+    pins = await active_pins(stack)
+    declared = await declared_services(adapters, stack) if pins else None  # no pins: no need to ask Compose
+    images = {pin.service: pin.digest for pin in pins if declared is None or pin.service in declared}
     try:
         return await asyncio.to_thread(write_override, path, images)
     except OSError as err:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import struct
 import threading
 
-from ops.docker.logstream import LogDecoder, Stream
+from ops.docker.logstream import FRAME_HEADER, LogDecoder, Stream
 
-_HEADER = struct.Struct('>BxxxL')  # a multiplexed frame's header: stream, payload length
+_HEADER = FRAME_HEADER  # a multiplexed frame's header: stream, payload length
 _NEWLINE = 0x0A
 _LEAST_SLACK = 64 * 1024
 _STREAMS: dict[int, Stream] = {2: 'stderr'}  # any other frame is stdout's, as the decoder reads it

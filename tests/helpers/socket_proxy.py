@@ -91,10 +91,7 @@ class EngineProxy:
                     line = data.split(b'\r\n', 1)[0]
                     self.requests.append(line.decode('latin-1').rsplit(' ', 1)[0])
                     if self.refuse and _api_path(line) in self.refuse:
-                        head = (
-                            f'HTTP/1.1 403 Forbidden\r\nContent-Type: text/plain\r\nContent-Length: {len(_FORBIDDEN)}'
-                        )
-                        client.sendall(head.encode() + b'\r\n\r\n' + _FORBIDDEN)
+                        client.sendall(_FORBIDDEN_HEAD.encode() + _FORBIDDEN)
                         continue
                 upstream.sendall(data)
         except OSError:
