@@ -1,4 +1,5 @@
-"""A maintenance operation run from a button: a confirmation that says what happens, then the run, then a toast."""
+"""A maintenance operation run from a button: a confirmation that says what happens, then the run (its ending is
+the frame's run toast)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from ops.manager import Manager
 
 
 async def confirm_and_run(manager: Manager, operation: str, params: dict[str, Any], *, title: str, actor: str) -> bool:
-    """Ask (the operation's own consequence, in words), run it through the manager, say how it ended; whether it
-    succeeded. Nothing runs unless the person confirms."""
+    """Ask (the operation's own consequence, in words), run it through the manager; whether it succeeded. Nothing
+    runs unless the person confirms."""
     spec = manager.registry.get(operation)
     if spec is None:
         ui.notify(f'{operation} is not in the catalog', type='negative')
@@ -33,10 +34,5 @@ async def confirm_and_run(manager: Manager, operation: str, params: dict[str, An
         return False
     handle = await manager.submit(operation, params, actor=actor, origin='ui')
     ui.notify(f'{spec.label}: run #{handle.run_id} started', type='info')
-    outcome = await handle.outcome()
-    if outcome.succeeded:
-        ui.notify(f'{spec.label} succeeded (run #{outcome.run_id})', type='positive')
-    else:
-        reason = outcome.error or outcome.state.value
-        ui.notify(f'{spec.label} {outcome.state.value}: {reason}', type='negative', multi_line=True)
+    outcome = await handle.outcome()  # how it ended is the frame's run toast (run_toasts): one toast per ending
     return outcome.succeeded

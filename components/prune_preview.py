@@ -111,10 +111,8 @@ class prune_preview(ui.column):
         outcome = await handle.outcome()
         if follow:
             view.finish(outcome)
-        if outcome.state is not RunState.SUCCEEDED:
-            ui.notify(f'{OPERATION} {outcome.state.value}: {outcome.error}', type='negative', multi_line=True)
-            return None
-        return outcome
+        # A failure's toast is the frame's (run_toasts), as every run's ending.
+        return outcome if outcome.state is RunState.SUCCEEDED else None
 
     def _show_plan(self, plan: dict[str, Any]) -> None:
         items = plan['items']

@@ -9,7 +9,6 @@ from nicegui import ui
 from components.actor import current_actor
 from ops.maintenance.volumes import VolumeFacts
 from ops.manager import Manager
-from ops.runs import RunState
 from ops.sizes import size_text
 
 OPERATION = 'volume_remove'
@@ -57,11 +56,8 @@ class volume_list(ui.column):
         if not await _confirm(volume):
             return
         handle = await self.manager.submit(OPERATION, {'volume': volume.name}, actor=current_actor(), origin='ui')
-        outcome = await handle.outcome()
-        if outcome.state is RunState.SUCCEEDED:
-            ui.notify(f'Volume {volume.name} removed (run #{outcome.run_id})', type='positive')
-        else:
-            ui.notify(f'{OPERATION} {outcome.state.value}: {outcome.error}', type='negative', multi_line=True)
+        ui.notify(f'Removing volume {volume.name}: run #{handle.run_id} started', type='info')
+        await handle.outcome()  # how it ended is the frame's run toast (run_toasts): one toast per ending
         await self.on_removed()
 
 
