@@ -17,7 +17,7 @@ from ops.docker.compose import ComposeError
 from ops.docker.engine import EngineError
 from ops.docker.registry_facts import RegistryFacts
 from ops.maintenance.registry_tags import ImageName, RegistryClient, RegistryError, image_name
-from ops.maintenance.stack_edit import StackChange, tag_change
+from ops.maintenance.stack_edit import StackChange, image_line
 from ops.maintenance.versions import newer_tags, parse_version
 
 log = logging.getLogger(__name__)
@@ -180,18 +180,15 @@ class UpdateCandidates:
                     ('tags', name.registry, name.repository), lambda: client.tags(name), force=force
                 )
                 newer = newer_tags(name.tag, tags, self.adapters.config.stacks[stack].updates)
+                if not newer:
+                    return row
+                # The files are read once for the service; each candidate tag only makes its diff.
+                files = self.adapters.config.stacks[stack].files
+                line = await asyncio.to_thread(image_line, self.adapters.repo_dir, files, service, image)
                 kept = []
                 for index, tag in enumerate(newer[:SHOWN]):
                     labels = await self._labels(client, name, tag, force=force) if index < LABELLED else {}
-                    change = await asyncio.to_thread(
-                        tag_change,
-                        self.adapters.repo_dir,
-                        self.adapters.config.stacks[stack].files,
-                        service,
-                        image,
-                        tag,
-                    )
-                    kept.append(_candidate(tag, labels, change))
+                    kept.append(_candidate(tag, labels, line.change(tag)))
         except TimeoutError:
             return _with(row, error=_bounded(f'could not ask {name.registry}: {late}'))
         except RegistryError as err:
