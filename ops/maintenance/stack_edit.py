@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ops.docker.compose_reads import OutsideRead, compose_reads
+from ops.docker.compose import ComposeError, stack_inputs
+from ops.docker.compose_reads import OutsideRead
 
 MAX_FILE = 1024 * 1024  # a compose file larger than this is not read for a diff
 _VARIABLE_TAG = re.compile(
@@ -129,17 +130,14 @@ def _diff(lines: Sequence[str], index: int, replaced: str, shown: str) -> str:
 
 
 def _declarations(root: Path, files: Sequence[str], service: str) -> list[_Declared]:
-    paths = [(root / name) for name in files]
-    for path in paths:
-        if not path.resolve().is_relative_to(root):
-            raise OutsideRead(f'{path.name} is outside the repository')
-    extra = [p for p in compose_reads(paths, root) if p.suffix in ('.yml', '.yaml')]
+    """The service's `image:` nodes in the stack's own files and the compose files they include or extend."""
+    try:
+        inputs = stack_inputs(files, root)  # the own files first, then what Compose reads for them
+    except ComposeError as err:
+        raise OutsideRead(str(err)) from err
+    own = len(files)
     found: list[_Declared] = []
-    seen: set[Path] = set()
-    for path in [p.resolve() for p in paths] + extra:
-        if path in seen:
-            continue
-        seen.add(path)
+    for path in dict.fromkeys(p for i, p in enumerate(inputs) if i < own or p.suffix in ('.yml', '.yaml')):
         found.extend(_in_file(path, root, service))
     return found
 
