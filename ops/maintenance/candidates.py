@@ -13,12 +13,12 @@ from typing import Any, TypeVar, cast
 from ops.adapters import Adapters
 from ops.bus import Event
 from ops.config import parse_duration
+from ops.docker.compose import ComposeError
 from ops.docker.engine import EngineError
 from ops.docker.registry_facts import RegistryFacts
 from ops.maintenance.registry_tags import ImageName, RegistryClient, RegistryError, image_name
-from ops.maintenance.stack_edit import StackChange, tag_change
+from ops.maintenance.stack_edit import StackChange, image_line
 from ops.maintenance.versions import newer_tags, parse_version
-from ops.world.desired import read_stack
 
 log = logging.getLogger(__name__)
 T = TypeVar('T')
@@ -29,6 +29,7 @@ PARALLEL = 4  # services of a stack checked at the same time
 SERVICE_DEADLINE = 60.0  # seconds one service's registry answers may take, all together
 REFRESH_DEADLINE = 300.0  # seconds a whole check may spend asking registries; services left then say so
 ERROR_CHARS = 300  # the longest error text a row keeps
+NOTE_CHARS = 2000  # the longest reason a stack's files cannot be read
 _LINK_LABELS = (('org.opencontainers.image.source', 'source'), ('org.opencontainers.image.url', 'website'))
 
 
@@ -129,15 +130,28 @@ class UpdateCandidates:
 
         async with RegistryClient(facts) as client:
             for stack in sorted(self.adapters.config.stacks):
-                want = await read_stack(self.adapters, self.adapters.compose, stack)
-                if not want.valid:
-                    rows.append(
-                        ServiceCandidates(stack=stack, service='', note=f'its files cannot be read: {want.error}')
-                    )
+                try:
+                    images = await self._images(stack)
+                except ComposeError as err:
+                    problem = _bounded(str(err), NOTE_CHARS)
+                    rows.append(ServiceCandidates(stack=stack, service='', note=f'its files cannot be read: {problem}'))
                     continue
-                services = sorted(want.services)
-                rows.extend(await asyncio.gather(*(one(client, stack, s, want.services[s].image) for s in services)))
+                rows.extend(await asyncio.gather(*(one(client, stack, s, images[s]) for s in sorted(images))))
         return CandidateReport(services=tuple(rows), checked_at=time.time(), actor=actor)
+
+    async def _images(self, stack: str) -> dict[str, str | None]:
+        """Each service of the stack with the image its files name (None: it builds its own), from one Compose read;
+        ComposeError when the files cannot be read or declare no service."""
+        files = self.adapters.config.stacks[stack].files
+        rendered = await self.adapters.compose.rendered(stack, files, self.adapters.repo_dir)
+        declared = rendered.get('services')
+        images: dict[str, str | None] = {}
+        for service, spec in (declared if isinstance(declared, dict) else {}).items():
+            image = spec.get('image') if isinstance(spec, dict) else None
+            images[str(service)] = str(image) if image else None
+        if not images:
+            raise ComposeError('the files declare no service')
+        return images
 
     async def _service(
         self,
@@ -166,18 +180,15 @@ class UpdateCandidates:
                     ('tags', name.registry, name.repository), lambda: client.tags(name), force=force
                 )
                 newer = newer_tags(name.tag, tags, self.adapters.config.stacks[stack].updates)
+                if not newer:
+                    return row
+                # The files are read once for the service; each candidate tag only makes its diff.
+                files = self.adapters.config.stacks[stack].files
+                line = await asyncio.to_thread(image_line, self.adapters.repo_dir, files, service, image)
                 kept = []
                 for index, tag in enumerate(newer[:SHOWN]):
                     labels = await self._labels(client, name, tag, force=force) if index < LABELLED else {}
-                    change = await asyncio.to_thread(
-                        tag_change,
-                        self.adapters.repo_dir,
-                        self.adapters.config.stacks[stack].files,
-                        service,
-                        image,
-                        tag,
-                    )
-                    kept.append(_candidate(tag, labels, change))
+                    kept.append(_candidate(tag, labels, line.change(tag)))
         except TimeoutError:
             return _with(row, error=_bounded(f'could not ask {name.registry}: {late}'))
         except RegistryError as err:
@@ -221,8 +232,8 @@ def _candidate(tag: str, labels: dict[str, str], change: StackChange) -> Candida
     return Candidate(tag=tag, version=version, links=tuple(links), change=change)
 
 
-def _bounded(text: str) -> str:
-    return text if len(text) <= ERROR_CHARS else f'{text[: ERROR_CHARS - 1]}…'
+def _bounded(text: str, limit: int = ERROR_CHARS) -> str:
+    return text if len(text) <= limit else f'{text[: limit - 1]}…'
 
 
 def _with(row: ServiceCandidates, **changes: Any) -> ServiceCandidates:

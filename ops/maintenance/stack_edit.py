@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ops.docker.compose_reads import OutsideRead, compose_reads
+from ops.docker.compose import ComposeError, stack_inputs
+from ops.docker.compose_reads import OutsideRead
 
 MAX_FILE = 1024 * 1024  # a compose file larger than this is not read for a diff
 _VARIABLE_TAG = re.compile(
@@ -37,44 +38,71 @@ class _Declared:
     value: str
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ImageLine:
+    """The one line that sets a service's tag (its `image:` line, or the `.env` line of the variable its tag comes
+    from), found once for all its candidate tags; or why there is none (`problem`)."""
+
+    path: str = ''
+    problem: str = ''
+    lines: tuple[str, ...] = ()
+    index: int = 0
+    before: str = ''  # the line up to the tag
+    after: str = ''  # the line after the tag
+
+    def change(self, tag: str) -> StackChange:
+        """The change of this line to `tag` (only the diff is made here: the files were read once)."""
+        if self.problem:
+            return StackChange(path=self.path, problem=self.problem)
+        return StackChange(
+            path=self.path, diff=_diff(self.lines, self.index, f'{self.before}{tag}{self.after}', self.path)
+        )
+
+
 def tag_change(repo: Path, files: Sequence[str], service: str, reference: str, tag: str) -> StackChange:
-    """The change of `service`'s `image: <reference>` line to `tag`, found in the stack's files (and the files
-    they include or extend); a problem in words when the line is not there exactly once or the tag is a variable."""
+    """The change of `service`'s `image: <reference>` line to `tag` (image_line, then its change)."""
+    return image_line(repo, files, service, reference).change(tag)
+
+
+def image_line(repo: Path, files: Sequence[str], service: str, reference: str) -> ImageLine:
+    """`service`'s `image: <reference>` line, found in the stack's files (and the files they include or extend); a
+    problem in words when the line is not there exactly once or the tag is a variable not set on one `.env` line."""
     root = repo.resolve()
     try:
         declared = _declarations(root, files, service)
     except OutsideRead as err:
-        return StackChange(problem=f'the stack files cannot be read safely: {err}')
+        return ImageLine(problem=f'the stack files cannot be read safely: {err}')
     if not declared:
-        return StackChange(problem=f'no file of the stack has an `image:` line for {service}')
+        return ImageLine(problem=f'no file of the stack has an `image:` line for {service}')
     if len(declared) > 1:
         where = ', '.join(sorted({str(d.path.relative_to(root)) for d in declared}))
-        return StackChange(problem=f'{service} names its image in {len(declared)} places ({where}): change it by hand')
+        return ImageLine(problem=f'{service} names its image in {len(declared)} places ({where}): change it by hand')
     found = declared[0]
     shown = found.path.relative_to(root).as_posix()
     current = reference.rsplit(':', 1)[-1]
     if '$' in found.value:
-        return _variable_change(root, files, found.value, reference, current, tag)
+        return _variable_line(root, files, found.value, reference, current)
     if found.value != reference or '@' in reference:
-        return StackChange(path=shown, problem=f'{shown} says {found.value!r}, not {reference!r}: change it by hand')
+        return ImageLine(path=shown, problem=f'{shown} says {found.value!r}, not {reference!r}: change it by hand')
     lines = found.text.splitlines(keepends=True)
     line = lines[found.line]
     raw = line[found.start : found.end]
     quote = raw[-1] if raw[-1:] in ('"', "'") else ''
     body = raw[: len(raw) - len(quote)]
     if raw[len(quote) if quote else 0 : len(raw) - len(quote)] != found.value or not body.endswith(f':{current}'):
-        return StackChange(path=shown, problem=f'the `image:` line of {service} in {shown} is not a plain value')
-    replaced = body[: len(body) - len(current)] + tag + quote
-    return StackChange(
-        path=shown, diff=_diff(lines, found.line, line[: found.start] + replaced + line[found.end :], shown)
+        return ImageLine(path=shown, problem=f'the `image:` line of {service} in {shown} is not a plain value')
+    return ImageLine(
+        path=shown,
+        lines=tuple(lines),
+        index=found.line,
+        before=line[: found.start] + body[: len(body) - len(current)],
+        after=quote + line[found.end :],
     )
 
 
-def _variable_change(
-    root: Path, files: Sequence[str], value: str, reference: str, current: str, tag: str
-) -> StackChange:
-    """`image: repo:${TAG}` whose TAG the project's `.env` sets to the current tag on one line: that line's diff."""
-    said = StackChange(problem=f'the tag comes from a variable ({value}): change it where that is set')
+def _variable_line(root: Path, files: Sequence[str], value: str, reference: str, current: str) -> ImageLine:
+    """`image: repo:${TAG}` whose TAG the project's `.env` sets to the current tag on one line: that line."""
+    said = ImageLine(problem=f'the tag comes from a variable ({value}): change it where that is set')
     named = _VARIABLE_TAG.match(value)
     if named is None or f'{named["head"]}{current}' != reference:
         return said
@@ -88,29 +116,28 @@ def _variable_change(
     matches = [(index, found) for index, line in enumerate(lines) if (found := setting.match(line))]
     mentions = [line for line in lines if re.match(rf'^\s*(?:export\s+)?{variable}\s*=', line)]
     if len(matches) != 1 or len(mentions) != 1:
-        return StackChange(path=shown, problem=f'{variable} is not set to {current} on exactly one line of {shown}')
+        return ImageLine(path=shown, problem=f'{variable} is not set to {current} on exactly one line of {shown}')
     index, found = matches[0]
     quote = found[2]
-    return StackChange(path=shown, diff=_diff(lines, index, f'{found[1]}{quote}{tag}{quote}{found[3]}', shown))
+    return ImageLine(
+        path=shown, lines=tuple(lines), index=index, before=f'{found[1]}{quote}', after=f'{quote}{found[3]}'
+    )
 
 
-def _diff(lines: list[str], index: int, replaced: str, shown: str) -> str:
+def _diff(lines: Sequence[str], index: int, replaced: str, shown: str) -> str:
     new_lines = [*lines[:index], replaced, *lines[index + 1 :]]
     return ''.join(_ended(part) for part in difflib.unified_diff(lines, new_lines, f'a/{shown}', f'b/{shown}', n=3))
 
 
 def _declarations(root: Path, files: Sequence[str], service: str) -> list[_Declared]:
-    paths = [(root / name) for name in files]
-    for path in paths:
-        if not path.resolve().is_relative_to(root):
-            raise OutsideRead(f'{path.name} is outside the repository')
-    extra = [p for p in compose_reads(paths, root) if p.suffix in ('.yml', '.yaml')]
+    """The service's `image:` nodes in the stack's own files and the compose files they include or extend."""
+    try:
+        inputs = stack_inputs(files, root)  # the own files first, then what Compose reads for them
+    except ComposeError as err:
+        raise OutsideRead(str(err)) from err
+    own = len(files)
     found: list[_Declared] = []
-    seen: set[Path] = set()
-    for path in [p.resolve() for p in paths] + extra:
-        if path in seen:
-            continue
-        seen.add(path)
+    for path in dict.fromkeys(p for i, p in enumerate(inputs) if i < own or p.suffix in ('.yml', '.yaml')):
         found.extend(_in_file(path, root, service))
     return found
 
