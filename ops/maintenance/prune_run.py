@@ -101,7 +101,7 @@ def _remove_one(engine: Engine, item: PruneItem, recheck: Recheck, kept: Kept) -
 
 
 def _container(engine: Engine, item: PruneItem, recheck: Recheck) -> tuple[str | None, int]:
-    now = [c for c in engine.container_summaries() if c.get('Id') == item.id]
+    now = [c for c in engine.container_summaries(id=item.id) if c.get('Id') == item.id]
     if not now:
         return 'already gone', 0
     if not container_prunable(now[0], recheck.scope, recheck.configured_stacks, time.time()):
@@ -114,7 +114,7 @@ def _image(engine: Engine, item: PruneItem, recheck: Recheck, kept: Kept) -> tup
     image = engine.image(item.id)
     if image is None:
         return 'already gone', 0
-    users = [c for c in engine.container_summaries() if c.get('ImageID') == item.id]
+    users = [c for c in engine.container_summaries(ancestor=item.id) if c.get('ImageID') == item.id]
     if users:
         names = ', '.join(str((c.get('Names') or ['?'])[0]).lstrip('/') for c in users[:3])
         return f'now used by a container ({names})', 0
@@ -143,7 +143,7 @@ def _network(engine: Engine, item: PruneItem, recheck: Recheck, kept: Kept) -> t
         return 'already gone', 0
     if not recheck.scope.allows(network.get('Labels')):
         return 'no longer in scope', 0
-    if not network_prunable(network, networks_of(engine.container_summaries()), recheck.scope):
+    if not network_prunable(network, networks_of(engine.container_summaries(network=item.id)), recheck.scope):
         return 'now used by a container', 0
     if why := kept.network_why(network, recheck.configured_stacks):
         return f'kept: {why}', 0

@@ -163,6 +163,20 @@ def test_unreadable_stack_files_leave_unused_images_out() -> None:
     assert any('media could not be read' in note for note in p.notes)
 
 
+def matching(containers: list[dict[str, Any]], filters: dict[str, str]) -> list[dict[str, Any]]:
+    """The containers the engine's id=, ancestor= and network= filters let through."""
+    found = containers
+    if 'id' in filters:
+        found = [c for c in found if str(c.get('Id') or '').startswith(filters['id'])]
+    if 'ancestor' in filters:
+        found = [c for c in found if c.get('ImageID') == filters['ancestor']]
+    if 'network' in filters:
+        attached = [((c.get('NetworkSettings') or {}).get('Networks') or {}) for c in found]
+        found = [c for c, nets in zip(found, attached, strict=True) if filters['network'] in nets or any(
+            (endpoint or {}).get('NetworkID') == filters['network'] for endpoint in nets.values())]  # fmt: skip
+    return found
+
+
 class FakeEngine:
     """The engine as the re-check sees it; a container starts using the old image between plan and prune."""
 
@@ -170,8 +184,8 @@ class FakeEngine:
         self.removed: list[str] = []
         self.containers = facts().containers
 
-    def container_summaries(self) -> list[dict[str, Any]]:
-        return self.containers
+    def container_summaries(self, **filters: str) -> list[dict[str, Any]]:
+        return matching(self.containers, filters)
 
     def image(self, image_id: str) -> dict[str, Any] | None:
         tags = {IDS['dangling']: [], IDS['old']: ['tools/old:1']}
@@ -261,8 +275,8 @@ class ApprovedEngine:
     def networks(self) -> list[dict[str, Any]]:
         return self.nets
 
-    def container_summaries(self) -> list[dict[str, Any]]:
-        return self.containers
+    def container_summaries(self, **filters: str) -> list[dict[str, Any]]:
+        return matching(self.containers, filters)
 
     def image(self, image_id: str) -> dict[str, Any] | None:
         return next(({**i, 'Created': '2020-01-01T00:00:00Z'} for i in self.images if i['Id'] == image_id), None)
