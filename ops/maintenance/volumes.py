@@ -27,11 +27,9 @@ class VolumeFacts:
 
 
 async def volume_facts(adapters: Adapters) -> list[VolumeFacts]:
-    """Every volume, by name, with its size and users."""
-    df, containers = await asyncio.gather(
-        asyncio.to_thread(adapters.engine.disk_usage), asyncio.to_thread(adapters.engine.container_summaries)
-    )
-    return volumes_from(list(df.get('Volumes') or []), containers)
+    """Every volume, by name, with its size and users: all from one `system df` (its containers carry their mounts)."""
+    df = await asyncio.to_thread(adapters.engine.disk_usage)
+    return volumes_from(list(df.get('Volumes') or []), list(df.get('Containers') or []))
 
 
 def volumes_from(volumes: list[dict[str, Any]], containers: list[dict[str, Any]]) -> list[VolumeFacts]:
