@@ -8,11 +8,12 @@ from typing import Annotated
 
 from pydantic import StringConstraints
 
-from ops.adapters import DEV_PROJECT, Adapters
+from ops.adapters import Adapters
+from ops.checks import stack_in_scope
 from ops.descriptions import Description, OperationGroup
 from ops.docker.calls import blocking
 from ops.errors import Refused
-from ops.maintenance.volumes import VolumeFacts, volume_in_scope, volumes_from
+from ops.maintenance.volumes import VolumeFacts, volumes_from
 from ops.params import StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
@@ -36,11 +37,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 
 
 def usable(facts: VolumeFacts, adapters: Adapters) -> None:
-    if not volume_in_scope(facts.stack, adapters):
-        raise Refused(
-            f'HOMELAB_ENV=dev: only volumes of the {DEV_PROJECT!r} project may be removed '
-            f'({facts.name!r} is {"of " + repr(facts.stack) if facts.stack else "of no Compose project"})'
-        )
+    stack_in_scope(facts.stack, adapters)
     if facts.in_use:
         raise Refused(
             f'volume {facts.name!r} is in use by {", ".join(facts.used_by)}: remove the container(s) first '

@@ -1,4 +1,4 @@
-"""Named volumes as housekeeping sees them: size (the engine's df), which containers use them, and whether in scope."""
+"""Named volumes as housekeeping sees them: size (the engine's df), which containers use them, and their stack."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from ops.adapters import DEV_PROJECT, Adapters
+from ops.adapters import Adapters
 from ops.docker.labels import PROJECT_LABEL
 
 
@@ -52,8 +52,3 @@ def volumes_from(volumes: list[dict[str, Any]], containers: list[dict[str, Any]]
             )
         )
     return sorted(facts, key=lambda v: v.name)
-
-
-def volume_in_scope(stack: str | None, adapters: Adapters) -> bool:
-    """In HOMELAB_ENV=dev only the dev project's volumes may be removed."""
-    return adapters.env != 'dev' or stack == DEV_PROJECT
