@@ -236,8 +236,7 @@ def engine_on(api: FakeApi) -> Engine:
     return engine
 
 
-RECHECK = Recheck(options=PruneOptions(older_than_seconds=0), scope=PruneScope(), configured_stacks=frozenset(),
-                  stack_images=frozenset())  # fmt: skip
+RECHECK = Recheck(options=PruneOptions(older_than_seconds=0), scope=PruneScope(), configured_stacks=frozenset())
 
 
 async def test_an_image_a_container_was_just_created_from_is_skipped_as_in_use_never_forced() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -217,7 +218,6 @@ async def test_a_prune_removes_by_full_id_what_still_qualifies_and_says_why_it_s
         options=PruneOptions(),
         scope=PruneScope(),
         configured_stacks=frozenset({'media'}),
-        stack_images=frozenset({'library-app:2'}),
     )
     outcome = await carry_out(p, engine, recheck, lambda n, item, why: seen.append((n, item.name, why)))  # type: ignore[arg-type]
     assert engine.removed == ['stopped-loner'.ljust(64, 'c'), IDS['dangling'], 'cache-free']
@@ -227,6 +227,18 @@ async def test_a_prune_removes_by_full_id_what_still_qualifies_and_says_why_it_s
     ]
     assert outcome.freed_bytes == 1000 + 300 + 300
     assert [n for n, _, _ in seen] == [1, 2, 3, 4, 5]
+
+
+async def test_an_old_image_a_stacks_files_name_since_the_plan_is_kept_by_the_re_check() -> None:
+    p = plan()  # the stacks' files name library-app:2; tools/old:1 is planned
+    [old] = [item for item in p.items if item.id == IDS['old']]
+    engine = FakeEngine()
+    engine.image = lambda image_id: {'Id': image_id, 'RepoTags': ['tools/old:1', 'library-app:2'],  # type: ignore[method-assign]
+                                     'Created': '2020-01-01T00:00:00Z'}  # fmt: skip
+    recheck = Recheck(options=PruneOptions(), scope=PruneScope(), configured_stacks=frozenset({'media'}))
+    outcome = await carry_out(replace(p, items=(old,)), engine, recheck, lambda *_: None)  # type: ignore[arg-type]
+    assert engine.removed == []
+    assert outcome.skipped == [(old, "kept: named by a configured stack's files")]
 
 
 def test_a_volume_is_in_use_by_any_container_that_mounts_it_running_or_not() -> None:
