@@ -117,7 +117,6 @@ async def _prune(plan: PrunePlan, options: PruneOptions, only: tuple[str, ...] |
         options=options,
         scope=PruneScope.of(adapters, options.label),
         configured_stacks=frozenset(adapters.config.stacks),
-        stack_images=plan.stack_images,
     )
     total = len(approved.items)
     ctx.progress('prune', 'Removing', 0, total or None)

@@ -259,10 +259,11 @@ class Engine:
 
     # ---- housekeeping (ops/maintenance/prune_*.py, volume_remove): raw engine answers, removals by full id ----
 
-    def container_summaries(self) -> list[dict[str, Any]]:
-        """Every container as the engine lists it (stopped ones too), with labels and networks."""
+    def container_summaries(self, **filters: str) -> list[dict[str, Any]]:
+        """The containers as the engine lists them (stopped ones too), with labels, networks and mounts; with
+        `filters` (the engine's own: id=, ancestor=, network=, volume=...) only those the engine says match."""
         with _translated(self):
-            return [dict(summary) for summary in self.client().api.containers(all=True)]
+            return [dict(summary) for summary in self.client().api.containers(all=True, filters=filters or None)]
 
     def networks(self) -> list[dict[str, Any]]:
         """Every network as the engine lists it."""

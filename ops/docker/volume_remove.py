@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from typing import Annotated
 
 from pydantic import StringConstraints
 
-from ops.adapters import DEV_PROJECT, Adapters
+from ops.adapters import Adapters
+from ops.checks import stack_in_scope
 from ops.descriptions import Description, OperationGroup
 from ops.docker.calls import blocking
 from ops.errors import Refused
-from ops.maintenance.volumes import VolumeFacts, volume_facts, volume_in_scope
+from ops.maintenance.volumes import VolumeFacts, volumes_from
 from ops.params import StrictParams
 from ops.registry import Result, operation
 from ops.run_context import RunContext
@@ -34,11 +37,7 @@ async def check(params: Params, adapters: Adapters, mutating: bool) -> None:
 
 
 def usable(facts: VolumeFacts, adapters: Adapters) -> None:
-    if not volume_in_scope(facts.stack, adapters):
-        raise Refused(
-            f'HOMELAB_ENV=dev: only volumes of the {DEV_PROJECT!r} project may be removed '
-            f'({facts.name!r} is {"of " + repr(facts.stack) if facts.stack else "of no Compose project"})'
-        )
+    stack_in_scope(facts.stack, adapters)
     if facts.in_use:
         raise Refused(
             f'volume {facts.name!r} is in use by {", ".join(facts.used_by)}: remove the container(s) first '
@@ -66,18 +65,31 @@ def usable(facts: VolumeFacts, adapters: Adapters) -> None:
     check=check,
 )
 async def volume_remove(params: Params, ctx: RunContext) -> Result:
-    """Re-checked just before the removal (a container may have started using it since the check)."""
-    facts = await _facts(params.volume, ctx.adapters)
+    """Re-checked just before the removal (a container may have started using it since the check); its size (the
+    engine's df, slow on a big host) is read first, for the log line and the result."""
+    size = await _size(params.volume, ctx.adapters)
+    facts = replace(await _facts(params.volume, ctx.adapters), size=size)
     usable(facts, ctx.adapters)
-    size = 'size unknown' if facts.size is None else size_text(facts.size)
-    ctx.log(f'removing volume {facts.name} ({size}, driver {facts.driver})')
+    shown = 'size unknown' if size is None else size_text(size)
+    ctx.log(f'removing volume {facts.name} ({shown}, driver {facts.driver})')
     await blocking(ctx.adapters.engine.delete_volume, facts.name, timeout=REMOVE_TIMEOUT - 10)
     ctx.log(f'volume {facts.name} removed')
     return {'volume': facts.name, 'size': facts.size, 'removed': True}
 
 
 async def _facts(name: str, adapters: Adapters) -> VolumeFacts:
-    found = [v for v in await volume_facts(adapters) if v.name == name]
-    if not found:
+    """The volume as the engine inspects it now, with the containers (running or stopped) mounting it; no size."""
+    engine = adapters.engine
+    volume, users = await asyncio.gather(
+        asyncio.to_thread(engine.volume, name), asyncio.to_thread(engine.container_summaries, volume=name)
+    )
+    if volume is None:
         raise Refused(f'no volume named {name!r}')
-    return found[0]
+    [facts] = volumes_from([volume], users)
+    return facts
+
+
+async def _size(name: str, adapters: Adapters) -> int | None:
+    """The volume's size in bytes from the engine's df; None when the engine has not computed it (or lists none)."""
+    df = await asyncio.to_thread(adapters.engine.disk_usage)
+    return next((v.size for v in volumes_from(list(df.get('Volumes') or []), []) if v.name == name), None)

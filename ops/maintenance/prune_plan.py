@@ -18,7 +18,7 @@ from ops.maintenance.prune_rules import (
     PruneScope,
     container_prunable,
     digest_reference,
-    image_old_and_unnamed,
+    image_old_and_tagged,
     is_dangling,
     network_prunable,
     networks_of,
@@ -88,7 +88,6 @@ class PrunePlan:
 
     items: tuple[PruneItem, ...]
     notes: tuple[str, ...] = ()
-    stack_images: frozenset[str] = field(default_factory=frozenset)  # image references the stacks' files name
     kept: Kept = field(default_factory=Kept)  # what was kept though unused: the re-check keeps it too
 
     @property
@@ -210,7 +209,7 @@ def plan_from(
         notes.append(SHARED_LAYERS_NOTE)
     order = list(PruneKind)
     items.sort(key=lambda item: (order.index(item.kind), -item.size, item.name))
-    return PrunePlan(items=tuple(items), notes=tuple(notes), stack_images=stack_images or frozenset(), kept=kept)
+    return PrunePlan(items=tuple(items), notes=tuple(notes), kept=kept)
 
 
 def _images(
@@ -223,7 +222,7 @@ def _images(
         tags = image.get('RepoTags')
         if is_dangling(tags):
             kind = PruneKind.DANGLING_IMAGE
-        elif image_old_and_unnamed(tags, int(image.get('Created') or 0), options.older_than_seconds, frozenset(), now):
+        elif image_old_and_tagged(tags, int(image.get('Created') or 0), options.older_than_seconds, now):
             kind = PruneKind.UNUSED_IMAGE
         else:
             continue

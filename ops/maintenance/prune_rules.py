@@ -58,13 +58,9 @@ def is_dangling(tags: list[str] | None) -> bool:
     return not [tag for tag in tags or [] if tag != '<none>:<none>']
 
 
-def image_old_and_unnamed(
-    tags: list[str] | None, created: int, older_than_seconds: int, stack_images: frozenset[str], now: float
-) -> bool:
-    """A tagged image at least `older_than_seconds` old whose tags no configured stack's files name."""
-    if is_dangling(tags) or now - created < older_than_seconds:
-        return False
-    return not any(normal_reference(tag) in stack_images for tag in tags or [])
+def image_old_and_tagged(tags: list[str] | None, created: int, older_than_seconds: int, now: float) -> bool:
+    """A tagged image at least `older_than_seconds` old (whether a configured stack's files name it is Kept's part)."""
+    return not is_dangling(tags) and now - created >= older_than_seconds
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

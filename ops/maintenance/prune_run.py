@@ -15,7 +15,7 @@ from ops.maintenance.prune_rules import (
     Kept,
     PruneScope,
     container_prunable,
-    image_old_and_unnamed,
+    image_old_and_tagged,
     is_dangling,
     network_prunable,
     networks_of,
@@ -45,12 +45,12 @@ class PruneOutcome:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Recheck:
-    """What the re-check before each removal compares with: the plan's own rules and inputs."""
+    """What the re-check before each removal compares with: the plan's own rules and inputs (what the plan kept, the
+    images the stacks' files name among it, comes with the plan: `PrunePlan.kept`)."""
 
     options: PruneOptions
     scope: PruneScope
     configured_stacks: frozenset[str]
-    stack_images: frozenset[str]
 
 
 OnItem = Callable[[int, PruneItem, str | None], object]  # (position, item, why it was skipped or None)
@@ -101,7 +101,7 @@ def _remove_one(engine: Engine, item: PruneItem, recheck: Recheck, kept: Kept) -
 
 
 def _container(engine: Engine, item: PruneItem, recheck: Recheck) -> tuple[str | None, int]:
-    now = [c for c in engine.container_summaries() if c.get('Id') == item.id]
+    now = [c for c in engine.container_summaries(id=item.id) if c.get('Id') == item.id]
     if not now:
         return 'already gone', 0
     if not container_prunable(now[0], recheck.scope, recheck.configured_stacks, time.time()):
@@ -114,7 +114,7 @@ def _image(engine: Engine, item: PruneItem, recheck: Recheck, kept: Kept) -> tup
     image = engine.image(item.id)
     if image is None:
         return 'already gone', 0
-    users = [c for c in engine.container_summaries() if c.get('ImageID') == item.id]
+    users = [c for c in engine.container_summaries(ancestor=item.id) if c.get('ImageID') == item.id]
     if users:
         names = ', '.join(str((c.get('Names') or ['?'])[0]).lstrip('/') for c in users[:3])
         return f'now used by a container ({names})', 0
@@ -124,8 +124,8 @@ def _image(engine: Engine, item: PruneItem, recheck: Recheck, kept: Kept) -> tup
         return 'no longer in scope', 0
     if item.kind is PruneKind.DANGLING_IMAGE and not is_dangling(tags):
         return f'tagged since the plan ({", ".join(tags)})', 0
-    if item.kind is PruneKind.UNUSED_IMAGE and not image_old_and_unnamed(
-        tags, _created(image), recheck.options.older_than_seconds, recheck.stack_images, time.time()
+    if item.kind is PruneKind.UNUSED_IMAGE and not image_old_and_tagged(
+        tags, _created(image), recheck.options.older_than_seconds, time.time()
     ):
         return f'its tags changed since the plan ({", ".join(tags) or "none"})', 0
     if why := kept.image_why(item.id, tags, image.get('RepoDigests')):
@@ -143,7 +143,7 @@ def _network(engine: Engine, item: PruneItem, recheck: Recheck, kept: Kept) -> t
         return 'already gone', 0
     if not recheck.scope.allows(network.get('Labels')):
         return 'no longer in scope', 0
-    if not network_prunable(network, networks_of(engine.container_summaries()), recheck.scope):
+    if not network_prunable(network, networks_of(engine.container_summaries(network=item.id)), recheck.scope):
         return 'now used by a container', 0
     if why := kept.network_why(network, recheck.configured_stacks):
         return f'kept: {why}', 0

@@ -1,4 +1,4 @@
-"""Named volumes as housekeeping sees them: size (the engine's df), which containers use them, and whether in scope."""
+"""Named volumes as housekeeping sees them: size (the engine's df), which containers use them, and their stack."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-from ops.adapters import DEV_PROJECT, Adapters
+from ops.adapters import Adapters
 from ops.docker.labels import PROJECT_LABEL
 
 
@@ -27,11 +27,9 @@ class VolumeFacts:
 
 
 async def volume_facts(adapters: Adapters) -> list[VolumeFacts]:
-    """Every volume, by name, with its size and users."""
-    df, containers = await asyncio.gather(
-        asyncio.to_thread(adapters.engine.disk_usage), asyncio.to_thread(adapters.engine.container_summaries)
-    )
-    return volumes_from(list(df.get('Volumes') or []), containers)
+    """Every volume, by name, with its size and users: all from one `system df` (its containers carry their mounts)."""
+    df = await asyncio.to_thread(adapters.engine.disk_usage)
+    return volumes_from(list(df.get('Volumes') or []), list(df.get('Containers') or []))
 
 
 def volumes_from(volumes: list[dict[str, Any]], containers: list[dict[str, Any]]) -> list[VolumeFacts]:
@@ -54,8 +52,3 @@ def volumes_from(volumes: list[dict[str, Any]], containers: list[dict[str, Any]]
             )
         )
     return sorted(facts, key=lambda v: v.name)
-
-
-def volume_in_scope(stack: str | None, adapters: Adapters) -> bool:
-    """In HOMELAB_ENV=dev only the dev project's volumes may be removed."""
-    return adapters.env != 'dev' or stack == DEV_PROJECT

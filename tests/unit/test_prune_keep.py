@@ -179,7 +179,7 @@ class FakeApi:
         }
         self.prunes: list[dict[str, Any]] = []
 
-    def containers(self, all: bool = False) -> list[dict[str, Any]]:
+    def containers(self, all: bool = False, filters: dict[str, str] | None = None) -> list[dict[str, Any]]:
         self.users = set(self.images)  # a container appears right after this answer
         return []
 
@@ -236,8 +236,7 @@ def engine_on(api: FakeApi) -> Engine:
     return engine
 
 
-RECHECK = Recheck(options=PruneOptions(older_than_seconds=0), scope=PruneScope(), configured_stacks=frozenset(),
-                  stack_images=frozenset())  # fmt: skip
+RECHECK = Recheck(options=PruneOptions(older_than_seconds=0), scope=PruneScope(), configured_stacks=frozenset())
 
 
 async def test_an_image_a_container_was_just_created_from_is_skipped_as_in_use_never_forced() -> None:
@@ -253,7 +252,7 @@ async def test_an_image_a_container_was_just_created_from_is_skipped_as_in_use_n
 
 async def test_an_image_nobody_uses_loses_its_names_one_by_one_and_is_deleted_by_id() -> None:
     api = FakeApi()
-    api.containers = lambda all=False: []  # type: ignore[method-assign]
+    api.containers = lambda all=False, filters=None: []  # type: ignore[method-assign]
     item = PruneItem(kind=PruneKind.UNUSED_IMAGE, id=image_id('twotags'), name='tools/a:1, tools/b:1', size=500)
     outcome = await carry_out(PrunePlan(items=(item,)), engine_on(api), RECHECK, lambda *_: None)
     assert outcome.removed == [item] and api.images == {}

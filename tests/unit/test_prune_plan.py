@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -163,6 +164,20 @@ def test_unreadable_stack_files_leave_unused_images_out() -> None:
     assert any('media could not be read' in note for note in p.notes)
 
 
+def matching(containers: list[dict[str, Any]], filters: dict[str, str]) -> list[dict[str, Any]]:
+    """The containers the engine's id=, ancestor= and network= filters let through."""
+    found = containers
+    if 'id' in filters:
+        found = [c for c in found if str(c.get('Id') or '').startswith(filters['id'])]
+    if 'ancestor' in filters:
+        found = [c for c in found if c.get('ImageID') == filters['ancestor']]
+    if 'network' in filters:
+        attached = [((c.get('NetworkSettings') or {}).get('Networks') or {}) for c in found]
+        found = [c for c, nets in zip(found, attached, strict=True) if filters['network'] in nets or any(
+            (endpoint or {}).get('NetworkID') == filters['network'] for endpoint in nets.values())]  # fmt: skip
+    return found
+
+
 class FakeEngine:
     """The engine as the re-check sees it; a container starts using the old image between plan and prune."""
 
@@ -170,8 +185,8 @@ class FakeEngine:
         self.removed: list[str] = []
         self.containers = facts().containers
 
-    def container_summaries(self) -> list[dict[str, Any]]:
-        return self.containers
+    def container_summaries(self, **filters: str) -> list[dict[str, Any]]:
+        return matching(self.containers, filters)
 
     def image(self, image_id: str) -> dict[str, Any] | None:
         tags = {IDS['dangling']: [], IDS['old']: ['tools/old:1']}
@@ -203,7 +218,6 @@ async def test_a_prune_removes_by_full_id_what_still_qualifies_and_says_why_it_s
         options=PruneOptions(),
         scope=PruneScope(),
         configured_stacks=frozenset({'media'}),
-        stack_images=frozenset({'library-app:2'}),
     )
     outcome = await carry_out(p, engine, recheck, lambda n, item, why: seen.append((n, item.name, why)))  # type: ignore[arg-type]
     assert engine.removed == ['stopped-loner'.ljust(64, 'c'), IDS['dangling'], 'cache-free']
@@ -213,6 +227,18 @@ async def test_a_prune_removes_by_full_id_what_still_qualifies_and_says_why_it_s
     ]
     assert outcome.freed_bytes == 1000 + 300 + 300
     assert [n for n, _, _ in seen] == [1, 2, 3, 4, 5]
+
+
+async def test_an_old_image_a_stacks_files_name_since_the_plan_is_kept_by_the_re_check() -> None:
+    p = plan()  # the stacks' files name library-app:2; tools/old:1 is planned
+    [old] = [item for item in p.items if item.id == IDS['old']]
+    engine = FakeEngine()
+    engine.image = lambda image_id: {'Id': image_id, 'RepoTags': ['tools/old:1', 'library-app:2'],  # type: ignore[method-assign]
+                                     'Created': '2020-01-01T00:00:00Z'}  # fmt: skip
+    recheck = Recheck(options=PruneOptions(), scope=PruneScope(), configured_stacks=frozenset({'media'}))
+    outcome = await carry_out(replace(p, items=(old,)), engine, recheck, lambda *_: None)  # type: ignore[arg-type]
+    assert engine.removed == []
+    assert outcome.skipped == [(old, "kept: named by a configured stack's files")]
 
 
 def test_a_volume_is_in_use_by_any_container_that_mounts_it_running_or_not() -> None:
@@ -261,8 +287,8 @@ class ApprovedEngine:
     def networks(self) -> list[dict[str, Any]]:
         return self.nets
 
-    def container_summaries(self) -> list[dict[str, Any]]:
-        return self.containers
+    def container_summaries(self, **filters: str) -> list[dict[str, Any]]:
+        return matching(self.containers, filters)
 
     def image(self, image_id: str) -> dict[str, Any] | None:
         return next(({**i, 'Created': '2020-01-01T00:00:00Z'} for i in self.images if i['Id'] == image_id), None)
